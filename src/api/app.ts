@@ -12,6 +12,10 @@ import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
+import { serverAuth } from "./plugins/server-auth";
+import { keyRoutes } from "./key/server-keys";
+import { federationVersionRoutes } from "./federation/version";
+import { federationQueryRoutes } from "./federation/query";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -22,8 +26,12 @@ export function createApp(services: Services) {
     .use(errors(log, (path) => methodsFor(path)))
     .use(jsonBody(config.max_request_size))
     .use(clientAuth(services.auth))
+    .use(serverAuth(services.federation))
     .use(versionsRoutes())
-    .use(wellKnownRoutes(config));
+    .use(wellKnownRoutes(config))
+    .use(keyRoutes(services))
+    .use(federationVersionRoutes())
+    .use(federationQueryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

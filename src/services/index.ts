@@ -9,6 +9,7 @@ import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
 import { loadOrCreateSigningKey } from "./server-keys";
+import { createFederation } from "./federation";
 
 export interface ServiceDeps {
   config: Config;
@@ -19,11 +20,13 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps) {
   const { storage, clock } = deps;
+  const signingKey = loadOrCreateSigningKey(storage, clock);
   return {
     ...deps,
-    signingKey: loadOrCreateSigningKey(storage, clock),
+    signingKey,
     auth: createAuthService(storage),
     notifier: createNotifier(),
+    federation: createFederation({ ...deps, signingKey }),
   };
 }
 export type Services = ReturnType<typeof buildServices>;
