@@ -5,6 +5,8 @@
 import { Elysia } from "elysia";
 import { notJson, tooLarge } from "../../services/matrix-error";
 
+const JSON_LABELS = ["application/json", "text/plain", "application/x-www-form-urlencoded"];
+
 export const jsonBody = (maxBytes: number) =>
   new Elysia({ name: "json-body" })
     .onRequest(({ request }) => {
@@ -12,8 +14,9 @@ export const jsonBody = (maxBytes: number) =>
       if (length > maxBytes) throw tooLarge(`Request body exceeds ${maxBytes} bytes`);
     })
     .onParse({ as: "global" }, async ({ request, contentType }) => {
-      // Media uploads (binary bodies) are read by their own routes.
-      if (contentType && !contentType.startsWith("application/json") && !contentType.startsWith("text/plain")) return;
+      // Media uploads (binary bodies) are read by their own routes. Like Synapse, take JSON from
+      // clients that label it loosely (curl's default form type, text/plain, none at all).
+      if (contentType && !JSON_LABELS.some((label) => contentType.startsWith(label))) return;
       const text = await request.text();
       if (text.trim() === "") return {};
       try {
