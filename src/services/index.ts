@@ -7,6 +7,7 @@ import type { Storage } from "../storage";
 import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
+import { createNotifier } from "./notifier";
 import { loadOrCreateSigningKey } from "./server-keys";
 
 export interface ServiceDeps {
@@ -22,6 +23,7 @@ export function buildServices(deps: ServiceDeps) {
     ...deps,
     signingKey: loadOrCreateSigningKey(storage, clock),
     auth: createAuthService(storage),
+    notifier: createNotifier(),
   };
 }
 export type Services = ReturnType<typeof buildServices>;
