@@ -12,6 +12,7 @@ import { createProfileService } from "./accounts-profile";
 import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
+import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
@@ -33,6 +34,7 @@ export function buildServices(deps: ServiceDeps) {
     ...deps,
     signingKey: loadOrCreateSigningKey(storage, clock),
     auth: createAuthService(storage, clock),
+    notifier: createNotifier(),
     rateLimits,
     accountEvents,
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),

@@ -25,8 +25,17 @@ export interface StartOptions {
   dataDir?: string;
   /** The command to run instead of `bun src/main.ts` (the compiled binary). */
   command?: string[];
+  /** `false`: pass no CONDUIT_CONFIG nor any CONDUIT_* variable but `env` (the built-in defaults). */
+  config?: false;
+  /** Working directory of the server process. */
+  cwd?: string;
   /** Rate limits to enforce (the others keep their defaults); without this option every limit is off. */
   rateLimits?: Partial<Record<"login" | "failed_login" | "register" | "message", { per_second: number; burst: number }>>;
+}
+
+/** The test's own environment without CONDUIT_* variables, so a developer's settings never leak in. */
+function cleanEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUIT_")));
 }
 
 function rateLimitsToml(limits: StartOptions["rateLimits"]): string[] {
@@ -55,7 +64,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ].join("\n"),
   );
   const proc = Bun.spawn(opts.command ?? [process.execPath, join(root, "src/main.ts")], {
-    env: { ...process.env, CONDUIT_CONFIG: configPath, ...opts.env },
+    env: { ...cleanEnv(), ...(opts.config === false ? {} : { CONDUIT_CONFIG: configPath }), ...opts.env },
+    cwd: opts.cwd,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
