@@ -57,7 +57,9 @@ export function serve(app: App, opts: ServeOptions) {
   return Bun.serve({
     hostname: opts.hostname,
     port: opts.port,
-    maxRequestBodySize: opts.maxRequestBodySize,
+    // Bun answers an oversized body with a bare 413; a margin lets json-body answer first with
+    // M_TOO_LARGE (it checks the declared length and counts bytes as it reads).
+    maxRequestBodySize: opts.maxRequestBodySize * 2,
     tls: opts.tls,
     development: false,
     fetch(request, server) {
