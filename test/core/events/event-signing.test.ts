@@ -64,7 +64,7 @@ function message(overrides: Partial<Pdu> = {}): Pdu {
     content: { body: "hello", msgtype: "m.text" },
     origin_server_ts: 1712345678901,
     depth: 7,
-    prev_events: ["$aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_abcdef"],
+    prev_events: ["$aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_abcde"],
     auth_events: [],
     hashes: { sha256: "" },
     signatures: {},
