@@ -4,7 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { createAccountsRepo } from "./accounts";
-import { checkpoint } from "./db";
+import { closeDatabase } from "./db";
 import { createServerKeysRepo } from "./server-keys";
 import { createRemoteKeysRepo } from "./remote-keys";
 
@@ -18,10 +18,9 @@ export function createStorage(db: Database) {
       return db.transaction(fn)();
     },
     close(): void {
-      checkpoint(db);
-      db.close();
+      closeDatabase(db);
     },
   };
 }
 export type Storage = ReturnType<typeof createStorage>;
-export { openDatabase, checkpoint } from "./db";
+export { openDatabase, checkpoint, scheduleCheckpoints } from "./db";

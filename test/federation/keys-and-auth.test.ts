@@ -10,6 +10,7 @@ import { decodeBase64, verifyJsonSignature, type JsonObject } from "../../src/co
 import { RemoteError } from "../../src/services/federation/client";
 import { signRequest } from "../../src/services/federation/x-matrix";
 import { createTestCa, type TestCa } from "../helpers/tls";
+import { api, registerUser, trustTestCa } from "../helpers/client";
 import {
   startFederatedServer,
   startInProcessServer,
@@ -29,6 +30,7 @@ let a: InProcessServer;
 beforeAll(async () => {
   ca = createTestCa();
   setup = { ca, cert: ca.issue(["127.0.0.1", "localhost"]) };
+  trustTestCa(ca.caPem);
   notary = await startFederatedServer(setup);
   b = await startFederatedServer(setup, { env: { CONDUIT_TRUSTED_SERVERS: `["${notary.serverName}"]` } });
   a = await startInProcessServer(setup);
@@ -94,10 +96,18 @@ describe("signed requests", () => {
     `/_matrix/federation/v1/query/profile?user_id=${encodeURIComponent(`@nobody:${server.serverName}`)}`;
 
   test("a request signed by one instance is accepted by the other (which fetches the origin's keys)", async () => {
+    const alice = await registerUser(b.baseUrl, "alice");
+    const set = await api(b.baseUrl, "PUT", `/_matrix/client/v3/profile/${alice.user_id}/displayname`, {
+      token: alice.access_token,
+      body: { displayname: "Alice B." },
+    });
+    expect(set.status).toBe(200);
+    const path = `/_matrix/federation/v1/query/profile?user_id=${encodeURIComponent(alice.user_id)}&field=displayname`;
+    expect(await a.services.federation.client.request(b.serverName, { method: "GET", path })).toEqual({ displayname: "Alice B." });
+    // An unknown user is an answer about the user, not about the request.
     const err = await a.services.federation.client
       .request(b.serverName, { method: "GET", path: profilePath(b) })
       .catch((e: unknown) => e);
-    // Authentication passed: the answer is about the (unknown) user, not about the request.
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as RemoteError).status).toBe(404);
     expect((err as RemoteError).errcode).toBe("M_NOT_FOUND");

@@ -5,15 +5,9 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 
-export const federationQueryRoutes = ({ federation }: Services) =>
+export const federationQueryRoutes = ({ profile }: Services) =>
   new Elysia().get(
     "/_matrix/federation/v1/query/profile",
-    ({ query }) => federation.queries.queryProfile(query.user_id, query.field),
-    {
-      federation: true,
-      query: t.Object({
-        user_id: t.String(),
-        field: t.Optional(t.Union([t.Literal("displayname"), t.Literal("avatar_url")])),
-      }),
-    },
+    ({ query }) => (query.field === undefined ? profile.getProfile(query.user_id) : profile.getField(query.user_id, query.field)),
+    { federation: true, query: t.Object({ user_id: t.String(), field: t.Optional(t.String()) }) },
   );

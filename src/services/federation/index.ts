@@ -15,7 +15,6 @@ import { createServerDiscovery } from "./discovery";
 import { createAddressGuard, InvalidCidrError } from "./ip-ranges";
 import { createKeyRing } from "./key-ring";
 import { createOutboundHttp } from "./outbound-http";
-import { createFederationQueries } from "./queries";
 import { createRequestAuthenticator } from "./request-auth";
 
 export interface FederationDeps {
@@ -73,7 +72,6 @@ export function createFederation(deps: FederationDeps) {
     client,
     keys,
     authenticateRequest: createRequestAuthenticator(config.server_name, keys, clock),
-    queries: createFederationQueries(config.server_name, storage),
   };
 }
 export type Federation = ReturnType<typeof createFederation>;
