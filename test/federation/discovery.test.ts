@@ -26,9 +26,9 @@ let http: OutboundHttp;
 
 beforeAll(async () => {
   ca = createTestCa();
-  const loopback = ca.issue(["localhost", "127.0.0.1"]);
-  const delegated = ca.issue(["deleg.test"]);
-  const own = ca.issue(["example.test"]);
+  const loopback = ca.issue("localhost", ["localhost", "127.0.0.1"]);
+  const delegated = ca.issue("deleg.test", ["deleg.test"]);
+  const own = ca.issue("example.test", ["example.test"]);
   const tlsFor = (serverName: string | undefined, cert: { certPath: string; keyPath: string }) => ({
     serverName, cert: Bun.file(cert.certPath), key: Bun.file(cert.keyPath),
   });
@@ -74,7 +74,7 @@ beforeAll(async () => {
   });
   resolver = new Resolver({ timeout: 2_000, tries: 1 });
   resolver.setServers([dns.address]);
-  http = createOutboundHttp({ guard: createAddressGuard([]), ca: [ca.caPem], allowInvalidCertificates: false });
+  http = createOutboundHttp({ guard: createAddressGuard([]), ca: [ca.caCert], allowInvalidCertificates: false });
 });
 afterAll(() => {
   echo?.stop(true);
@@ -232,7 +232,7 @@ describe("outbound client", () => {
     });
 
   test("refuses denylisted addresses, including names that resolve to them", async () => {
-    const guarded = createOutboundHttp({ guard: createAddressGuard(["127.0.0.0/8", "::1/128"]), ca: [ca.caPem], allowInvalidCertificates: false });
+    const guarded = createOutboundHttp({ guard: createAddressGuard(["127.0.0.0/8", "::1/128"]), ca: [ca.caCert], allowInvalidCertificates: false });
     for (const host of ["127.0.0.1", "localhost"]) {
       const err = await probe(guarded, host).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OutboundError);

@@ -29,8 +29,8 @@ let a: InProcessServer;
 
 beforeAll(async () => {
   ca = createTestCa();
-  setup = { ca, cert: ca.issue(["127.0.0.1", "localhost"]) };
-  trustTestCa(ca.caPem);
+  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
+  trustTestCa(ca.caCert);
   notary = await startFederatedServer(setup);
   b = await startFederatedServer(setup, { env: { CONDUIT_TRUSTED_SERVERS: `["${notary.serverName}"]` } });
   a = await startInProcessServer(setup);

@@ -37,7 +37,7 @@ function federationEnv(setup: FederationSetup, port: number, extra: Record<strin
     CONDUIT_PORT: String(port),
     CONDUIT_TLS_CERTS: setup.cert.certPath,
     CONDUIT_TLS_KEY: setup.cert.keyPath,
-    CONDUIT_FEDERATION_TLS_CA: setup.ca.caPath,
+    CONDUIT_FEDERATION_TLS_CA: setup.ca.caCertPath,
     CONDUIT_IP_RANGE_DENYLIST: "[]",
     CONDUIT_TRUSTED_SERVERS: "[]",
     ...extra,
@@ -60,7 +60,7 @@ export async function startFederatedServer(
 ): Promise<FederatedServer> {
   const port = opts.port ?? freePort();
   const server = await startServer({ env: federationEnv(setup, port, opts.env ?? {}), dataDir: opts.dataDir });
-  return { ...server, serverName: `127.0.0.1:${port}`, fetch: trustingFetch(server.baseUrl, setup.ca.caPem) };
+  return { ...server, serverName: `127.0.0.1:${port}`, fetch: trustingFetch(server.baseUrl, setup.ca.caCert) };
 }
 
 export interface InProcessServer {
@@ -92,7 +92,7 @@ export async function startInProcessServer(setup: FederationSetup, env: Record<s
   return {
     serverName: config.server_name,
     services,
-    fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caPem),
+    fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caCert),
     stopListening,
     async close() {
       await stopListening();
