@@ -24,6 +24,7 @@ import { serverAuth } from "./plugins/server-auth";
 import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
+import { federationTransactionRoutes } from "./federation/transactions";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -46,7 +47,8 @@ export function createApp(services: Services) {
     .use(capabilitiesRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
-    .use(federationQueryRoutes(services));
+    .use(federationQueryRoutes(services))
+    .use(federationTransactionRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

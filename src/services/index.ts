@@ -17,12 +17,15 @@ import { createRateLimiter } from "./rate-limit";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
+import type { SenderWorker } from "./federation/sender";
 
 export interface ServiceDeps {
   config: Config;
   storage: Storage;
   clock: Clock;
   log: Logger;
+  /** The federation sender worker (main.ts starts it; tests may leave it out). */
+  federationSender?: SenderWorker;
 }
 
 export function buildServices(deps: ServiceDeps) {
@@ -42,7 +45,7 @@ export function buildServices(deps: ServiceDeps) {
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
     devices: createDevicesService(storage, uia),
     profile: createProfileService(storage, accountEvents, config.server_name),
-    federation: createFederation({ ...deps, signingKey }),
+    federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
   };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -7,12 +7,16 @@ import { createAccountsRepo } from "./accounts";
 import { closeDatabase } from "./db";
 import { createServerKeysRepo } from "./server-keys";
 import { createRemoteKeysRepo } from "./remote-keys";
+import { createFederationQueueRepo } from "./federation-queue";
+import { createFederationTxnsRepo } from "./federation-txns";
 
 export function createStorage(db: Database) {
   return {
     accounts: createAccountsRepo(db),
     serverKeys: createServerKeysRepo(db),
     remoteKeys: createRemoteKeysRepo(db),
+    federationQueue: createFederationQueueRepo(db),
+    federationTxns: createFederationTxnsRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
