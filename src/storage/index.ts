@@ -4,13 +4,25 @@
  */
 import type { Database } from "bun:sqlite";
 import { createAccountsRepo } from "./accounts";
+import { createAliasesRepo } from "./aliases";
 import { checkpoint } from "./db";
+import { createEventsRepo } from "./events";
+import { createMembershipsRepo } from "./memberships";
+import { createRoomsRepo } from "./rooms";
 import { createServerKeysRepo } from "./server-keys";
+import { createStateRepo } from "./state";
+import { createTxnIdsRepo } from "./txn-ids";
 
 export function createStorage(db: Database) {
   return {
     accounts: createAccountsRepo(db),
     serverKeys: createServerKeysRepo(db),
+    rooms: createRoomsRepo(db),
+    events: createEventsRepo(db),
+    state: createStateRepo(db),
+    memberships: createMembershipsRepo(db),
+    aliases: createAliasesRepo(db),
+    txnIds: createTxnIdsRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -1,0 +1,131 @@
+/**
+ * Builds a complete, signed PDU for a local sender on top of a room's head: `auth_events` chosen
+ * from the current state by the auth events selection, `prev_events` = the forward extremities,
+ * `depth` one past the greatest, the room version's id and reference format, content hash and our
+ * signature. It then checks the result (format, size, auth rules) and refuses with a Matrix error.
+ */
+import { authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, roomIdFor, validatePdu } from "../core";
+import type { RoomVersionRules } from "../core/room-versions";
+import { stateKeyOf, type EventRef, type JsonObject, type Pdu } from "../core/types";
+import type { EventStore } from "./event-store";
+import { forbidden, tooLarge, badJson } from "./matrix-error";
+import type { RoomHead } from "./room-heads";
+import type { SigningKey } from "./server-keys";
+import type { StateMap } from "./state";
+import { randomBytes } from "node:crypto";
+
+/** What a local user asks to send. */
+export interface EventDraft {
+  type: string;
+  state_key?: string;
+  content: JsonObject;
+  sender: string;
+  /** Before v11 a redaction names its target at the top level (since v11: in content). */
+  redacts?: string;
+}
+
+export type BuiltEvent = Pdu & { event_id: string };
+
+/** The spec's cap on a whole PDU, signatures included. */
+export const MAX_PDU_BYTES = 65_536;
+/** Depth is an integer that canonical JSON can carry. */
+const MAX_DEPTH = Number.MAX_SAFE_INTEGER;
+const CREATE_KEY = stateKeyOf("m.room.create", "");
+
+export interface BuilderDeps {
+  serverName: string;
+  signingKey: SigningKey;
+  eventStore: EventStore;
+  now(): number;
+}
+
+export function createEventBuilder(deps: BuilderDeps) {
+  const { serverName, signingKey, eventStore } = deps;
+
+  const refFor = (eventId: string, rules: RoomVersionRules): EventRef => {
+    if (rules.eventFormat !== "v1") return eventId;
+    // Rooms 1-2 cite events as [id, hashes].
+    const hashes = eventStore.getPdu(eventId)?.hashes;
+    return [eventId, { sha256: hashes?.sha256 ?? "" }];
+  };
+
+  function sign(unsigned: Pdu, rules: RoomVersionRules): BuiltEvent {
+    if (rules.eventFormat === "v1") unsigned.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
+    const { pdu, eventId } = hashAndSignEvent(unsigned, rules, serverName, signingKey.keyId, signingKey.seed);
+    const size = Buffer.byteLength(canonicalJson(pdu), "utf8");
+    if (size > MAX_PDU_BYTES) throw tooLarge(`Event is ${size} bytes; the limit is ${MAX_PDU_BYTES}`);
+    const valid = validatePdu(pdu, rules);
+    if (!valid.valid) throw badJson(valid.reason);
+    return Object.assign(pdu, { event_id: eventId });
+  }
+
+  return {
+    /**
+     * The room's m.room.create event. Since v12 it has no `room_id` and the room id is derived from
+     * it; before, the room id is random on our server name.
+     */
+    buildCreate(draft: EventDraft, rules: RoomVersionRules): { roomId: string; pdu: BuiltEvent } {
+      const base = {
+        sender: draft.sender,
+        type: "m.room.create",
+        state_key: "",
+        content: draft.content,
+        origin_server_ts: deps.now(),
+        depth: 1,
+        prev_events: [],
+        auth_events: [],
+        hashes: { sha256: "" },
+        signatures: {},
+      };
+      let roomId: string;
+      let pdu: BuiltEvent;
+      if (rules.roomIdIsCreateEventHash) {
+        pdu = sign(base as unknown as Pdu, rules);
+        roomId = roomIdFor(pdu, rules);
+      } else {
+        roomId = `!${randomBytes(18).toString("base64url")}:${serverName}`;
+        pdu = sign({ ...base, room_id: roomId }, rules);
+      }
+      const verdict = authCheck(pdu, [], rules.id);
+      if (!verdict.allowed) throw badJson(verdict.reason);
+      return { roomId, pdu };
+    },
+
+    /** Builds and authorises `draft` on top of `head`, whose current state is `state`. */
+    build(head: RoomHead, state: StateMap, draft: EventDraft): BuiltEvent {
+      const { rules } = head;
+      const authIds: string[] = [];
+      for (const key of authEventTypesFor(draft.type, draft.sender, draft.state_key, draft.content, rules)) {
+        const id = state.get(key);
+        if (id !== undefined) authIds.push(id);
+      }
+      const unsigned: Pdu = {
+        room_id: head.roomId,
+        sender: draft.sender,
+        type: draft.type,
+        content: draft.content,
+        origin_server_ts: deps.now(),
+        depth: Math.min(head.depth + 1, MAX_DEPTH),
+        prev_events: head.extremities.map((id) => refFor(id, rules)),
+        auth_events: authIds.map((id) => refFor(id, rules)),
+        hashes: { sha256: "" },
+        signatures: {},
+      };
+      if (draft.state_key !== undefined) unsigned.state_key = draft.state_key;
+      if (draft.redacts !== undefined && !rules.redactsInContent) unsigned.redacts = draft.redacts;
+      const pdu = sign(unsigned, rules);
+
+      // since v12 the create event is implied, not cited, but the auth rules still need it.
+      const authPdus: Pdu[] = [];
+      const ids = rules.roomIdIsCreateEventHash ? [...authIds, state.get(CREATE_KEY)] : authIds;
+      for (const id of ids) {
+        const event = id === undefined ? null : eventStore.getPdu(id);
+        if (event) authPdus.push(event);
+      }
+      const verdict = authCheck(pdu, authPdus, head.version);
+      if (!verdict.allowed) throw forbidden(verdict.reason);
+      return pdu;
+    },
+  };
+}
+export type EventBuilder = ReturnType<typeof createEventBuilder>;
