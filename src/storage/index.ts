@@ -5,7 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { createAccountsRepo } from "./accounts";
 import { createAliasesRepo } from "./aliases";
-import { checkpoint } from "./db";
+import { closeDatabase } from "./db";
 import { createEventsRepo } from "./events";
 import { createMembershipsRepo } from "./memberships";
 import { createRoomsRepo } from "./rooms";
@@ -28,10 +28,9 @@ export function createStorage(db: Database) {
       return db.transaction(fn)();
     },
     close(): void {
-      checkpoint(db);
-      db.close();
+      closeDatabase(db);
     },
   };
 }
 export type Storage = ReturnType<typeof createStorage>;
-export { openDatabase, checkpoint } from "./db";
+export { openDatabase, checkpoint, scheduleCheckpoints } from "./db";

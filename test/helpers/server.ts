@@ -24,6 +24,15 @@ export interface StartOptions {
   dataDir?: string;
   /** The command to run instead of `bun src/main.ts` (the compiled binary). */
   command?: string[];
+  /** `false`: pass no CONDUIT_CONFIG nor any CONDUIT_* variable but `env` (the built-in defaults). */
+  config?: false;
+  /** Working directory of the server process. */
+  cwd?: string;
+}
+
+/** The test's own environment without CONDUIT_* variables, so a developer's settings never leak in. */
+function cleanEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUIT_")));
 }
 
 const root = join(import.meta.dir, "..", "..");
@@ -47,7 +56,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ].join("\n"),
   );
   const proc = Bun.spawn(opts.command ?? [process.execPath, join(root, "src/main.ts")], {
-    env: { ...process.env, CONDUIT_CONFIG: configPath, ...opts.env },
+    env: { ...cleanEnv(), ...(opts.config === false ? {} : { CONDUIT_CONFIG: configPath }), ...opts.env },
+    cwd: opts.cwd,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
