@@ -2,7 +2,7 @@
  * Maps every failure to a Matrix error body. MatrixErrors keep their status and code; body parse
  * failures become `M_NOT_JSON`; schema mismatches `M_BAD_JSON` naming the field; an unknown path
  * 404 `M_UNRECOGNIZED` (405 when the path exists for other methods); anything else is logged with a
- * request id and answered 500 `M_UNKNOWN`, so internals never leak to clients.
+ * request id and answered 500 `M_UNKNOWN` (503 when the disk is full), so internals never leak to clients.
  */
 import { Elysia, ValidationError } from "elysia";
 import { MatrixError, badJson, invalidParam, notJson, unrecognized } from "../../services/matrix-error";
@@ -17,6 +17,21 @@ function fromValidation(error: ValidationError): MatrixError {
   const what = first && "summary" in first && first.summary ? first.summary : "does not match the expected schema";
   if (error.type === "body") return badJson(path ? `Invalid field '${path}': ${what}` : `Invalid body: ${what}`);
   return invalidParam(path ? `Invalid ${error.type} parameter '${path}': ${what}` : `Invalid ${error.type}: ${what}`);
+}
+
+/**
+ * SQLite failures that are the host's, not the request's: a full disk is 503 (the client may retry
+ * once the operator frees space), an I/O error 500. The failed transaction rolled back as a whole.
+ */
+function storageFailure(error: unknown, requestId: string): MatrixError | undefined {
+  const code = error instanceof Error && error.name === "SQLiteError" ? (error as { code?: unknown }).code : undefined;
+  if (code === "SQLITE_FULL") {
+    return new MatrixError(503, "M_UNKNOWN", `The server's storage is full; nothing was saved (request ${requestId})`);
+  }
+  if (typeof code === "string" && code.startsWith("SQLITE_IOERR")) {
+    return new MatrixError(500, "M_UNKNOWN", `The server could not access its storage; nothing was saved (request ${requestId})`);
+  }
+  return undefined;
 }
 
 export const errors = (log: Logger, methodsForPath: MethodsForPath) =>
@@ -35,7 +50,7 @@ export const errors = (log: Logger, methodsForPath: MethodsForPath) =>
     } else {
       const requestId = crypto.randomUUID();
       log.error("unhandled error", { requestId, method: request.method, path: new URL(request.url).pathname, error });
-      mx = new MatrixError(500, "M_UNKNOWN", `Internal server error (request ${requestId})`);
+      mx = storageFailure(error, requestId) ?? new MatrixError(500, "M_UNKNOWN", `Internal server error (request ${requestId})`);
     }
     set.status = mx.status;
     Object.assign(set.headers, mx.headers);
