@@ -4,7 +4,7 @@
  * `depth` one past the greatest, the room version's id and reference format, content hash and our
  * signature. It then checks the result (format, size, auth rules) and refuses with a Matrix error.
  */
-import { authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, roomIdFor, validatePdu } from "../core";
+import { MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, roomIdFor, validatePdu } from "../core";
 import type { RoomVersionRules } from "../core/room-versions";
 import { stateKeyOf, type EventRef, type JsonObject, type Pdu } from "../core/types";
 import type { EventStore } from "./event-store";
@@ -26,8 +26,6 @@ export interface EventDraft {
 
 export type BuiltEvent = Pdu & { event_id: string };
 
-/** The spec's cap on a whole PDU, signatures included. */
-export const MAX_PDU_BYTES = 65_536;
 /** Depth is an integer that canonical JSON can carry. */
 const MAX_DEPTH = Number.MAX_SAFE_INTEGER;
 const CREATE_KEY = stateKeyOf("m.room.create", "");
@@ -54,8 +52,8 @@ export function createEventBuilder(deps: BuilderDeps) {
     const { pdu, eventId } = hashAndSignEvent(unsigned, rules, serverName, signingKey.keyId, signingKey.seed);
     const size = Buffer.byteLength(canonicalJson(pdu), "utf8");
     if (size > MAX_PDU_BYTES) throw tooLarge(`Event is ${size} bytes; the limit is ${MAX_PDU_BYTES}`);
-    const valid = validatePdu(pdu, rules);
-    if (!valid.valid) throw badJson(valid.reason);
+    const check = validatePdu(pdu, rules);
+    if (!check.valid) throw badJson(check.reason);
     return Object.assign(pdu, { event_id: eventId });
   }
 

@@ -5,6 +5,7 @@
  * assume the event is local: federation passes remote events with their resolved state-before,
  * and flags for outliers, rejected and soft-failed events.
  */
+import { canonicalJson } from "../core";
 import { stateKeyOf, refId, type Pdu, type StateKey } from "../core/types";
 import type { Storage } from "../storage";
 import type { EventStore } from "./event-store";
@@ -21,7 +22,7 @@ export interface TxnRecord {
 
 export interface PersistRequest {
   pdu: Pdu & { event_id: string };
-  /** State group before the event; null for an outlier (no place in the room's graph). */
+  /** State group before the event; null for an outlier and for the create event. */
   stateBefore: number | null;
   outlier?: boolean;
   /** Set when the event failed authorization: stored for the graph, never used for state. */
@@ -94,8 +95,8 @@ export function createEventPersister(deps: {
       let stateAfter = req.stateBefore;
       let replaces: string | null = null;
       let ownDelta: Map<StateKey, string | null> | undefined;
-      if (req.stateBefore !== null && key !== undefined) {
-        replaces = state.stateOfGroup(req.stateBefore).get(key) ?? null;
+      if (!req.outlier && key !== undefined) {
+        replaces = req.stateBefore === null ? null : (state.stateOfGroup(req.stateBefore).get(key) ?? null);
         if (counts) {
           ownDelta = new Map([[key, pdu.event_id]]);
           stateAfter = state.createGroup(head.roomId, req.stateBefore, ownDelta);
@@ -114,7 +115,7 @@ export function createEventPersister(deps: {
         sender: pdu.sender,
         origin_server_ts: pdu.origin_server_ts,
         membership,
-        json: canonical(stored),
+        json: canonicalJson(stored),
         outlier: req.outlier ?? false,
         rejected_reason: req.rejectedReason ?? null,
         soft_failed: req.softFailed ?? false,

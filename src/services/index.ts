@@ -8,6 +8,7 @@ import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
+import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
 
 export interface ServiceDeps {
@@ -19,11 +20,12 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps) {
   const { storage, clock } = deps;
-  return {
+  const base = {
     ...deps,
     signingKey: loadOrCreateSigningKey(storage, clock),
     auth: createAuthService(storage),
     notifier: createNotifier(),
   };
+  return { ...base, ...buildRoomServices(base) };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -13,6 +13,7 @@ export interface RoomRow {
 const INSERT = "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES (?, ?, ?, ?)";
 const SELECT = "SELECT * FROM rooms WHERE room_id = ?";
 const SET_PUBLISHED = "UPDATE rooms SET published = ? WHERE room_id = ?";
+const SELECT_PUBLISHED = "SELECT room_id FROM rooms WHERE published = 1";
 const SET_STATE_GROUP = "UPDATE rooms SET state_group = ? WHERE room_id = ?";
 
 export function createRoomsRepo(db: Database) {
@@ -25,6 +26,10 @@ export function createRoomsRepo(db: Database) {
     },
     setPublished(roomId: string, published: boolean): void {
       db.query(SET_PUBLISHED).run(published ? 1 : 0, roomId);
+    },
+    /** Every room listed in the published room directory. */
+    published(): string[] {
+      return db.query<{ room_id: string }, []>(SELECT_PUBLISHED).all().map((r) => r.room_id);
     },
     setStateGroup(roomId: string, group: number): void {
       db.query(SET_STATE_GROUP).run(group, roomId);
