@@ -12,6 +12,11 @@ import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
+import { roomsRoutes } from "./client/rooms";
+import { roomEventsRoutes } from "./client/room-events";
+import { roomMembersRoutes } from "./client/room-members";
+import { membershipRoutes } from "./client/membership";
+import { directoryRoutes } from "./client/directory";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -23,7 +28,12 @@ export function createApp(services: Services) {
     .use(jsonBody(config.max_request_size))
     .use(clientAuth(services.auth))
     .use(versionsRoutes())
-    .use(wellKnownRoutes(config));
+    .use(wellKnownRoutes(config))
+    .use(roomsRoutes(services))
+    .use(roomEventsRoutes(services))
+    .use(roomMembersRoutes(services))
+    .use(membershipRoutes(services))
+    .use(directoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }
