@@ -42,7 +42,7 @@ export async function roomAction(baseUrl: string, who: Session, roomId: string, 
   return api(baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/${action}`, { token: who.access_token, body });
 }
 
-export async function join(baseUrl: string, who: Session, roomIdOrAlias: string) {
+export async function joinRoom(baseUrl: string, who: Session, roomIdOrAlias: string) {
   const res = await api(baseUrl, "POST", `/_matrix/client/v3/join/${enc(roomIdOrAlias)}`, { token: who.access_token, body: {} });
   if (res.status !== 200) throw new Error(`join: ${res.status} ${JSON.stringify(res.body)}`);
 }
