@@ -4,9 +4,9 @@
  * `depth` one past the greatest, the room version's id and reference format, content hash and our
  * signature. It then checks the result (format, size, auth rules) and refuses with a Matrix error.
  */
-import { MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, roomIdFor, validatePdu } from "../core";
+import { MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, validatePdu } from "../core";
 import type { RoomVersionRules } from "../core/room-versions";
-import { stateKeyOf, type EventRef, type JsonObject, type Pdu } from "../core/types";
+import { stateKeyOf, type EventRef, type JsonObject, type Pdu, type PduTemplate } from "../core/types";
 import type { EventStore } from "./event-store";
 import { forbidden, tooLarge, badJson } from "./matrix-error";
 import type { RoomHead } from "./room-heads";
@@ -47,9 +47,10 @@ export function createEventBuilder(deps: BuilderDeps) {
     return [eventId, { sha256: hashes?.sha256 ?? "" }];
   };
 
-  function sign(unsigned: Pdu, rules: RoomVersionRules): BuiltEvent {
-    if (rules.eventFormat === "v1") unsigned.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
-    const { pdu, eventId } = hashAndSignEvent(unsigned, rules, serverName, signingKey.keyId, signingKey.seed);
+  function sign(template: PduTemplate, rules: RoomVersionRules): BuiltEvent {
+    // Rooms 1-2 carry a random id on our server name; later versions derive it from the content.
+    if (rules.eventFormat === "v1") template.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
+    const { pdu, eventId } = hashAndSignEvent(template, rules, serverName, signingKey.keyId, signingKey.seed);
     const size = Buffer.byteLength(canonicalJson(pdu), "utf8");
     if (size > MAX_PDU_BYTES) throw tooLarge(`Event is ${size} bytes; the limit is ${MAX_PDU_BYTES}`);
     const check = validatePdu(pdu, rules);
@@ -63,7 +64,7 @@ export function createEventBuilder(deps: BuilderDeps) {
      * it; before, the room id is random on our server name.
      */
     buildCreate(draft: EventDraft, rules: RoomVersionRules): { roomId: string; pdu: BuiltEvent } {
-      const base = {
+      const base: PduTemplate = {
         sender: draft.sender,
         type: "m.room.create",
         state_key: "",
@@ -72,14 +73,13 @@ export function createEventBuilder(deps: BuilderDeps) {
         depth: 1,
         prev_events: [],
         auth_events: [],
-        hashes: { sha256: "" },
-        signatures: {},
       };
       let roomId: string;
       let pdu: BuiltEvent;
       if (rules.roomIdIsCreateEventHash) {
-        pdu = sign(base as unknown as Pdu, rules);
-        roomId = roomIdFor(pdu, rules);
+        // since v12: no room_id; the room id is the create event's id with the `!` sigil.
+        pdu = sign(base, rules);
+        roomId = `!${pdu.event_id.slice(1)}`;
       } else {
         roomId = `!${randomBytes(18).toString("base64url")}:${serverName}`;
         pdu = sign({ ...base, room_id: roomId }, rules);
@@ -97,7 +97,7 @@ export function createEventBuilder(deps: BuilderDeps) {
         const id = state.get(key);
         if (id !== undefined) authIds.push(id);
       }
-      const unsigned: Pdu = {
+      const template: PduTemplate = {
         room_id: head.roomId,
         sender: draft.sender,
         type: draft.type,
@@ -106,12 +106,10 @@ export function createEventBuilder(deps: BuilderDeps) {
         depth: Math.min(head.depth + 1, MAX_DEPTH),
         prev_events: head.extremities.map((id) => refFor(id, rules)),
         auth_events: authIds.map((id) => refFor(id, rules)),
-        hashes: { sha256: "" },
-        signatures: {},
       };
-      if (draft.state_key !== undefined) unsigned.state_key = draft.state_key;
-      if (draft.redacts !== undefined && !rules.redactsInContent) unsigned.redacts = draft.redacts;
-      const pdu = sign(unsigned, rules);
+      if (draft.state_key !== undefined) template.state_key = draft.state_key;
+      if (draft.redacts !== undefined && !rules.redactsInContent) template.redacts = draft.redacts;
+      const pdu = sign(template, rules);
 
       // since v12 the create event is implied, not cited, but the auth rules still need it.
       const authPdus: Pdu[] = [];
