@@ -18,6 +18,7 @@ import { forbidden } from "./matrix-error";
 import type { StateMap, StateService } from "./state";
 
 const HISTORY_VISIBILITY = stateKeyOf("m.room.history_visibility", "");
+const EMPTY: StateMap = new Map();
 const KNOWN = new Set(["world_readable", "shared", "invited", "joined"]);
 
 export type StateView = { group: number; current: boolean };
@@ -55,8 +56,8 @@ export function createVisibility(deps: { storage: Storage; state: StateService; 
       return joins.some((s) => s > stream);
     };
     return rows.filter((row) => {
-      if (row.state_before === null) return false;
-      const before = state.stateOfGroup(row.state_before);
+      // The create event is the one timeline event with no state before it.
+      const before = row.state_before === null ? EMPTY : state.stateOfGroup(row.state_before);
       const joinedLater = () => joinedAfter(row.stream_ordering);
       const visibility = visibilityIn(before);
       const membership = membershipIn(before, userId);
