@@ -116,11 +116,11 @@ describe("redaction", () => {
       await joinRoom(server.baseUrl, bob, roomId);
       const target = await sendMessage(server.baseUrl, bob, roomId, "secret");
       const byAlice = await sendMessage(server.baseUrl, alice, roomId, "alice's");
-      const refused = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(byAlice)}/r1`, { token: bob.access_token, body: {} });
+      const refused = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(byAlice)}/r1-${version}`, { token: bob.access_token, body: {} });
       expect(refused.status).toBe(403);
-      const res = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(target)}/r2`, { token: bob.access_token, body: { reason: "oops" } });
+      const res = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(target)}/r2-${version}`, { token: bob.access_token, body: { reason: "oops" } });
       expect(res.status).toBe(200);
-      const replay = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(target)}/r2`, { token: bob.access_token, body: { reason: "oops" } });
+      const replay = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(target)}/r2-${version}`, { token: bob.access_token, body: { reason: "oops" } });
       expect(replay.body.event_id).toBe(res.body.event_id);
       const event = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(target)}`, { token: alice.access_token });
       expect(event.body.content).toEqual({});
@@ -131,7 +131,7 @@ describe("redaction", () => {
       expect((because as unknown as { redacts: string }).redacts).toBe(target);
       if (version !== "10") expect(because.content.redacts).toBe(target);
       // A moderator may redact anyone's event.
-      const modRedact = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(byAlice)}/r3`, { token: alice.access_token, body: {} });
+      const modRedact = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(byAlice)}/r3-${version}`, { token: alice.access_token, body: {} });
       expect(modRedact.status).toBe(200);
       // The stored PDU keeps the original content for federation and auth.
       const db = openServerDb(server.dataDir);
@@ -163,7 +163,7 @@ describe("reading the timeline", () => {
     }
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.slice(0, sent.length).reverse()).toEqual(sent);
-    expect(seen.length).toBe(sent.length + 6); // create, join, power levels, join rules, history, guest access, bob's join
+    expect(seen.length).toBe(sent.length + 7); // create, join, power levels, join rules, history, guest access, bob's join
     // Forwards from the start reaches the same events in order.
     const forwards: string[] = [];
     from = undefined;
