@@ -122,8 +122,9 @@ describe("members", () => {
   test("/members filters by membership and answers for a past point with `at`", async () => {
     const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat", invite: [carol.user_id] });
     await joinVia(bob, roomId);
-    const before = (await api<{ end: string }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=1`, { token: alice.access_token })).body;
     await sendMessage(server.baseUrl, bob, roomId, "hi");
+    // The point just before bob's message: after his join.
+    const before = (await api<{ end: string }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=1`, { token: alice.access_token })).body;
     await roomAction(server.baseUrl, bob, roomId, "leave");
     const path = `/_matrix/client/v3/rooms/${enc(roomId)}/members`;
     const all = await api<{ chunk: ClientEvent[] }>(server.baseUrl, "GET", path, { token: alice.access_token });
