@@ -61,3 +61,8 @@ export type StateKey = `${string}\u0000${string}`;
 export function stateKeyOf(type: string, stateKey: string): StateKey {
   return `${type}\u0000${stateKey}`;
 }
+
+/** A JSON object (not null, not an array): the shape every event, content and body must have. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,18 @@
+/**
+ * GET /.well-known/matrix/client — https://spec.matrix.org/v1.19/client-server-api/#well-known-uris
+ * GET /.well-known/matrix/server — https://spec.matrix.org/v1.19/server-server-api/#getwell-knownmatrixserver
+ * Discovery documents: where clients find the client API and servers find the federation API.
+ * Defaults follow `server_name` and `[global.well_known]`.
+ */
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+
+export const wellKnownRoutes = (config: Config) => {
+  const client = config.well_known.client ?? `https://${config.server_name}`;
+  // As Conduit does: unless configured, servers are sent to the server name on port 443, where the
+  // reverse proxy that serves clients also forwards federation.
+  const server = config.well_known.server ?? `${config.server_name}:443`;
+  return new Elysia()
+    .get("/.well-known/matrix/client", () => ({ "m.homeserver": { base_url: client } }))
+    .get("/.well-known/matrix/server", () => ({ "m.server": server }));
+};

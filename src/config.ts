@@ -1,0 +1,274 @@
+/**
+ * Configuration: the only reader of the TOML file and of `process.env`. The file format is Conduit's
+ * (`[global]` table, `CONDUIT_CONFIG=/path/conduit.toml`), so an operator's existing file loads as is
+ * (apart from `database_backend`). `CONDUIT_<KEY>` variables override file values, with Conduit's
+ * convention for sub-tables: `CONDUIT_WELL_KNOWN_CLIENT` sets `[global.well_known] client`.
+ * Every problem becomes a `ConfigError` whose message is one sentence naming the key.
+ */
+import { parse as parseToml } from "smol-toml";
+import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { isSupportedRoomVersion } from "./core/room-versions";
+
+/** A bad config: main prints the message as one sentence and exits with status 1. */
+export class ConfigError extends Error {}
+
+const RateLimit = T.Object({
+  /** Requests allowed per second, sustained. */
+  per_second: T.Number({ exclusiveMinimum: 0 }),
+  /** Requests allowed in a burst before the sustained rate applies. */
+  burst: T.Integer({ minimum: 1 }),
+});
+export type RateLimitRule = Static<typeof RateLimit>;
+
+/** The `[global]` table: every key this server reads. */
+export const ConfigSchema = T.Object({
+  server_name: T.String({ minLength: 1 }),
+  database_backend: T.String(),
+  database_path: T.String({ minLength: 1 }),
+  address: T.String({ minLength: 1 }),
+  port: T.Integer({ minimum: 0, maximum: 65535 }),
+  max_request_size: T.Integer({ minimum: 1024 }),
+  allow_registration: T.Boolean(),
+  registration_token: T.Optional(T.String()),
+  allow_federation: T.Boolean(),
+  allow_encryption: T.Boolean(),
+  allow_room_creation: T.Boolean(),
+  default_room_version: T.String(),
+  trusted_servers: T.Array(T.String({ minLength: 1 })),
+  log: T.String(),
+  /** Size of the state-resolution worker pool; 0 means one per core. */
+  state_res_workers: T.Integer({ minimum: 0, maximum: 64 }),
+  well_known: T.Object({ client: T.Optional(T.String()), server: T.Optional(T.String()) }),
+  tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
+  rate_limits: T.Object({
+    enabled: T.Boolean(),
+    login: RateLimit,
+    failed_login: RateLimit,
+    register: RateLimit,
+    message: RateLimit,
+  }),
+});
+export type Config = Static<typeof ConfigSchema> & {
+  /** Where the configuration came from, for the start-up log. */
+  source: string;
+};
+
+/** Conduit's keys that we accept for compatibility but that have no effect on this server. */
+const acceptedConduitKeys = new Set([
+  "allow_check_for_updates", "enable_lightning_bolt", "db_cache_capacity_mb", "conduit_cache_capacity_modifier",
+  "rocksdb_max_open_files", "pdu_cache_capacity", "cleanup_second_interval", "max_concurrent_requests",
+  "max_fetch_prev_events", "openid_token_ttl", "allow_unstable_room_versions", "allow_jaeger", "tracing_flame",
+  "proxy", "jwt_secret", "turn_username", "turn_password", "turn_uris", "turn_secret", "turn_ttl", "turn",
+  "ignored_keys", "media", "emergency_password", "workers",
+]);
+
+type Table = Record<string, unknown>;
+
+function defaults(noFile: boolean): Table {
+  return {
+    server_name: "localhost",
+    database_backend: "sqlite",
+    database_path: "./data",
+    address: "127.0.0.1",
+    port: 6167,
+    max_request_size: 20_000_000,
+    // Without a config file the server listens on loopback only, so open registration is safe and lets
+    // a first user sign up at once; with a file, registration stays off unless the operator enables it.
+    allow_registration: noFile,
+    allow_federation: true,
+    allow_encryption: true,
+    allow_room_creation: true,
+    default_room_version: "12",
+    trusted_servers: ["matrix.org"],
+    log: "info",
+    state_res_workers: 0,
+    well_known: {},
+    rate_limits: {
+      enabled: true,
+      login: { per_second: 0.5, burst: 10 },
+      failed_login: { per_second: 0.1, burst: 5 },
+      register: { per_second: 0.2, burst: 5 },
+      message: { per_second: 10, burst: 50 },
+    },
+  };
+}
+
+function isTable(v: unknown): v is Table {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function objectProperties(schema: TSchema | undefined): Record<string, TSchema> | undefined {
+  return schema?.type === "object" ? (schema.properties as Record<string, TSchema>) : undefined;
+}
+
+/**
+ * Finds which config path an environment key names, following the schema's tables:
+ * `rate_limits_login_per_second` -> `["rate_limits", "login", "per_second"]`. Unknown names stay one
+ * top-level key (so they are warned about like an unknown file key).
+ */
+function envPath(key: string, schema: TSchema): { path: string[]; leaf?: TSchema } {
+  const props = objectProperties(schema);
+  if (props) {
+    if (key in props) return { path: [key], leaf: props[key] };
+    for (const [name, sub] of Object.entries(props)) {
+      if (!key.startsWith(`${name}_`) || !objectProperties(sub)) continue;
+      const rest = envPath(key.slice(name.length + 1), sub);
+      if (rest.leaf) return { path: [name, ...rest.path], leaf: rest.leaf };
+    }
+  }
+  return { path: [key] };
+}
+
+/** Reads an environment string as the type its key expects; anything unreadable is left for validation. */
+function envValue(raw: string, leaf: TSchema | undefined): unknown {
+  switch (leaf?.type) {
+    case "string":
+      return raw;
+    case "integer":
+    case "number": {
+      const n = Number(raw.trim().replaceAll("_", ""));
+      return raw.trim() !== "" && Number.isFinite(n) ? n : raw;
+    }
+    case "boolean": {
+      const lower = raw.trim().toLowerCase();
+      return lower === "true" ? true : lower === "false" ? false : raw;
+    }
+    case "array": {
+      const parsed = parseTomlValue(raw);
+      if (Array.isArray(parsed)) return parsed;
+      return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    }
+    default:
+      return parseTomlValue(raw) ?? raw;
+  }
+}
+
+function parseTomlValue(raw: string): unknown {
+  try {
+    return (parseToml(`v = ${raw}`) as Table).v;
+  } catch {
+    return undefined;
+  }
+}
+
+function applyEnv(global: Table, env: Record<string, string | undefined>): void {
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith("CONDUIT_") || name === "CONDUIT_CONFIG" || raw === undefined) continue;
+    const { path, leaf } = envPath(name.slice("CONDUIT_".length).toLowerCase(), ConfigSchema);
+    let table = global;
+    for (const part of path.slice(0, -1)) {
+      if (!isTable(table[part])) table[part] = {};
+      table = table[part] as Table;
+    }
+    table[path.at(-1)!] = envValue(raw, leaf);
+  }
+}
+
+function merge(base: Table, over: Table): Table {
+  const out: Table = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isTable(b) && isTable(v) ? merge(b, v) : v;
+  }
+  return out;
+}
+
+/** Warns about every key the schema does not know, at any depth (they would be silently dropped). */
+function warnUnknownKeys(table: Table, schema: TSchema, prefix: string, warn: (msg: string) => void): void {
+  const props = objectProperties(schema);
+  if (!props) return;
+  for (const [key, value] of Object.entries(table)) {
+    const name = prefix + key;
+    if (props[key]) {
+      if (isTable(value)) warnUnknownKeys(value, props[key], `${name}.`, warn);
+    } else if (!(prefix === "" && acceptedConduitKeys.has(key))) {
+      warn(`unknown config key "${name}" is ignored`);
+    }
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+/** Turns the first schema violation into one sentence that names the key. */
+function describeViolation(schema: TSchema, value: unknown): string | undefined {
+  const first = Value.Errors(schema, value).First();
+  if (!first) return undefined;
+  const key = first.path.replace(/^\//, "").replaceAll("/", ".").replace(/\.(\d+)/g, "[$1]") || "[global]";
+  if (first.value === undefined) return `config key "${key}" is missing`;
+  return `config key "${key}" is ${show(first.value)}, but it must be ${expectation(first.message)}`;
+}
+
+/** TypeBox's "Expected integer to be less or equal to 65535" as "an integer less or equal to 65535". */
+function expectation(message: string): string {
+  if (/string length greater or equal to 1$/.test(message)) return "a non-empty string";
+  const text = message.replace(/^Expected /, "").replace(/^(\w+) to be /, "$1 ");
+  const article = /^(integer|object|array)\b/.test(text) ? "an" : /^(string|number|boolean)\b/.test(text) ? "a" : "";
+  return article ? `${article} ${text}` : text;
+}
+
+/** Checks that go beyond types: values that name things this server must support. */
+function checkValues(config: Static<typeof ConfigSchema>): void {
+  const backend = config.database_backend.toLowerCase();
+  if (backend === "rocksdb") {
+    throw new ConfigError(
+      'config key "database_backend" is "rocksdb", but this server stores its data in SQLite: set database_backend = "sqlite"',
+    );
+  }
+  if (backend !== "sqlite") {
+    throw new ConfigError(`config key "database_backend" is "${config.database_backend}", but it must be "sqlite"`);
+  }
+  if (!isSupportedRoomVersion(config.default_room_version)) {
+    throw new ConfigError(
+      `config key "default_room_version" is "${config.default_room_version}", which is not a room version this server supports (1 to 12)`,
+    );
+  }
+  const client = config.well_known.client;
+  if (client !== undefined && !/^https?:\/\/[^/]/.test(client)) {
+    throw new ConfigError(`config key "well_known.client" is "${client}", but it must be an http(s) URL`);
+  }
+}
+
+export interface LoadOptions {
+  /** Path given by `--config`; takes precedence over `CONDUIT_CONFIG`. */
+  path?: string;
+  env?: Record<string, string | undefined>;
+  warn?: (msg: string) => void;
+}
+
+async function readFile(path: string, warn: (msg: string) => void): Promise<Table> {
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new ConfigError(`config file ${path} does not exist`);
+  let doc: Table;
+  try {
+    doc = parseToml(await file.text()) as Table;
+  } catch (e) {
+    // smol-toml's message is "Invalid TOML document: <problem>" followed by a code excerpt.
+    const problem = e instanceof Error ? (e.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "") : String(e);
+    const line = isTable(e) && typeof e.line === "number" ? ` at line ${e.line}` : "";
+    throw new ConfigError(`config file ${path} is not valid TOML${line}: ${problem}`);
+  }
+  if (!isTable(doc.global)) throw new ConfigError(`config file ${path} has no [global] table`);
+  for (const key of Object.keys(doc)) if (key !== "global") warn(`unknown config table [${key}] is ignored`);
+  return doc.global;
+}
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const env = opts.env ?? process.env;
+  const warn = opts.warn ?? ((m: string) => console.warn(`warning: ${m}`));
+  const path = opts.path ?? (env.CONDUIT_CONFIG || undefined);
+
+  const global = merge(defaults(!path), path ? await readFile(path, warn) : {});
+  applyEnv(global, env);
+  warnUnknownKeys(global, ConfigSchema, "", warn);
+  // Conduit's example leaves an empty token in place; an empty token means "no token required".
+  if (global.registration_token === "") delete global.registration_token;
+
+  const violation = describeViolation(ConfigSchema, global);
+  if (violation) throw new ConfigError(violation);
+  const config = Value.Clean(ConfigSchema, structuredClone(global)) as Static<typeof ConfigSchema>;
+  checkValues(config);
+  return { ...config, source: path ?? "built-in defaults" };
+}

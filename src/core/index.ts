@@ -1,0 +1,32 @@
+/**
+ * The public surface of `src/core`: pure protocol code shared by the main thread and workers.
+ * A plain list of re-exports, grouped by area; add new modules to their group.
+ */
+
+// Shared shapes and room versions
+export * from "./types.ts";
+export * from "./room-versions.ts";
+
+// JSON
+export { JsonError, MAX_JSON_DEPTH, type JsonErrorCode } from "./json/json-error.ts";
+export { canonicalJson } from "./json/canonical-json.ts";
+export { parseJson } from "./json/parse-json.ts";
+
+// Encoding
+export { Base64Error, decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from "./encoding/base64.ts";
+
+// Crypto primitives and keys
+export {
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SEED_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  generateSigningSeed,
+  publicKeyFromSeed,
+  signEd25519,
+  verifyEd25519,
+} from "./crypto/ed25519.ts";
+export { sha256 } from "./crypto/sha256.ts";
+export { generateEd25519KeyId, parseKeyId, type KeyId } from "./crypto/key-ids.ts";
+
+// JSON signatures
+export { signJson, signedBytesOf, verifyJsonSignature, withSignature } from "./signing/json-signatures.ts";

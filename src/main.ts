@@ -1,0 +1,136 @@
+/**
+ * Entry point: arguments -> config -> database (migrated) -> services -> HTTP. SIGTERM and SIGINT
+ * stop accepting, let in-flight requests finish, then close the database cleanly.
+ */
+import { dirname, join, resolve } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { createApp, serve } from "./api/app";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { buildServices } from "./services";
+import { systemClock } from "./services/clock";
+import { createLogger, parseLevel } from "./services/logger";
+import { StorageError } from "./storage/db";
+import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
+
+const usage = `conduit ${pkg.version}: a Matrix homeserver in one executable
+
+Usage: conduit [--config <path>] [--help] [--version]
+
+  -c, --config <path>  TOML config file (Conduit's format, [global] table).
+                       Default: $CONDUIT_CONFIG, else built-in defaults (localhost, ./data,
+                       127.0.0.1:6167). CONDUIT_<KEY> environment variables override file values.
+  -h, --help           Show this help.
+  -V, --version        Show the version.
+`;
+
+function parseArgs(argv: string[]): { config?: string } {
+  const out: { config?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-h" || arg === "--help") {
+      process.stdout.write(usage);
+      process.exit(0);
+    } else if (arg === "-V" || arg === "--version") {
+      process.stdout.write(`conduit ${pkg.version}\n`);
+      process.exit(0);
+    } else if (arg === "-c" || arg === "--config") {
+      const path = argv[++i];
+      if (!path) fail("--config needs a file path");
+      out.config = path;
+    } else if (arg.startsWith("--config=")) {
+      out.config = arg.slice("--config=".length);
+    } else {
+      fail(`unknown argument "${arg}" (see --help)`);
+    }
+  }
+  return out;
+}
+
+function fail(sentence: string): never {
+  process.stderr.write(`conduit: ${sentence}\n`);
+  process.exit(1);
+}
+
+/** The SQLite file inside `database_path`, which, as in Conduit, names a directory. */
+export function databaseFile(config: Config): string {
+  return config.database_path.endsWith(".db") ? config.database_path : join(config.database_path, "conduit.db");
+}
+
+/** How often the WAL is folded back into the database file while running. */
+const CHECKPOINT_INTERVAL_MS = 5 * 60_000;
+
+async function main(): Promise<void> {
+  const args = parseArgs(Bun.argv.slice(2));
+  const warnings: string[] = [];
+  let config: Config;
+  try {
+    config = await loadConfig({ path: args.config, warn: (w) => warnings.push(w) });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const log = createLogger(parseLevel(config.log));
+  for (const w of warnings) log.warn(w);
+
+  let tls: { cert: string; key: string } | undefined;
+  if (config.tls) {
+    const [cert, key] = [Bun.file(config.tls.certs), Bun.file(config.tls.key)];
+    if (!(await cert.exists())) fail(`config key "tls.certs" names ${config.tls.certs}, which does not exist`);
+    if (!(await key.exists())) fail(`config key "tls.key" names ${config.tls.key}, which does not exist`);
+    tls = { cert: await cert.text(), key: await key.text() };
+  }
+
+  const file = resolve(databaseFile(config));
+  if (config.source === "built-in defaults") {
+    log.info("no config file (--config or CONDUIT_CONFIG): using built-in defaults", { data: dirname(file) });
+  }
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(file);
+  } catch (e) {
+    if (e instanceof StorageError) fail(e.message);
+    fail(`cannot open database ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const storage = createStorage(db);
+  const stopCheckpoints = scheduleCheckpoints(db, CHECKPOINT_INTERVAL_MS, (error) =>
+    log.warn("WAL checkpoint failed", { error }),
+  );
+  const services = buildServices({ config, storage, clock: systemClock, log });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = serve(createApp(services), {
+      hostname: config.address,
+      port: config.port,
+      maxRequestBodySize: config.max_request_size,
+      tls,
+    });
+  } catch (e) {
+    storage.close();
+    fail(`cannot listen on ${config.address}:${config.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    await server.stop(false); // stop accepting; wait for in-flight requests
+    stopCheckpoints();
+    storage.close();
+    log.info("stopped cleanly");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  // Logged last: whoever waits for this line may send a signal at once.
+  log.info("conduit started", {
+    version: pkg.version,
+    server_name: config.server_name,
+    listening: `${tls ? "https" : "http"}://${server.hostname}:${server.port}`,
+    database: file,
+    config: config.source,
+  });
+}
+
+await main();

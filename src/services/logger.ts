@@ -1,0 +1,39 @@
+/**
+ * Structured logging: one JSON line per record on stdout/stderr, filtered by the configured level
+ * (`log = "info"`; Conduit-style directive lists such as "info,state_res=warn" use their first item).
+ */
+export type Level = "error" | "warn" | "info" | "debug";
+const rank: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+export interface Logger {
+  error(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export function parseLevel(directive: string): Level {
+  const first = directive.split(",")[0]?.trim().toLowerCase() ?? "";
+  if (first === "trace") return "debug";
+  if (first === "off") return "error";
+  return first in rank ? (first as Level) : "info";
+}
+
+function serialise(value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
+}
+
+export function createLogger(level: Level, write: (line: string, level: Level) => void = defaultWrite): Logger {
+  const emit = (l: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
+    if (rank[l] > rank[level]) return;
+    const record: Record<string, unknown> = { ts: new Date().toISOString(), level: l, msg };
+    for (const [k, v] of Object.entries(fields)) record[k] = serialise(v);
+    write(JSON.stringify(record), l);
+  };
+  return { error: emit("error"), warn: emit("warn"), info: emit("info"), debug: emit("debug") };
+}
+
+function defaultWrite(line: string, level: Level): void {
+  if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+}

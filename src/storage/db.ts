@@ -1,0 +1,113 @@
+/**
+ * Opens the SQLite database with the durability settings a homeserver needs: WAL with
+ * `synchronous=FULL` (a 200 is a promise that survives power loss), a busy timeout, foreign keys,
+ * and an integrity check at start. One process writes: the writer holds an OS lock on a companion
+ * `<file>.lock`, so a second server started on the same data refuses instead of interleaving.
+ * Migrations are SQL files embedded in the binary and applied in order, tracked by
+ * `PRAGMA user_version`; they only ever move forward.
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { migrations } from "./migrations";
+
+export class StorageError extends Error {}
+
+export interface OpenOptions {
+  /** Open read-only (state-resolution workers read beside the one writer). */
+  readonly?: boolean;
+}
+
+/** The lock handle held by each open writer, released by `closeDatabase`. */
+const writerLocks = new WeakMap<Database, Database>();
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+  if (opts.readonly) {
+    const reader = new Database(file, { readonly: true });
+    reader.run("PRAGMA busy_timeout = 5000");
+    return reader;
+  }
+  const inMemory = file === ":memory:";
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const lock = inMemory ? undefined : acquireWriterLock(file);
+  const db = new Database(file, { create: true, strict: true });
+  try {
+    db.run("PRAGMA busy_timeout = 5000");
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = FULL");
+    db.run("PRAGMA foreign_keys = ON");
+    const check = db.query<{ quick_check: string }, []>("PRAGMA quick_check").get();
+    if (check?.quick_check !== "ok") {
+      throw new StorageError(`database ${file} failed its integrity check: ${check?.quick_check ?? "no answer"}`);
+    }
+    migrate(db);
+  } catch (e) {
+    db.close();
+    lock?.close();
+    throw e;
+  }
+  if (lock) writerLocks.set(db, lock);
+  return db;
+}
+
+/**
+ * Takes an exclusive SQLite lock on `<file>.lock` and keeps it for the connection's lifetime. SQLite
+ * locks are POSIX record locks: the kernel drops them when the process dies, even by `kill -9`, so a
+ * crash never leaves a stale lock behind.
+ */
+function acquireWriterLock(file: string): Database {
+  const lock = new Database(`${file}.lock`, { create: true });
+  try {
+    // An exclusive transaction left open holds the lock until `close` (or process death) ends it.
+    lock.run("BEGIN EXCLUSIVE");
+  } catch {
+    lock.close();
+    throw new StorageError(`database ${file} is in use by another conduit process: stop it first`);
+  }
+  return lock;
+}
+
+/** Applies every embedded migration newer than the database's `user_version`, each atomically. */
+export function migrate(db: Database): void {
+  const current = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+  if (current > migrations.length) {
+    throw new StorageError(
+      `database schema version ${current} is newer than this server's (${migrations.length}): refusing to run an older server on it`,
+    );
+  }
+  for (let version = current + 1; version <= migrations.length; version++) {
+    db.transaction(() => {
+      db.run(migrations[version - 1]!);
+      db.run(`PRAGMA user_version = ${version}`);
+    })();
+  }
+}
+
+/** Folds the WAL back into the main file and truncates it, so the WAL cannot grow without bound. */
+export function checkpoint(db: Database): void {
+  db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+/**
+ * Checkpoints every `intervalMs` in the background; the timer never keeps the process alive.
+ * Returns the function that stops it.
+ */
+export function scheduleCheckpoints(db: Database, intervalMs: number, onError: (e: unknown) => void): () => void {
+  const timer = setInterval(() => {
+    try {
+      checkpoint(db);
+    } catch (e) {
+      onError(e);
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Checkpoints, closes, and releases the writer lock. */
+export function closeDatabase(db: Database): void {
+  checkpoint(db);
+  db.close();
+  writerLocks.get(db)?.close();
+  writerLocks.delete(db);
+}

@@ -1,0 +1,37 @@
+-- Accounts: users, their devices, and access tokens (stored only as SHA-256 hashes).
+CREATE TABLE users (
+  user_id       TEXT PRIMARY KEY,
+  password_hash TEXT,
+  displayname   TEXT,
+  avatar_url    TEXT,
+  is_guest      INTEGER NOT NULL DEFAULT 0,
+  deactivated   INTEGER NOT NULL DEFAULT 0,
+  created_ts    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE devices (
+  user_id      TEXT NOT NULL REFERENCES users(user_id),
+  device_id    TEXT NOT NULL,
+  display_name TEXT,
+  last_seen_ts INTEGER,
+  last_seen_ip TEXT,
+  created_ts   INTEGER NOT NULL,
+  PRIMARY KEY (user_id, device_id)
+) STRICT;
+
+CREATE TABLE access_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL,
+  device_id  TEXT NOT NULL,
+  created_ts INTEGER NOT NULL,
+  FOREIGN KEY (user_id, device_id) REFERENCES devices(user_id, device_id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX access_tokens_by_device ON access_tokens(user_id, device_id);
+
+-- The server's own ed25519 signing keys; the newest unexpired one signs.
+CREATE TABLE server_signing_keys (
+  key_id     TEXT PRIMARY KEY,
+  seed       BLOB NOT NULL,
+  created_ts INTEGER NOT NULL,
+  expired_ts INTEGER
+) STRICT;

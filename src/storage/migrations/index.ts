@@ -1,0 +1,7 @@
+/**
+ * The ordered list of schema migrations. Each file is embedded as text at build time; append new
+ * files at the end, never edit or reorder a released one.
+ */
+import m001 from "./001-accounts.sql" with { type: "text" };
+
+export const migrations: readonly string[] = [m001];

@@ -1,0 +1,105 @@
+/**
+ * Starts the real server as a child process (`bun src/main.ts`) on a free port with a temporary
+ * database directory, and stops it afterwards. Tests talk to it over HTTP like any client would.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export interface TestServer {
+  baseUrl: string;
+  dataDir: string;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Every line the server printed so far (stdout and stderr). */
+  output: string[];
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+export interface StartOptions {
+  /** Extra `[global]` TOML lines. */
+  toml?: string;
+  env?: Record<string, string>;
+  /** Reuse an existing data directory (restart tests). */
+  dataDir?: string;
+  /** The command to run instead of `bun src/main.ts` (the compiled binary). */
+  command?: string[];
+  /** `false`: pass no CONDUIT_CONFIG nor any CONDUIT_* variable but `env` (the built-in defaults). */
+  config?: false;
+  /** Working directory of the server process. */
+  cwd?: string;
+}
+
+/** The test's own environment without CONDUIT_* variables, so a developer's settings never leak in. */
+function cleanEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUIT_")));
+}
+
+const root = join(import.meta.dir, "..", "..");
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "conduit-test-"));
+  const configPath = join(dataDir, "conduit.toml");
+  writeFileSync(
+    configPath,
+    [
+      "[global]",
+      'server_name = "localhost"',
+      `database_path = "${dataDir}"`,
+      'address = "127.0.0.1"',
+      "port = 0",
+      "allow_registration = true",
+      'log = "info"',
+      opts.toml ?? "",
+      "[global.rate_limits]",
+      "enabled = false",
+    ].join("\n"),
+  );
+  const proc = Bun.spawn(opts.command ?? [process.execPath, join(root, "src/main.ts")], {
+    env: { ...cleanEnv(), ...(opts.config === false ? {} : { CONDUIT_CONFIG: configPath }), ...opts.env },
+    cwd: opts.cwd,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const output: string[] = [];
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("\n")}`)), 15_000);
+    const collect = async (stream: ReadableStream<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      let pending = "";
+      for await (const chunk of stream) {
+        pending += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = pending.indexOf("\n")) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          output.push(line);
+          const m = /"listening":"([^"]+)"/.exec(line);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        }
+      }
+    };
+    void collect(proc.stdout);
+    void collect(proc.stderr);
+    void proc.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output.join("\n")}`));
+    });
+  });
+  return {
+    baseUrl,
+    dataDir,
+    proc,
+    output,
+    async stop(signal = "SIGTERM") {
+      proc.kill(signal);
+      const code = await proc.exited;
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
