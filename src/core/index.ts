@@ -30,3 +30,14 @@ export { generateEd25519KeyId, parseKeyId, type KeyId } from "./crypto/key-ids.t
 
 // JSON signatures
 export { signJson, signedBytesOf, verifyJsonSignature, withSignature } from "./signing/json-signatures.ts";
+
+// Authorization rules
+export { authCheck, checkStateDependentAuthRules, checkStateIndependentAuthRules, type AuthCheckOptions } from "./auth/auth-check.ts";
+export type { AuthResult } from "./auth/auth-result.ts";
+export { authEventMapOf, type AuthEventMap } from "./auth/auth-event-map.ts";
+export { authEventTypesFor } from "./auth/auth-events-selection.ts";
+export { DEFAULT_LEVELS, namedLevelOf, parsePowerLevels, powerLevelOf, requiredPowerLevel, type NamedLevel, type PowerLevels } from "./auth/power-levels.ts";
+export { privilegedCreatorsOf, roomCreatorOf } from "./auth/room-creators.ts";
+
+// State resolution
+export { resolveState, resolveStateSync, type FetchEvent } from "./state-res/resolve-state.ts";

@@ -211,3 +211,8 @@ export function testRules(title: string, cases: RuleCase[]): void {
     });
   }
 }
+
+/** Rule numbers of a rule numbered one way in v1-v5, another in v6-v11 and a third in v12. */
+export function numbered(v1to5: string, v6to11: string, v12: string): Partial<Record<TestedVersion, string>> {
+  return { 1: v1to5, 3: v1to5, 8: v6to11, 10: v6to11, 11: v6to11, 12: v12 };
+}

@@ -4,22 +4,15 @@
  * (including signed third-party invites), leaves and kicks, bans, knocks and unknown memberships.
  */
 import { describe, expect, test } from "bun:test";
-import { generateKeyPairSync, sign } from "node:crypto";
-import { canonicalJson } from "../../src/core/json/canonical-json.ts";
+import { generateSigningSeed, publicKeyFromSeed } from "../../src/core/crypto/ed25519.ts";
+import { encodeBase64, encodeBase64Url } from "../../src/core/encoding/base64.ts";
+import { signJson } from "../../src/core/signing/json-signatures.ts";
 import type { JsonObject, Pdu } from "../../src/core/types.ts";
 import type { RuleCase, Scenario, TestRoom, TestedVersion } from "./auth-fixtures.ts";
-import { ALICE, BOB, CAROL, DAVE, ERIN, TestRoom as Room, only, runScenario, sub, testRules } from "./auth-fixtures.ts";
+import { ALICE, BOB, CAROL, DAVE, ERIN, TestRoom as Room, numbered, only, runScenario, sub, testRules } from "./auth-fixtures.ts";
 
 const SINCE_V8 = ["8", "10", "11", "12"] as const;
 const SINCE_V10 = ["10", "11", "12"] as const;
-const numbered = (old: string, mid: string, v12: string): Partial<Record<TestedVersion, string>> => ({
-  1: old,
-  3: old,
-  8: mid,
-  10: mid,
-  11: mid,
-  12: v12,
-});
 const MEMBER = numbered("5", "4", "5");
 const JOIN = numbered("5.2", "4.3", "5.3");
 const INVITE = numbered("5.3", "4.4", "5.4");
@@ -58,15 +51,12 @@ function restrictedJoin(room: TestRoom, authoriser: string, joinRule = "restrict
 
 // ---- third-party invites: a real ed25519 key signs the `signed` block ----
 
-const identityServerKey = generateKeyPairSync("ed25519");
-const otherKey = generateKeyPairSync("ed25519");
-const publicKeyBase64 = Buffer.from(identityServerKey.publicKey.export({ format: "jwk" }).x!, "base64url")
-  .toString("base64")
-  .replace(/=+$/, "");
+const identityServerSeed = generateSigningSeed();
+const otherSeed = generateSigningSeed();
+const publicKeyBase64 = encodeBase64(publicKeyFromSeed(identityServerSeed));
 
-function signedBlock(fields: JsonObject, key = identityServerKey.privateKey): JsonObject {
-  const signature = sign(null, Buffer.from(canonicalJson(fields)), key).toString("base64").replace(/=+$/, "");
-  return { ...fields, signatures: { "id.example.org": { "ed25519:0": signature } } };
+function signedBlock(fields: JsonObject, seed = identityServerSeed): JsonObject {
+  return signJson(fields, "id.example.org", "ed25519:0", seed);
 }
 
 function thirdPartyInviteEvent(room: TestRoom, sender = BOB, token = "tok", keys: JsonObject = { public_key: publicKeyBase64 }): Pdu {
@@ -250,11 +240,12 @@ const thirdPartyCases: RuleCase[] = [
     text: "third-party invite: a signature by a key listed in public_keys allows",
     accept: (room) => {
       const pdu = thirdPartyInvite(room, { signed: signedBlock({ mxid: DAVE, token: "tok" }) });
-      const keys = { public_key: "AAAA", public_keys: [{ public_key: publicKeyBase64 }] };
+      // An identity server may publish its key in the URL-safe alphabet.
+      const keys = { public_key: "AAAA", public_keys: [{ public_key: encodeBase64Url(publicKeyFromSeed(identityServerSeed)) }] };
       return given(room, pdu, thirdPartyInviteEvent(room, BOB, "tok", keys));
     },
     reject: (room) => {
-      const pdu = thirdPartyInvite(room, { signed: signedBlock({ mxid: DAVE, token: "tok" }, otherKey.privateKey) });
+      const pdu = thirdPartyInvite(room, { signed: signedBlock({ mxid: DAVE, token: "tok" }, otherSeed) });
       return given(room, pdu, thirdPartyInviteEvent(room));
     },
     reason: /no signature in signed matches a public key/,

@@ -4,17 +4,9 @@
  * required power level, user-owned state keys, the v1-v2 redaction rule and the final "allow".
  */
 import type { Pdu } from "../../src/core/types.ts";
-import type { RuleCase, Scenario, TestRoom, TestedVersion } from "./auth-fixtures.ts";
-import { BOB, CAROL, DAVE, only, testRules } from "./auth-fixtures.ts";
+import type { RuleCase, Scenario, TestRoom } from "./auth-fixtures.ts";
+import { BOB, CAROL, DAVE, numbered, only, testRules } from "./auth-fixtures.ts";
 
-const numbered = (old: string, mid: string, v12: string): Partial<Record<TestedVersion, string>> => ({
-  1: old,
-  3: old,
-  8: mid,
-  10: mid,
-  11: mid,
-  12: v12,
-});
 
 function send(room: TestRoom, sender: string, type: string, stateKey?: string, ...replacements: Pdu[]): Scenario {
   return { pdu: room.event({ type, sender, state_key: stateKey, content: { body: "x" } }), state: room.state(...replacements) };

@@ -5,19 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { resolveState } from "../../src/core/state-res/resolve-state.ts";
+import { seededRandom } from "../helpers/random-json.ts";
 import { fetcherFor, loadBatches, resolveAtomically, resolveStateMaps, roomVersionOf, rumaIndex } from "./state-res-vectors.ts";
-
-/** mulberry32: a tiny deterministic PRNG. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], next: () => number): T[] {
   const copy = [...items];
@@ -45,7 +34,7 @@ describe("state resolution properties", () => {
     test(`${vector.name}: the order of the state sets does not change the result`, async () => {
       const stateSets = batches.flat().map((pdu) => [pdu.event_id!]);
       const expected = (await resolveState(version, stateSets, fetch)).sort();
-      const next = random(0x5eed + vector.name.length);
+      const next = seededRandom(0x5eed + vector.name.length);
       for (let i = 0; i < PERMUTATIONS; i++) {
         const permuted = shuffled(stateSets, next).map((set) => shuffled(set, next));
         expect((await resolveState(version, permuted, fetch)).sort()).toEqual(expected);

@@ -61,26 +61,24 @@ describe("state res v1", () => {
     expect((await resolveState("1", [base], room.fetch)).sort()).toEqual([...base].sort());
   });
 
-  test("power levels: the shallower event is applied first and the deeper stops if it no longer passes", async () => {
+  /** Alice's change at depth 6 in one fork against Bob's at depth 7 in the other; returns the winner. */
+  async function powerLevelsRace(aliceUsers: JsonObject, bobUsers: JsonObject) {
     const { room, base, create, alice, bob, power } = baseRoom();
-    const demoteBob = powerLevels(room, "demote", 6, ALICE, { [ALICE]: 100, [BOB]: 0 }, [create, alice, power]);
-    const bobPromotes = powerLevels(room, "promote", 7, BOB, { [ALICE]: 100, [BOB]: 50, [CAROL]: 50 }, [create, bob, power]);
-    const forkA = base.map((id) => (id === power ? demoteBob : id));
-    const forkB = base.map((id) => (id === power ? bobPromotes : id));
-    const resolved = await resolveState("1", [forkA, forkB], room.fetch);
-    expect(resolved).toContain(demoteBob);
-    expect(resolved).not.toContain(bobPromotes);
+    const byAlice = powerLevels(room, "by-alice", 6, ALICE, aliceUsers, [create, alice, power]);
+    const byBob = powerLevels(room, "by-bob", 7, BOB, bobUsers, [create, bob, power]);
+    const forks = [byAlice, byBob].map((change) => base.map((id) => (id === power ? change : id)));
+    const resolved = await resolveState("1", forks, room.fetch);
+    return { byAlice, byBob, winner: resolved.find((id) => id === byAlice || id === byBob) };
+  }
+
+  test("power levels: the shallower event is applied first and the deeper stops if it no longer passes", async () => {
+    const race = await powerLevelsRace({ [ALICE]: 100, [BOB]: 0 }, { [ALICE]: 100, [BOB]: 50, [CAROL]: 50 });
+    expect(race.winner).toBe(race.byAlice);
   });
 
   test("power levels: a deeper event that still passes replaces the shallower one", async () => {
-    const { room, base, create, alice, bob, power } = baseRoom();
-    const aliceAddsCarol = powerLevels(room, "carol10", 6, ALICE, { [ALICE]: 100, [BOB]: 50, [CAROL]: 10 }, [create, alice, power]);
-    const bobRaisesCarol = powerLevels(room, "carol20", 7, BOB, { [ALICE]: 100, [BOB]: 50, [CAROL]: 20 }, [create, bob, power]);
-    const forkA = base.map((id) => (id === power ? aliceAddsCarol : id));
-    const forkB = base.map((id) => (id === power ? bobRaisesCarol : id));
-    const resolved = await resolveState("1", [forkA, forkB], room.fetch);
-    expect(resolved).toContain(bobRaisesCarol);
-    expect(resolved).not.toContain(aliceAddsCarol);
+    const race = await powerLevelsRace({ [ALICE]: 100, [BOB]: 50, [CAROL]: 10 }, { [ALICE]: 100, [BOB]: 50, [CAROL]: 20 });
+    expect(race.winner).toBe(race.byBob);
   });
 
   test("other conflicts: the deepest event that passes auth wins", async () => {

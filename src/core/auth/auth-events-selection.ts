@@ -5,7 +5,7 @@
  */
 import type { RoomVersionRules } from "../room-versions.ts";
 import type { JsonObject, StateKey } from "../types.ts";
-import { stateKeyOf } from "../types.ts";
+import { isJsonObject, stateKeyOf } from "../types.ts";
 
 const JOIN_RULE_MEMBERSHIPS = new Set(["join", "invite", "knock"]);
 
@@ -43,8 +43,6 @@ export function authEventTypesFor(
 /** `content.third_party_invite.signed.token` when it is a string. */
 export function thirdPartyInviteToken(content: JsonObject): string | undefined {
   const invite = content.third_party_invite;
-  if (typeof invite !== "object" || invite === null || Array.isArray(invite)) return undefined;
-  const signed = invite.signed;
-  if (typeof signed !== "object" || signed === null || Array.isArray(signed)) return undefined;
-  return typeof signed.token === "string" ? signed.token : undefined;
+  const signed = isJsonObject(invite) ? invite.signed : undefined;
+  return isJsonObject(signed) && typeof signed.token === "string" ? signed.token : undefined;
 }

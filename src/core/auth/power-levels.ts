@@ -5,6 +5,7 @@
  */
 import type { RoomVersionRules } from "../room-versions.ts";
 import type { JsonObject, JsonValue, Pdu } from "../types.ts";
+import { isJsonObject } from "../types.ts";
 import type { AuthEventMap } from "./auth-event-map.ts";
 import { stateEvent } from "./auth-event-map.ts";
 import { isValidUserId } from "./matrix-ids.ts";
@@ -64,10 +65,6 @@ function toLevel(value: JsonValue, rules: RoomVersionRules): number | undefined 
   return undefined;
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function describeInvalid(rules: RoomVersionRules): string {
   return rules.integerPowerLevels
     ? "since v10: power level values must be integers"
@@ -83,7 +80,7 @@ function parseLevelMap(
   const map = new Map<string, number>();
   const value = content[field];
   if (value === undefined) return map;
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     errors.push(`\`${field}\` must be an object of power levels`);
     return map;
   }

@@ -3,21 +3,18 @@
  * name the invited user and the token of an `m.room.third_party_invite` sent by the same sender,
  * and carry a signature made with one of that event's public keys.
  */
-import { createPublicKey, verify } from "node:crypto";
-import { canonicalJson } from "../json/canonical-json.ts";
+import { Base64Error, decodeBase64, decodeBase64Url } from "../encoding/base64.ts";
+import { verifyJsonSignature } from "../signing/json-signatures.ts";
 import type { JsonObject, JsonValue, Pdu } from "../types.ts";
+import { isJsonObject } from "../types.ts";
 import type { AuthEventMap } from "./auth-event-map.ts";
 import { stateEvent } from "./auth-event-map.ts";
 import type { AuthResult } from "./auth-result.ts";
 import { ALLOWED, reject } from "./auth-result.ts";
 
-function asObject(value: JsonValue | undefined): JsonObject | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
-}
-
 export function checkThirdPartyInvite(pdu: Pdu, target: string, thirdPartyInvite: JsonValue, state: AuthEventMap): AuthResult {
-  const signed = asObject(asObject(thirdPartyInvite)?.signed);
-  if (!signed) return reject("third-party invite: content.third_party_invite has no signed object");
+  const signed = isJsonObject(thirdPartyInvite) ? thirdPartyInvite.signed : undefined;
+  if (!isJsonObject(signed)) return reject("third-party invite: content.third_party_invite has no signed object");
   const { mxid, token } = signed;
   if (typeof mxid !== "string" || typeof token !== "string") {
     return reject("third-party invite: signed needs mxid and token");
@@ -32,43 +29,39 @@ export function checkThirdPartyInvite(pdu: Pdu, target: string, thirdPartyInvite
   return reject("third-party invite: no signature in signed matches a public key of m.room.third_party_invite");
 }
 
-/** `public_key` and every `public_keys[].public_key` of an m.room.third_party_invite. */
-function publicKeysOf(content: JsonObject): string[] {
-  const keys: string[] = [];
-  if (typeof content.public_key === "string") keys.push(content.public_key);
+/** `public_key` and every `public_keys[].public_key` of an m.room.third_party_invite, decoded. */
+function publicKeysOf(content: JsonObject): Uint8Array[] {
+  const encoded: JsonValue[] = [content.public_key ?? null];
   if (Array.isArray(content.public_keys)) {
-    for (const entry of content.public_keys) {
-      const key = asObject(entry)?.public_key;
-      if (typeof key === "string") keys.push(key);
-    }
+    for (const entry of content.public_keys) if (isJsonObject(entry)) encoded.push(entry.public_key ?? null);
   }
-  return keys;
+  return encoded.flatMap((key) => {
+    const bytes = typeof key === "string" ? decodeEitherAlphabet(key) : undefined;
+    return bytes ? [bytes] : [];
+  });
 }
 
-// DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it.
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+/** Identity servers publish keys in standard or URL-safe Base64. */
+function decodeEitherAlphabet(key: string): Uint8Array | undefined {
+  for (const decode of [decodeBase64, decodeBase64Url]) {
+    try {
+      return decode(key);
+    } catch (error) {
+      if (!(error instanceof Base64Error)) throw error;
+    }
+  }
+  return undefined;
+}
 
-function isSignedByAnyKey(signed: JsonObject, publicKeys: string[]): boolean {
-  const signatures = asObject(signed.signatures);
-  if (!signatures || publicKeys.length === 0) return false;
-  const { signatures: _signatures, unsigned: _unsigned, ...unsignedPart } = signed;
-  const message = Buffer.from(canonicalJson(unsignedPart));
-  for (const server of Object.keys(signatures)) {
-    const byKey = asObject(signatures[server]) ?? {};
-    for (const [keyId, signature] of Object.entries(byKey)) {
-      if (!keyId.startsWith("ed25519:") || typeof signature !== "string") continue;
-      const signatureBytes = Buffer.from(signature, "base64");
-      for (const publicKey of publicKeys) {
-        if (verifiesWith(publicKey, message, signatureBytes)) return true;
-      }
+function isSignedByAnyKey(signed: JsonObject, publicKeys: Uint8Array[]): boolean {
+  const signatures = signed.signatures;
+  if (!isJsonObject(signatures)) return false;
+  for (const [server, byKey] of Object.entries(signatures)) {
+    if (!isJsonObject(byKey)) continue;
+    for (const keyId of Object.keys(byKey)) {
+      if (!keyId.startsWith("ed25519:")) continue;
+      if (publicKeys.some((publicKey) => verifyJsonSignature(signed, server, keyId, publicKey))) return true;
     }
   }
   return false;
-}
-
-function verifiesWith(publicKeyBase64: string, message: Buffer, signature: Buffer): boolean {
-  const raw = Buffer.from(publicKeyBase64, "base64");
-  if (raw.length !== 32 || signature.length !== 64) return false;
-  const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
-  return verify(null, message, key, signature);
 }
