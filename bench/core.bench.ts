@@ -1,6 +1,7 @@
 /**
  * Core protocol throughput on a ~1 KB event: canonical JSON, strict parsing against JSON.parse,
- * SHA-256 and Ed25519 native against the @noble reference.
+ * SHA-256 and Ed25519 native against the @noble reference, and the per-event pipeline (format
+ * check, hashes, signatures, event id).
  */
 
 import { canonicalJson } from "../src/core/json/canonical-json.ts";
@@ -8,6 +9,10 @@ import { parseJson } from "../src/core/json/parse-json.ts";
 import { sha256 } from "../src/core/crypto/sha256.ts";
 import { generateSigningSeed, publicKeyFromSeed, signEd25519, verifyEd25519 } from "../src/core/crypto/ed25519.ts";
 import { referenceSha256, referenceSignEd25519, referenceVerifyEd25519 } from "../src/core/crypto/reference.ts";
+import { eventIdFor } from "../src/core/events/event-hashes.ts";
+import { checkContentHash, hashAndSignEvent, verifyEventSignature } from "../src/core/events/event-signing.ts";
+import { validatePdu } from "../src/core/events/pdu-format.ts";
+import { rulesFor } from "../src/core/room-versions.ts";
 import { compare, opsPerSecond, report } from "./measure.ts";
 import { samplePdu } from "./sample-pdu.ts";
 
@@ -37,4 +42,16 @@ compare(
   "ed25519 verify 1 KB",
   ["native", opsPerSecond(() => verifyEd25519(signature, canonical, publicKey))],
   ["noble", opsPerSecond(() => referenceVerifyEd25519(signature, canonical, publicKey), 1500)],
+);
+
+const rules = rulesFor("12");
+const { pdu: signedPdu } = hashAndSignEvent(samplePdu, rules, "example.org", "ed25519:a", seed);
+report("validatePdu (v12)", opsPerSecond(() => validatePdu(signedPdu, rules)));
+report("eventIdFor (redact + canonical + SHA-256)", opsPerSecond(() => eventIdFor(signedPdu, rules)));
+report("hashAndSignEvent", opsPerSecond(() => hashAndSignEvent(samplePdu, rules, "example.org", "ed25519:a", seed)));
+report(
+  "verify received event (sig + content hash)",
+  opsPerSecond(
+    () => verifyEventSignature(signedPdu, rules, "example.org", "ed25519:a", publicKey) && checkContentHash(signedPdu),
+  ),
 );

@@ -18,7 +18,7 @@ export const samplePdu: Pdu = {
   depth: 1234,
   hashes: { sha256: "5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos" },
   origin_server_ts: 1712345678901,
-  prev_events: ["$aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_abcdef"],
+  prev_events: ["$aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_abcde"],
   room_id: "!Nhcu5BS-UMnFX7hBVfVSoXiD7OgH6iRT-xyIuqDnpYQ",
   sender: "@alice:example.org",
   signatures: {

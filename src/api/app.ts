@@ -4,6 +4,7 @@
  */
 import { Elysia } from "elysia";
 import type { Services } from "../services";
+import { rememberClientAddress } from "./request-context";
 import { clientAuth } from "./plugins/client-auth";
 import { cors } from "./plugins/cors";
 import { errors } from "./plugins/errors";
@@ -12,6 +13,13 @@ import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
+import { accountRoutes } from "./client/account";
+import { capabilitiesRoutes } from "./client/capabilities";
+import { devicesRoutes } from "./client/devices";
+import { loginRoutes } from "./client/login";
+import { profileRoutes } from "./client/profile";
+import { registerRoutes } from "./client/register";
+import { rateLimit } from "./plugins/rate-limit";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -22,8 +30,15 @@ export function createApp(services: Services) {
     .use(errors(log, (path) => methodsFor(path)))
     .use(jsonBody(config.max_request_size))
     .use(clientAuth(services.auth))
+    .use(rateLimit(services.rateLimits))
     .use(versionsRoutes())
-    .use(wellKnownRoutes(config));
+    .use(wellKnownRoutes(config))
+    .use(registerRoutes(services))
+    .use(loginRoutes(services))
+    .use(accountRoutes(services))
+    .use(devicesRoutes(services))
+    .use(profileRoutes(services))
+    .use(capabilitiesRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }
@@ -42,16 +57,23 @@ export function serve(app: App, opts: ServeOptions) {
   return Bun.serve({
     hostname: opts.hostname,
     port: opts.port,
-    maxRequestBodySize: opts.maxRequestBodySize,
+    // Bun answers an oversized body with a bare 413; a margin lets json-body answer first with
+    // M_TOO_LARGE (it checks the declared length and counts bytes as it reads).
+    maxRequestBodySize: opts.maxRequestBodySize * 2,
     tls: opts.tls,
     development: false,
-    fetch(request) {
-      if (!request.url.includes("/r0/")) return handle(request);
-      const url = new URL(request.url);
-      const modern = modernPath(url.pathname);
-      if (modern === undefined) return handle(request);
-      url.pathname = modern;
-      return handle(new Request(url.href, request));
+    fetch(request, server) {
+      const address = server.requestIP(request)?.address;
+      if (request.url.includes("/r0/")) {
+        const url = new URL(request.url);
+        const modern = modernPath(url.pathname);
+        if (modern !== undefined) {
+          url.pathname = modern;
+          request = new Request(url.href, request);
+        }
+      }
+      rememberClientAddress(request, address);
+      return handle(request);
     },
   });
 }

@@ -31,6 +31,35 @@ export { generateEd25519KeyId, parseKeyId, type KeyId } from "./crypto/key-ids.t
 // JSON signatures
 export { signJson, signedBytesOf, verifyJsonSignature, withSignature } from "./signing/json-signatures.ts";
 
+// Identifiers
+export {
+  isValidEventId,
+  isValidServerName,
+  isValidUserId,
+  isValidUserLocalpart,
+  MAX_ID_BYTES,
+  parseRoomAlias,
+  parseRoomId,
+  parseServerName,
+  parseUserId,
+  utf8Length,
+  type ParsedRoomAlias,
+  type ParsedServerName,
+  type ParsedUserId,
+} from "./ids.ts";
+
+// Events: redaction, hashes and ids, signing, format checks
+export { redact } from "./events/redaction.ts";
+export { contentHash, eventIdFor, referenceHash, roomIdFor } from "./events/event-hashes.ts";
+export {
+  checkContentHash,
+  hashAndSignEvent,
+  signEvent,
+  verifyEventSignature,
+  type SignedEvent,
+} from "./events/event-signing.ts";
+export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, type PduCheck } from "./events/pdu-format.ts";
+
 // Authorization rules
 export { authCheck, checkStateDependentAuthRules, checkStateIndependentAuthRules, type AuthCheckOptions } from "./auth/auth-check.ts";
 export type { AuthResult } from "./auth/auth-result.ts";

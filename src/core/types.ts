@@ -27,7 +27,10 @@ export type Signatures = Record<string, Record<string, string>>;
  * carry `event_id`; versions 3+ reference bare ids and derive the id from the reference hash.
  */
 export interface Pdu {
-  /** Present in room versions 1-2 on the wire; attached locally for every version once known. */
+  /**
+   * Only in room versions 1-2 (event format v1). Later versions derive the id from the reference
+   * hash (`eventIdFor`); never add it to such a PDU, since both hashes cover every top-level key.
+   */
   event_id?: string;
   room_id: string;
   sender: string;

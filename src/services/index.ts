@@ -4,11 +4,18 @@
  */
 import type { Config } from "../config";
 import type { Storage } from "../storage";
+import { createAccountsService } from "./accounts";
+import { createDevicesService } from "./accounts-devices";
+import { createAccountEvents } from "./accounts-events";
+import { createPasswordChecker } from "./accounts-passwords";
+import { createProfileService } from "./accounts-profile";
 import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
+import { createRateLimiter } from "./rate-limit";
 import { loadOrCreateSigningKey } from "./server-keys";
+import { createUiaService } from "./uia";
 
 export interface ServiceDeps {
   config: Config;
@@ -18,12 +25,21 @@ export interface ServiceDeps {
 }
 
 export function buildServices(deps: ServiceDeps) {
-  const { storage, clock } = deps;
+  const { config, storage, clock } = deps;
+  const rateLimits = createRateLimiter(config.rate_limits, clock);
+  const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
+  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
+  const accountEvents = createAccountEvents();
   return {
     ...deps,
     signingKey: loadOrCreateSigningKey(storage, clock),
-    auth: createAuthService(storage),
+    auth: createAuthService(storage, clock),
     notifier: createNotifier(),
+    rateLimits,
+    accountEvents,
+    accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
+    devices: createDevicesService(storage, uia),
+    profile: createProfileService(storage, accountEvents, config.server_name),
   };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -1,8 +1,8 @@
 /**
- * Users, devices and access tokens. Tokens are looked up by the SHA-256 of their value, so a leaked
- * database does not leak live sessions.
+ * Users, their profiles, devices and access tokens. Tokens are looked up by the SHA-256 of their
+ * value, so a leaked database does not leak live sessions.
  */
-import type { Database } from "bun:sqlite";
+import { SQLiteError, type Database } from "bun:sqlite";
 
 export interface UserRow {
   user_id: string;
@@ -14,6 +14,14 @@ export interface UserRow {
   created_ts: number;
 }
 
+export interface NewUser {
+  userId: string;
+  passwordHash: string | null;
+  displayname: string | null;
+  isGuest: boolean;
+  createdTs: number;
+}
+
 export interface TokenOwner {
   user_id: string;
   device_id: string;
@@ -21,11 +29,58 @@ export interface TokenOwner {
   deactivated: number;
 }
 
+export interface DeviceRow {
+  device_id: string;
+  display_name: string | null;
+  last_seen_ts: number | null;
+  last_seen_ip: string | null;
+}
+
+export interface ProfileFieldRow {
+  key: string;
+  value: string;
+}
+
 const SELECT_USER = "SELECT * FROM users WHERE user_id = ?";
+const INSERT_USER = `
+  INSERT INTO users (user_id, password_hash, displayname, is_guest, created_ts) VALUES (?, ?, ?, ?, ?)`;
+const UPDATE_PASSWORD = "UPDATE users SET password_hash = ? WHERE user_id = ?";
+const DEACTIVATE_USER = `
+  UPDATE users SET deactivated = 1, password_hash = NULL, displayname = NULL, avatar_url = NULL WHERE user_id = ?`;
+const UPDATE_DISPLAYNAME = "UPDATE users SET displayname = ? WHERE user_id = ?";
+const UPDATE_AVATAR_URL = "UPDATE users SET avatar_url = ? WHERE user_id = ?";
+
+const SELECT_PROFILE_FIELDS = "SELECT key, value FROM user_profile_fields WHERE user_id = ? ORDER BY key";
+const SELECT_PROFILE_FIELD = "SELECT value FROM user_profile_fields WHERE user_id = ? AND key = ?";
+const UPSERT_PROFILE_FIELD = `
+  INSERT INTO user_profile_fields (user_id, key, value) VALUES (?, ?, ?)
+  ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value`;
+const DELETE_PROFILE_FIELD = "DELETE FROM user_profile_fields WHERE user_id = ? AND key = ?";
+const DELETE_PROFILE_FIELDS = "DELETE FROM user_profile_fields WHERE user_id = ?";
+
+const SELECT_DEVICES = `
+  SELECT device_id, display_name, last_seen_ts, last_seen_ip FROM devices WHERE user_id = ? ORDER BY created_ts, device_id`;
+const SELECT_DEVICE = `
+  SELECT device_id, display_name, last_seen_ts, last_seen_ip FROM devices WHERE user_id = ? AND device_id = ?`;
+const INSERT_DEVICE = `
+  INSERT INTO devices (user_id, device_id, display_name, created_ts) VALUES (?, ?, ?, ?)
+  ON CONFLICT (user_id, device_id) DO NOTHING`;
+const UPDATE_DEVICE_NAME = "UPDATE devices SET display_name = ? WHERE user_id = ? AND device_id = ?";
+const UPDATE_DEVICE_SEEN = "UPDATE devices SET last_seen_ts = ?, last_seen_ip = ? WHERE user_id = ? AND device_id = ?";
+const DELETE_DEVICE = "DELETE FROM devices WHERE user_id = ? AND device_id = ?";
+const DELETE_ALL_DEVICES = "DELETE FROM devices WHERE user_id = ?";
+const DELETE_OTHER_DEVICES = "DELETE FROM devices WHERE user_id = ? AND device_id <> ?";
+
 const SELECT_TOKEN_OWNER = `
   SELECT t.user_id, t.device_id, u.is_guest, u.deactivated
   FROM access_tokens t JOIN users u ON u.user_id = t.user_id
   WHERE t.token_hash = ?`;
+const INSERT_TOKEN = "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts) VALUES (?, ?, ?, ?)";
+const DELETE_DEVICE_TOKENS = "DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?";
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof SQLiteError && (e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "SQLITE_CONSTRAINT_UNIQUE");
+}
 
 export function createAccountsRepo(db: Database) {
   return {
@@ -33,8 +88,96 @@ export function createAccountsRepo(db: Database) {
       return db.query<UserRow, [string]>(SELECT_USER).get(userId);
     },
 
+    /** Returns false, writing nothing, when the user id is taken (also when a concurrent insert won). */
+    insertUser(user: NewUser): boolean {
+      try {
+        db.query(INSERT_USER).run(user.userId, user.passwordHash, user.displayname, user.isGuest ? 1 : 0, user.createdTs);
+        return true;
+      } catch (e) {
+        if (isUniqueViolation(e)) return false;
+        throw e;
+      }
+    },
+
+    setPasswordHash(userId: string, hash: string): void {
+      db.query(UPDATE_PASSWORD).run(hash, userId);
+    },
+
+    /** Marks the account deactivated and wipes its password and profile. */
+    deactivateUser(userId: string): void {
+      db.query(DEACTIVATE_USER).run(userId);
+      db.query(DELETE_PROFILE_FIELDS).run(userId);
+    },
+
+    setDisplayname(userId: string, displayname: string | null): void {
+      db.query(UPDATE_DISPLAYNAME).run(displayname, userId);
+    },
+
+    setAvatarUrl(userId: string, avatarUrl: string | null): void {
+      db.query(UPDATE_AVATAR_URL).run(avatarUrl, userId);
+    },
+
+    getProfileFields(userId: string): ProfileFieldRow[] {
+      return db.query<ProfileFieldRow, [string]>(SELECT_PROFILE_FIELDS).all(userId);
+    },
+
+    getProfileField(userId: string, key: string): string | null {
+      return db.query<{ value: string }, [string, string]>(SELECT_PROFILE_FIELD).get(userId, key)?.value ?? null;
+    },
+
+    setProfileField(userId: string, key: string, valueJson: string): void {
+      db.query(UPSERT_PROFILE_FIELD).run(userId, key, valueJson);
+    },
+
+    deleteProfileField(userId: string, key: string): void {
+      db.query(DELETE_PROFILE_FIELD).run(userId, key);
+    },
+
+    getDevices(userId: string): DeviceRow[] {
+      return db.query<DeviceRow, [string]>(SELECT_DEVICES).all(userId);
+    },
+
+    getDevice(userId: string, deviceId: string): DeviceRow | null {
+      return db.query<DeviceRow, [string, string]>(SELECT_DEVICE).get(userId, deviceId);
+    },
+
+    /** Creates the device unless it exists (an existing device keeps its display name). */
+    ensureDevice(userId: string, deviceId: string, displayName: string | null, createdTs: number): void {
+      db.query(INSERT_DEVICE).run(userId, deviceId, displayName, createdTs);
+    },
+
+    /** Returns whether the device exists. */
+    setDeviceDisplayName(userId: string, deviceId: string, displayName: string | null): boolean {
+      return db.query(UPDATE_DEVICE_NAME).run(displayName, userId, deviceId).changes > 0;
+    },
+
+    setDeviceLastSeen(userId: string, deviceId: string, ts: number, ip: string | null): void {
+      db.query(UPDATE_DEVICE_SEEN).run(ts, ip, userId, deviceId);
+    },
+
+    /** Deletes devices and, by cascade, their access tokens. */
+    deleteDevice(userId: string, deviceId: string): void {
+      db.query(DELETE_DEVICE).run(userId, deviceId);
+    },
+
+    deleteAllDevices(userId: string): void {
+      db.query(DELETE_ALL_DEVICES).run(userId);
+    },
+
+    deleteDevicesExcept(userId: string, keepDeviceId: string): void {
+      db.query(DELETE_OTHER_DEVICES).run(userId, keepDeviceId);
+    },
+
     getTokenOwner(tokenHash: string): TokenOwner | null {
       return db.query<TokenOwner, [string]>(SELECT_TOKEN_OWNER).get(tokenHash);
+    },
+
+    insertToken(tokenHash: string, userId: string, deviceId: string, createdTs: number): void {
+      db.query(INSERT_TOKEN).run(tokenHash, userId, deviceId, createdTs);
+    },
+
+    deleteDeviceTokens(userId: string, deviceId: string): void {
+      db.query(DELETE_DEVICE_TOKENS).run(userId, deviceId);
     },
   };
 }

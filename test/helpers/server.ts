@@ -1,6 +1,7 @@
 /**
  * Starts the real server as a child process (`bun src/main.ts`) on a free port with a temporary
  * database directory, and stops it afterwards. Tests talk to it over HTTP like any client would.
+ * Rate limits are off unless a test asks for some (`rateLimits`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,11 +29,19 @@ export interface StartOptions {
   config?: false;
   /** Working directory of the server process. */
   cwd?: string;
+  /** Rate limits to enforce (the others keep their defaults); without this option every limit is off. */
+  rateLimits?: Partial<Record<"login" | "failed_login" | "register" | "message", { per_second: number; burst: number }>>;
 }
 
 /** The test's own environment without CONDUIT_* variables, so a developer's settings never leak in. */
 function cleanEnv(): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUIT_")));
+}
+
+function rateLimitsToml(limits: StartOptions["rateLimits"]): string[] {
+  if (!limits) return ["[global.rate_limits]", "enabled = false"];
+  const rules = Object.entries(limits).map(([action, r]) => `${action} = { per_second = ${r.per_second}, burst = ${r.burst} }`);
+  return ["[global.rate_limits]", "enabled = true", ...rules];
 }
 
 const root = join(import.meta.dir, "..", "..");
@@ -51,8 +60,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       "allow_registration = true",
       'log = "info"',
       opts.toml ?? "",
-      "[global.rate_limits]",
-      "enabled = false",
+      ...rateLimitsToml(opts.rateLimits),
     ].join("\n"),
   );
   const proc = Bun.spawn(opts.command ?? [process.execPath, join(root, "src/main.ts")], {

@@ -4,6 +4,7 @@
  */
 import { Elysia } from "elysia";
 import type { AuthService } from "../../services/auth";
+import { clientAddress } from "../request-context";
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -14,8 +15,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 export const clientAuth = (auth: AuthService) =>
   new Elysia({ name: "client-auth" }).macro({
     auth: {
-      resolve({ headers }) {
-        return { requester: auth.authenticate(bearerToken(headers.authorization)) };
+      resolve({ headers, request }) {
+        return { requester: auth.authenticate(bearerToken(headers.authorization), clientAddress(request)) };
       },
     },
   });

@@ -1,9 +1,33 @@
 /**
- * Request bodies: refuse anything over `max_request_size` before reading it (413 `M_TOO_LARGE`),
- * and parse JSON strictly, so that what we store and sign is exactly what the client meant.
+ * Request bodies: refuse anything over `max_request_size` (413 `M_TOO_LARGE`): at once when the
+ * declared length is too big, and while reading a body sent without one, so an oversized body is
+ * never held in memory. Then parse JSON strictly, so that what we store and sign is exactly what
+ * the client meant. Text that is not JSON at all (or not UTF-8) is 400 `M_NOT_JSON`; JSON that
+ * Matrix forbids (floats, integers beyond 2^53, lone surrogates, duplicate keys, deep nesting) is
+ * 400 `M_BAD_JSON`.
  */
 import { Elysia } from "elysia";
-import { notJson, tooLarge } from "../../services/matrix-error";
+import { JsonError, parseJson } from "../../core";
+import { badJson, notJson, tooLarge } from "../../services/matrix-error";
+
+const JSON_LABELS = ["application/json", "text/plain", "application/x-www-form-urlencoded"];
+
+async function readText(request: Request, maxBytes: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (request.body) {
+    for await (const chunk of request.body) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw tooLarge(`Request body exceeds ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, total));
+  } catch {
+    throw notJson("Request body is not valid UTF-8");
+  }
+}
 
 export const jsonBody = (maxBytes: number) =>
   new Elysia({ name: "json-body" })
@@ -12,14 +36,16 @@ export const jsonBody = (maxBytes: number) =>
       if (length > maxBytes) throw tooLarge(`Request body exceeds ${maxBytes} bytes`);
     })
     .onParse({ as: "global" }, async ({ request, contentType }) => {
-      // Media uploads (binary bodies) are read by their own routes.
-      if (contentType && !contentType.startsWith("application/json") && !contentType.startsWith("text/plain")) return;
-      const text = await request.text();
+      // Media uploads (binary bodies) are read by their own routes. Like Synapse, take JSON from
+      // clients that label it loosely (curl's default form type, text/plain, none at all).
+      if (contentType && !JSON_LABELS.some((label) => contentType.startsWith(label))) return;
+      const text = await readText(request, maxBytes);
       if (text.trim() === "") return {};
       try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw notJson("Request body is not valid JSON");
+        return parseJson(text);
+      } catch (e) {
+        if (!(e instanceof JsonError)) throw e;
+        throw e.code === "not-json" ? notJson(`Request body is not valid JSON: ${e.message}`) : badJson(`Request body: ${e.message}`);
       }
     })
     .as("global");

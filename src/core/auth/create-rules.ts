@@ -7,7 +7,8 @@ import { isSupportedRoomVersion } from "../room-versions.ts";
 import type { Pdu } from "../types.ts";
 import type { AuthResult } from "./auth-result.ts";
 import { ALLOWED, reject } from "./auth-result.ts";
-import { isValidUserId, serverNameOf } from "./matrix-ids.ts";
+import { isValidUserId } from "../ids.ts";
+import { serverNameOf } from "./matrix-ids.ts";
 
 export function checkCreateEvent(pdu: Pdu, rules: RoomVersionRules): AuthResult {
   // 1.1: the create event starts the room.
@@ -31,7 +32,7 @@ export function checkCreateEvent(pdu: Pdu, rules: RoomVersionRules): AuthResult 
   // since v12 (1.4): additional creators must all be valid user ids.
   const additional = pdu.content.additional_creators;
   if (rules.privilegedCreators && additional !== undefined) {
-    if (!Array.isArray(additional) || !additional.every(isValidUserId)) {
+    if (!Array.isArray(additional) || !additional.every((user) => typeof user === "string" && isValidUserId(user))) {
       return reject("since v12: additional_creators must be an array of valid user ids");
     }
   }

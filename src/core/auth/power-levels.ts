@@ -8,7 +8,7 @@ import type { JsonObject, JsonValue, Pdu } from "../types.ts";
 import { isJsonObject } from "../types.ts";
 import type { AuthEventMap } from "./auth-event-map.ts";
 import { stateEvent } from "./auth-event-map.ts";
-import { isValidUserId } from "./matrix-ids.ts";
+import { isValidUserId } from "../ids.ts";
 import { isPrivilegedCreator, roomCreatorOf } from "./room-creators.ts";
 
 export const NAMED_LEVELS = [

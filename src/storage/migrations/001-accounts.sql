@@ -1,12 +1,22 @@
--- Accounts: users, their devices, and access tokens (stored only as SHA-256 hashes).
+-- Accounts: users, their profile, their devices, and access tokens (stored only as SHA-256 hashes).
 CREATE TABLE users (
   user_id       TEXT PRIMARY KEY,
+  -- NULL once the account is deactivated: nobody can log in with a password again.
   password_hash TEXT,
   displayname   TEXT,
   avatar_url    TEXT,
   is_guest      INTEGER NOT NULL DEFAULT 0,
   deactivated   INTEGER NOT NULL DEFAULT 0,
   created_ts    INTEGER NOT NULL
+) STRICT;
+
+-- Profile fields other than displayname and avatar_url (since v1.16: m.tz and custom keys),
+-- each value kept as the JSON text the client sent.
+CREATE TABLE user_profile_fields (
+  user_id TEXT NOT NULL REFERENCES users(user_id),
+  key     TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  PRIMARY KEY (user_id, key)
 ) STRICT;
 
 CREATE TABLE devices (
@@ -19,6 +29,8 @@ CREATE TABLE devices (
   PRIMARY KEY (user_id, device_id)
 ) STRICT;
 
+-- Deleting a device deletes its tokens; tables of other areas keyed by device (E2EE keys) can
+-- reference devices the same way.
 CREATE TABLE access_tokens (
   token_hash TEXT PRIMARY KEY,
   user_id    TEXT NOT NULL,

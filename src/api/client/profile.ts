@@ -1,0 +1,34 @@
+/**
+ * GET    /_matrix/client/v3/profile/{userId} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3profileuserid
+ * GET    /_matrix/client/v3/profile/{userId}/{keyName} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3profileuseridkeyname
+ * PUT    /_matrix/client/v3/profile/{userId}/{keyName} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname
+ * DELETE /_matrix/client/v3/profile/{userId}/{keyName} — https://spec.matrix.org/v1.19/client-server-api/#delete_matrixclientv3profileuseridkeyname
+ * Profiles: readable by anyone, writable by their owner (`displayname`, `avatar_url`, `m.tz`, custom keys).
+ */
+import { Elysia, t } from "elysia";
+import type { Services } from "../../services";
+import { clientAuth } from "../plugins/client-auth";
+
+const FIELD = "/_matrix/client/v3/profile/:userId/:keyName";
+
+export const profileRoutes = ({ profile, auth }: Services) =>
+  new Elysia()
+    .use(clientAuth(auth))
+    .get("/_matrix/client/v3/profile/:userId", ({ params }) => profile.getProfile(params.userId))
+    .get(FIELD, ({ params }) => profile.getField(params.userId, params.keyName))
+    .put(
+      FIELD,
+      async ({ requester, params, body }) => {
+        await profile.setField(requester, params.userId, params.keyName, body);
+        return {};
+      },
+      { auth: true, body: t.Record(t.String(), t.Unknown()) },
+    )
+    .delete(
+      FIELD,
+      async ({ requester, params }) => {
+        await profile.deleteField(requester, params.userId, params.keyName);
+        return {};
+      },
+      { auth: true },
+    );

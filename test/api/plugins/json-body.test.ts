@@ -1,0 +1,113 @@
+// Request bodies over HTTP: size limit (413 M_TOO_LARGE), text that is not JSON (M_NOT_JSON), JSON
+// that Matrix forbids or that has the wrong shape (M_BAD_JSON naming the problem).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { api } from "../../helpers/client";
+import { startServer, type TestServer } from "../../helpers/server";
+
+const MAX = 1024;
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({ toml: `max_request_size = ${MAX}` });
+});
+afterAll(() => server.stop());
+
+/** POSTs a raw body to /login, where a well-formed body would reach the password check. */
+function postLogin(body: string | Uint8Array | ReadableStream<Uint8Array>, contentType = "application/json") {
+  return fetch(`${server.baseUrl}/_matrix/client/v3/login`, { method: "POST", headers: { "content-type": contentType }, body });
+}
+
+function padded(bytes: number): string {
+  const head = '{"type":"m.login.password","user":"nobody","password":"x","pad":"';
+  return `${head}${"p".repeat(bytes - head.length - 2)}"}`;
+}
+
+describe("size", () => {
+  test("a body of exactly max_request_size is accepted", async () => {
+    const res = await postLogin(padded(MAX));
+    expect(res.status).toBe(403); // parsed, then refused for the credentials
+  });
+
+  test("a body over max_request_size is 413 M_TOO_LARGE", async () => {
+    const res = await postLogin(padded(MAX + 1));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ errcode: "M_TOO_LARGE" });
+  });
+
+  test("a streamed body without a declared length is cut off at the limit too", async () => {
+    const text = new TextEncoder().encode(padded(MAX * 1.5));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < text.length; i += 256) controller.enqueue(text.slice(i, i + 256));
+        controller.close();
+      },
+    });
+    const res = await postLogin(stream);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ errcode: "M_TOO_LARGE" });
+  });
+});
+
+describe("not JSON at all: 400 M_NOT_JSON", () => {
+  for (const [name, body] of [
+    ["truncated", '{"type": "m.login.password",'],
+    ["a bare word", "hello"],
+    ["single quotes", "{'type': 'm.login.password'}"],
+    ["a trailing comma", '{"type": "m.login.password",}'],
+  ]) {
+    test(name, async () => {
+      const res = await postLogin(body!);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ errcode: "M_NOT_JSON" });
+    });
+  }
+
+  test("bytes that are not UTF-8", async () => {
+    const res = await postLogin(new Uint8Array([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errcode: "M_NOT_JSON" });
+  });
+});
+
+describe("JSON that Matrix forbids: 400 M_BAD_JSON", () => {
+  const base = '"type": "m.login.password", "user": "nobody", "password": "x"';
+  for (const [name, body, mentions] of [
+    ["a float", `{${base}, "n": 1.5}`, "float"],
+    ["an exponent", `{${base}, "n": 1e2}`, "exponent"],
+    ["an integer past 2^53", `{${base}, "n": 9007199254740993}`, "integer"],
+    ["negative zero", `{${base}, "n": -0}`, "-0"],
+    ["a duplicate key", `{${base}, "user": "someone else"}`, "duplicate"],
+    ["a lone surrogate", `{${base}, "s": "\\ud800"}`, "surrogate"],
+  ]) {
+    test(name, async () => {
+      const res = await postLogin(body!);
+      expect(res.status).toBe(400);
+      const err = (await res.json()) as { errcode: string; error: string };
+      expect(err.errcode).toBe("M_BAD_JSON");
+      expect(err.error).toContain(mentions!);
+    });
+  }
+});
+
+describe("JSON of the wrong shape: 400 M_BAD_JSON naming the field", () => {
+  test("a field of the wrong type", async () => {
+    const res = await api(server.baseUrl, "POST", "/_matrix/client/v3/login", {
+      body: { type: "m.login.password", user: "nobody", password: 12345 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errcode).toBe("M_BAD_JSON");
+    expect(res.body.error).toContain("password");
+  });
+
+  test("an array instead of an object", async () => {
+    const res = await postLogin("[]");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errcode: "M_BAD_JSON" });
+  });
+
+  test("JSON sent without a JSON content type is still read as JSON", async () => {
+    const body = JSON.stringify({ type: "m.login.password", user: "nobody", password: "x" });
+    const res = await postLogin(body, "application/x-www-form-urlencoded");
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ errcode: "M_FORBIDDEN" });
+  });
+});
