@@ -65,17 +65,13 @@ const acceptedConduitKeys = new Set([
 
 type Table = Record<string, unknown>;
 
-function defaults(noFile: boolean): Table {
-  return {
+const defaults = (): Table => ({
     server_name: "localhost",
     database_backend: "sqlite",
     database_path: "./data",
     address: "127.0.0.1",
     port: 6167,
     max_request_size: 20_000_000,
-    // Without a config file the server listens on loopback only, so open registration is safe and lets
-    // a first user sign up at once; with a file, registration stays off unless the operator enables it.
-    allow_registration: noFile,
     allow_federation: true,
     allow_encryption: true,
     allow_room_creation: true,
@@ -91,7 +87,15 @@ function defaults(noFile: boolean): Table {
       register: { per_second: 0.2, burst: 5 },
       message: { per_second: 10, burst: 50 },
     },
-  };
+});
+
+/**
+ * Registration is open by default only for a server nobody else can reach: no config file and a
+ * loopback address, so a first user can sign up at once. Anything else keeps it closed until the
+ * operator opens it.
+ */
+function defaultAllowRegistration(noFile: boolean, address: unknown): boolean {
+  return noFile && (address === "localhost" || address === "::1" || (typeof address === "string" && address.startsWith("127.")));
 }
 
 function isTable(v: unknown): v is Table {
@@ -260,8 +264,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const warn = opts.warn ?? ((m: string) => console.warn(`warning: ${m}`));
   const path = opts.path ?? (env.CONDUIT_CONFIG || undefined);
 
-  const global = merge(defaults(!path), path ? await readFile(path, warn) : {});
+  const global = merge(defaults(), path ? await readFile(path, warn) : {});
   applyEnv(global, env);
+  global.allow_registration ??= defaultAllowRegistration(!path, global.address);
   warnUnknownKeys(global, ConfigSchema, "", warn);
   // Conduit's example leaves an empty token in place; an empty token means "no token required".
   if (global.registration_token === "") delete global.registration_token;
