@@ -20,6 +20,10 @@ import { loginRoutes } from "./client/login";
 import { profileRoutes } from "./client/profile";
 import { registerRoutes } from "./client/register";
 import { rateLimit } from "./plugins/rate-limit";
+import { serverAuth } from "./plugins/server-auth";
+import { keyRoutes } from "./key/server-keys";
+import { federationVersionRoutes } from "./federation/version";
+import { federationQueryRoutes } from "./federation/query";
 import { roomsRoutes } from "./client/rooms";
 import { roomEventsRoutes } from "./client/room-events";
 import { roomMembersRoutes } from "./client/room-members";
@@ -36,6 +40,7 @@ export function createApp(services: Services) {
     .use(jsonBody(config.max_request_size))
     .use(clientAuth(services.auth))
     .use(rateLimit(services.rateLimits))
+    .use(serverAuth(services.federation))
     .use(versionsRoutes())
     .use(wellKnownRoutes(config))
     .use(registerRoutes(services))
@@ -44,6 +49,9 @@ export function createApp(services: Services) {
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
     .use(capabilitiesRoutes(services))
+    .use(keyRoutes(services))
+    .use(federationVersionRoutes())
+    .use(federationQueryRoutes(services))
     .use(roomsRoutes(services))
     .use(roomEventsRoutes(services))
     .use(roomMembersRoutes(services))

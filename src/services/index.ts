@@ -17,6 +17,7 @@ import { createRateLimiter } from "./rate-limit";
 import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
+import { createFederation } from "./federation";
 
 export interface ServiceDeps {
   config: Config;
@@ -27,13 +28,14 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps) {
   const { config, storage, clock } = deps;
+  const signingKey = loadOrCreateSigningKey(storage, clock);
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const accountEvents = createAccountEvents();
   const base = {
     ...deps,
-    signingKey: loadOrCreateSigningKey(storage, clock),
+    signingKey,
     auth: createAuthService(storage, clock),
     notifier: createNotifier(),
     rateLimits,
@@ -41,6 +43,7 @@ export function buildServices(deps: ServiceDeps) {
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
     devices: createDevicesService(storage, uia),
     profile: createProfileService(storage, accountEvents, config.server_name),
+    federation: createFederation({ ...deps, signingKey }),
   };
   return { ...base, ...buildRoomServices(base) };
 }

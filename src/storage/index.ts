@@ -12,6 +12,7 @@ import { createRoomsRepo } from "./rooms";
 import { createServerKeysRepo } from "./server-keys";
 import { createStateRepo } from "./state";
 import { createTxnIdsRepo } from "./txn-ids";
+import { createRemoteKeysRepo } from "./remote-keys";
 
 export function createStorage(db: Database) {
   return {
@@ -23,6 +24,7 @@ export function createStorage(db: Database) {
     memberships: createMembershipsRepo(db),
     aliases: createAliasesRepo(db),
     txnIds: createTxnIdsRepo(db),
+    remoteKeys: createRemoteKeysRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
