@@ -1,30 +1,18 @@
 // The requester's own account over HTTP: whoami, password change and deactivation behind UIA
 // (m.login.password), and how UIA sessions stay bound to their user and operation.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { api, loginUser, passwordAuth, registerUser } from "../helpers/client";
-import { startServer, type TestServer } from "../helpers/server";
+import { describe, expect, test } from "bun:test";
+import { api, expectError, loginUser, passwordAuth, registerUser, type UiaResponse } from "../helpers/client";
+import { serverForTests } from "../helpers/server";
 
 const PASSWORD_PATH = "/_matrix/client/v3/account/password";
 const DEACTIVATE = "/_matrix/client/v3/account/deactivate";
 const WHOAMI = "/_matrix/client/v3/account/whoami";
 
-interface UiaBody {
-  flows: { stages: string[] }[];
-  session: string;
-  completed?: string[];
-  errcode?: string;
-}
 
-let server: TestServer;
-let base: string;
-beforeAll(async () => {
-  server = await startServer();
-  base = server.baseUrl;
-});
-afterAll(() => server.stop());
+const srv = serverForTests();
 
 async function startUia(path: string, token: string, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await api<UiaBody>(base, "POST", path, { token, body });
+  const res = await api<UiaResponse>(srv.baseUrl, "POST", path, { token, body });
   expect(res.status).toBe(401);
   expect(res.body.flows).toEqual([{ stages: ["m.login.password"] }]);
   expect(res.body.errcode).toBeUndefined();
@@ -32,119 +20,104 @@ async function startUia(path: string, token: string, body: Record<string, unknow
 }
 
 test("whoami names the user and device of the token", async () => {
-  const s = await registerUser(base, "who", undefined, { device_id: "WHODEV" });
-  const res = await api(base, "GET", WHOAMI, { token: s.access_token });
+  const s = await registerUser(srv.baseUrl, "who", undefined, { device_id: "WHODEV" });
+  const res = await api(srv.baseUrl, "GET", WHOAMI, { token: s.access_token });
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ user_id: "@who:localhost", device_id: "WHODEV", is_guest: false });
 });
 
 describe("POST /account/password", () => {
   test("needs the current password; then the new one works, the old one not", async () => {
-    const s = await registerUser(base, "pw1", "old password");
+    const s = await registerUser(srv.baseUrl, "pw1", "old password");
     const session = await startUia(PASSWORD_PATH, s.access_token, { new_password: "new password" });
-    const wrong = await api<UiaBody>(base, "POST", PASSWORD_PATH, {
+    const wrong = await api<UiaResponse>(srv.baseUrl, "POST", PASSWORD_PATH, {
       token: s.access_token,
       body: { new_password: "new password", auth: passwordAuth(s.user_id, session, "not it") },
     });
-    expect(wrong.status).toBe(401);
-    expect(wrong.body.errcode).toBe("M_FORBIDDEN");
+    expectError(wrong, 401, "M_FORBIDDEN");
     expect(wrong.body.session).toBe(session);
     expect(wrong.body.flows).toEqual([{ stages: ["m.login.password"] }]);
 
-    const ok = await api(base, "POST", PASSWORD_PATH, {
+    const ok = await api(srv.baseUrl, "POST", PASSWORD_PATH, {
       token: s.access_token,
       body: { new_password: "new password", auth: passwordAuth(s.user_id, session, "old password") },
     });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({});
-    const oldLogin = await api(base, "POST", "/_matrix/client/v3/login", {
+    const oldLogin = await api(srv.baseUrl, "POST", "/_matrix/client/v3/login", {
       body: { type: "m.login.password", user: "pw1", password: "old password" },
     });
     expect(oldLogin.status).toBe(403);
-    expect((await loginUser(base, "pw1", "new password")).user_id).toBe("@pw1:localhost");
+    expect((await loginUser(srv.baseUrl, "pw1", "new password")).user_id).toBe("@pw1:localhost");
   });
 
-  test("logs out every other device by default, keeping the requester's", async () => {
-    const s = await registerUser(base, "pw2", "old password");
-    const other = await loginUser(base, "pw2", "old password");
-    const session = await startUia(PASSWORD_PATH, s.access_token, { new_password: "new password" });
-    const res = await api(base, "POST", PASSWORD_PATH, {
-      token: s.access_token,
-      body: { new_password: "new password", auth: passwordAuth("pw2", session, "old password") },
+  for (const [logoutDevices, othersSurvive] of [[undefined, false], [true, false], [false, true]] as const) {
+    test(`logout_devices: ${logoutDevices} ${othersSurvive ? "keeps" : "logs out"} the other devices, never the requester's`, async () => {
+      const name = `pw-${String(logoutDevices)}`;
+      const s = await registerUser(srv.baseUrl, name, "old password");
+      const other = await loginUser(srv.baseUrl, name, "old password");
+      const session = await startUia(PASSWORD_PATH, s.access_token, { new_password: "new password" });
+      const res = await api(srv.baseUrl, "POST", PASSWORD_PATH, {
+        token: s.access_token,
+        body: { new_password: "new password", logout_devices: logoutDevices, auth: passwordAuth(name, session, "old password") },
+      });
+      expect(res.status).toBe(200);
+      expect((await api(srv.baseUrl, "GET", WHOAMI, { token: other.access_token })).status).toBe(othersSurvive ? 200 : 401);
+      expect((await api(srv.baseUrl, "GET", WHOAMI, { token: s.access_token })).status).toBe(200);
     });
-    expect(res.status).toBe(200);
-    expect((await api(base, "GET", WHOAMI, { token: other.access_token })).status).toBe(401);
-    expect((await api(base, "GET", WHOAMI, { token: s.access_token })).status).toBe(200);
-  });
-
-  test("logout_devices: false keeps the other devices", async () => {
-    const s = await registerUser(base, "pw3", "old password");
-    const other = await loginUser(base, "pw3", "old password");
-    const session = await startUia(PASSWORD_PATH, s.access_token, { new_password: "x2" });
-    const res = await api(base, "POST", PASSWORD_PATH, {
-      token: s.access_token,
-      body: { new_password: "x2", logout_devices: false, auth: passwordAuth(s.user_id, session, "old password") },
-    });
-    expect(res.status).toBe(200);
-    expect((await api(base, "GET", WHOAMI, { token: other.access_token })).status).toBe(200);
-  });
+  }
 
   test("new_password is required and must be a string", async () => {
-    const s = await registerUser(base, "pw4");
+    const s = await registerUser(srv.baseUrl, "pw4");
     for (const body of [{}, { new_password: 5 }]) {
-      const res = await api(base, "POST", PASSWORD_PATH, { token: s.access_token, body });
-      expect(res.status).toBe(400);
-      expect(res.body.errcode).toBe("M_BAD_JSON");
+      const res = await api(srv.baseUrl, "POST", PASSWORD_PATH, { token: s.access_token, body });
+      expectError(res, 400, "M_BAD_JSON");
       expect(res.body.error).toContain("new_password");
     }
   });
 
   test("needs an access token", async () => {
-    const res = await api(base, "POST", PASSWORD_PATH, { body: { new_password: "x" } });
-    expect(res.status).toBe(401);
-    expect(res.body.errcode).toBe("M_MISSING_TOKEN");
+    const res = await api(srv.baseUrl, "POST", PASSWORD_PATH, { body: { new_password: "x" } });
+    expectError(res, 401, "M_MISSING_TOKEN");
   });
 });
 
 describe("UIA sessions are bound", () => {
   test("another user's password does not complete my stage", async () => {
-    const me = await registerUser(base, "bound1");
-    const them = await registerUser(base, "bound2");
+    const me = await registerUser(srv.baseUrl, "bound1");
+    const them = await registerUser(srv.baseUrl, "bound2");
     const session = await startUia(PASSWORD_PATH, me.access_token, { new_password: "hijack" });
-    const res = await api<UiaBody>(base, "POST", PASSWORD_PATH, {
+    const res = await api<UiaResponse>(srv.baseUrl, "POST", PASSWORD_PATH, {
       token: me.access_token,
       body: { new_password: "hijack", auth: passwordAuth(them.user_id, session) },
     });
-    expect(res.status).toBe(401);
-    expect(res.body.errcode).toBe("M_FORBIDDEN");
+    expectError(res, 401, "M_FORBIDDEN");
   });
 
   test("another user cannot use my session", async () => {
-    const me = await registerUser(base, "bound3");
-    const them = await registerUser(base, "bound4");
+    const me = await registerUser(srv.baseUrl, "bound3");
+    const them = await registerUser(srv.baseUrl, "bound4");
     const session = await startUia(PASSWORD_PATH, me.access_token, { new_password: "x" });
-    const res = await api(base, "POST", PASSWORD_PATH, {
+    const res = await api(srv.baseUrl, "POST", PASSWORD_PATH, {
       token: them.access_token,
       body: { new_password: "x", auth: passwordAuth(them.user_id, session) },
     });
-    expect(res.status).toBe(403);
-    expect(res.body.errcode).toBe("M_FORBIDDEN");
+    expectError(res, 403, "M_FORBIDDEN");
   });
 
   test("a session started for one operation cannot authorise another", async () => {
-    const me = await registerUser(base, "bound5");
+    const me = await registerUser(srv.baseUrl, "bound5");
     const session = await startUia(PASSWORD_PATH, me.access_token, { new_password: "x" });
-    const res = await api(base, "POST", DEACTIVATE, { token: me.access_token, body: { auth: passwordAuth(me.user_id, session) } });
-    expect(res.status).toBe(403);
-    expect(res.body.errcode).toBe("M_FORBIDDEN");
+    const res = await api(srv.baseUrl, "POST", DEACTIVATE, { token: me.access_token, body: { auth: passwordAuth(me.user_id, session) } });
+    expectError(res, 403, "M_FORBIDDEN");
     // Still active: the deactivation did not happen.
-    expect((await api(base, "GET", WHOAMI, { token: me.access_token })).status).toBe(200);
+    expect((await api(srv.baseUrl, "GET", WHOAMI, { token: me.access_token })).status).toBe(200);
   });
 
   test("a registration session cannot authorise a password change", async () => {
-    const me = await registerUser(base, "bound6");
-    const reg = await api<UiaBody>(base, "POST", "/_matrix/client/v3/register", { body: { username: "bound7", password: "x" } });
-    const res = await api(base, "POST", PASSWORD_PATH, {
+    const me = await registerUser(srv.baseUrl, "bound6");
+    const reg = await api<UiaResponse>(srv.baseUrl, "POST", "/_matrix/client/v3/register", { body: { username: "bound7", password: "x" } });
+    const res = await api(srv.baseUrl, "POST", PASSWORD_PATH, {
       token: me.access_token,
       body: { new_password: "x", auth: { type: "m.login.dummy", session: reg.body.session } },
     });
@@ -152,27 +125,26 @@ describe("UIA sessions are bound", () => {
   });
 
   test("dummy auth is not accepted where the password is required", async () => {
-    const me = await registerUser(base, "bound8");
+    const me = await registerUser(srv.baseUrl, "bound8");
     const session = await startUia(PASSWORD_PATH, me.access_token, { new_password: "x" });
-    const res = await api<UiaBody>(base, "POST", PASSWORD_PATH, {
+    const res = await api<UiaResponse>(srv.baseUrl, "POST", PASSWORD_PATH, {
       token: me.access_token,
       body: { new_password: "x", auth: { type: "m.login.dummy", session } },
     });
-    expect(res.status).toBe(401);
-    expect(res.body.errcode).toBe("M_FORBIDDEN");
+    expectError(res, 401, "M_FORBIDDEN");
   });
 });
 
 describe("POST /account/deactivate", () => {
   test("after UIA: tokens die, login says M_USER_DEACTIVATED, the profile is gone, the name stays taken", async () => {
-    const s = await registerUser(base, "leaver");
-    const other = await loginUser(base, "leaver");
-    await api(base, "PUT", `/_matrix/client/v3/profile/${s.user_id}/avatar_url`, {
+    const s = await registerUser(srv.baseUrl, "leaver");
+    const other = await loginUser(srv.baseUrl, "leaver");
+    await api(srv.baseUrl, "PUT", `/_matrix/client/v3/profile/${s.user_id}/avatar_url`, {
       token: s.access_token,
       body: { avatar_url: "mxc://localhost/abc" },
     });
     const session = await startUia(DEACTIVATE, s.access_token);
-    const res = await api(base, "POST", DEACTIVATE, {
+    const res = await api(srv.baseUrl, "POST", DEACTIVATE, {
       token: s.access_token,
       body: { auth: passwordAuth(s.user_id, session), erase: true },
     });
@@ -181,30 +153,27 @@ describe("POST /account/deactivate", () => {
     expect(res.body).toEqual({ id_server_unbind_result: "success" });
 
     for (const token of [s.access_token, other.access_token]) {
-      const who = await api(base, "GET", WHOAMI, { token });
-      expect(who.status).toBe(401);
-      expect(who.body.errcode).toBe("M_UNKNOWN_TOKEN");
+      const who = await api(srv.baseUrl, "GET", WHOAMI, { token });
+      expectError(who, 401, "M_UNKNOWN_TOKEN");
     }
-    const login = await api(base, "POST", "/_matrix/client/v3/login", {
+    const login = await api(srv.baseUrl, "POST", "/_matrix/client/v3/login", {
       body: { type: "m.login.password", user: "leaver", password: "correct horse battery staple" },
     });
-    expect(login.status).toBe(403);
-    expect(login.body.errcode).toBe("M_USER_DEACTIVATED");
-    const profile = await api(base, "GET", `/_matrix/client/v3/profile/${s.user_id}`);
+    expectError(login, 403, "M_USER_DEACTIVATED");
+    const profile = await api(srv.baseUrl, "GET", `/_matrix/client/v3/profile/${s.user_id}`);
     expect(profile.status).toBe(404);
-    const again = await api(base, "POST", "/_matrix/client/v3/register", { body: { username: "leaver", password: "x" } });
-    expect(again.status).toBe(400);
-    expect(again.body.errcode).toBe("M_USER_IN_USE");
+    const again = await api(srv.baseUrl, "POST", "/_matrix/client/v3/register", { body: { username: "leaver", password: "x" } });
+    expectError(again, 400, "M_USER_IN_USE");
   });
 
   test("a wrong password does not deactivate", async () => {
-    const s = await registerUser(base, "stayer");
+    const s = await registerUser(srv.baseUrl, "stayer");
     const session = await startUia(DEACTIVATE, s.access_token);
-    const res = await api(base, "POST", DEACTIVATE, {
+    const res = await api(srv.baseUrl, "POST", DEACTIVATE, {
       token: s.access_token,
       body: { auth: passwordAuth(s.user_id, session, "wrong") },
     });
     expect(res.status).toBe(401);
-    expect((await api(base, "GET", WHOAMI, { token: s.access_token })).status).toBe(200);
+    expect((await api(srv.baseUrl, "GET", WHOAMI, { token: s.access_token })).status).toBe(200);
   });
 });

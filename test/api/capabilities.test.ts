@@ -1,22 +1,18 @@
 // GET /capabilities over HTTP: what this server lets clients change, and its room versions.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { api, registerUser, type Session } from "../helpers/client";
-import { startServer, type TestServer } from "../helpers/server";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { api, expectError, registerUser, type Session } from "../helpers/client";
+import { serverForTests } from "../helpers/server";
 
-let server: TestServer;
-let base: string;
+const srv = serverForTests();
 let alice: Session;
 beforeAll(async () => {
-  server = await startServer();
-  base = server.baseUrl;
-  alice = await registerUser(base, "alice");
+  alice = await registerUser(srv.baseUrl, "alice");
 });
-afterAll(() => server.stop());
 
 describe("GET /capabilities", () => {
   test("advertises what this server allows and every room version as stable, 12 by default", async () => {
     const res = await api<{ capabilities: Record<string, { enabled?: boolean; default?: string; available?: Record<string, string> }> }>(
-      base,
+      srv.baseUrl,
       "GET",
       "/_matrix/client/v3/capabilities",
       { token: alice.access_token },
@@ -38,8 +34,7 @@ describe("GET /capabilities", () => {
   });
 
   test("needs an access token", async () => {
-    const res = await api(base, "GET", "/_matrix/client/v3/capabilities");
-    expect(res.status).toBe(401);
-    expect(res.body.errcode).toBe("M_MISSING_TOKEN");
+    const res = await api(srv.baseUrl, "GET", "/_matrix/client/v3/capabilities");
+    expectError(res, 401, "M_MISSING_TOKEN");
   });
 });

@@ -1,17 +1,16 @@
 // Rate limits over HTTP, on servers started with small limits: logins per address, failed logins
 // per address and user (also through UIA), and registrations per address. Over the limit: 429
 // M_LIMIT_EXCEEDED with retry_after_ms and a Retry-After header.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { api, passwordAuth, registerUser, type ApiResponse } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { api, expectError, passwordAuth, registerUser, type ApiResponse } from "../../helpers/client";
+import { serverForTests } from "../../helpers/server";
 
 const LOGIN = "/_matrix/client/v3/login";
 /** Slow enough that no token comes back during a test. */
 const SLOW = 0.001;
 
 function expectLimited(res: ApiResponse): void {
-  expect(res.status).toBe(429);
-  expect(res.body.errcode).toBe("M_LIMIT_EXCEEDED");
+  expectError(res, 429, "M_LIMIT_EXCEEDED");
   const retryMs = res.body.retry_after_ms as number;
   expect(retryMs).toBeGreaterThan(0);
   const header = Number(res.headers.get("retry-after"));
@@ -24,12 +23,10 @@ function login(base: string, user: string, password: string) {
 }
 
 describe("login, per client address", () => {
-  let server: TestServer;
+  const server = serverForTests({ rateLimits: { login: { per_second: SLOW, burst: 3 } } });
   beforeAll(async () => {
-    server = await startServer({ rateLimits: { login: { per_second: SLOW, burst: 3 } } });
     await registerUser(server.baseUrl, "alice");
   });
-  afterAll(() => server.stop());
 
   test("every attempt counts; past the burst the next one is refused", async () => {
     expect((await login(server.baseUrl, "alice", "correct horse battery staple")).status).toBe(200);
@@ -44,13 +41,9 @@ describe("login, per client address", () => {
 });
 
 describe("failed logins per address and user, and registrations per address", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({
+  const server = serverForTests({
       rateLimits: { failed_login: { per_second: SLOW, burst: 2 }, register: { per_second: SLOW, burst: 4 } },
     });
-  });
-  afterAll(() => server.stop());
 
   test("after two wrong passwords even the right one is refused, for that user only", async () => {
     await registerUser(server.baseUrl, "alice");
@@ -86,11 +79,7 @@ describe("failed logins per address and user, and registrations per address", ()
 });
 
 describe("disabled", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(() => server.stop());
+  const server = serverForTests();
 
   test("with enabled = false nothing is limited", async () => {
     for (let i = 0; i < 12; i++) expect((await login(server.baseUrl, "nobody", "wrong")).status).toBe(403);
