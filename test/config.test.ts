@@ -102,6 +102,11 @@ describe("defaults", () => {
     });
   });
 
+  test("without a file but on a public address (a container), registration stays closed", async () => {
+    expect((await load(undefined, { CONDUIT_ADDRESS: "0.0.0.0" })).config.allow_registration).toBe(false);
+    expect((await load(undefined, { CONDUIT_ADDRESS: "0.0.0.0", CONDUIT_ALLOW_REGISTRATION: "true" })).config.allow_registration).toBe(true);
+  });
+
   test("with a file, registration stays closed unless the file opens it", async () => {
     const { config } = await load('[global]\nserver_name = "example.org"\n');
     expect(config.allow_registration).toBe(false);

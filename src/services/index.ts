@@ -16,6 +16,7 @@ import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
+import { createFederation } from "./federation";
 
 export interface ServiceDeps {
   config: Config;
@@ -26,13 +27,14 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps) {
   const { config, storage, clock } = deps;
+  const signingKey = loadOrCreateSigningKey(storage, clock);
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const accountEvents = createAccountEvents();
   return {
     ...deps,
-    signingKey: loadOrCreateSigningKey(storage, clock),
+    signingKey,
     auth: createAuthService(storage, clock),
     notifier: createNotifier(),
     rateLimits,
@@ -40,6 +42,7 @@ export function buildServices(deps: ServiceDeps) {
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
     devices: createDevicesService(storage, uia),
     profile: createProfileService(storage, accountEvents, config.server_name),
+    federation: createFederation({ ...deps, signingKey }),
   };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -6,11 +6,13 @@ import type { Database } from "bun:sqlite";
 import { createAccountsRepo } from "./accounts";
 import { closeDatabase } from "./db";
 import { createServerKeysRepo } from "./server-keys";
+import { createRemoteKeysRepo } from "./remote-keys";
 
 export function createStorage(db: Database) {
   return {
     accounts: createAccountsRepo(db),
     serverKeys: createServerKeysRepo(db),
+    remoteKeys: createRemoteKeysRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -1,0 +1,39 @@
+/**
+ * Builds the single executable `dist/conduit`: the server, every worker (`src/workers/*.worker.ts`,
+ * which a compiled binary can only start if they are bundled as extra entry points) and the SQL
+ * migrations (embedded by their text imports). The binary reads no `.env` or `bunfig.toml` from
+ * where it runs: its TOML config and CONDUIT_* variables are its only inputs.
+ */
+import { join, relative } from "node:path";
+
+const root = join(import.meta.dir, "..");
+export const defaultOutfile = join(root, "dist", "conduit");
+
+/** Compiles the executable to `outfile` and returns its path. */
+export async function build(outfile = defaultOutfile): Promise<string> {
+  const workers = [...new Bun.Glob("src/workers/*.worker.ts").scanSync({ cwd: root })].sort();
+  const result = await Bun.build({
+    entrypoints: [join(root, "src/main.ts"), ...workers.map((w) => join(root, w))],
+    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+    target: "bun",
+    format: "esm",
+    minify: true,
+    bytecode: true,
+    sourcemap: "none",
+    throw: false,
+  });
+  for (const message of result.logs) console.error(message);
+  if (!result.success) throw new Error("build failed");
+  const workerList = workers.length > 0 ? workers.join(", ") : "none";
+  console.log(`built ${relative(process.cwd(), outfile) || outfile} (workers: ${workerList})`);
+  return outfile;
+}
+
+if (import.meta.main) {
+  try {
+    await build();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  }
+}

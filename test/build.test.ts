@@ -1,0 +1,110 @@
+// The single executable and the container image: `scripts/build.ts` compiles one binary that runs
+// without Bun or node_modules, ignores `.env` and `bunfig.toml` where it runs, and serves /versions;
+// `scripts/scratch-rootfs` assembles the image's file set, which must start under chroot alone.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, relative } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { compiledBinary } from "./helpers/binary";
+import { startServer } from "./helpers/server";
+
+const root = join(import.meta.dir, "..");
+let binary: string;
+beforeAll(async () => {
+  binary = await compiledBinary();
+}, 120_000);
+
+describe("the compiled executable", () => {
+  test("--version answers without Bun on the PATH", () => {
+    const run = Bun.spawnSync([binary, "--version"], { env: { PATH: "/usr/bin:/bin" }, cwd: tmpdir() });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.toString().trim()).toBe(`conduit ${pkg.version}`);
+  });
+
+  test("serves /versions with a config file, and ignores .env and bunfig.toml in its directory", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "conduit-cwd-"));
+    // If either file were read, the server would change its name or never start.
+    writeFileSync(join(cwd, ".env"), "CONDUIT_SERVER_NAME=from-dotenv.example\n");
+    writeFileSync(join(cwd, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
+    writeFileSync(join(cwd, "preload.ts"), 'console.log("bunfig preload ran"); process.exit(9);\n');
+    const server = await startServer({ command: [binary], cwd });
+    try {
+      const versions = await fetch(`${server.baseUrl}/_matrix/client/versions`);
+      expect(versions.status).toBe(200);
+      expect(((await versions.json()) as { versions: string[] }).versions).toContain("v1.19");
+      const fed = await (await fetch(`${server.baseUrl}/.well-known/matrix/server`)).json();
+      expect(fed).toEqual({ "m.server": "localhost:443" });
+      expect(server.output.join("\n")).not.toContain("preload ran");
+    } finally {
+      expect(await server.stop()).toBe(0);
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Every file under `dir`, as absolute paths inside it ("/lib/x86_64-linux-gnu/libc.so.6"). */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((p) => statSync(join(dir, p)).isFile())
+    .map((p) => `/${p}`)
+    .sort();
+}
+
+/** The libraries `ldd` reports for the binary (the kernel's vdso has no file). */
+function linkedLibraries(file: string): string[] {
+  const out = Bun.spawnSync(["ldd", file]).stdout.toString();
+  return [...out.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => basename(m[1]!)).sort();
+}
+
+describe("the container image (FROM scratch)", () => {
+  test("the Dockerfile's final stage is exactly scripts/scratch-rootfs's output", async () => {
+    const dockerfile = await Bun.file(join(root, "Dockerfile")).text();
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    const [buildStage, finalStage] = stages as [string, string];
+    expect(buildStage).toMatch(/^\S+ AS build\n/);
+    expect(buildStage).toMatch(/RUN [^]*bun run build[^]*scripts\/scratch-rootfs dist\/conduit \/rootfs/);
+    expect(finalStage).toStartWith("scratch\n");
+    const copies = finalStage.split("\n").filter((l) => /^(COPY|ADD)\b/.test(l));
+    expect(copies).toEqual(["COPY --from=build /rootfs/ /"]);
+    expect(finalStage).toContain('ENTRYPOINT ["/conduit"]');
+  });
+
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) console.warn("skipping the chroot test: it needs root (chroot and a /proc mount)");
+
+  test.skipIf(!isRoot)("the assembled root filesystem holds only the binary, its libraries, CA certificates and /data, and serves /versions under chroot", async () => {
+    const rootfs = mkdtempSync(join(tmpdir(), "conduit-rootfs-"));
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
+    try {
+      const assemble = Bun.spawnSync([join(root, "scripts/scratch-rootfs"), binary, rootfs], { stderr: "pipe" });
+      expect(assemble.stderr.toString()).toBe("");
+      expect(assemble.exitCode).toBe(0);
+
+      const files = listFiles(rootfs);
+      expect(files).toContain("/conduit");
+      expect(files).toContain("/etc/ssl/certs/ca-certificates.crt");
+      const libs = files.filter((f) => f !== "/conduit" && !f.startsWith("/etc/"));
+      expect(libs.map((f) => basename(f)).sort()).toEqual(linkedLibraries(binary));
+      expect(statSync(join(rootfs, "data")).isDirectory()).toBe(true);
+      expect(readdirSync(rootfs).sort()).toEqual(["conduit", "data", "etc", ...new Set(libs.map((f) => f.split("/")[1]!))].sort());
+
+      writeFileSync(join(rootfs, "conduit.toml"), '[global]\naddress = "127.0.0.1"\nport = 0\ndatabase_path = "/data"\n');
+      // A container runtime mounts /proc for the process (the executable reads itself through
+      // /proc/self/exe); a private mount namespace does the same here and vanishes with the process.
+      const inContainer = `mkdir -p "$1/proc" && mount -t proc proc "$1/proc" && exec chroot "$1" /conduit --config /conduit.toml`;
+      server = await startServer({ command: ["unshare", "--mount", "sh", "-c", inContainer, "sh", rootfs] });
+      const res = await fetch(`${server.baseUrl}/_matrix/client/versions`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { versions: string[] }).versions).toContain("v1.19");
+      expect(server.output.join("\n")).toContain('"database":"/data/conduit.db"');
+      expect(await server.stop()).toBe(0);
+      server = undefined;
+      expect(listFiles(rootfs).map((f) => relative("/", f))).toContain("data/conduit.db");
+    } finally {
+      await server?.stop();
+      rmSync(rootfs, { recursive: true, force: true });
+    }
+  });
+});
