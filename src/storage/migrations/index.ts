@@ -3,5 +3,6 @@
  * files at the end, never edit or reorder a released one.
  */
 import m001 from "./001-accounts.sql" with { type: "text" };
+import m003 from "./003-sync.sql" with { type: "text" };
 
-export const migrations: readonly string[] = [m001];
+export const migrations: readonly string[] = [m001, m003];
