@@ -32,6 +32,7 @@ export interface Pdu {
    * hash (`eventIdFor`); never add it to such a PDU, since both hashes cover every top-level key.
    */
   event_id?: string;
+  /** Absent from the create event since room version 12 (its reference hash is the room id). */
   room_id: string;
   sender: string;
   type: string;
@@ -50,6 +51,16 @@ export interface Pdu {
   origin?: string;
   [extra: string]: unknown;
 }
+
+/** `T` without the keys `K`; unlike `Omit`, keeps the named properties of a type with an index signature. */
+export type Without<T, K extends PropertyKey> = { [P in keyof T as P extends K ? never : P]: T[P] };
+
+/**
+ * An event as our server builds it, before `hashAndSignEvent` adds `hashes` and `signatures`.
+ * `room_id` is optional only for the room version 12 create event, whose hash becomes the room id.
+ */
+export type PduTemplate = Without<Pdu, "hashes" | "signatures" | "room_id"> &
+  Partial<Pick<Pdu, "hashes" | "signatures" | "room_id">>;
 
 /** An event reference: a bare id (v3+) or an `[id, {sha256}]` pair (v1, v2). */
 export type EventRef = string | [string, Record<string, string>];

@@ -6,14 +6,14 @@
  */
 
 import type { RoomVersionRules } from "../room-versions.ts";
-import type { Pdu } from "../types.ts";
+import type { Pdu, PduTemplate, Without } from "../types.ts";
 import { canonicalJson } from "../json/canonical-json.ts";
 import { sha256 } from "../crypto/sha256.ts";
 import { encodeBase64, encodeBase64Url } from "../encoding/base64.ts";
 import { redact } from "./redaction.ts";
 
 /** Unpadded standard Base64 of SHA-256 over the event without `unsigned`, `signatures`, `hashes`. */
-export function contentHash(pdu: Pdu): string {
+export function contentHash(pdu: PduTemplate): string {
   const { unsigned: _unsigned, signatures: _signatures, hashes: _hashes, ...covered } = pdu;
   return encodeBase64(sha256(canonicalJson(covered)));
 }
@@ -49,7 +49,7 @@ export function eventIdFor(pdu: Pdu, rules: RoomVersionRules): string {
  * since v12: a room's id is its create event's id with the `!` sigil, i.e. `!` + the url-safe
  * reference hash of the create event (which itself has no `room_id`).
  */
-export function roomIdFor(createPdu: Omit<Pdu, "room_id">, rules: RoomVersionRules): string {
+export function roomIdFor(createPdu: Without<Pdu, "room_id">, rules: RoomVersionRules): string {
   if (!rules.roomIdIsCreateEventHash) throw new RangeError(`room version ${rules.id} does not derive room ids`);
   return "!" + encodeBase64Url(referenceHashBytes(createPdu as Pdu, rules));
 }

@@ -5,7 +5,7 @@
  */
 
 import type { RoomVersionRules } from "../room-versions.ts";
-import { isJsonObject, type Pdu } from "../types.ts";
+import { isJsonObject, type Pdu, type PduTemplate } from "../types.ts";
 import { signEd25519 } from "../crypto/ed25519.ts";
 import { decodeBase64, encodeBase64 } from "../encoding/base64.ts";
 import { signedBytesOf, verifyJsonSignature, withSignature } from "../signing/json-signatures.ts";
@@ -21,13 +21,14 @@ export interface SignedEvent {
 
 /** Sets the content hash, signs, and computes the id: the last step of building our own event. */
 export function hashAndSignEvent(
-  pdu: Pdu,
+  pdu: PduTemplate,
   rules: RoomVersionRules,
   serverName: string,
   keyId: string,
   seed: Uint8Array,
 ): SignedEvent {
-  const hashed: Pdu = { ...pdu, hashes: { sha256: contentHash(pdu) } };
+  // The v12 create event is the one PDU without a room_id (see `Pdu.room_id`).
+  const hashed = { ...pdu, hashes: { sha256: contentHash(pdu) }, signatures: pdu.signatures ?? {} } as Pdu;
   const signed = signEvent(hashed, rules, serverName, keyId, seed);
   return { pdu: signed, eventId: eventIdFor(signed, rules) };
 }

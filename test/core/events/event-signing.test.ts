@@ -12,7 +12,7 @@ import {
 } from "../../../src/core/events/event-signing.ts";
 import { canonicalJson } from "../../../src/core/json/canonical-json.ts";
 import { rulesFor } from "../../../src/core/room-versions.ts";
-import type { Pdu } from "../../../src/core/types.ts";
+import type { Pdu, PduTemplate } from "../../../src/core/types.ts";
 
 const { seed_base64_unpadded, server_name, key_id } = vectors.signing_key;
 const seed = decodeBase64(seed_base64_unpadded);
@@ -130,16 +130,24 @@ describe("reference hash and ids", () => {
   });
 
   test("v12 room id: `!` + the create event's url-safe reference hash, which is also its event id", () => {
-    const { room_id: _r, ...create } = message({
+    const rules = rulesFor("12");
+    const template: PduTemplate = {
+      sender: "@alice:example.org",
       type: "m.room.create",
       state_key: "",
       content: { room_version: "12" },
-      prev_events: [],
+      origin_server_ts: 1712345678901,
       depth: 1,
-    });
-    const roomId = roomIdFor(create, rulesFor("12"));
+      prev_events: [],
+      auth_events: [],
+    };
+    const { pdu: create, eventId } = hashAndSignEvent(template, rules, server_name, key_id, seed);
+    const roomId = roomIdFor(create, rules);
     expect(roomId).toMatch(/^![A-Za-z0-9_-]{43}$/);
-    expect(roomId.slice(1)).toBe(eventIdFor(create as Pdu, rulesFor("12")).slice(1));
+    expect(roomId.slice(1)).toBe(eventId.slice(1));
+    expect(Object.hasOwn(create, "room_id")).toBe(false);
+    // Signatures are outside the reference hash: co-signing cannot move the room.
+    expect(roomIdFor(signEvent(create, rules, "other.org", "ed25519:o", generateSigningSeed()), rules)).toBe(roomId);
     expect(() => roomIdFor(create, rulesFor("11"))).toThrow(RangeError);
   });
 });
