@@ -23,6 +23,10 @@ import { loginRoutes } from "./client/login";
 import { profileRoutes } from "./client/profile";
 import { registerRoutes } from "./client/register";
 import { rateLimit } from "./plugins/rate-limit";
+import { serverAuth } from "./plugins/server-auth";
+import { keyRoutes } from "./key/server-keys";
+import { federationVersionRoutes } from "./federation/version";
+import { federationQueryRoutes } from "./federation/query";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -34,6 +38,7 @@ export function createApp(services: Services) {
     .use(jsonBody(config.max_request_size))
     .use(clientAuth(services.auth))
     .use(rateLimit(services.rateLimits))
+    .use(serverAuth(services.federation))
     .use(versionsRoutes())
     .use(wellKnownRoutes(config))
     .use(registerRoutes(services))
@@ -44,7 +49,10 @@ export function createApp(services: Services) {
     .use(capabilitiesRoutes(services))
     .use(filterRoutes(services))
     .use(accountDataRoutes(services))
-    .use(tagsRoutes(services));
+    .use(tagsRoutes(services))
+    .use(keyRoutes(services))
+    .use(federationVersionRoutes())
+    .use(federationQueryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

@@ -18,6 +18,7 @@ import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
+import { createFederation } from "./federation";
 
 export interface ServiceDeps {
   config: Config;
@@ -28,6 +29,7 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps) {
   const { config, storage, clock } = deps;
+  const signingKey = loadOrCreateSigningKey(storage, clock);
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
@@ -35,7 +37,7 @@ export function buildServices(deps: ServiceDeps) {
   const notifier = createNotifier();
   return {
     ...deps,
-    signingKey: loadOrCreateSigningKey(storage, clock),
+    signingKey,
     auth: createAuthService(storage, clock),
     notifier,
     rateLimits,
@@ -45,6 +47,7 @@ export function buildServices(deps: ServiceDeps) {
     profile: createProfileService(storage, accountEvents, config.server_name),
     filters: createFiltersService(storage),
     accountData: createAccountDataService(storage, notifier),
+    federation: createFederation({ ...deps, signingKey }),
   };
 }
 export type Services = ReturnType<typeof buildServices>;

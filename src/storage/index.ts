@@ -11,6 +11,7 @@ import { createPresenceRepo } from "./presence";
 import { createReceiptsRepo } from "./receipts";
 import { createServerKeysRepo } from "./server-keys";
 import { createStreamPositions } from "./stream-positions";
+import { createRemoteKeysRepo } from "./remote-keys";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -21,6 +22,7 @@ export function createStorage(db: Database) {
     accountData: createAccountDataRepo(db, streams),
     receipts: createReceiptsRepo(db, streams),
     presence: createPresenceRepo(db, streams),
+    remoteKeys: createRemoteKeysRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

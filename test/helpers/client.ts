@@ -16,6 +16,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+let testCa: string | undefined;
+/** Trusts a test CA for the HTTPS test servers (federation tests run over TLS). */
+export function trustTestCa(pem: string): void {
+  testCa = pem;
+}
+
 export async function api<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
@@ -29,7 +35,7 @@ export async function api<T = Record<string, unknown>>(
     body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body, tls: testCa ? { ca: testCa } : undefined });
   const text = await res.text();
   return { status: res.status, body: (text === "" ? {} : JSON.parse(text)) as T, headers: res.headers };
 }
