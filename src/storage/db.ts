@@ -44,8 +44,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   } catch (e) {
     db.close();
     lock?.close();
+    // A damaged file can fail at any statement (schema pages are read by the first one), not only
+    // at quick_check: every failure names the file.
     if (e instanceof StorageError) throw e;
-    // A damaged file can fail any of the statements above before the integrity check reports.
     throw new StorageError(`database ${file} cannot be opened: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (lock) writerLocks.set(db, lock);

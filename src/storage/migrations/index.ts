@@ -4,7 +4,7 @@
  */
 import m001 from "./001-accounts.sql" with { type: "text" };
 import m002 from "./002-rooms.sql" with { type: "text" };
+import m003 from "./003-sync.sql" with { type: "text" };
 import m004 from "./004-federation.sql" with { type: "text" };
 
-// 004 landed before 002: the list keeps the order in which migrations were released.
-export const migrations: readonly string[] = [m001, m004, m002];
+export const migrations: readonly string[] = [m001, m002, m003, m004];
