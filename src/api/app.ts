@@ -11,6 +11,9 @@ import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
+import { accountDataRoutes } from "./client/account-data";
+import { filterRoutes } from "./client/filter";
+import { tagsRoutes } from "./client/tags";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
 import { accountRoutes } from "./client/account";
@@ -25,6 +28,11 @@ import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
 import { federationTransactionRoutes } from "./federation/transactions";
+import { roomsRoutes } from "./client/rooms";
+import { roomEventsRoutes } from "./client/room-events";
+import { roomMembersRoutes } from "./client/room-members";
+import { membershipRoutes } from "./client/membership";
+import { directoryRoutes } from "./client/directory";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -45,10 +53,18 @@ export function createApp(services: Services) {
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
     .use(capabilitiesRoutes(services))
+    .use(filterRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagsRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))
-    .use(federationTransactionRoutes(services));
+    .use(federationTransactionRoutes(services))
+    .use(roomsRoutes(services))
+    .use(roomEventsRoutes(services))
+    .use(roomMembersRoutes(services))
+    .use(membershipRoutes(services))
+    .use(directoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }
