@@ -41,6 +41,12 @@ export const ConfigSchema = T.Object({
   state_res_workers: T.Integer({ minimum: 0, maximum: 64 }),
   well_known: T.Object({ client: T.Optional(T.String()), server: T.Optional(T.String()) }),
   tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
+  /** CIDR ranges outbound federation never connects to (SSRF guard); `[]` allows every address. */
+  ip_range_denylist: T.Array(T.String()),
+  /** A PEM file of extra certificate authorities trusted for outbound federation, beside the system store. */
+  federation_tls_ca: T.Optional(T.String()),
+  /** Accept any certificate from remote servers: for isolated test networks only. */
+  allow_invalid_tls_certificates: T.Boolean(),
   rate_limits: T.Object({
     enabled: T.Boolean(),
     login: RateLimit,
@@ -65,6 +71,14 @@ const acceptedConduitKeys = new Set([
 
 type Table = Record<string, unknown>;
 
+/** Loopback, private, link-local, shared, multicast and documentation ranges (IPv4 and IPv6). */
+const defaultIpRangeDenylist = [
+  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+  "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+  "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "100::/64",
+  "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+];
+
 const defaults = (): Table => ({
     server_name: "localhost",
     database_backend: "sqlite",
@@ -77,6 +91,8 @@ const defaults = (): Table => ({
     allow_room_creation: true,
     default_room_version: "12",
     trusted_servers: ["matrix.org"],
+    ip_range_denylist: [...defaultIpRangeDenylist],
+    allow_invalid_tls_certificates: false,
     log: "info",
     state_res_workers: 0,
     well_known: {},

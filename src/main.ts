@@ -8,23 +8,28 @@ import { createApp, serve } from "./api/app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { buildServices } from "./services";
 import { systemClock } from "./services/clock";
+import { rotateSigningKey } from "./services/server-keys";
 import { createLogger, parseLevel } from "./services/logger";
 import { StorageError } from "./storage/db";
 import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
 
 const usage = `conduit ${pkg.version}: a Matrix homeserver in one executable
 
-Usage: conduit [--config <path>] [--help] [--version]
+Usage: conduit [--config <path>] [--rotate-signing-key] [--help] [--version]
 
   -c, --config <path>  TOML config file (Conduit's format, [global] table).
                        Default: $CONDUIT_CONFIG, else built-in defaults (localhost, ./data,
                        127.0.0.1:6167). CONDUIT_<KEY> environment variables override file values.
+      --rotate-signing-key
+                       Retire the signing key (it stays published as an old key, so what it
+                       signed stays verifiable), create a new one, and exit. Run it while the
+                       server is stopped.
   -h, --help           Show this help.
   -V, --version        Show the version.
 `;
 
-function parseArgs(argv: string[]): { config?: string } {
-  const out: { config?: string } = {};
+function parseArgs(argv: string[]): { config?: string; rotateSigningKey?: boolean } {
+  const out: { config?: string; rotateSigningKey?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "-h" || arg === "--help") {
@@ -37,6 +42,8 @@ function parseArgs(argv: string[]): { config?: string } {
       const path = argv[++i];
       if (!path) fail("--config needs a file path");
       out.config = path;
+    } else if (arg === "--rotate-signing-key") {
+      out.rotateSigningKey = true;
     } else if (arg.startsWith("--config=")) {
       out.config = arg.slice("--config=".length);
     } else {
@@ -92,10 +99,24 @@ async function main(): Promise<void> {
     fail(`cannot open database ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const storage = createStorage(db);
+  if (args.rotateSigningKey) {
+    const { key, retired } = rotateSigningKey(storage, systemClock);
+    storage.close();
+    process.stdout.write(`new signing key ${key.keyId}${retired ? `; ${retired} is retired but stays published` : ""}\n`);
+    process.exit(0);
+  }
   const stopCheckpoints = scheduleCheckpoints(db, CHECKPOINT_INTERVAL_MS, (error) =>
     log.warn("WAL checkpoint failed", { error }),
   );
-  const services = buildServices({ config, storage, clock: systemClock, log });
+  let services;
+  try {
+    services = buildServices({ config, storage, clock: systemClock, log });
+  } catch (e) {
+    stopCheckpoints();
+    storage.close();
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
   let server: ReturnType<typeof serve>;
   try {
     server = serve(createApp(services), {

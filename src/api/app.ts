@@ -11,6 +11,9 @@ import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
+import { accountDataRoutes } from "./client/account-data";
+import { filterRoutes } from "./client/filter";
+import { tagsRoutes } from "./client/tags";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
 import { accountRoutes } from "./client/account";
@@ -20,6 +23,10 @@ import { loginRoutes } from "./client/login";
 import { profileRoutes } from "./client/profile";
 import { registerRoutes } from "./client/register";
 import { rateLimit } from "./plugins/rate-limit";
+import { serverAuth } from "./plugins/server-auth";
+import { keyRoutes } from "./key/server-keys";
+import { federationVersionRoutes } from "./federation/version";
+import { federationQueryRoutes } from "./federation/query";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -31,6 +38,7 @@ export function createApp(services: Services) {
     .use(jsonBody(config.max_request_size))
     .use(clientAuth(services.auth))
     .use(rateLimit(services.rateLimits))
+    .use(serverAuth(services.federation))
     .use(versionsRoutes())
     .use(wellKnownRoutes(config))
     .use(registerRoutes(services))
@@ -38,7 +46,13 @@ export function createApp(services: Services) {
     .use(accountRoutes(services))
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
-    .use(capabilitiesRoutes(services));
+    .use(capabilitiesRoutes(services))
+    .use(filterRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagsRoutes(services))
+    .use(keyRoutes(services))
+    .use(federationVersionRoutes())
+    .use(federationQueryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

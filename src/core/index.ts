@@ -59,3 +59,27 @@ export {
   type SignedEvent,
 } from "./events/event-signing.ts";
 export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, type PduCheck } from "./events/pdu-format.ts";
+
+// Filters and sync tokens
+export { splitDotPath } from "./dot-path.ts";
+export {
+  checkFilter,
+  compileFilter,
+  projectEventFields,
+  type CompiledFilter,
+  type EventMatcher,
+  type FilterJson,
+  type RoomEventMatcher,
+} from "./filter.ts";
+export { formatSyncToken, parseSyncToken, type SyncToken } from "./sync-token.ts";
+
+// Authorization rules
+export { authCheck, checkStateDependentAuthRules, checkStateIndependentAuthRules, type AuthCheckOptions } from "./auth/auth-check.ts";
+export type { AuthResult } from "./auth/auth-result.ts";
+export { authEventMapOf, type AuthEventMap } from "./auth/auth-event-map.ts";
+export { authEventTypesFor } from "./auth/auth-events-selection.ts";
+export { DEFAULT_LEVELS, namedLevelOf, parsePowerLevels, powerLevelOf, requiredPowerLevel, type NamedLevel, type PowerLevels } from "./auth/power-levels.ts";
+export { privilegedCreatorsOf, roomCreatorOf } from "./auth/room-creators.ts";
+
+// State resolution
+export { resolveState, resolveStateSync, type FetchEvent } from "./state-res/resolve-state.ts";

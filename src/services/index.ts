@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config";
 import type { Storage } from "../storage";
+import { createAccountDataService } from "./account-data";
 import { createAccountsService } from "./accounts";
 import { createDevicesService } from "./accounts-devices";
 import { createAccountEvents } from "./accounts-events";
@@ -11,11 +12,13 @@ import { createPasswordChecker } from "./accounts-passwords";
 import { createProfileService } from "./accounts-profile";
 import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
+import { createFiltersService } from "./filters";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
+import { createFederation } from "./federation";
 
 export interface ServiceDeps {
   config: Config;
@@ -26,20 +29,25 @@ export interface ServiceDeps {
 
 export function buildServices(deps: ServiceDeps) {
   const { config, storage, clock } = deps;
+  const signingKey = loadOrCreateSigningKey(storage, clock);
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const accountEvents = createAccountEvents();
+  const notifier = createNotifier();
   return {
     ...deps,
-    signingKey: loadOrCreateSigningKey(storage, clock),
+    signingKey,
     auth: createAuthService(storage, clock),
-    notifier: createNotifier(),
+    notifier,
     rateLimits,
     accountEvents,
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
     devices: createDevicesService(storage, uia),
     profile: createProfileService(storage, accountEvents, config.server_name),
+    filters: createFiltersService(storage),
+    accountData: createAccountDataService(storage, notifier),
+    federation: createFederation({ ...deps, signingKey }),
   };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -19,8 +19,8 @@ export function parseJson(text: string): JsonValue {
   try {
     members = scanTokens(text, false);
   } catch (error) {
-    // The scan assumes JSON syntax; report syntax errors as such rather than as a token problem.
-    assertJsonSyntax(text);
+    // The scan assumes JSON syntax: text that is not JSON at all is reported as such (throws).
+    parseNative(text);
     throw error;
   }
   const value = parseNative(text);
@@ -38,10 +38,6 @@ function parseNative(text: string): JsonValue {
   } catch (error) {
     throw new JsonError("not-json", `not valid JSON (${(error as Error).message})`);
   }
-}
-
-function assertJsonSyntax(text: string): void {
-  parseNative(text);
 }
 
 function countMembers(value: JsonValue): number {

@@ -1,0 +1,13 @@
+/**
+ * Federation queries about this server's users:
+ *   GET /_matrix/federation/v1/query/profile   https://spec.matrix.org/v1.19/server-server-api/#get_matrixfederationv1queryprofile
+ */
+import { Elysia, t } from "elysia";
+import type { Services } from "../../services";
+
+export const federationQueryRoutes = ({ profile }: Services) =>
+  new Elysia().get(
+    "/_matrix/federation/v1/query/profile",
+    ({ query }) => (query.field === undefined ? profile.getProfile(query.user_id) : profile.getField(query.user_id, query.field)),
+    { federation: true, query: t.Object({ user_id: t.String(), field: t.Optional(t.String()) }) },
+  );

@@ -1,0 +1,103 @@
+/**
+ * Homeservers that federate with each other on loopback over real TLS. Each gets a server name
+ * `127.0.0.1:PORT` (the port is picked first, since the name contains it), a certificate from a
+ * test CA, `ip_range_denylist = []` (loopback is denied by default) and that CA as extra trust.
+ * `startFederatedServer` runs the real server process; `startInProcessServer` builds the same
+ * services and app inside the test, so a test can drive its federation client directly.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp, serve } from "../../src/api/app";
+import { loadConfig } from "../../src/config";
+import { buildServices, type Services } from "../../src/services";
+import { systemClock } from "../../src/services/clock";
+import { createLogger } from "../../src/services/logger";
+import { createStorage, openDatabase } from "../../src/storage";
+import { startServer, type TestServer } from "./server";
+import type { LeafCert, TestCa } from "./tls";
+
+/** A port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+export interface FederationSetup {
+  ca: TestCa;
+  cert: LeafCert;
+}
+
+/** Settings every federating test server shares, as CONDUIT_* variables. */
+function federationEnv(setup: FederationSetup, port: number, extra: Record<string, string>): Record<string, string> {
+  return {
+    CONDUIT_SERVER_NAME: `127.0.0.1:${port}`,
+    CONDUIT_PORT: String(port),
+    CONDUIT_TLS_CERTS: setup.cert.certPath,
+    CONDUIT_TLS_KEY: setup.cert.keyPath,
+    CONDUIT_FEDERATION_TLS_CA: setup.ca.caCertPath,
+    CONDUIT_IP_RANGE_DENYLIST: "[]",
+    CONDUIT_TRUSTED_SERVERS: "[]",
+    ...extra,
+  };
+}
+
+export interface FederatedServer extends TestServer {
+  serverName: string;
+  /** `fetch` against this server, trusting the test CA. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+function trustingFetch(baseUrl: string, caPem: string) {
+  return (path: string, init: RequestInit = {}) => fetch(`${baseUrl}${path}`, { ...init, tls: { ca: caPem } });
+}
+
+export async function startFederatedServer(
+  setup: FederationSetup,
+  opts: { env?: Record<string, string>; dataDir?: string; port?: number } = {},
+): Promise<FederatedServer> {
+  const port = opts.port ?? freePort();
+  const server = await startServer({ env: federationEnv(setup, port, opts.env ?? {}), dataDir: opts.dataDir });
+  return { ...server, serverName: `127.0.0.1:${port}`, fetch: trustingFetch(server.baseUrl, setup.ca.caCert) };
+}
+
+export interface InProcessServer {
+  serverName: string;
+  services: Services;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Stops listening; the services (and their federation client) stay usable. */
+  stopListening(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startInProcessServer(setup: FederationSetup, env: Record<string, string> = {}): Promise<InProcessServer> {
+  const port = freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "conduit-inproc-"));
+  const config = await loadConfig({ env: { ...federationEnv(setup, port, env), CONDUIT_DATABASE_PATH: dataDir } });
+  const storage = createStorage(openDatabase(join(dataDir, "conduit.db")));
+  const services = buildServices({ config, storage, clock: systemClock, log: createLogger("error") });
+  const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
+  let server: ReturnType<typeof serve> | undefined = serve(createApp(services), {
+    hostname: "127.0.0.1",
+    port,
+    maxRequestBodySize: config.max_request_size,
+    tls,
+  });
+  const stopListening = async () => {
+    await server?.stop(true);
+    server = undefined;
+  };
+  return {
+    serverName: config.server_name,
+    services,
+    fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caCert),
+    stopListening,
+    async close() {
+      await stopListening();
+      storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
