@@ -11,6 +11,9 @@ import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
+import { accountDataRoutes } from "./client/account-data";
+import { filterRoutes } from "./client/filter";
+import { tagsRoutes } from "./client/tags";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
 import { accountRoutes } from "./client/account";
@@ -44,6 +47,9 @@ export function createApp(services: Services) {
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
     .use(capabilitiesRoutes(services))
+    .use(filterRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagsRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services));

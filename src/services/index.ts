@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config";
 import type { Storage } from "../storage";
+import { createAccountDataService } from "./account-data";
 import { createAccountsService } from "./accounts";
 import { createDevicesService } from "./accounts-devices";
 import { createAccountEvents } from "./accounts-events";
@@ -11,6 +12,7 @@ import { createPasswordChecker } from "./accounts-passwords";
 import { createProfileService } from "./accounts-profile";
 import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
+import { createFiltersService } from "./filters";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
@@ -32,16 +34,19 @@ export function buildServices(deps: ServiceDeps) {
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const accountEvents = createAccountEvents();
+  const notifier = createNotifier();
   return {
     ...deps,
     signingKey,
     auth: createAuthService(storage, clock),
-    notifier: createNotifier(),
+    notifier,
     rateLimits,
     accountEvents,
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
     devices: createDevicesService(storage, uia),
     profile: createProfileService(storage, accountEvents, config.server_name),
+    filters: createFiltersService(storage),
+    accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey }),
   };
 }
