@@ -27,6 +27,11 @@ import { serverAuth } from "./plugins/server-auth";
 import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
+import { roomsRoutes } from "./client/rooms";
+import { roomEventsRoutes } from "./client/room-events";
+import { roomMembersRoutes } from "./client/room-members";
+import { membershipRoutes } from "./client/membership";
+import { directoryRoutes } from "./client/directory";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -52,7 +57,12 @@ export function createApp(services: Services) {
     .use(tagsRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
-    .use(federationQueryRoutes(services));
+    .use(federationQueryRoutes(services))
+    .use(roomsRoutes(services))
+    .use(roomEventsRoutes(services))
+    .use(roomMembersRoutes(services))
+    .use(membershipRoutes(services))
+    .use(directoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }
