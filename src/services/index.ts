@@ -21,6 +21,8 @@ import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
 import type { SenderWorker } from "./federation/sender";
+import { createOutboundEvents } from "./federation/outbound-events";
+import { buildFederationRooms } from "./federation/rooms";
 
 export interface ServiceDeps {
   config: Config;
@@ -53,6 +55,7 @@ export function buildServices(deps: ServiceDeps) {
     accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
   };
-  return { ...base, ...buildRoomServices(base) };
+  const rooms = buildRoomServices({ ...base, onLocalEvent: createOutboundEvents(base.federation.sender) });
+  return { ...base, ...rooms, federationRooms: buildFederationRooms({ ...base, ...rooms }) };
 }
 export type Services = ReturnType<typeof buildServices>;
