@@ -29,7 +29,7 @@ import type { RoomHead, RoomHeads } from "../room-heads";
 import type { RoomQueue } from "../room-queue";
 import type { StateMap, StateService } from "../state";
 import type { FederationClient } from "./client";
-import type { CheckedPdu, PduChecker } from "./pdu-checks";
+import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { RoomView } from "./room-view";
 
 /** Events asked for in one `get_missing_events` call (a short gap). */
@@ -176,7 +176,7 @@ export function createInboundEvents(deps: InboundDeps) {
     for (const id of missing) {
       if (storage.events.get(id)) continue;
       const event = await fetchEvent(server, id, rules);
-      if (!event || event.room_id !== pdu.room_id) return false;
+      if (!event || !belongsTo(event, pdu.room_id, rules)) return false;
       if (!(await ensureAuthEvents(event, server, rules, depth + 1))) return false;
       await storeOutlier(event, checkAgainstAuthEvents(event, rules) ?? undefined);
     }
@@ -213,7 +213,7 @@ export function createInboundEvents(deps: InboundDeps) {
     // Oldest first, so each event's auth events are stored before it.
     fetched.sort((a, b) => a.depth - b.depth);
     for (const event of fetched) {
-      if (event.room_id !== roomId) continue;
+      if (!belongsTo(event, roomId, rules)) continue;
       if (!(await ensureAuthEvents(event, server, rules))) continue;
       await storeOutlier(event, checkAgainstAuthEvents(event, rules) ?? undefined);
     }
@@ -252,7 +252,7 @@ export function createInboundEvents(deps: InboundDeps) {
       return;
     }
     const verdicts = await checker.checkMany(Array.isArray(res.events) ? res.events : [], rules);
-    const events = verdicts.flatMap((v) => (v.ok && v.pdu.room_id === pdu.room_id ? [v.pdu] : []));
+    const events = verdicts.flatMap((v) => (v.ok && belongsTo(v.pdu, pdu.room_id, rules) ? [v.pdu] : []));
     events.sort((a, b) => a.depth - b.depth);
     for (const event of events) {
       if (event.event_id !== pdu.event_id) await process(event, server, rules, false);

@@ -40,6 +40,12 @@ export function requiredSigners(pdu: Pdu, eventId: string, rules: RoomVersionRul
   return [...servers];
 }
 
+/** Whether a checked event belongs to `roomId` (since v12 the create event names no room: its id does). */
+export function belongsTo(pdu: CheckedPdu, roomId: string, rules: RoomVersionRules): boolean {
+  if (pdu.room_id === roomId) return true;
+  return rules.roomIdIsCreateEventHash && pdu.type === "m.room.create" && `!${pdu.event_id.slice(1)}` === roomId;
+}
+
 /** `unsigned` is the sender's business: it is neither hashed, signed nor kept. */
 function withoutUnsigned(raw: JsonObject): JsonObject {
   const { unsigned: _unsigned, ...rest } = raw;

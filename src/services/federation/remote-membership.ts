@@ -44,7 +44,7 @@ import type { StateService } from "../state";
 import { RemoteError, type FederationClient } from "./client";
 import type { InboundEvents } from "./inbound-events";
 import { destinationsOf, wireForm } from "./outbound-events";
-import type { CheckedPdu, PduChecker } from "./pdu-checks";
+import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { FederationSender } from "./sender";
 import { strippedState } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
@@ -197,7 +197,7 @@ export function createRemoteMembership(deps: {
     const raws = [...(Array.isArray(answer.state) ? answer.state : []), ...(Array.isArray(answer.auth_chain) ? answer.auth_chain : [])];
     const verdicts = await checker.checkMany(raws, rules);
     const events = new Map<string, CheckedPdu>();
-    for (const v of verdicts) if (v.ok && v.pdu.room_id === roomId) events.set(v.pdu.event_id, v.pdu);
+    for (const v of verdicts) if (v.ok && belongsTo(v.pdu, roomId, rules)) events.set(v.pdu.event_id, v.pdu);
     const stateIds = new Set(
       (Array.isArray(answer.state) ? answer.state : []).flatMap((_, i) => {
         const v = verdicts[i];

@@ -1,0 +1,152 @@
+// Rooms across two real instances over TLS on loopback: a room created on A, a user of B invited
+// (through B's server) and joining (make_join/send_join through A), messages both ways arriving in
+// order, leave and rejoin.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
+import { startFederatedServer, type FederatedServer, type FederationSetup } from "../helpers/federation";
+import { createTestCa, type TestCa } from "../helpers/tls";
+
+let ca: TestCa;
+let setup: FederationSetup;
+let a: FederatedServer;
+let b: FederatedServer;
+let alice: Session;
+let bob: Session;
+
+interface ClientEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  state_key?: string;
+  content: Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  ca = createTestCa();
+  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
+  trustTestCa(ca.caCert);
+  [a, b] = await Promise.all([startFederatedServer(setup), startFederatedServer(setup)]);
+  [alice, bob] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(b.baseUrl, "bob")]);
+});
+afterAll(async () => {
+  if (process.env.FED_DEBUG) for (const s of [a, b]) console.log(s.serverName, s.output.filter((l) => !l.includes('"msg":"request"') || l.includes('"status":5') || l.includes('"status":4')).join("\n"));
+  await Promise.all([a?.stop(), b?.stop()]);
+  ca?.remove();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+}
+
+/** The room's timeline as `who` sees it on `server`, oldest first. */
+async function timeline(server: FederatedServer, who: Session, roomId: string, limit = 500): Promise<ClientEvent[]> {
+  const res = await api<{ chunk: ClientEvent[] }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`, {
+    token: who.access_token,
+  });
+  if (res.status !== 200) throw new Error(`messages: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.chunk.reverse();
+}
+
+const texts = (events: ClientEvent[]) => events.filter((e) => e.type === "m.room.message").map((e) => e.content.body as string);
+
+let txn = 0;
+async function say(server: FederatedServer, who: Session, roomId: string, body: string): Promise<string> {
+  const res = await api<{ event_id: string }>(server.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${++txn}`, {
+    token: who.access_token,
+    body: { msgtype: "m.text", body },
+  });
+  if (res.status !== 200) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.event_id;
+}
+
+async function membershipOn(server: FederatedServer, who: Session, roomId: string, userId: string): Promise<string | undefined> {
+  const res = await api<{ membership?: string }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`, {
+    token: who.access_token,
+  });
+  return res.status === 200 ? res.body.membership : undefined;
+}
+
+describe("a room shared by two servers", () => {
+  let roomId: string;
+
+  test("a user of B is invited through B and joins through A", async () => {
+    const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
+      token: alice.access_token,
+      body: { name: "Across", preset: "private_chat" },
+    });
+    expect(created.status).toBe(200);
+    roomId = created.body.room_id;
+
+    const invite = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+      token: alice.access_token,
+      body: { user_id: bob.user_id },
+    });
+    expect(invite.status).toBe(200);
+    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("invite");
+
+    const join = await api<{ room_id: string }>(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(join.status).toBe(200);
+    expect(join.body.room_id).toBe(roomId);
+    // B now holds the room's state; A learns of the join through send_join.
+    expect(await membershipOn(b, bob, roomId, alice.user_id)).toBe("join");
+    expect(await membershipOn(b, bob, roomId, bob.user_id)).toBe("join");
+    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
+    const name = await api<{ name: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`, {
+      token: bob.access_token,
+    });
+    expect(name.body.name).toBe("Across");
+  });
+
+  test("messages flow both ways, in order", async () => {
+    for (let i = 0; i < 5; i++) await say(a, alice, roomId, `a${i}`);
+    await until("A's messages on B", async () => ((await texts(await timeline(b, bob, roomId))).length >= 5 ? true : undefined));
+    for (let i = 0; i < 5; i++) await say(b, bob, roomId, `b${i}`);
+    const expected = ["a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4"];
+    await until("B's messages on A", async () => (texts(await timeline(a, alice, roomId)).length >= 10 ? true : undefined));
+    expect(texts(await timeline(a, alice, roomId))).toEqual(expected);
+    await until("all on B", async () => (texts(await timeline(b, bob, roomId)).length >= 10 ? true : undefined));
+    expect(texts(await timeline(b, bob, roomId))).toEqual(expected);
+  });
+
+  test("leaving and joining again", async () => {
+    const leave = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(leave.status).toBe(200);
+    await until("the leave on A", async () => ((await membershipOn(a, alice, roomId, bob.user_id)) === "leave" ? true : undefined));
+    // While B is out, A's room moves on.
+    await say(a, alice, roomId, "while you were out");
+    await api(a.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, {
+      token: alice.access_token,
+      body: { join_rule: "public" },
+    });
+    const rejoin = await api(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(a.serverName)}`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(rejoin.status).toBe(200);
+    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
+    const rules = await api<{ join_rule: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, {
+      token: bob.access_token,
+    });
+    expect(rules.body.join_rule).toBe("public");
+    await say(a, alice, roomId, "welcome back");
+    await until("A's message after the rejoin on B", async () =>
+      texts(await timeline(b, bob, roomId)).includes("welcome back") ? true : undefined,
+    );
+    await say(b, bob, roomId, "thanks");
+    await until("B's message after the rejoin on A", async () =>
+      texts(await timeline(a, alice, roomId)).includes("thanks") ? true : undefined,
+    );
+  });
+});
