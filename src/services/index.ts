@@ -16,6 +16,7 @@ import { createFiltersService } from "./filters";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
+import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
@@ -35,7 +36,7 @@ export function buildServices(deps: ServiceDeps) {
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const accountEvents = createAccountEvents();
   const notifier = createNotifier();
-  return {
+  const base = {
     ...deps,
     signingKey,
     auth: createAuthService(storage, clock),
@@ -49,5 +50,6 @@ export function buildServices(deps: ServiceDeps) {
     accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey }),
   };
+  return { ...base, ...buildRoomServices(base) };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -5,12 +5,18 @@
 import type { Database } from "bun:sqlite";
 import { createAccountDataRepo } from "./account-data";
 import { createAccountsRepo } from "./accounts";
+import { createAliasesRepo } from "./aliases";
 import { closeDatabase } from "./db";
+import { createEventsRepo } from "./events";
 import { createFiltersRepo } from "./filters";
+import { createMembershipsRepo } from "./memberships";
 import { createPresenceRepo } from "./presence";
 import { createReceiptsRepo } from "./receipts";
+import { createRoomsRepo } from "./rooms";
 import { createServerKeysRepo } from "./server-keys";
+import { createStateRepo } from "./state";
 import { createStreamPositions } from "./stream-positions";
+import { createTxnIdsRepo } from "./txn-ids";
 import { createRemoteKeysRepo } from "./remote-keys";
 
 export function createStorage(db: Database) {
@@ -18,6 +24,12 @@ export function createStorage(db: Database) {
   return {
     accounts: createAccountsRepo(db),
     serverKeys: createServerKeysRepo(db),
+    rooms: createRoomsRepo(db),
+    events: createEventsRepo(db),
+    state: createStateRepo(db),
+    memberships: createMembershipsRepo(db),
+    aliases: createAliasesRepo(db),
+    txnIds: createTxnIdsRepo(db),
     filters: createFiltersRepo(db),
     accountData: createAccountDataRepo(db, streams),
     receipts: createReceiptsRepo(db, streams),
