@@ -12,6 +12,7 @@ import { createFiltersRepo } from "./filters";
 import { createMembershipsRepo } from "./memberships";
 import { createPresenceRepo } from "./presence";
 import { createReceiptsRepo } from "./receipts";
+import { createRoomActivityRepo } from "./room-activity";
 import { createRoomsRepo } from "./rooms";
 import { createServerKeysRepo } from "./server-keys";
 import { createStateRepo } from "./state";
@@ -34,6 +35,7 @@ export function createStorage(db: Database) {
     accountData: createAccountDataRepo(db, streams),
     receipts: createReceiptsRepo(db, streams),
     presence: createPresenceRepo(db, streams),
+    roomActivity: createRoomActivityRepo(db),
     remoteKeys: createRemoteKeysRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
