@@ -87,16 +87,20 @@ export function serve(app: App, opts: ServeOptions) {
     tls: opts.tls,
     development: false,
     fetch(request, server) {
-      const address = server.requestIP(request)?.address;
       if (request.url.includes("/r0/")) {
         const url = new URL(request.url);
         const modern = modernPath(url.pathname);
         if (modern !== undefined) {
           url.pathname = modern;
+          // Only the request Bun received knows its socket: take the address before rebuilding.
+          const address = server.requestIP(request)?.address;
           request = new Request(url.href, request);
+          rememberClientAddress(request, address);
+          return handle(request);
         }
       }
-      rememberClientAddress(request, address);
+      // The address is looked up only if a handler asks for it (most requests never do).
+      rememberClientAddress(request, server);
       return handle(request);
     },
   });
