@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       port: config.port,
       maxRequestBodySize: config.max_request_size,
       tls,
+      trustedProxies: config.trusted_proxies,
     });
   } catch (e) {
     storage.close();
