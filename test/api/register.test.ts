@@ -110,6 +110,9 @@ describe("user ids", () => {
   test("the whole grammar of localparts is accepted", async () => {
     const s = await registerUser(srv.baseUrl, "a.b_c=d-e/f+g9");
     expect(s.user_id).toBe("@a.b_c=d-e/f+g9:localhost");
+    // A slash in the localpart survives being a path segment of other endpoints.
+    const profile = await api(srv.baseUrl, "GET", `/_matrix/client/v3/profile/${encodeURIComponent(s.user_id)}`);
+    expect(profile.body).toEqual({ displayname: "a.b_c=d-e/f+g9" });
   });
 
   for (const bad of ["has space", "émile", "colon:name", "@at", "", "quote\"", "tab\t"]) {
