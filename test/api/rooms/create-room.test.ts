@@ -163,3 +163,10 @@ test("allow_room_creation = false refuses with 403 M_FORBIDDEN", async () => {
     await locked.stop();
   }
 });
+
+test("legacy r0 paths reach the same endpoints", async () => {
+  const res = await api<{ room_id: string }>(server.baseUrl, "POST", "/_matrix/client/r0/createRoom", { token: alice.access_token, body: { name: "old client" } });
+  expect(res.status).toBe(200);
+  const name = await api(server.baseUrl, "GET", `/_matrix/client/r0/rooms/${enc(res.body.room_id)}/state/m.room.name/`, { token: alice.access_token });
+  expect(name.body).toEqual({ name: "old client" });
+});
