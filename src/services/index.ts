@@ -18,6 +18,7 @@ import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
 import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
+import { buildSyncServices } from "./sync-services";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
 import type { SenderWorker } from "./federation/sender";
@@ -55,7 +56,8 @@ export function buildServices(deps: ServiceDeps) {
     accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
   };
-  const rooms = buildRoomServices({ ...base, onLocalEvent: createOutboundEvents(base.federation.sender) });
-  return { ...base, ...rooms, federationRooms: buildFederationRooms({ ...base, ...rooms }) };
+  const rooms = { ...base, ...buildRoomServices({ ...base, onLocalEvent: createOutboundEvents(base.federation.sender) }) };
+  const synced = { ...rooms, ...buildSyncServices(rooms) };
+  return { ...synced, federationRooms: buildFederationRooms(synced) };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -17,6 +17,8 @@ export interface MembershipDeps {
   serverName: string;
   /** Resolves a room id or a local alias. */
   resolveRoom(roomIdOrAlias: string): string;
+  /** Whether the room's current `m.room.guest_access` is `can_join`. */
+  guestsCanJoin(roomId: string): boolean;
 }
 
 export function createMembershipService(deps: MembershipDeps) {
@@ -38,6 +40,10 @@ export function createMembershipService(deps: MembershipDeps) {
     async join(requester: Requester, roomIdOrAlias: string, reason?: string): Promise<{ room_id: string }> {
       const roomId = deps.resolveRoom(roomIdOrAlias);
       requireRoom(roomId);
+      // Spec "Guest access": guests may join only rooms whose m.room.guest_access is `can_join`.
+      if (requester.isGuest && !deps.guestsCanJoin(roomId)) {
+        throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
+      }
       const content = withReason(memberContent(storage, requester.userId, "join"), reason);
       await setMembership(roomId, requester.userId, requester.userId, content);
       return { room_id: roomId };
@@ -86,6 +92,31 @@ export function createMembershipService(deps: MembershipDeps) {
       requireRoom(roomId);
       if (storage.memberships.get(roomId, target)?.membership !== "ban") throw forbidden(`${target} is not banned`);
       await setMembership(roomId, requester.userId, target, withReason({ membership: "leave" }, reason));
+    },
+
+    /** Sends a fresh m.room.member join (current displayname and avatar) into each joined room. */
+    async refreshProfile(userId: string): Promise<void> {
+      const joined = storage.memberships.forUser(userId).filter((m) => m.membership === "join");
+      await Promise.all(
+        joined.map((m) =>
+          setMembership(m.room_id, userId, userId, memberContent(storage, userId, "join")).catch((e: unknown) => {
+            // A room whose rules no longer let the user change their membership keeps the old profile.
+            if (!(e instanceof MatrixError)) throw e;
+          }),
+        ),
+      );
+    },
+
+    /** Leaves every joined room and rejects every invite and knock (account deactivation). */
+    async leaveAll(userId: string): Promise<void> {
+      const active = storage.memberships.forUser(userId).filter((m) => ["join", "invite", "knock"].includes(m.membership));
+      await Promise.all(
+        active.map((m) =>
+          setMembership(m.room_id, userId, userId, { membership: "leave" }).catch((e: unknown) => {
+            if (!(e instanceof MatrixError)) throw e;
+          }),
+        ),
+      );
     },
 
     /** Hides a room the user has left from their room lists; 400 while they are still in it. */

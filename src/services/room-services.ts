@@ -13,7 +13,9 @@ import { createEventStore } from "./event-store";
 import { createEventsService, type EventsDeps } from "./events";
 import { MatrixError } from "./matrix-error";
 import { createMembershipService } from "./membership";
+import type { AccountEvents } from "./accounts-events";
 import type { Notifier } from "./notifier";
+import type { RateLimiter } from "./rate-limit";
 import { createRoomCreation } from "./room-creation";
 import { createRoomHeads } from "./room-heads";
 import { createRoomQueue } from "./room-queue";
@@ -31,6 +33,8 @@ export interface RoomServiceDeps {
   clock: Clock;
   signingKey: SigningKey;
   notifier: Notifier;
+  rateLimits: RateLimiter;
+  accountEvents: AccountEvents;
   /** Federation's hook: every local event, inside the transaction that stores it. */
   onLocalEvent?: EventsDeps["onLocalEvent"];
 }
@@ -70,16 +74,33 @@ export function buildRoomServices(deps: RoomServiceDeps) {
   const visibility = createVisibility({ storage, state, eventStore });
   const summaries = createRoomSummaries({ storage, state, eventStore });
   const directory = createDirectoryService({ storage, state, eventStore, summaries, visibility, serverName, now });
-  const rooms = createRoomsService({ storage, state, eventStore, events, visibility, clientEvents, directory });
+  const rooms = createRoomsService({
+    storage,
+    state,
+    eventStore,
+    events,
+    visibility,
+    clientEvents,
+    directory,
+    takeMessageToken: (userId) => deps.rateLimits.take("message", userId),
+  });
   const roomCreation = createRoomCreation({ config, storage, queue, heads, builder, persister, events, invalidate, now });
   const membership = createMembershipService({
     storage,
     events,
     serverName,
     resolveRoom: (r) => directory.resolveRoom(r),
+    guestsCanJoin: (r) => summaries.summary(r)?.guest_can_join === true,
   });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
   const roomUpgrades = createRoomUpgrades({ storage, state, eventStore, events, roomCreation });
+
+  // Spec "Events on Change of Profile Information": a new displayname or avatar is announced in
+  // every joined room; a deactivated account leaves its rooms.
+  deps.accountEvents.subscribe(async (event) => {
+    if (event.type === "profile") await membership.refreshProfile(event.userId);
+    else await membership.leaveAll(event.userId);
+  });
 
   return {
     roomQueue: queue,

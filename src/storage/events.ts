@@ -26,24 +26,11 @@ export interface EventRow {
   received_ts: number;
 }
 
-export interface NewEvent {
-  event_id: string;
-  room_id: string;
-  depth: number;
-  type: string;
-  state_key: string | null;
-  sender: string;
-  origin_server_ts: number;
-  membership: string | null;
-  json: string;
+/** An event to insert: the row without what the database assigns or later changes. */
+export type NewEvent = Omit<EventRow, "stream_ordering" | "redacted_by" | "outlier" | "soft_failed"> & {
   outlier: boolean;
-  rejected_reason: string | null;
   soft_failed: boolean;
-  state_before: number | null;
-  state_after: number | null;
-  replaces_state: string | null;
-  received_ts: number;
-}
+};
 
 /** A position between two events in a room's topological order: just after (depth, stream). */
 export interface TopologicalPosition {
@@ -57,7 +44,7 @@ const INSERT = `
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`;
 const SELECT_BY_ID = "SELECT * FROM events WHERE event_id = ?";
 const SELECT_MAX_STREAM = "SELECT COALESCE(MAX(stream_ordering), 0) AS s FROM events";
-const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)";
+const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (prev_event_id, event_id) VALUES (?, ?)";
 const SELECT_EXTREMITIES = "SELECT event_id FROM forward_extremities WHERE room_id = ?";
 const DELETE_EXTREMITY = "DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?";
 const INSERT_EXTREMITY = "INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)";
@@ -120,7 +107,7 @@ export function createEventsRepo(db: Database) {
     },
 
     insertEdges(eventId: string, prevEventIds: readonly string[]): void {
-      for (const prev of prevEventIds) insertEdge.run(eventId, prev);
+      for (const prev of prevEventIds) insertEdge.run(prev, eventId);
     },
 
     /** Whether any stored event cites `eventId` as a prev event. */

@@ -339,7 +339,7 @@ export function createRemoteMembership(deps: {
       const state = view.currentState(roomId);
       const content: JsonObject = { membership: "invite" };
       if (reason !== undefined) content.reason = reason;
-      const pdu = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
+      const { pdu } = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
       const targetServer = serverOf(target);
       let answer: { event?: unknown };
       try {
