@@ -37,6 +37,22 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   }
 }
 
+/**
+ * The body of a `test.failing` test: runs it and, when it fails, prints the finding and how it
+ * failed (bun hides the errors of expected failures), so each run records the current state.
+ */
+function failsWith(finding: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (e) {
+      const detail = (e instanceof Error ? e.message : String(e)).split("\n").filter((l) => l.trim() !== "").slice(0, 14);
+      console.log(`[finding] ${finding}\n    failed with: ${detail.join("\n    ")}`);
+      throw e;
+    }
+  };
+}
+
 const nonce = () => randomBytes(6).toString("hex");
 const encode = encodeURIComponent;
 
@@ -190,5 +206,125 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       });
       expect(lines.every((l) => l.includes('"status":200'))).toBe(true);
     });
+  });
+  describe("rooms", () => {
+    /** Client-API helpers for each side, returning status and body. */
+    const onSynapse = (method: string, path: string, body?: unknown) =>
+      synapse.api(method, `/_matrix/client/v3${path}`, { token: bob.access_token, body });
+    const onOurs = (method: string, path: string, body?: unknown) =>
+      api(ours.baseUrl, method, `/_matrix/client/v3${path}`, { token: alice.access_token, body });
+
+    const synapseRoom = async (): Promise<string> => {
+      const res = await onSynapse("POST", "/createRoom", { preset: "public_chat", name: `interop ${nonce()}` });
+      expect(res).toMatchObject({ status: 200 });
+      return res.body.room_id as string;
+    };
+    const ourRoom = async (): Promise<string> => {
+      const res = await onOurs("POST", "/createRoom", { preset: "public_chat", name: `interop ${nonce()}` });
+      expect(res).toMatchObject({ status: 200 });
+      return res.body.room_id as string;
+    };
+
+    const joinedOnSynapse = (roomId: string, userId: string) =>
+      waitFor(`${userId} joined in Synapse's view of ${roomId}`, async () => {
+        const res = await onSynapse("GET", `/rooms/${encode(roomId)}/joined_members`);
+        return (res.body.joined as Record<string, unknown> | undefined)?.[userId];
+      });
+    const joinedOnOurs = (roomId: string, userId: string) =>
+      waitFor(`${userId} joined in our view of ${roomId}`, async () => {
+        const res = await onOurs("GET", `/rooms/${encode(roomId)}/joined_members`);
+        return (res.body.joined as Record<string, unknown> | undefined)?.[userId];
+      });
+
+    /** Sends a text on one side and waits until the other side's /messages has it. */
+    async function messageCrosses(roomId: string, from: "ours" | "synapse"): Promise<void> {
+      const text = `from ${from} ${nonce()}`;
+      const send = from === "ours" ? onOurs : onSynapse;
+      const sent = await send("PUT", `/rooms/${encode(roomId)}/send/m.room.message/${nonce()}`, { msgtype: "m.text", body: text });
+      expect(sent).toMatchObject({ status: 200 });
+      const read = from === "ours" ? onSynapse : onOurs;
+      await waitFor(`the message ${from === "ours" ? "we" : "Synapse"} sent in the other side's /messages`, async () => {
+        const res = await read("GET", `/rooms/${encode(roomId)}/messages?dir=b&limit=20`);
+        return (res.body.chunk as JsonObject[] | undefined)?.find((e) => e.event_id === sent.body.event_id);
+      });
+    }
+
+    /** The typing user ids in `roomId` from one /sync after `since` (long-polled). */
+    async function typingOn(side: "ours" | "synapse", roomId: string, since: string | undefined) {
+      const get = side === "ours" ? onOurs : onSynapse;
+      const res = await get("GET", `/sync?timeout=2000${since ? `&since=${encode(since)}` : ""}`);
+      const room = ((res.body.rooms as JsonObject | undefined)?.join as Record<string, JsonObject> | undefined)?.[roomId];
+      const typing = ((room?.ephemeral as { events?: JsonObject[] } | undefined)?.events ?? []).find((e) => e.type === "m.typing");
+      return { next: res.body.next_batch as string, userIds: (typing?.content as { user_ids?: string[] } | undefined)?.user_ids };
+    }
+
+    /** Waits until `side`'s /sync reports `expected` as the room's typing users. */
+    async function typingSeen(side: "ours" | "synapse", roomId: string, expected: string[]): Promise<void> {
+      let since: string | undefined;
+      await waitFor(`typing ${JSON.stringify(expected)} in ${side === "ours" ? "our" : "Synapse's"} /sync`, async () => {
+        const { next, userIds } = await typingOn(side, roomId, since);
+        since = next;
+        return userIds !== undefined && JSON.stringify([...userIds].sort()) === JSON.stringify(expected) ? true : undefined;
+      });
+    }
+
+    const setTyping = (side: "ours" | "synapse", roomId: string, typing: boolean) => {
+      const [call, userId] = side === "ours" ? [onOurs, alice.user_id] : [onSynapse, bob.user_id];
+      return call("PUT", `/rooms/${encode(roomId)}/typing/${encode(userId)}`, typing ? { typing, timeout: 30_000 } : { typing });
+    };
+
+    // Finding: joining a room this server is not in is not implemented yet (services/membership.ts):
+    // POST /join/{roomId}?via=<synapse> answers 404 M_NOT_FOUND "Room … is not known to this server".
+    test.failing("our user joins a Synapse room through /join with via; messages cross both ways", failsWith("joining a remote room is not implemented (services/membership.ts)", async () => {
+      const roomId = await synapseRoom();
+      const join = await onOurs("POST", `/join/${encode(roomId)}?via=${encode(synapse.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnSynapse(roomId, alice.user_id);
+      await messageCrosses(roomId, "synapse");
+      await messageCrosses(roomId, "ours");
+    }));
+
+    // Finding: as above (no remote join), and neither PUT /typing nor /sync exist on our side yet.
+    test.failing("typing starts and stops, seen on both sides", failsWith("no remote join, no PUT /typing and no /sync on our side yet", async () => {
+      const roomId = await synapseRoom();
+      const join = await onOurs("POST", `/join/${encode(roomId)}?via=${encode(synapse.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200 });
+      await joinedOnSynapse(roomId, alice.user_id);
+      expect(await setTyping("ours", roomId, true)).toMatchObject({ status: 200 });
+      await typingSeen("synapse", roomId, [alice.user_id]);
+      expect(await setTyping("ours", roomId, false)).toMatchObject({ status: 200 });
+      await typingSeen("synapse", roomId, []);
+      expect(await setTyping("synapse", roomId, true)).toMatchObject({ status: 200 });
+      await typingSeen("ours", roomId, [bob.user_id]);
+      expect(await setTyping("synapse", roomId, false)).toMatchObject({ status: 200 });
+      await typingSeen("ours", roomId, []);
+    }));
+
+    // Finding: we do not receive invites over federation (no PUT /_matrix/federation/v2/invite), so
+    // Synapse refuses its user's invite of ours; /sync to see the invite does not exist yet either.
+    test.failing("a Synapse user invites our user, who sees the invite and joins", failsWith("we do not receive invites over federation: no PUT /_matrix/federation/v2/invite (Synapse reads our 404 as M_UNSUPPORTED_ROOM_VERSION), and no /sync yet", async () => {
+      const roomId = await synapseRoom();
+      const invite = await onSynapse("POST", `/rooms/${encode(roomId)}/invite`, { user_id: alice.user_id });
+      expect(invite).toMatchObject({ status: 200 });
+      await waitFor("the invite in our /sync", async () => {
+        const res = await onOurs("GET", "/sync?timeout=1000");
+        return ((res.body.rooms as JsonObject | undefined)?.invite as Record<string, unknown> | undefined)?.[roomId];
+      });
+      const join = await onOurs("POST", `/join/${encode(roomId)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnSynapse(roomId, alice.user_id);
+      await messageCrosses(roomId, "ours");
+    }));
+
+    // Finding: we serve neither make_join nor send_join, and our events are not sent to other
+    // servers in the room: Synapse's join fails at make_join.
+    test.failing("a Synapse user joins our room; messages cross both ways", failsWith("we serve neither make_join nor send_join, and our events are not sent to the servers in the room", async () => {
+      const roomId = await ourRoom();
+      const join = await onSynapse("POST", `/join/${encode(roomId)}?server_name=${encode(ours.serverName)}&via=${encode(ours.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnOurs(roomId, bob.user_id);
+      await messageCrosses(roomId, "ours");
+      await messageCrosses(roomId, "synapse");
+    }));
   });
 });
