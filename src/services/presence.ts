@@ -7,7 +7,7 @@
  */
 import type { JsonObject } from "../core/types";
 import type { Storage } from "../storage";
-import type { PresenceRow, PresenceState } from "../storage/presence";
+import type { NewPresence, PresenceRow, PresenceState } from "../storage/presence";
 import type { Requester } from "./auth";
 import type { Clock } from "./clock";
 import { forbidden, notFound } from "./matrix-error";
@@ -34,6 +34,7 @@ export function createPresenceService(deps: {
   const { storage, members, notifier, clock } = deps;
   const offlineAfterMs = deps.offlineAfterMs ?? defaultOfflineAfterMs;
   const syncing = new Map<string, Syncing>();
+  const listeners = new Set<(row: NewPresence) => void>();
 
   /** Writes a visible change when anything a client sees differs; returns whether it did. */
   function update(userId: string, state: PresenceState, statusMsg: string | null | undefined, active: boolean): boolean {
@@ -46,8 +47,10 @@ export function createPresenceService(deps: {
       if (active) storage.presence.touchPresence(userId, now);
       return false;
     }
-    storage.presence.putPresence({ user_id: userId, state, status_msg: status, last_active_ts: lastActive, currently_active: currentlyActive });
+    const row: NewPresence = { user_id: userId, state, status_msg: status, last_active_ts: lastActive, currently_active: currentlyActive };
+    storage.presence.putPresence(row);
     notifier.wakeUsers(members.usersSharingRooms(userId));
+    for (const listener of listeners) listener(row);
     return true;
   }
 
@@ -92,6 +95,17 @@ export function createPresenceService(deps: {
         if (entry.timer !== undefined) clearTimeout(entry.timer);
         entry.timer = setTimeout(() => goOfflineIfIdle(userId), offlineAfterMs);
       };
+    },
+
+    /** A presence change from another server, for one of its users. */
+    applyRemote(userId: string, state: PresenceState, statusMsg: string | null | undefined, currentlyActive: boolean): void {
+      update(userId, state, statusMsg, currentlyActive);
+    },
+
+    /** Subscribes to every visible change (the federation sender relays our users' changes). */
+    onChange(listener: (row: NewPresence) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     changedSince(from: number, to: number): PresenceRow[] {

@@ -117,6 +117,52 @@ describe("a room shared by two servers", () => {
     expect(texts(await timeline(b, bob, roomId))).toEqual(expected);
   });
 
+  /** Polls bob's or alice's /sync until the room's ephemeral events of `type` satisfy `check`. */
+  async function ephemeral(server: FederatedServer, who: Session, type: string, check: (content: Record<string, unknown>) => boolean) {
+    let since: string | undefined;
+    return until(`${type} on ${server.serverName}`, async () => {
+      const res = await api<{ next_batch: string; rooms?: { join?: Record<string, { ephemeral?: { events: ClientEvent[] } }> } }>(
+        server.baseUrl,
+        "GET",
+        `/_matrix/client/v3/sync?timeout=500${since ? `&since=${since}` : ""}`,
+        { token: who.access_token },
+      );
+      since = res.body.next_batch;
+      const events = res.body.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+      return events.some((e) => e.type === type && check(e.content)) ? true : undefined;
+    });
+  }
+
+  test("typing starts and stops are seen on the other server, including a timeout's stop", async () => {
+    const typing = (on: boolean, timeout?: number) =>
+      api(a.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/typing/${encodeURIComponent(alice.user_id)}`, {
+        token: alice.access_token,
+        body: timeout === undefined ? { typing: on } : { typing: on, timeout },
+      });
+    const typists = (c: Record<string, unknown>) => c.user_ids as string[];
+    expect((await typing(true, 30_000)).status).toBe(200);
+    await ephemeral(b, bob, "m.typing", (c) => typists(c).includes(alice.user_id));
+    expect((await typing(false)).status).toBe(200);
+    await ephemeral(b, bob, "m.typing", (c) => typists(c).length === 0);
+    // A start whose timeout runs out is stopped on the other server too.
+    await typing(true, 300);
+    await ephemeral(b, bob, "m.typing", (c) => typists(c).includes(alice.user_id));
+    await ephemeral(b, bob, "m.typing", (c) => typists(c).length === 0);
+  });
+
+  test("read receipts cross", async () => {
+    const last = (await timeline(b, bob, roomId)).at(-1)!;
+    const res = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(last.event_id)}`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(res.status).toBe(200);
+    await ephemeral(a, alice, "m.receipt", (c) => {
+      const read = (c[last.event_id] as Record<string, Record<string, unknown>> | undefined)?.["m.read"];
+      return read !== undefined && bob.user_id in read;
+    });
+  });
+
   test("leaving and joining again", async () => {
     const leave = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {
       token: bob.access_token,

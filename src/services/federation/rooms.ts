@@ -13,6 +13,10 @@ import type { RoomServices } from "../room-services";
 import type { Federation } from ".";
 import type { DirectoryService } from "../directory";
 import type { SigningKey } from "../server-keys";
+import type { PresenceService } from "../presence";
+import type { ReceiptsService } from "../receipts";
+import type { TypingService } from "../typing";
+import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
 import { createInboundEvents } from "./inbound-events";
 import { createPduChecker } from "./pdu-checks";
@@ -30,6 +34,9 @@ export interface FederationRoomDeps extends RoomServices {
   federation: Federation;
   signingKey: SigningKey;
   directory: DirectoryService;
+  typing: TypingService;
+  receipts: ReceiptsService;
+  presence: PresenceService;
 }
 
 export function buildFederationRooms(deps: FederationRoomDeps) {
@@ -85,6 +92,17 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     persister: deps.persister,
     eventBuilder: deps.eventBuilder,
     notifier: deps.notifier,
+  });
+  connectEdus({
+    serverName,
+    storage,
+    clock,
+    view,
+    sender: federation.sender,
+    transactions,
+    typing: deps.typing,
+    receipts: deps.receipts,
+    presence: deps.presence,
   });
   return { checker, view, inbound, transactions, serving, handshakes, membership };
 }
