@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
 import { startFederatedServer, type FederatedServer, type FederationSetup } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
+import { membershipOn, say, texts, timeline, until, type ClientEvent } from "../helpers/federated-rooms";
 
 let ca: TestCa;
 let setup: FederationSetup;
@@ -12,14 +13,6 @@ let a: FederatedServer;
 let b: FederatedServer;
 let alice: Session;
 let bob: Session;
-
-interface ClientEvent {
-  event_id: string;
-  type: string;
-  sender: string;
-  state_key?: string;
-  content: Record<string, unknown>;
-}
 
 beforeAll(async () => {
   ca = createTestCa();
@@ -33,44 +26,6 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   ca?.remove();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
-
-/** The room's timeline as `who` sees it on `server`, oldest first. */
-async function timeline(server: FederatedServer, who: Session, roomId: string, limit = 500): Promise<ClientEvent[]> {
-  const res = await api<{ chunk: ClientEvent[] }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`, {
-    token: who.access_token,
-  });
-  if (res.status !== 200) throw new Error(`messages: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.chunk.reverse();
-}
-
-const texts = (events: ClientEvent[]) => events.filter((e) => e.type === "m.room.message").map((e) => e.content.body as string);
-
-let txn = 0;
-async function say(server: FederatedServer, who: Session, roomId: string, body: string): Promise<string> {
-  const res = await api<{ event_id: string }>(server.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${++txn}`, {
-    token: who.access_token,
-    body: { msgtype: "m.text", body },
-  });
-  if (res.status !== 200) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.event_id;
-}
-
-async function membershipOn(server: FederatedServer, who: Session, roomId: string, userId: string): Promise<string | undefined> {
-  const res = await api<{ membership?: string }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`, {
-    token: who.access_token,
-  });
-  return res.status === 200 ? res.body.membership : undefined;
-}
 
 describe("a room shared by two servers", () => {
   let roomId: string;
@@ -117,20 +72,24 @@ describe("a room shared by two servers", () => {
     expect(texts(await timeline(b, bob, roomId))).toEqual(expected);
   });
 
-  /** Polls bob's or alice's /sync until the room's ephemeral events of `type` satisfy `check`. */
-  async function ephemeral(server: FederatedServer, who: Session, type: string, check: (content: Record<string, unknown>) => boolean) {
-    let since: string | undefined;
-    return until(`${type} on ${server.serverName}`, async () => {
-      const res = await api<{ next_batch: string; rooms?: { join?: Record<string, { ephemeral?: { events: ClientEvent[] } }> } }>(
-        server.baseUrl,
-        "GET",
-        `/_matrix/client/v3/sync?timeout=500${since ? `&since=${since}` : ""}`,
-        { token: who.access_token },
-      );
-      since = res.body.next_batch;
-      const events = res.body.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
-      return events.some((e) => e.type === type && check(e.content)) ? true : undefined;
-    });
+  /**
+   * A /sync stream of `who` on `server`, read from now on: `next(type, check)` waits until an
+   * ephemeral event of `type` in the room satisfies `check`, so changes are seen in order.
+   */
+  async function syncStream(server: FederatedServer, who: Session) {
+    type SyncBody = { next_batch: string; rooms?: { join?: Record<string, { ephemeral?: { events: ClientEvent[] } }> } };
+    const sync = (since?: string) =>
+      api<SyncBody>(server.baseUrl, "GET", `/_matrix/client/v3/sync?timeout=500${since ? `&since=${since}` : ""}`, { token: who.access_token });
+    let since = (await sync()).body.next_batch;
+    return {
+      next: (type: string, check: (content: Record<string, unknown>) => boolean) =>
+        until(`${type} on ${server.serverName}`, async () => {
+          const res = await sync(since);
+          since = res.body.next_batch;
+          const events = res.body.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+          return events.some((e) => e.type === type && check(e.content)) ? true : undefined;
+        }),
+    };
   }
 
   test("typing starts and stops are seen on the other server, including a timeout's stop", async () => {
@@ -140,24 +99,26 @@ describe("a room shared by two servers", () => {
         body: timeout === undefined ? { typing: on } : { typing: on, timeout },
       });
     const typists = (c: Record<string, unknown>) => c.user_ids as string[];
+    const onB = await syncStream(b, bob);
     expect((await typing(true, 30_000)).status).toBe(200);
-    await ephemeral(b, bob, "m.typing", (c) => typists(c).includes(alice.user_id));
+    await onB.next("m.typing", (c) => typists(c).includes(alice.user_id));
     expect((await typing(false)).status).toBe(200);
-    await ephemeral(b, bob, "m.typing", (c) => typists(c).length === 0);
+    await onB.next("m.typing", (c) => typists(c).length === 0);
     // A start whose timeout runs out is stopped on the other server too.
     await typing(true, 300);
-    await ephemeral(b, bob, "m.typing", (c) => typists(c).includes(alice.user_id));
-    await ephemeral(b, bob, "m.typing", (c) => typists(c).length === 0);
+    await onB.next("m.typing", (c) => typists(c).includes(alice.user_id));
+    await onB.next("m.typing", (c) => typists(c).length === 0);
   });
 
   test("read receipts cross", async () => {
+    const onA = await syncStream(a, alice);
     const last = (await timeline(b, bob, roomId)).at(-1)!;
     const res = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(last.event_id)}`, {
       token: bob.access_token,
       body: {},
     });
     expect(res.status).toBe(200);
-    await ephemeral(a, alice, "m.receipt", (c) => {
+    await onA.next("m.receipt", (c) => {
       const read = (c[last.event_id] as Record<string, Record<string, unknown>> | undefined)?.["m.read"];
       return read !== undefined && bob.user_id in read;
     });
