@@ -72,6 +72,7 @@ export async function startFederatedServer(
 
 export interface InProcessServer {
   serverName: string;
+  baseUrl: string;
   dataDir: string;
   services: Services;
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -118,13 +119,16 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
   startListening();
   return {
     serverName: config.server_name,
+    baseUrl: `https://127.0.0.1:${port}`,
     dataDir,
     services,
     fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caCert),
     stopListening,
     startListening,
     async close({ keepData = false } = {}) {
-      await stopListening();
+      // Let requests in flight finish before the database goes away.
+      await server?.stop(false);
+      server = undefined;
       await services.federation.sender.stop();
       storage.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });

@@ -303,10 +303,8 @@ export function createInboundEvents(deps: InboundDeps) {
     const outcome = await roomQueue.run(pdu.room_id, (ctx): Outcome => {
       if (hasState(eventId)) return { eventId };
       const head = headOf(pdu.room_id);
-      if (storage.events.get(eventId)) {
-        // Fetched earlier as an outlier: it keeps that place.
-        return { eventId };
-      }
+      // Fetched earlier only as an outlier: it now takes its place in the graph.
+      storage.events.deleteOutlier(eventId);
       const current = view.currentState(pdu.room_id);
       const before = stateBefore ?? current;
       const group = roomState.groupForState(pdu.room_id, before, head.stateGroup);
