@@ -117,8 +117,10 @@ export function createTimeline(deps: {
       const from = q.from !== undefined ? parseToken(storage, roomId, q.from) : q.dir === "b" ? END : START;
       const to = q.to !== undefined ? parseToken(storage, roomId, q.to) : q.dir === "b" ? START : END;
       const { rows, next, exhausted } = scan(requester.userId, roomId, q.dir, from, to, limit, matcher);
+      // Without `from`, `start` names where the walk began: after the newest event, or before the first.
+      const latest = q.from === undefined && q.dir === "b" ? storage.events.backwards(roomId, END, START, 1)[0] : undefined;
       const out: JsonObject = {
-        start: q.from ?? formatToken(from),
+        start: q.from ?? formatToken(latest ? positionAfter(latest) : from),
         chunk: clientEvents.formatAll(rows, requester),
       };
       if (!exhausted) out.end = formatToken(next);
