@@ -2,15 +2,18 @@
  * Persists one event whose state-before is already known: the event row, its prev-event edges, the
  * forward extremities, its state group, redactions, the room's current state and memberships, and
  * the client's transaction id, all inside the caller's transaction (the room queue's). It does not
- * assume the event is local: federation passes remote events with their resolved state-before,
- * and flags for outliers, rejected and soft-failed events.
+ * assume the event is local: federation passes remote events with their resolved state-before
+ * (`roomState.groupForState(roomId, resolved, baseGroup)`), flags for outliers, rejected and
+ * soft-failed events, and `currentStateGroup` when the room's forks were resolved anew. Call it on
+ * the room's queue (`roomQueue.run`, or `runExclusive` around async state resolution) inside a
+ * transaction, with the room's head from `roomHeads.get(roomId)`.
  */
 import { canonicalJson } from "../core";
 import { stateKeyOf, refId, type Pdu, type StateKey } from "../core/types";
 import type { Storage } from "../storage";
 import type { EventStore } from "./event-store";
 import type { RoomHead } from "./room-heads";
-import { splitStateKey, type StateService, type StateMap } from "./state";
+import { diffState, toEntries, type StateService, type StateMap } from "./state";
 import { redactionAllowed, redactsOf } from "./redactions";
 
 export interface TxnRecord {
@@ -57,11 +60,8 @@ export function createEventPersister(deps: {
 
   /** Applies the changes between two current states to the current_state and memberships tables. */
   function moveCurrentState(head: RoomHead, fromGroup: number | null, toGroup: number, knownDelta?: Map<StateKey, string | null>): void {
-    const delta = knownDelta ?? diff(fromGroup === null ? new Map() : state.stateOfGroup(fromGroup), state.stateOfGroup(toGroup));
-    const entries = [...delta].map(([k, v]) => {
-      const [type, state_key] = splitStateKey(k);
-      return { type, state_key, event_id: v };
-    });
+    const delta = knownDelta ?? diffState(fromGroup === null ? new Map() : state.stateOfGroup(fromGroup), state.stateOfGroup(toGroup));
+    const entries = toEntries(delta);
     storage.state.updateCurrentState(head.roomId, entries);
     for (const e of entries) {
       if (e.type !== "m.room.member" || e.event_id === null) continue;
@@ -167,13 +167,6 @@ export function createEventPersister(deps: {
   };
 }
 export type EventPersister = ReturnType<typeof createEventPersister>;
-
-function diff(from: StateMap, to: StateMap): Map<StateKey, string | null> {
-  const delta = new Map<StateKey, string | null>();
-  for (const [k, v] of to) if (from.get(k) !== v) delta.set(k, v);
-  for (const k of from.keys()) if (!to.has(k)) delta.set(k, null);
-  return delta;
-}
 
 /** The PDU as it travels: without `unsigned`, with `event_id` only where the format carries it. */
 function storedJson(pdu: Pdu & { event_id: string }, head: RoomHead): string {
