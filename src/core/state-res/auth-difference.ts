@@ -7,30 +7,49 @@ import type { EventIndex } from "./event-index.ts";
 import type { StateMap } from "./state-sets.ts";
 
 /**
- * Each set's full auth chain is walked once; an event's tally counts the sets reaching it. As in
- * Synapse, a set's own events count as part of its chain, so an event that one set holds and
- * another reaches through auth events is not a difference.
+ * A set's full auth chain includes, as in Synapse, the set's own events (so an event one set holds
+ * and another reaches through auth events is no difference). Everything below the events all sets
+ * share is in every chain; that common part is walked once, and each set walks only what lies
+ * outside it.
  */
 export function authDifference(index: EventIndex, maps: readonly StateMap[]): number[] {
-  const reachedBy: number[] = [];
-  const visitedIn: number[] = [];
-  const stack: number[] = [];
-  maps.forEach((map, setNumber) => {
-    for (const event of map.values()) stack.push(event);
-    while (stack.length > 0) {
-      const event = stack.pop()!;
-      if (visitedIn[event] === setNumber) continue;
-      visitedIn[event] = setNumber;
-      reachedBy[event] = (reachedBy[event] ?? 0) + 1;
-      for (const authEvent of index.authOf(event)) if (visitedIn[authEvent] !== setNumber) stack.push(authEvent);
-    }
-  });
-  const difference: number[] = [];
-  for (let event = 0; event < reachedBy.length; event++) {
-    const count = reachedBy[event];
-    if (count !== undefined && count < maps.length) difference.push(event);
+  const shared = sharedEvents(maps);
+  // Walking the common part indexes every event it reaches; what the sets add is indexed as found.
+  const common = walkDown(index, shared, () => false);
+  const inCommon = new Uint8Array(index.size);
+  for (const event of common) inCommon[event] = 1;
+  const isCommon = (event: number) => event < inCommon.length && inCommon[event] === 1;
+
+  const reachedBy = new Map<number, number>();
+  for (const map of maps) {
+    const own = [...map.values()].filter((event) => !isCommon(event));
+    for (const event of walkDown(index, own, isCommon)) reachedBy.set(event, (reachedBy.get(event) ?? 0) + 1);
   }
+  const difference: number[] = [];
+  for (const [event, count] of reachedBy) if (count < maps.length) difference.push(event);
   return difference;
+}
+
+/** The events every state map holds. */
+function sharedEvents(maps: readonly StateMap[]): number[] {
+  const [first, ...rest] = maps;
+  if (!first) return [];
+  const shared: number[] = [];
+  for (const [key, event] of first) if (rest.every((map) => map.get(key) === event)) shared.push(event);
+  return shared;
+}
+
+/** `starts` and everything below them through auth events, not entering where `stop` holds. */
+function walkDown(index: EventIndex, starts: readonly number[], stop: (event: number) => boolean): number[] {
+  const seen = new Set<number>();
+  const stack = [...starts];
+  while (stack.length > 0) {
+    const event = stack.pop()!;
+    if (seen.has(event)) continue;
+    seen.add(event);
+    for (const authEvent of index.authOf(event)) if (!seen.has(authEvent) && !stop(authEvent)) stack.push(authEvent);
+  }
+  return [...seen];
 }
 
 const UNVISITED = 0;

@@ -15,6 +15,9 @@ export class EventIndex {
   readonly events: Pdu[] = [];
   readonly eventIds: string[] = [];
   private readonly authIndices: Array<number[] | undefined> = [];
+  private readonly roomCreates = new Map<string, number>();
+  /** Each event's `(type, state_key)`, built once so map lookups reuse one hashed string. */
+  private readonly stateKeys: Array<StateKey | undefined> = [];
 
   constructor(private readonly fetchEvent: FetchEvent) {}
 
@@ -35,6 +38,7 @@ export class EventIndex {
     this.events.push(event);
     this.eventIds.push(eventId);
     this.authIndices.push(undefined);
+    this.stateKeys.push(typeof event.state_key === "string" ? stateKeyOf(event.type, event.state_key) : undefined);
     this.indices.set(eventId, index);
     return index;
   }
@@ -59,8 +63,17 @@ export class EventIndex {
   }
 
   stateKeyOf(index: number): StateKey | undefined {
-    const event = this.events[index]!;
-    return typeof event.state_key === "string" ? stateKeyOf(event.type, event.state_key) : undefined;
+    return this.stateKeys[index];
+  }
+
+  /** since v12: the create event named by a room id (`!x` is the room of `$x`), or -1. */
+  createEventOfRoom(roomId: string): number {
+    let create = this.roomCreates.get(roomId);
+    if (create === undefined) {
+      create = this.indexOf(`$${roomId.slice(1)}`);
+      this.roomCreates.set(roomId, create);
+    }
+    return create;
   }
 
   /** The first auth event of the given type with an empty state key (power levels, create). */
