@@ -37,7 +37,14 @@ interface Slot {
   jobs: Map<number, Job>;
 }
 
-const DEFAULT_WORKER_URL = new URL("./state-res.worker.ts", import.meta.url).href;
+/**
+ * The worker script beside this module. In a compiled binary every bundled module carries the
+ * executable's URL at the bundle root (src/), and the worker entry point sits in workers/ below
+ * it, so the same file is named from there.
+ */
+const DEFAULT_WORKER_URL = import.meta.url.includes("/$bunfs/")
+  ? new URL("./workers/state-res.worker.ts", import.meta.url).href
+  : new URL("./state-res.worker.ts", import.meta.url).href;
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
