@@ -10,6 +10,7 @@ import type { FromStateResWorker, ToStateResWorker } from "./state-res-protocol.
 declare const self: Worker;
 
 const eventsByJob = new Map<number, Map<string, Pdu>>();
+const LARGE_JOB_EVENTS = 20_000;
 
 function reply(message: FromStateResWorker): void {
   self.postMessage(message);
@@ -37,6 +38,9 @@ self.onmessage = (event: MessageEvent<ToStateResWorker>) => {
       } catch (error) {
         reply({ kind: "failed", jobId: message.jobId, error: error instanceof Error ? error.message : String(error) });
       }
+      // A large job leaves hundreds of megabytes of garbage; collect it now rather than let the
+      // next large job pile on top of it.
+      if (events.size >= LARGE_JOB_EVENTS) Bun.gc(true);
     }
   }
 };

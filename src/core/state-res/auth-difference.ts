@@ -9,47 +9,56 @@ import type { StateMap } from "./state-sets.ts";
 /**
  * A set's full auth chain includes, as in Synapse, the set's own events (so an event one set holds
  * and another reaches through auth events is no difference). Everything below the events all sets
- * share is in every chain; that common part is walked once, and each set walks only what lies
- * outside it.
+ * share (the unconflicted state) is in every chain; that common part is walked once, and each set
+ * walks only what lies outside it.
  */
-export function authDifference(index: EventIndex, maps: readonly StateMap[]): number[] {
-  const shared = sharedEvents(maps);
-  // Walking the common part indexes every event it reaches; what the sets add is indexed as found.
-  const common = walkDown(index, shared, () => false);
-  const inCommon = new Uint8Array(index.size);
-  for (const event of common) inCommon[event] = 1;
-  const isCommon = (event: number) => event < inCommon.length && inCommon[event] === 1;
-
+export function authDifference(index: EventIndex, maps: readonly StateMap[], shared: Iterable<number>): number[] {
+  const common = new EventMarks();
+  walkDown(index, [...shared], common, () => false);
   const reachedBy = new Map<number, number>();
   for (const map of maps) {
-    const own = [...map.values()].filter((event) => !isCommon(event));
-    for (const event of walkDown(index, own, isCommon)) reachedBy.set(event, (reachedBy.get(event) ?? 0) + 1);
+    const own: number[] = [];
+    for (const event of map.values()) if (!common.has(event)) own.push(event);
+    const reached = new EventMarks();
+    for (const event of walkDown(index, own, reached, (authEvent) => common.has(authEvent))) {
+      reachedBy.set(event, (reachedBy.get(event) ?? 0) + 1);
+    }
   }
   const difference: number[] = [];
   for (const [event, count] of reachedBy) if (count < maps.length) difference.push(event);
   return difference;
 }
 
-/** The events every state map holds. */
-function sharedEvents(maps: readonly StateMap[]): number[] {
-  const [first, ...rest] = maps;
-  if (!first) return [];
-  const shared: number[] = [];
-  for (const [key, event] of first) if (rest.every((map) => map.get(key) === event)) shared.push(event);
-  return shared;
+/** Marks on event numbers, growing as the index does. */
+class EventMarks {
+  private marks = new Uint8Array(1024);
+
+  has(event: number): boolean {
+    return event < this.marks.length && this.marks[event] === 1;
+  }
+
+  add(event: number): void {
+    if (event >= this.marks.length) {
+      const grown = new Uint8Array(Math.max(event + 1, this.marks.length * 2));
+      grown.set(this.marks);
+      this.marks = grown;
+    }
+    this.marks[event] = 1;
+  }
 }
 
-/** `starts` and everything below them through auth events, not entering where `stop` holds. */
-function walkDown(index: EventIndex, starts: readonly number[], stop: (event: number) => boolean): number[] {
-  const seen = new Set<number>();
+/** Marks `starts` and everything below them through auth events, not entering where `stop` holds; returns what it marked. */
+function walkDown(index: EventIndex, starts: readonly number[], marks: EventMarks, stop: (event: number) => boolean): number[] {
+  const marked: number[] = [];
   const stack = [...starts];
   while (stack.length > 0) {
     const event = stack.pop()!;
-    if (seen.has(event)) continue;
-    seen.add(event);
-    for (const authEvent of index.authOf(event)) if (!seen.has(authEvent) && !stop(authEvent)) stack.push(authEvent);
+    if (marks.has(event)) continue;
+    marks.add(event);
+    marked.push(event);
+    for (const authEvent of index.authOf(event)) if (!marks.has(authEvent) && !stop(authEvent)) stack.push(authEvent);
   }
-  return [...seen];
+  return marked;
 }
 
 const UNVISITED = 0;
