@@ -11,6 +11,9 @@ import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
+import { accountDataRoutes } from "./client/account-data";
+import { filterRoutes } from "./client/filter";
+import { tagsRoutes } from "./client/tags";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
 import { accountRoutes } from "./client/account";
@@ -24,6 +27,11 @@ import { serverAuth } from "./plugins/server-auth";
 import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
+import { roomsRoutes } from "./client/rooms";
+import { roomEventsRoutes } from "./client/room-events";
+import { roomMembersRoutes } from "./client/room-members";
+import { membershipRoutes } from "./client/membership";
+import { directoryRoutes } from "./client/directory";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -44,9 +52,17 @@ export function createApp(services: Services) {
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
     .use(capabilitiesRoutes(services))
+    .use(filterRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagsRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
-    .use(federationQueryRoutes(services));
+    .use(federationQueryRoutes(services))
+    .use(roomsRoutes(services))
+    .use(roomEventsRoutes(services))
+    .use(roomMembersRoutes(services))
+    .use(membershipRoutes(services))
+    .use(directoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }
@@ -71,16 +87,20 @@ export function serve(app: App, opts: ServeOptions) {
     tls: opts.tls,
     development: false,
     fetch(request, server) {
-      const address = server.requestIP(request)?.address;
       if (request.url.includes("/r0/")) {
         const url = new URL(request.url);
         const modern = modernPath(url.pathname);
         if (modern !== undefined) {
           url.pathname = modern;
+          // Only the request Bun received knows its socket: take the address before rebuilding.
+          const address = server.requestIP(request)?.address;
           request = new Request(url.href, request);
+          rememberClientAddress(request, address);
+          return handle(request);
         }
       }
-      rememberClientAddress(request, address);
+      // The address is looked up only if a handler asks for it (most requests never do).
+      rememberClientAddress(request, server);
       return handle(request);
     },
   });

@@ -6,14 +6,22 @@
  */
 import type { RequestContext } from "../services/accounts";
 
-const addresses = new WeakMap<Request, string>();
+/** What can tell a request's peer address: the server that accepted it (asked only when needed). */
+interface AddressSource {
+  requestIP(request: Request): { address: string } | null;
+}
 
-export function rememberClientAddress(request: Request, address: string | undefined): void {
-  if (address !== undefined) addresses.set(request, address);
+/** Per request: the accepting server, or the address itself when the request was rebuilt (r0). */
+const sources = new WeakMap<Request, AddressSource | string>();
+
+export function rememberClientAddress(request: Request, source: AddressSource | string | undefined): void {
+  if (source !== undefined) sources.set(request, source);
 }
 
 export function clientAddress(request: Request): string {
-  return addresses.get(request) ?? "unknown";
+  const source = sources.get(request);
+  if (source === undefined) return "unknown";
+  return typeof source === "string" ? source : (source.requestIP(request)?.address ?? "unknown");
 }
 
 export function requestContext(request: Request): RequestContext {

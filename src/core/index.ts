@@ -60,6 +60,19 @@ export {
 } from "./events/event-signing.ts";
 export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, type PduCheck } from "./events/pdu-format.ts";
 
+// Filters and sync tokens
+export { splitDotPath } from "./dot-path.ts";
+export {
+  checkFilter,
+  compileFilter,
+  projectEventFields,
+  type CompiledFilter,
+  type EventMatcher,
+  type FilterJson,
+  type RoomEventMatcher,
+} from "./filter.ts";
+export { formatSyncToken, parseSyncToken, type SyncToken } from "./sync-token.ts";
+
 // Authorization rules
 export { authCheck, checkStateDependentAuthRules, checkStateIndependentAuthRules, type AuthCheckOptions } from "./auth/auth-check.ts";
 export type { AuthResult } from "./auth/auth-result.ts";

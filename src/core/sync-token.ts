@@ -39,8 +39,3 @@ export function parseSyncToken(raw: string): SyncToken | undefined {
     typingEpoch: m[8]!,
   };
 }
-
-/** A token that predates everything: what an initial sync compares against. */
-export function zeroSyncToken(typingEpoch: string): SyncToken {
-  return { events: 0, accountData: 0, receipts: 0, presence: 0, toDevice: 0, deviceLists: 0, typing: 0, typingEpoch };
-}

@@ -4,12 +4,8 @@
  * clients log in with (a localpart or a full user id).
  */
 import { randomBytes } from "node:crypto";
+import { MAX_ID_BYTES, isValidUserLocalpart, parseUserId, utf8Length } from "../core";
 import { MatrixError } from "./matrix-error";
-
-/** Localparts of new accounts: lower-case letters, digits and `._=/+-` (the historical set is not allowed). */
-const LOCALPART = /^[a-z0-9._=/+-]+$/;
-/** A whole user id, sigil and server name included, is at most 255 bytes. */
-const MAX_USER_ID_BYTES = 255;
 
 export const invalidUsername = (msg: string) => new MatrixError(400, "M_INVALID_USERNAME", msg);
 
@@ -25,11 +21,12 @@ export function userIdFor(localpart: string, serverName: string): string {
 export function localpartFromUsername(username: string, serverName: string): string {
   const localpart = username.toLowerCase();
   if (localpart === "") throw invalidUsername("The username must not be empty");
-  if (!LOCALPART.test(localpart)) {
+  // New accounts follow the current grammar; the historical one is only for remote users.
+  if (!isValidUserLocalpart(localpart)) {
     throw invalidUsername("User ids may only contain a-z, 0-9, and the characters . _ = - / +");
   }
-  if (Buffer.byteLength(userIdFor(localpart, serverName)) > MAX_USER_ID_BYTES) {
-    throw invalidUsername(`User ids are at most ${MAX_USER_ID_BYTES} bytes long`);
+  if (utf8Length(userIdFor(localpart, serverName)) > MAX_ID_BYTES) {
+    throw invalidUsername(`User ids are at most ${MAX_ID_BYTES} bytes long`);
   }
   return localpart;
 }
@@ -60,13 +57,12 @@ export function generateDeviceId(): string {
  */
 export function localUserFromIdentifier(user: string, serverName: string): string | undefined {
   if (!user.startsWith("@")) return userIdFor(user.toLowerCase(), serverName);
-  const colon = user.indexOf(":");
-  if (colon < 2 || user.slice(colon + 1) !== serverName) return undefined;
-  return userIdFor(user.slice(1, colon).toLowerCase(), serverName);
+  const parsed = parseUserId(user);
+  if (parsed?.serverName !== serverName) return undefined;
+  return userIdFor(parsed.localpart.toLowerCase(), serverName);
 }
 
-/** Whether `userId` names an account of this server (its server name follows the first colon). */
+/** Whether `userId` is a well-formed id of an account on this server. */
 export function isLocalUserId(userId: string, serverName: string): boolean {
-  const colon = userId.indexOf(":");
-  return userId.startsWith("@") && colon > 1 && userId.slice(colon + 1) === serverName;
+  return parseUserId(userId)?.serverName === serverName;
 }

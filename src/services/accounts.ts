@@ -52,6 +52,9 @@ export interface SessionResponse {
   home_server: string;
 }
 
+/** With `inhibit_login`, registration answers without a device or token. */
+export type RegisterResponse = SessionResponse | { user_id: string; home_server: string };
+
 /** Device ids end up in keys and URLs; the spec gives no limit, we keep them as short as user ids. */
 const MAX_DEVICE_ID_BYTES = 255;
 /** A generated localpart colliding is unlikely; a few retries make it impossible in practice. */
@@ -99,7 +102,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
   }
 
   /** Inserts the user, then logs in unless inhibited; false when the user id is taken. */
-  function createAccount(userId: string, passwordHash: string, params: RegisterParams) {
+  function createAccount(userId: string, passwordHash: string, params: RegisterParams): RegisterResponse | undefined {
     return storage.transaction(() => {
       const created = storage.accounts.insertUser({
         userId,
@@ -117,7 +120,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
 
   return {
     /** `POST /register`: user-id checks come before UIA, as the spec requires. */
-    async register(params: RegisterParams, ctx: RequestContext) {
+    async register(params: RegisterParams, ctx: RequestContext): Promise<RegisterResponse> {
       assertRegistrationAllowed();
       // Guest access is an optional module this server does not offer; the spec's 403 says so.
       if (params.kind === "guest") throw forbidden("Guest access is not enabled on this homeserver");
@@ -130,7 +133,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
       return uia.run(uiaRequest, registrationFlows, async () => {
         if (params.password === undefined) throw missingParam("Missing 'password'");
         const passwordHash = await hashPassword(params.password);
-        let response;
+        let response: RegisterResponse | undefined;
         if (localpart !== undefined) {
           // Another registration may have taken the name while we hashed: the insert is the arbiter.
           response = createAccount(userIdFor(localpart, serverName), passwordHash, params);

@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config";
 import type { Storage } from "../storage";
+import { createAccountDataService } from "./account-data";
 import { createAccountsService } from "./accounts";
 import { createDevicesService } from "./accounts-devices";
 import { createAccountEvents } from "./accounts-events";
@@ -11,9 +12,11 @@ import { createPasswordChecker } from "./accounts-passwords";
 import { createProfileService } from "./accounts-profile";
 import { createAuthService } from "./auth";
 import type { Clock } from "./clock";
+import { createFiltersService } from "./filters";
 import type { Logger } from "./logger";
 import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
+import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
@@ -32,17 +35,21 @@ export function buildServices(deps: ServiceDeps) {
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const accountEvents = createAccountEvents();
-  return {
+  const notifier = createNotifier();
+  const base = {
     ...deps,
     signingKey,
     auth: createAuthService(storage, clock),
-    notifier: createNotifier(),
+    notifier,
     rateLimits,
     accountEvents,
     accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
     devices: createDevicesService(storage, uia),
     profile: createProfileService(storage, accountEvents, config.server_name),
+    filters: createFiltersService(storage),
+    accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey }),
   };
+  return { ...base, ...buildRoomServices(base) };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -23,17 +23,48 @@ function serialise(value: unknown): unknown {
   return value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
 }
 
+/** ISO timestamps are formatted once per millisecond, however many lines share it. */
+let lastMs = 0;
+let lastIso = "";
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
 export function createLogger(level: Level, write: (line: string, level: Level) => void = defaultWrite): Logger {
   const emit = (l: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
     if (rank[l] > rank[level]) return;
-    const record: Record<string, unknown> = { ts: new Date().toISOString(), level: l, msg };
-    for (const [k, v] of Object.entries(fields)) record[k] = serialise(v);
+    const record: Record<string, unknown> = { ts: timestamp(), level: l, msg };
+    for (const k in fields) record[k] = serialise(fields[k]);
     write(JSON.stringify(record), l);
   };
   return { error: emit("error"), warn: emit("warn"), info: emit("info"), debug: emit("debug") };
 }
 
+/**
+ * Info and debug lines (one per request) are gathered and written every few milliseconds rather
+ * than one system call each; warnings and errors go out at once, after whatever was waiting, and
+ * whatever waits is written when the process exits.
+ */
+const FLUSH_DELAY_MS = 10;
+let pendingOut = "";
+function flushOut(): void {
+  if (pendingOut === "") return;
+  process.stdout.write(pendingOut);
+  pendingOut = "";
+}
+process.on("exit", flushOut);
+
 function defaultWrite(line: string, level: Level): void {
-  if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
-  else process.stdout.write(`${line}\n`);
+  if (level === "error" || level === "warn") {
+    flushOut();
+    process.stderr.write(`${line}\n`);
+    return;
+  }
+  if (pendingOut === "") setTimeout(flushOut, FLUSH_DELAY_MS).unref();
+  pendingOut += `${line}\n`;
 }

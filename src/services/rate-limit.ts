@@ -49,7 +49,8 @@ export function createRateLimiter(config: Config["rate_limits"], clock: Clock) {
   }
 
   function retryAfterMs(bucket: Bucket, rule: RateLimitRule): number {
-    return ((1 - bucket.tokens) / rule.per_second) * 1000;
+    // The epsilon keeps float noise (0.998 tokens -> 1.0000000000000009 ms) from adding a millisecond.
+    return Math.ceil(((1 - bucket.tokens) / rule.per_second) * 1000 - 1e-6);
   }
 
   return {

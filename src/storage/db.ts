@@ -44,7 +44,10 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   } catch (e) {
     db.close();
     lock?.close();
-    throw e;
+    // A damaged file can fail at any statement (schema pages are read by the first one), not only
+    // at quick_check: every failure names the file.
+    if (e instanceof StorageError) throw e;
+    throw new StorageError(`database ${file} cannot be opened: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (lock) writerLocks.set(db, lock);
   return db;

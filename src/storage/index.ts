@@ -3,15 +3,37 @@
  * object and never see SQL, so another backend can provide the same functions.
  */
 import type { Database } from "bun:sqlite";
+import { createAccountDataRepo } from "./account-data";
 import { createAccountsRepo } from "./accounts";
+import { createAliasesRepo } from "./aliases";
 import { closeDatabase } from "./db";
+import { createEventsRepo } from "./events";
+import { createFiltersRepo } from "./filters";
+import { createMembershipsRepo } from "./memberships";
+import { createPresenceRepo } from "./presence";
+import { createReceiptsRepo } from "./receipts";
+import { createRoomsRepo } from "./rooms";
 import { createServerKeysRepo } from "./server-keys";
+import { createStateRepo } from "./state";
+import { createStreamPositions } from "./stream-positions";
+import { createTxnIdsRepo } from "./txn-ids";
 import { createRemoteKeysRepo } from "./remote-keys";
 
 export function createStorage(db: Database) {
+  const streams = createStreamPositions(db);
   return {
     accounts: createAccountsRepo(db),
     serverKeys: createServerKeysRepo(db),
+    rooms: createRoomsRepo(db),
+    events: createEventsRepo(db),
+    state: createStateRepo(db),
+    memberships: createMembershipsRepo(db),
+    aliases: createAliasesRepo(db),
+    txnIds: createTxnIdsRepo(db),
+    filters: createFiltersRepo(db),
+    accountData: createAccountDataRepo(db, streams),
+    receipts: createReceiptsRepo(db, streams),
+    presence: createPresenceRepo(db, streams),
     remoteKeys: createRemoteKeysRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {

@@ -1,7 +1,9 @@
 /**
- * A minimal client for API tests: JSON requests with an optional access token, and account
- * set-up (registration through the dummy UIA stage, password login) that other areas' tests reuse.
+ * A minimal client for API tests: JSON requests with an optional access token, a check for Matrix
+ * errors, and account set-up (registration through the dummy UIA stage, password login) that other
+ * areas' tests reuse.
  */
+import { expect } from "bun:test";
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -38,6 +40,20 @@ export async function api<T = Record<string, unknown>>(
   const res = await fetch(`${baseUrl}${path}`, { method, headers, body, tls: testCa ? { ca: testCa } : undefined });
   const text = await res.text();
   return { status: res.status, body: (text === "" ? {} : JSON.parse(text)) as T, headers: res.headers };
+}
+
+/** The 401 body of User-Interactive Authentication. */
+export interface UiaResponse {
+  flows: { stages: string[] }[];
+  params: Record<string, unknown>;
+  session: string;
+  completed?: string[];
+  errcode?: string;
+}
+
+/** Asserts that `res` is the Matrix error `errcode` with HTTP status `status`. */
+export function expectError(res: ApiResponse<{ errcode?: unknown }>, status: number, errcode: string): void {
+  expect({ status: res.status, errcode: res.body.errcode }).toEqual({ status, errcode });
 }
 
 export interface Session {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { afterAll, beforeAll } from "bun:test";
 
 export interface TestServer {
   baseUrl: string;
@@ -108,6 +109,26 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       const code = await proc.exited;
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       return code;
+    },
+  };
+}
+
+/**
+ * One server for the calling test file (or `describe` block): started before its tests, stopped
+ * after them. `baseUrl` is known once the server runs, so read it inside tests and hooks.
+ */
+export function serverForTests(opts: StartOptions = {}): { readonly baseUrl: string } {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(opts);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get baseUrl(): string {
+      if (!server) throw new Error("the test server has not started yet");
+      return server.baseUrl;
     },
   };
 }

@@ -32,6 +32,8 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
 export const jsonBody = (maxBytes: number) =>
   new Elysia({ name: "json-body" })
     .onRequest(({ request }) => {
+      // GET and HEAD bodies are never read; leaving their headers untouched keeps them cheap.
+      if (request.method === "GET" || request.method === "HEAD") return;
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBytes) throw tooLarge(`Request body exceeds ${maxBytes} bytes`);
     })

@@ -1,15 +1,11 @@
 // Request bodies over HTTP: size limit (413 M_TOO_LARGE), text that is not JSON (M_NOT_JSON), JSON
 // that Matrix forbids or that has the wrong shape (M_BAD_JSON naming the problem).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { api } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
+import { serverForTests } from "../../helpers/server";
 
 const MAX = 1024;
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer({ toml: `max_request_size = ${MAX}` });
-});
-afterAll(() => server.stop());
+const server = serverForTests({ toml: `max_request_size = ${MAX}` });
 
 /** POSTs a raw body to /login, where a well-formed body would reach the password check. */
 function postLogin(body: string | Uint8Array | ReadableStream<Uint8Array>, contentType = "application/json") {

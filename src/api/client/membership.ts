@@ -1,0 +1,55 @@
+/**
+ * POST /_matrix/client/v3/join/{roomIdOrAlias} — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3joinroomidoralias
+ * POST /_matrix/client/v3/rooms/{roomId}/join — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidjoin
+ * POST /_matrix/client/v3/knock/{roomIdOrAlias} — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3knockroomidoralias
+ * POST /_matrix/client/v3/rooms/{roomId}/invite — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidinvite
+ * POST /_matrix/client/v3/rooms/{roomId}/leave — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidleave
+ * POST /_matrix/client/v3/rooms/{roomId}/forget — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidforget
+ * POST /_matrix/client/v3/rooms/{roomId}/kick — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidkick
+ * POST /_matrix/client/v3/rooms/{roomId}/ban — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidban
+ * POST /_matrix/client/v3/rooms/{roomId}/unban — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidunban
+ * Changing room membership; the auth rules decide, refusals are 403 M_FORBIDDEN.
+ */
+import { Elysia, t } from "elysia";
+import type { Services } from "../../services";
+import { clientAuth } from "../plugins/client-auth";
+
+const ROOM = "/_matrix/client/v3/rooms/:roomId";
+const Reason = t.Object({ reason: t.Optional(t.String()) });
+const Target = t.Object({ user_id: t.String(), reason: t.Optional(t.String()) });
+
+export const membershipRoutes = ({ auth, membership }: Services) =>
+  new Elysia()
+    .use(clientAuth(auth))
+    .post("/_matrix/client/v3/join/:roomIdOrAlias", ({ requester, params, body }) =>
+      membership.join(requester, params.roomIdOrAlias, body?.reason), { auth: true, body: t.Optional(Reason) })
+    .post(`${ROOM}/join`, ({ requester, params, body }) => membership.join(requester, params.roomId, body?.reason), {
+      auth: true,
+      body: t.Optional(Reason),
+    })
+    .post("/_matrix/client/v3/knock/:roomIdOrAlias", ({ requester, params, body }) =>
+      membership.knock(requester, params.roomIdOrAlias, body?.reason), { auth: true, body: t.Optional(Reason) })
+    .post(`${ROOM}/invite`, async ({ requester, params, body }) => {
+      await membership.invite(requester, params.roomId, body.user_id, body.reason);
+      return {};
+    }, { auth: true, body: Target })
+    .post(`${ROOM}/leave`, async ({ requester, params, body }) => {
+      await membership.leave(requester, params.roomId, body?.reason);
+      return {};
+    }, { auth: true, body: t.Optional(Reason) })
+    .post(`${ROOM}/forget`, ({ requester, params }) => {
+      membership.forget(requester, params.roomId);
+      return {};
+    }, { auth: true })
+    .post(`${ROOM}/kick`, async ({ requester, params, body }) => {
+      await membership.kick(requester, params.roomId, body.user_id, body.reason);
+      return {};
+    }, { auth: true, body: Target })
+    .post(`${ROOM}/ban`, async ({ requester, params, body }) => {
+      await membership.ban(requester, params.roomId, body.user_id, body.reason);
+      return {};
+    }, { auth: true, body: Target })
+    .post(`${ROOM}/unban`, async ({ requester, params, body }) => {
+      await membership.unban(requester, params.roomId, body.user_id, body.reason);
+      return {};
+    }, { auth: true, body: Target });

@@ -1,0 +1,69 @@
+/**
+ * PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid
+ * PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
+ * GET /_matrix/client/v3/rooms/{roomId}/state — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstate
+ * GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey
+ * PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid
+ * GET /_matrix/client/v3/rooms/{roomId}/event/{eventId} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomideventeventid
+ * GET /_matrix/client/v3/rooms/{roomId}/messages — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidmessages
+ * GET /_matrix/client/v3/rooms/{roomId}/context/{eventId} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidcontexteventid
+ * GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1roomsroomidtimestamp_to_event
+ * Sending and reading room events. An empty state key may be given as `/state/{eventType}` or with a
+ * trailing slash.
+ */
+import { Elysia, t } from "elysia";
+import { isJsonObject, type JsonObject } from "../../core/types";
+import type { Services } from "../../services";
+import { badJson } from "../../services/matrix-error";
+import { clientAuth } from "../plugins/client-auth";
+
+const ROOM = "/_matrix/client/v3/rooms/:roomId";
+
+/** Event content: any JSON object. */
+function content(body: unknown): JsonObject {
+  if (!isJsonObject(body)) throw badJson("The request body must be a JSON object");
+  return body;
+}
+
+const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
+
+export const roomEventsRoutes = ({ auth, rooms, timeline }: Services) =>
+  new Elysia()
+    .use(clientAuth(auth))
+    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body }) =>
+      rooms.sendMessage(requester, params.roomId, params.eventType, params.txnId, content(body)), { auth: true })
+    .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body }) =>
+      rooms.setState(requester, params.roomId, params.eventType, params.stateKey, content(body)), { auth: true })
+    .put(`${ROOM}/state/:eventType`, ({ requester, params, body }) =>
+      rooms.setState(requester, params.roomId, params.eventType, "", content(body)), { auth: true })
+    .get(`${ROOM}/state`, ({ requester, params }) => rooms.getState(requester, params.roomId), { auth: true })
+    .get(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, query }) =>
+      rooms.getStateEvent(requester, params.roomId, params.eventType, params.stateKey, query.format ?? "content"),
+      { auth: true, query: t.Object({ format: t.Optional(t.Union([t.Literal("content"), t.Literal("event")])) }) })
+    .get(`${ROOM}/state/:eventType`, ({ requester, params, query }) =>
+      rooms.getStateEvent(requester, params.roomId, params.eventType, "", query.format ?? "content"),
+      { auth: true, query: t.Object({ format: t.Optional(t.Union([t.Literal("content"), t.Literal("event")])) }) })
+    .put(`${ROOM}/redact/:eventId/:txnId`, ({ requester, params, body }) => {
+      const reason = body === undefined ? undefined : content(body).reason;
+      if (reason !== undefined && typeof reason !== "string") throw badJson("reason must be a string");
+      return rooms.redact(requester, params.roomId, params.eventId, params.txnId, reason);
+    }, { auth: true })
+    .get(`${ROOM}/event/:eventId`, ({ requester, params }) => timeline.getEvent(requester, params.roomId, params.eventId), { auth: true })
+    .get(`${ROOM}/messages`, ({ requester, params, query }) =>
+      timeline.messages(requester, params.roomId, { ...query, dir: query.dir ?? "b" }),
+      {
+        auth: true,
+        query: t.Object({
+          dir: t.Optional(Dir),
+          from: t.Optional(t.String()),
+          to: t.Optional(t.String()),
+          limit: t.Optional(t.Numeric({ minimum: 0 })),
+          filter: t.Optional(t.String()),
+        }),
+      })
+    .get(`${ROOM}/context/:eventId`, ({ requester, params, query }) =>
+      timeline.context(requester, params.roomId, params.eventId, query.limit, query.filter),
+      { auth: true, query: t.Object({ limit: t.Optional(t.Numeric({ minimum: 0 })), filter: t.Optional(t.String()) }) })
+    .get("/_matrix/client/v1/rooms/:roomId/timestamp_to_event", ({ requester, params, query }) =>
+      timeline.timestampToEvent(requester, params.roomId, query.ts, query.dir),
+      { auth: true, query: t.Object({ ts: t.Numeric(), dir: Dir }) });

@@ -1,0 +1,88 @@
+/**
+ * Wires the rooms area: persistence (queue, heads, state groups, persister), the local event
+ * pipeline, and the client-facing room services. Called by the composition root.
+ */
+import type { Config } from "../config";
+import type { Storage } from "../storage";
+import type { Clock } from "./clock";
+import { createClientEvents } from "./client-events";
+import { createDirectoryService } from "./directory";
+import { createEventBuilder } from "./event-builder";
+import { createEventPersister } from "./event-persister";
+import { createEventStore } from "./event-store";
+import { createEventsService } from "./events";
+import { MatrixError } from "./matrix-error";
+import { createMembershipService } from "./membership";
+import type { Notifier } from "./notifier";
+import { createRoomCreation } from "./room-creation";
+import { createRoomHeads } from "./room-heads";
+import { createRoomQueue } from "./room-queue";
+import { createRoomSummaries } from "./room-summary";
+import { createRoomUpgrades } from "./room-upgrade";
+import { createRoomsService } from "./rooms";
+import type { SigningKey } from "./server-keys";
+import { createStateService } from "./state";
+import { createTimeline } from "./timeline";
+import { createVisibility } from "./visibility";
+
+export interface RoomServiceDeps {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  signingKey: SigningKey;
+  notifier: Notifier;
+}
+
+export function buildRoomServices(deps: RoomServiceDeps) {
+  const { config, storage, clock, notifier } = deps;
+  const now = () => clock.now();
+  const serverName = config.server_name;
+
+  const state = createStateService(storage);
+  const eventStore = createEventStore(storage);
+  const heads = createRoomHeads(storage);
+  const invalidate = () => {
+    heads.invalidate();
+    state.invalidate();
+    eventStore.invalidate();
+  };
+  const queue = createRoomQueue({
+    transaction: (fn) => storage.transaction(fn),
+    onRollback: invalidate,
+    isRefusal: (e) => e instanceof MatrixError,
+  });
+  const builder = createEventBuilder({ serverName, signingKey: deps.signingKey, eventStore, now });
+  const persister = createEventPersister({ storage, state, eventStore, now });
+  const events = createEventsService({ storage, queue, heads, state, eventStore, builder, persister, notifier });
+  const clientEvents = createClientEvents({ storage, eventStore, now });
+  const visibility = createVisibility({ storage, state, eventStore });
+  const summaries = createRoomSummaries({ storage, state, eventStore });
+  const directory = createDirectoryService({ storage, state, eventStore, summaries, visibility, serverName, now });
+  const rooms = createRoomsService({ storage, state, eventStore, events, visibility, clientEvents, directory });
+  const roomCreation = createRoomCreation({ config, storage, queue, heads, builder, persister, events, invalidate, now });
+  const membership = createMembershipService({
+    storage,
+    events,
+    serverName,
+    resolveRoom: (r) => directory.resolveRoom(r),
+  });
+  const timeline = createTimeline({ storage, state, visibility, clientEvents });
+  const roomUpgrades = createRoomUpgrades({ storage, state, eventStore, events, roomCreation });
+
+  return {
+    roomQueue: queue,
+    roomState: state,
+    eventStore,
+    events,
+    persister,
+    clientEvents,
+    visibility,
+    directory,
+    rooms,
+    roomCreation,
+    membership,
+    timeline,
+    roomUpgrades,
+  };
+}
+export type RoomServices = ReturnType<typeof buildRoomServices>;

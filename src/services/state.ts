@@ -1,0 +1,128 @@
+/**
+ * Room state as maps from `(type, state_key)` to event id, backed by immutable state groups. A
+ * group is stored as a delta over its parent, with a full snapshot once the chain grows long;
+ * recently used groups are kept in memory (they never change), so the state of a room's newest
+ * events, and of the events just paginated over, costs no query at all.
+ */
+import { stateKeyOf, type StateKey } from "../core/types";
+import type { Storage } from "../storage";
+import type { StateEntry } from "../storage/state";
+
+export type StateMap = ReadonlyMap<StateKey, string>;
+
+/** Past this many deltas a new group is written as a full snapshot. */
+const MAX_CHAIN_LENGTH = 48;
+/** Upper bound on the entries held by the cache across all groups. */
+const CACHE_ENTRY_BUDGET = 400_000;
+
+export function splitStateKey(key: StateKey): [type: string, stateKey: string] {
+  const i = key.indexOf("\u0000");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export function createStateService(storage: Storage) {
+  const cache = new Map<number, StateMap>();
+  let cachedEntries = 0;
+
+  const remember = (group: number, map: StateMap) => {
+    cache.set(group, map);
+    cachedEntries += map.size;
+    for (const [old, m] of cache) {
+      if (cachedEntries <= CACHE_ENTRY_BUDGET || old === group) break;
+      cache.delete(old);
+      cachedEntries -= m.size;
+    }
+  };
+
+  const recall = (group: number): StateMap | undefined => {
+    const map = cache.get(group);
+    if (map) {
+      // Most recently used last, so eviction takes the coldest first.
+      cache.delete(group);
+      cache.set(group, map);
+    }
+    return map;
+  };
+
+  const apply = (into: Map<StateKey, string>, entries: readonly StateEntry[]) => {
+    for (const e of entries) {
+      const key = stateKeyOf(e.type, e.state_key);
+      if (e.event_id === null) into.delete(key);
+      else into.set(key, e.event_id);
+    }
+  };
+
+  function stateOfGroup(group: number): StateMap {
+    const hit = recall(group);
+    if (hit) return hit;
+    const chain = storage.state.groupChain(group);
+    // Start from the newest ancestor already in memory, else from the chain's snapshot.
+    let start = 0;
+    let map = new Map<StateKey, string>();
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const known = cache.get(chain[i]!);
+      if (known) {
+        map = new Map(known);
+        start = i + 1;
+        break;
+      }
+    }
+    for (let i = start; i < chain.length; i++) apply(map, storage.state.groupEntries(chain[i]!));
+    remember(group, map);
+    return map;
+  }
+
+  return {
+    stateOfGroup,
+
+    /**
+     * Stores the state `base` + `delta` (a null value removes a key) as a new group and returns its
+     * id. Must run inside the caller's transaction.
+     */
+    createGroup(roomId: string, baseGroup: number | null, delta: ReadonlyMap<StateKey, string | null>): number {
+      const base = baseGroup === null ? new Map<StateKey, string>() : stateOfGroup(baseGroup);
+      const next = new Map(base);
+      for (const [k, v] of delta) {
+        if (v === null) next.delete(k);
+        else next.set(k, v);
+      }
+      const parent = baseGroup === null ? null : storage.state.getGroup(baseGroup);
+      let id: number;
+      if (parent && parent.chain_length < MAX_CHAIN_LENGTH) {
+        const entries: StateEntry[] = [...delta].map(([k, v]) => {
+          const [type, state_key] = splitStateKey(k);
+          return { type, state_key, event_id: v };
+        });
+        id = storage.state.insertGroup(roomId, baseGroup, parent.chain_length + 1, entries);
+      } else {
+        const entries: StateEntry[] = [...next].map(([k, v]) => {
+          const [type, state_key] = splitStateKey(k);
+          return { type, state_key, event_id: v };
+        });
+        id = storage.state.insertGroup(roomId, null, 0, entries);
+      }
+      remember(id, next);
+      return id;
+    },
+
+    /** Stores an arbitrary state map (e.g. the result of state resolution) as a delta over `baseGroup`. */
+    groupForState(roomId: string, state: StateMap, baseGroup: number | null): number {
+      if (baseGroup !== null) {
+        const base = stateOfGroup(baseGroup);
+        const delta = new Map<StateKey, string | null>();
+        for (const [k, v] of state) if (base.get(k) !== v) delta.set(k, v);
+        for (const k of base.keys()) if (!state.has(k)) delta.set(k, null);
+        if (delta.size === 0) return baseGroup;
+        return this.createGroup(roomId, baseGroup, delta);
+      }
+      return this.createGroup(roomId, null, state);
+    },
+
+    /** Forgets every cached group: a rolled-back transaction may have created some of them. */
+    invalidate(): void {
+      cache.clear();
+      cachedEntries = 0;
+    },
+  };
+}
+export type StateService = ReturnType<typeof createStateService>;

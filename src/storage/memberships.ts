@@ -1,0 +1,51 @@
+/**
+ * Current membership of every (room, user) pair, with the event and stream position that set it:
+ * what `/sync`, `/joined_rooms` and membership checks read without walking state.
+ */
+import type { Database } from "bun:sqlite";
+
+export interface MembershipRow {
+  room_id: string;
+  user_id: string;
+  membership: string;
+  event_id: string;
+  stream_ordering: number;
+  sender: string;
+  forgotten: number;
+}
+
+const UPSERT = `
+  INSERT INTO room_memberships (room_id, user_id, membership, event_id, stream_ordering, sender, forgotten)
+  VALUES (?, ?, ?, ?, ?, ?, 0)
+  ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id,
+    stream_ordering = excluded.stream_ordering, sender = excluded.sender, forgotten = 0`;
+const SELECT = "SELECT * FROM room_memberships WHERE room_id = ? AND user_id = ?";
+const SELECT_FOR_USER = "SELECT * FROM room_memberships WHERE user_id = ? AND forgotten = 0";
+const SELECT_USERS_IN = "SELECT user_id FROM room_memberships WHERE room_id = ? AND membership = ?";
+const COUNT_IN = "SELECT COUNT(*) AS n FROM room_memberships WHERE room_id = ? AND membership = ?";
+const FORGET = "UPDATE room_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?";
+
+export function createMembershipsRepo(db: Database) {
+  return {
+    set(roomId: string, userId: string, membership: string, eventId: string, stream: number, sender: string): void {
+      db.query(UPSERT).run(roomId, userId, membership, eventId, stream, sender);
+    },
+    get(roomId: string, userId: string): MembershipRow | null {
+      return db.query<MembershipRow, [string, string]>(SELECT).get(roomId, userId);
+    },
+    /** Every room the user has a membership in that they have not forgotten. */
+    forUser(userId: string): MembershipRow[] {
+      return db.query<MembershipRow, [string]>(SELECT_FOR_USER).all(userId);
+    },
+    usersWith(roomId: string, membership: string): string[] {
+      return db.query<{ user_id: string }, [string, string]>(SELECT_USERS_IN).all(roomId, membership).map((r) => r.user_id);
+    },
+    count(roomId: string, membership: string): number {
+      return db.query<{ n: number }, [string, string]>(COUNT_IN).get(roomId, membership)?.n ?? 0;
+    },
+    forget(roomId: string, userId: string): void {
+      db.query(FORGET).run(roomId, userId);
+    },
+  };
+}
+export type MembershipsRepo = ReturnType<typeof createMembershipsRepo>;

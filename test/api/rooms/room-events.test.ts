@@ -1,0 +1,280 @@
+// Sending and reading room events over HTTP: idempotent sends, state, redaction, /event, /messages
+// paging and filters, /context, /timestamp_to_event, and concurrent senders forming one linear DAG.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { api, loginUser, registerUser, type Session } from "../../helpers/client";
+import { startServer, type TestServer } from "../../helpers/server";
+import { createRoom, enc, joinRoom, messages, openServerDb, sendMessage, setState, storedPdu, type ClientEvent } from "../../helpers/rooms";
+
+let server: TestServer;
+let alice: Session;
+let bob: Session;
+let eve: Session;
+beforeAll(async () => {
+  server = await startServer();
+  alice = await registerUser(server.baseUrl, "alice");
+  bob = await registerUser(server.baseUrl, "bob");
+  eve = await registerUser(server.baseUrl, "eve");
+});
+afterAll(() => server.stop());
+
+const room = (roomId: string) => `/_matrix/client/v3/rooms/${enc(roomId)}`;
+
+describe("send", () => {
+  test("a replayed txnId returns the first event id; another device's txnId is a new event", async () => {
+    const roomId = await createRoom(server.baseUrl, alice);
+    const path = `${room(roomId)}/send/m.room.message/txn-1`;
+    const first = await api(server.baseUrl, "PUT", path, { token: alice.access_token, body: { msgtype: "m.text", body: "once" } });
+    const again = await api(server.baseUrl, "PUT", path, { token: alice.access_token, body: { msgtype: "m.text", body: "once" } });
+    expect(first.status).toBe(200);
+    expect(again.body.event_id).toBe(first.body.event_id);
+    const otherDevice = await loginUser(server.baseUrl, "alice");
+    const other = await api(server.baseUrl, "PUT", path, { token: otherDevice.access_token, body: { msgtype: "m.text", body: "once" } });
+    expect(other.body.event_id).not.toBe(first.body.event_id);
+    const chunk = (await messages(server.baseUrl, alice, roomId, { limit: "5" })).body.chunk;
+    expect(chunk.filter((e) => e.type === "m.room.message").length).toBe(2);
+    // The sending device sees its transaction id; other devices do not.
+    const mine = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(first.body.event_id as string)}`, { token: alice.access_token });
+    expect(mine.body.unsigned?.transaction_id).toBe("txn-1");
+    const theirs = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(first.body.event_id as string)}`, { token: otherDevice.access_token });
+    expect(theirs.body.unsigned?.transaction_id).toBeUndefined();
+    expect(typeof theirs.body.unsigned?.age).toBe("number");
+  });
+
+  test("concurrent retries of one txnId produce one event", async () => {
+    const roomId = await createRoom(server.baseUrl, alice);
+    const path = `${room(roomId)}/send/m.room.message/same`;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => api(server.baseUrl, "PUT", path, { token: alice.access_token, body: { msgtype: "m.text", body: "x" } })),
+    );
+    expect(new Set(results.map((r) => r.body.event_id)).size).toBe(1);
+  });
+
+  test("refusals: not joined 403, unknown room 404, oversized 413, non-object body 400 M_NOT_JSON/M_BAD_JSON", async () => {
+    const roomId = await createRoom(server.baseUrl, alice);
+    const notIn = await api(server.baseUrl, "PUT", `${room(roomId)}/send/m.room.message/a`, { token: eve.access_token, body: { body: "hi" } });
+    expect(notIn.status).toBe(403);
+    expect(notIn.body.errcode).toBe("M_FORBIDDEN");
+    const unknown = await api(server.baseUrl, "PUT", `${room("!nope:localhost")}/send/m.room.message/a`, { token: alice.access_token, body: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errcode).toBe("M_NOT_FOUND");
+    const big = await api(server.baseUrl, "PUT", `${room(roomId)}/send/m.room.message/b`, { token: alice.access_token, body: { body: "x".repeat(70_000) } });
+    expect(big.status).toBe(413);
+    expect(big.body.errcode).toBe("M_TOO_LARGE");
+    const nearly = await api(server.baseUrl, "PUT", `${room(roomId)}/send/m.room.message/c`, { token: alice.access_token, body: { body: "x".repeat(65_300) } });
+    expect(nearly.status).toBe(413);
+    const array = await api(server.baseUrl, "PUT", `${room(roomId)}/send/m.room.message/d`, { token: alice.access_token, body: "[1]" });
+    expect(array.status).toBe(400);
+    expect(array.body.errcode).toBe("M_BAD_JSON");
+    const longType = await api(server.baseUrl, "PUT", `${room(roomId)}/send/${"t".repeat(256)}/e`, { token: alice.access_token, body: {} });
+    expect(longType.status).toBe(400);
+    expect(longType.body.errcode).toBe("M_BAD_JSON");
+  });
+});
+
+describe("state", () => {
+  test("PUT then GET state, with format=event, prev_content, and the full state list", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { name: "one" });
+    const id = await setState(server.baseUrl, alice, roomId, "m.room.name", { name: "two" });
+    const content = await api(server.baseUrl, "GET", `${room(roomId)}/state/m.room.name/`, { token: alice.access_token });
+    expect(content.body).toEqual({ name: "two" });
+    const event = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/state/m.room.name?format=event`, { token: alice.access_token });
+    expect(event.body.event_id).toBe(id);
+    expect(event.body.state_key).toBe("");
+    expect(event.body.unsigned?.prev_content).toEqual({ name: "one" });
+    expect(typeof event.body.unsigned?.replaces_state).toBe("string");
+    const all = await api<ClientEvent[]>(server.baseUrl, "GET", `${room(roomId)}/state`, { token: alice.access_token });
+    expect(all.body.map((e) => e.type).sort()).toEqual(
+      ["m.room.create", "m.room.guest_access", "m.room.history_visibility", "m.room.join_rules", "m.room.member", "m.room.name", "m.room.power_levels"],
+    );
+    // A state key with a slash and one with spaces round-trip.
+    await setState(server.baseUrl, alice, roomId, "org.example.k", { v: 1 }, "a/b c");
+    const odd = await api(server.baseUrl, "GET", `${room(roomId)}/state/org.example.k/${enc("a/b c")}`, { token: alice.access_token });
+    expect(odd.body).toEqual({ v: 1 });
+  });
+
+  test("missing state is 404; non-members get 403; bad state keys are 400 M_BAD_JSON; power is enforced", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    const missing = await api(server.baseUrl, "GET", `${room(roomId)}/state/m.room.topic/`, { token: alice.access_token });
+    expect(missing.status).toBe(404);
+    expect(missing.body.errcode).toBe("M_NOT_FOUND");
+    const outsider = await api(server.baseUrl, "GET", `${room(roomId)}/state`, { token: eve.access_token });
+    expect(outsider.status).toBe(403);
+    const longKey = await api(server.baseUrl, "PUT", `${room(roomId)}/state/org.example/${"k".repeat(256)}`, { token: alice.access_token, body: {} });
+    expect(longKey.status).toBe(400);
+    expect(longKey.body.errcode).toBe("M_BAD_JSON");
+    await joinRoom(server.baseUrl, bob, roomId);
+    const noPower = await api(server.baseUrl, "PUT", `${room(roomId)}/state/m.room.name/`, { token: bob.access_token, body: { name: "mine" } });
+    expect(noPower.status).toBe(403);
+    expect(noPower.body.errcode).toBe("M_FORBIDDEN");
+  });
+});
+
+describe("redaction", () => {
+  test("own events are redacted and served redacted with redacted_because; others' need the redact level", async () => {
+    for (const version of ["10", "11", "12"]) {
+      const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat", room_version: version });
+      await joinRoom(server.baseUrl, bob, roomId);
+      const target = await sendMessage(server.baseUrl, bob, roomId, "secret");
+      const byAlice = await sendMessage(server.baseUrl, alice, roomId, "alice's");
+      const refused = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(byAlice)}/r1-${version}`, { token: bob.access_token, body: {} });
+      expect(refused.status).toBe(403);
+      const res = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(target)}/r2-${version}`, { token: bob.access_token, body: { reason: "oops" } });
+      expect(res.status).toBe(200);
+      const replay = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(target)}/r2-${version}`, { token: bob.access_token, body: { reason: "oops" } });
+      expect(replay.body.event_id).toBe(res.body.event_id);
+      const event = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(target)}`, { token: alice.access_token });
+      expect(event.body.content).toEqual({});
+      const because = event.body.unsigned?.redacted_because as ClientEvent;
+      expect(because.event_id).toBe(res.body.event_id as string);
+      expect(because.content.reason).toBe("oops");
+      // since v11 the target is in content; clients also find it at the top level.
+      expect((because as unknown as { redacts: string }).redacts).toBe(target);
+      if (version !== "10") expect(because.content.redacts).toBe(target);
+      // A moderator may redact anyone's event.
+      const modRedact = await api(server.baseUrl, "PUT", `${room(roomId)}/redact/${enc(byAlice)}/r3-${version}`, { token: alice.access_token, body: {} });
+      expect(modRedact.status).toBe(200);
+      // The stored PDU keeps the original content for federation and auth.
+      const db = openServerDb(server.dataDir);
+      expect((storedPdu(db, target).content as Record<string, unknown>).body).toBe("secret");
+      db.close();
+    }
+  });
+});
+
+describe("reading the timeline", () => {
+  let roomId: string;
+  const sent: string[] = [];
+  beforeAll(async () => {
+    roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    await joinRoom(server.baseUrl, bob, roomId);
+    for (let i = 0; i < 12; i++) sent.push(await sendMessage(server.baseUrl, i % 3 === 0 ? bob : alice, roomId, `m${i}`));
+    sent.push(await sendMessage(server.baseUrl, alice, roomId, "note", "org.example.note"));
+  });
+
+  test("/messages pages backwards and forwards with tokens and no gaps or repeats", async () => {
+    const seen: string[] = [];
+    let from: string | undefined;
+    for (;;) {
+      const res = await messages(server.baseUrl, alice, roomId, { dir: "b", limit: "4", ...(from ? { from } : {}) });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.chunk.map((e) => e.event_id));
+      if (!res.body.end) break;
+      from = res.body.end;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, sent.length).reverse()).toEqual(sent);
+    expect(seen.length).toBe(sent.length + 7); // create, join, power levels, join rules, history, guest access, bob's join
+    // Forwards from the start reaches the same events in order.
+    const forwards: string[] = [];
+    from = undefined;
+    for (;;) {
+      const res = await messages(server.baseUrl, alice, roomId, { dir: "f", limit: "5", ...(from ? { from } : {}) });
+      forwards.push(...res.body.chunk.map((e) => e.event_id));
+      if (!res.body.end) break;
+      from = res.body.end;
+    }
+    expect(forwards).toEqual([...seen].reverse());
+  });
+
+  test("/messages `to` bounds a page; an unknown token is 400", async () => {
+    const first = await messages(server.baseUrl, alice, roomId, { dir: "b", limit: "3" });
+    const back = await messages(server.baseUrl, alice, roomId, { dir: "f", from: first.body.end!, to: first.body.start, limit: "10" });
+    expect(back.body.chunk.map((e) => e.event_id)).toEqual(first.body.chunk.map((e) => e.event_id).reverse());
+    const bad = await messages(server.baseUrl, alice, roomId, { from: "garbage" });
+    expect(bad.status).toBe(400);
+  });
+
+  test("/messages filters by types, not_types and senders, and lazy-loads members", async () => {
+    const notes = await messages(server.baseUrl, alice, roomId, { filter: JSON.stringify({ types: ["org.example.*"] }) });
+    expect(notes.body.chunk.map((e) => e.type)).toEqual(["org.example.note"]);
+    const noMessages = await messages(server.baseUrl, alice, roomId, { limit: "50", filter: JSON.stringify({ not_types: ["m.room.message"] }) });
+    expect(noMessages.body.chunk.every((e) => e.type !== "m.room.message")).toBe(true);
+    const fromBob = await messages(server.baseUrl, alice, roomId, {
+      limit: "50",
+      filter: JSON.stringify({ senders: [bob.user_id], types: ["m.room.message"], lazy_load_members: true }),
+    });
+    expect(fromBob.body.chunk.length).toBe(4);
+    expect(fromBob.body.chunk.every((e) => e.sender === bob.user_id)).toBe(true);
+    expect(fromBob.body.state?.map((e) => e.state_key)).toEqual([bob.user_id]);
+    const badFilter = await messages(server.baseUrl, alice, roomId, { filter: "{not json" });
+    expect(badFilter.status).toBe(400);
+  });
+
+  test("/context returns events around an event, with state; /event 404s unknown ids", async () => {
+    const middle = sent[6]!;
+    const res = await api<{ event: ClientEvent; events_before: ClientEvent[]; events_after: ClientEvent[]; state: ClientEvent[]; start: string; end: string }>(
+      server.baseUrl,
+      "GET",
+      `${room(roomId)}/context/${enc(middle)}?limit=4`,
+      { token: alice.access_token },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.event.event_id).toBe(middle);
+    expect(res.body.events_before.map((e) => e.event_id)).toEqual([sent[5]!, sent[4]!]);
+    expect(res.body.events_after.map((e) => e.event_id)).toEqual([sent[7]!, sent[8]!]);
+    expect(res.body.state.some((e) => e.type === "m.room.create")).toBe(true);
+    const next = await messages(server.baseUrl, alice, roomId, { dir: "f", from: res.body.end, limit: "1" });
+    expect(next.body.chunk[0]?.event_id).toBe(sent[9]!);
+    const unknown = await api(server.baseUrl, "GET", `${room(roomId)}/event/${enc("$nope")}`, { token: alice.access_token });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errcode).toBe("M_NOT_FOUND");
+  });
+
+  test("timestamp_to_event finds the closest event in each direction", async () => {
+    const target = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(sent[3]!)}`, { token: alice.access_token });
+    const ts = target.body.origin_server_ts;
+    const path = `/_matrix/client/v1/rooms/${enc(roomId)}/timestamp_to_event`;
+    const back = await api(server.baseUrl, "GET", `${path}?ts=${ts}&dir=b`, { token: alice.access_token });
+    expect(back.status).toBe(200);
+    expect(back.body.origin_server_ts).toBeLessThanOrEqual(ts);
+    const fwd = await api(server.baseUrl, "GET", `${path}?ts=${ts}&dir=f`, { token: alice.access_token });
+    expect(fwd.body.origin_server_ts).toBeGreaterThanOrEqual(ts);
+    const future = await api(server.baseUrl, "GET", `${path}?ts=${Date.now() + 3_600_000}&dir=f`, { token: alice.access_token });
+    expect(future.status).toBe(404);
+    const badDir = await api(server.baseUrl, "GET", `${path}?ts=1&dir=x`, { token: alice.access_token });
+    expect(badDir.status).toBe(400);
+  });
+});
+
+test("50 concurrent senders into one room give one linear DAG with every event exactly once", async () => {
+  const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+  const senders = [alice, bob, eve];
+  await joinRoom(server.baseUrl, bob, roomId);
+  await joinRoom(server.baseUrl, eve, roomId);
+  const perSender = 4;
+  const ids = (
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, s) => {
+        const who = senders[s % senders.length]!;
+        const out: string[] = [];
+        for (let i = 0; i < perSender; i++) out.push(await sendMessage(server.baseUrl, who, roomId, `s${s}-${i}`));
+        return out;
+      }),
+    )
+  ).flat();
+  expect(new Set(ids).size).toBe(50 * perSender);
+
+  const timeline: string[] = [];
+  let from: string | undefined;
+  for (;;) {
+    const res = await messages(server.baseUrl, alice, roomId, { dir: "f", limit: "100", ...(from ? { from } : {}) });
+    timeline.push(...res.body.chunk.map((e) => e.event_id));
+    if (!res.body.end) break;
+    from = res.body.end;
+  }
+  const sentSet = new Set(ids);
+  const messagesInOrder = timeline.filter((id) => sentSet.has(id));
+  expect(messagesInOrder.length).toBe(ids.length);
+
+  // Each event cites exactly the one before it, and depth grows by one: a single chain.
+  const db = openServerDb(server.dataDir);
+  try {
+    for (let i = 1; i < timeline.length; i++) {
+      const pdu = storedPdu(db, timeline[i]!);
+      expect(pdu.prev_events).toEqual([timeline[i - 1]!]);
+      expect(pdu.depth).toBe(storedPdu(db, timeline[i - 1]!).depth + 1);
+    }
+  } finally {
+    db.close();
+  }
+});

@@ -1,0 +1,85 @@
+// POST /rooms/{roomId}/upgrade over HTTP: tombstone, predecessor, transferred state, moved aliases
+// and publication, restricted old power levels, and the refusals.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { api, registerUser, type Session } from "../../helpers/client";
+import { startServer, type TestServer } from "../../helpers/server";
+import { createRoom, enc, joinRoom, sendMessage } from "../../helpers/rooms";
+
+let server: TestServer;
+let alice: Session;
+let bob: Session;
+beforeAll(async () => {
+  server = await startServer();
+  alice = await registerUser(server.baseUrl, "alice");
+  bob = await registerUser(server.baseUrl, "bob");
+});
+afterAll(() => server.stop());
+
+const stateOf = async (roomId: string, type: string) =>
+  (await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/`, { token: alice.access_token })).body;
+
+test("upgrading v10 -> v12 replaces the room and carries its state, aliases and publication", async () => {
+  const old = await createRoom(server.baseUrl, alice, {
+    room_version: "10",
+    preset: "public_chat",
+    visibility: "public",
+    name: "Old name",
+    topic: "Old topic",
+    room_alias_name: "upgradable",
+    creation_content: { type: "org.example.kind" },
+  });
+  await joinRoom(server.baseUrl, bob, old);
+  const refused = await api(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(old)}/upgrade`, { token: bob.access_token, body: { new_version: "12" } });
+  expect(refused.status).toBe(403);
+  const bad = await api(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(old)}/upgrade`, { token: alice.access_token, body: { new_version: "99" } });
+  expect(bad.status).toBe(400);
+  expect(bad.body.errcode).toBe("M_UNSUPPORTED_ROOM_VERSION");
+
+  const res = await api<{ replacement_room: string }>(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(old)}/upgrade`, {
+    token: alice.access_token,
+    body: { new_version: "12" },
+  });
+  expect(res.status).toBe(200);
+  const fresh = res.body.replacement_room;
+  expect(fresh).toMatch(/^![A-Za-z0-9_-]{43}$/);
+
+  const tombstone = await stateOf(old, "m.room.tombstone");
+  expect(tombstone.replacement_room).toBe(fresh);
+  const create = await stateOf(fresh, "m.room.create");
+  expect(create).toMatchObject({ room_version: "12", predecessor: { room_id: old }, type: "org.example.kind" });
+  expect(await stateOf(fresh, "m.room.name")).toEqual({ name: "Old name" });
+  expect((await stateOf(fresh, "m.room.topic")).topic).toBe("Old topic");
+  expect((await stateOf(fresh, "m.room.join_rules")).join_rule).toBe("public");
+  expect((await stateOf(fresh, "m.room.canonical_alias")).alias).toBe("#upgradable:localhost");
+  // since v12 the creator is not listed in the users of power levels.
+  const levels = await stateOf(fresh, "m.room.power_levels");
+  expect((levels.users as Record<string, number>)[alice.user_id]).toBeUndefined();
+
+  const alias = await api(server.baseUrl, "GET", `/_matrix/client/v3/directory/room/${enc("#upgradable:localhost")}`);
+  expect(alias.body.room_id).toBe(fresh);
+  expect((await api(server.baseUrl, "GET", `/_matrix/client/v3/directory/list/room/${enc(fresh)}`)).body.visibility).toBe("public");
+  expect((await api(server.baseUrl, "GET", `/_matrix/client/v3/directory/list/room/${enc(old)}`)).body.visibility).toBe("private");
+
+  // The old room is muted for ordinary members.
+  const oldLevels = await stateOf(old, "m.room.power_levels");
+  expect(oldLevels.events_default).toBe(50);
+  expect(oldLevels.invite).toBe(50);
+  const muted = await api(server.baseUrl, "PUT", `/_matrix/client/v3/rooms/${enc(old)}/send/m.room.message/m1`, { token: bob.access_token, body: { body: "hi" } });
+  expect(muted.status).toBe(403);
+  // The new room works.
+  await sendMessage(server.baseUrl, alice, fresh, "hello again");
+});
+
+test("upgrading v12 -> v11 lists the upgrader in power levels; unknown rooms are 404", async () => {
+  const old = await createRoom(server.baseUrl, alice);
+  const res = await api<{ replacement_room: string }>(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(old)}/upgrade`, {
+    token: alice.access_token,
+    body: { new_version: "11" },
+  });
+  expect(res.status).toBe(200);
+  const levels = await stateOf(res.body.replacement_room, "m.room.power_levels");
+  expect((levels.users as Record<string, number>)[alice.user_id]).toBe(100);
+  expect((await stateOf(res.body.replacement_room, "m.room.create")).predecessor).toMatchObject({ room_id: old, event_id: expect.any(String) });
+  const unknown = await api(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc("!none:localhost")}/upgrade`, { token: alice.access_token, body: { new_version: "12" } });
+  expect(unknown.status).toBe(404);
+});
