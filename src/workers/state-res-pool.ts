@@ -4,8 +4,10 @@
  * chunks (yielding between them, so the event loop keeps serving), and the worker resolves. A
  * failing job rejects; a crashed worker rejects its jobs and is replaced.
  */
+import type { RoomVersionRules } from "../core/room-versions.ts";
 import { rulesFor } from "../core/room-versions.ts";
 import type { FetchEvent } from "../core/state-res/resolve-state.ts";
+import type { Pdu } from "../core/types.ts";
 import { refId } from "../core/types.ts";
 import type { FromStateResWorker, ToStateResWorker } from "./state-res-protocol.ts";
 
@@ -46,7 +48,57 @@ const DEFAULT_WORKER_URL = import.meta.url.includes("/$bunfs/")
   ? new URL("./workers/state-res.worker.ts", import.meta.url).href
   : new URL("./state-res.worker.ts", import.meta.url).href;
 
+/** Ids looked at between two pauses, whether or not they add events to the chunk. */
+const STEPS_PER_SLICE = 5000;
+
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The state events and their whole auth chains (since v12 also the create event a room id names),
+ * in slices short enough to pause between: each slice is the events found since the last one.
+ */
+function* authChainChunks(
+  stateSets: readonly (readonly string[])[],
+  fetchEvent: FetchEvent,
+  rules: RoomVersionRules,
+): Generator<Array<[string, Pdu]>> {
+  const seen = new Set<string>();
+  const pending: string[] = [];
+  let chunk: Array<[string, Pdu]> = [];
+  let steps = 0;
+  const visit = (id: string) => {
+    steps++;
+    if (!seen.has(id)) {
+      seen.add(id);
+      pending.push(id);
+    }
+  };
+  for (const set of stateSets) {
+    for (const stateEventId of set) {
+      visit(stateEventId);
+      while (pending.length > 0) {
+        const id = pending.pop()!;
+        const event = fetchEvent(id);
+        if (event) {
+          chunk.push([id, event]);
+          for (const ref of event.auth_events) visit(refId(ref));
+          if (rules.roomIdIsCreateEventHash && typeof event.room_id === "string") visit(`$${event.room_id.slice(1)}`);
+        }
+        if (chunk.length >= CHUNK_EVENTS || steps >= STEPS_PER_SLICE) {
+          yield chunk;
+          chunk = [];
+          steps = 0;
+        }
+      }
+      if (steps >= STEPS_PER_SLICE) {
+        yield chunk;
+        chunk = [];
+        steps = 0;
+      }
+    }
+  }
+  yield chunk;
+}
 
 export function createStateResPool(options: StateResPoolOptions = {}): StateResPool {
   const size = Math.max(1, options.size ?? navigator.hardwareConcurrency ?? 1);
@@ -121,34 +173,12 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
     const send = (message: ToStateResWorker) => worker.postMessage(message);
     const stillRunning = () => slot.worker === worker && slot.jobs.has(jobId);
     try {
-      // Every state event and its whole auth chain; since v12 also the create event the room id names.
-      const seen = new Set<string>();
-      const queue: string[] = [];
-      const enqueue = (id: string) => {
-        if (!seen.has(id)) {
-          seen.add(id);
-          queue.push(id);
-        }
-      };
-      for (const set of stateSets) for (const id of set) enqueue(id);
-      let chunk: Array<[string, unknown]> = [];
-      while (queue.length > 0 && stillRunning()) {
-        const id = queue.pop()!;
-        const event = fetchEvent(id);
-        if (!event) continue;
-        chunk.push([id, event]);
-        for (const ref of event.auth_events) enqueue(refId(ref));
-        if (rules.roomIdIsCreateEventHash && typeof event.room_id === "string") enqueue(`$${event.room_id.slice(1)}`);
-        if (chunk.length === CHUNK_EVENTS) {
-          send({ kind: "events", jobId, events: JSON.stringify(chunk) });
-          chunk = [];
-          await nextTick();
-        }
+      for (const chunk of authChainChunks(stateSets, fetchEvent, rules)) {
+        if (!stillRunning()) break;
+        if (chunk.length > 0) send({ kind: "events", jobId, events: JSON.stringify(chunk) });
+        await nextTick();
       }
-      if (stillRunning()) {
-        send({ kind: "events", jobId, events: JSON.stringify(chunk) });
-        send({ kind: "resolve", jobId, roomVersion, stateSets: JSON.stringify(stateSets) });
-      }
+      if (stillRunning()) send({ kind: "resolve", jobId, roomVersion, stateSets: JSON.stringify(stateSets) });
     } catch (error) {
       const job = slot.jobs.get(jobId);
       if (job && slot.worker === worker) {

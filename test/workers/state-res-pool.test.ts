@@ -129,7 +129,8 @@ describe("the event loop keeps answering", () => {
 
     expect(resolved.sort()).toEqual(direct.sort());
     console.log(`direct: loop blocked ${blocking.toFixed(0)} ms; pool: ${poolTime.toFixed(0)} ms, ${ticks} ticks, longest gap ${longestGap.toFixed(0)} ms`);
+    // The loop went on ticking throughout, and never stalled for anything like the direct call.
     expect(ticks).toBeGreaterThan(poolTime / 10 / 4);
-    expect(longestGap).toBeLessThan(Math.max(100, blocking / 4));
+    expect(longestGap).toBeLessThan(blocking / 2);
   }, 60_000);
 });
