@@ -108,10 +108,15 @@ async function main(): Promise<void> {
   const stopCheckpoints = scheduleCheckpoints(db, CHECKPOINT_INTERVAL_MS, (error) =>
     log.warn("WAL checkpoint failed", { error }),
   );
+  // The federation sender runs in its own thread with its own database connection.
+  const federationSender = config.allow_federation
+    ? { worker: new Worker(new URL("./workers/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
+    : undefined;
   let services;
   try {
-    services = buildServices({ config, storage, clock: systemClock, log });
+    services = buildServices({ config, storage, clock: systemClock, log, federationSender });
   } catch (e) {
+    federationSender?.worker.terminate();
     stopCheckpoints();
     storage.close();
     if (e instanceof ConfigError) fail(e.message);
@@ -136,6 +141,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     await server.stop(false); // stop accepting; wait for in-flight requests
+    await services.federation.sender.stop();
     stopCheckpoints();
     storage.close();
     log.info("stopped cleanly");

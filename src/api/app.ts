@@ -27,6 +27,7 @@ import { serverAuth } from "./plugins/server-auth";
 import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
+import { federationTransactionRoutes } from "./federation/transactions";
 import { roomsRoutes } from "./client/rooms";
 import { roomEventsRoutes } from "./client/room-events";
 import { roomMembersRoutes } from "./client/room-members";
@@ -58,6 +59,7 @@ export function createApp(services: Services) {
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))
+    .use(federationTransactionRoutes(services))
     .use(roomsRoutes(services))
     .use(roomEventsRoutes(services))
     .use(roomMembersRoutes(services))

@@ -20,12 +20,15 @@ import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
+import type { SenderWorker } from "./federation/sender";
 
 export interface ServiceDeps {
   config: Config;
   storage: Storage;
   clock: Clock;
   log: Logger;
+  /** The federation sender worker (main.ts starts it; tests may leave it out). */
+  federationSender?: SenderWorker;
 }
 
 export function buildServices(deps: ServiceDeps) {
@@ -48,7 +51,7 @@ export function buildServices(deps: ServiceDeps) {
     profile: createProfileService(storage, accountEvents, config.server_name),
     filters: createFiltersService(storage),
     accountData: createAccountDataService(storage, notifier),
-    federation: createFederation({ ...deps, signingKey }),
+    federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
   };
   return { ...base, ...buildRoomServices(base) };
 }

@@ -16,7 +16,16 @@ export class StorageError extends Error {}
 export interface OpenOptions {
   /** Open read-only (state-resolution workers read beside the one writer). */
   readonly?: boolean;
+  /**
+   * A second read-write connection inside the process that already opened the database (the
+   * federation sender worker): the first connection holds the writer lock, checked integrity and
+   * migrated, so this one only sets its pragmas. WAL lets it write beside the main connection.
+   */
+  companion?: boolean;
 }
+
+/** Companion connections: they leave checkpoints to the main connection. */
+const companions = new WeakSet<Database>();
 
 /** The lock handle held by each open writer, released by `closeDatabase`. */
 const writerLocks = new WeakMap<Database, Database>();
@@ -26,6 +35,14 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     const reader = new Database(file, { readonly: true });
     reader.run("PRAGMA busy_timeout = 5000");
     return reader;
+  }
+  if (opts.companion) {
+    const db = new Database(file, { strict: true });
+    db.run("PRAGMA busy_timeout = 5000");
+    db.run("PRAGMA synchronous = FULL");
+    db.run("PRAGMA foreign_keys = ON");
+    companions.add(db);
+    return db;
   }
   const inMemory = file === ":memory:";
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
@@ -109,7 +126,7 @@ export function scheduleCheckpoints(db: Database, intervalMs: number, onError: (
 
 /** Checkpoints, closes, and releases the writer lock. */
 export function closeDatabase(db: Database): void {
-  checkpoint(db);
+  if (!companions.has(db)) checkpoint(db);
   db.close();
   writerLocks.get(db)?.close();
   writerLocks.delete(db);

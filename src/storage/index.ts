@@ -18,6 +18,8 @@ import { createStateRepo } from "./state";
 import { createStreamPositions } from "./stream-positions";
 import { createTxnIdsRepo } from "./txn-ids";
 import { createRemoteKeysRepo } from "./remote-keys";
+import { createFederationQueueRepo } from "./federation-queue";
+import { createFederationTxnsRepo } from "./federation-txns";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -35,6 +37,8 @@ export function createStorage(db: Database) {
     receipts: createReceiptsRepo(db, streams),
     presence: createPresenceRepo(db, streams),
     remoteKeys: createRemoteKeysRepo(db),
+    federationQueue: createFederationQueueRepo(db),
+    federationTxns: createFederationTxnsRepo(db),
     /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -65,39 +65,62 @@ export async function startFederatedServer(
 
 export interface InProcessServer {
   serverName: string;
+  dataDir: string;
   services: Services;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops listening; the services (and their federation client) stay usable. */
   stopListening(): Promise<void>;
-  close(): Promise<void>;
+  /** Listens again on the same port (after `stopListening`). */
+  startListening(): void;
+  /** Stops the sender worker, closes the database, and removes the data unless `keepData`. */
+  close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startInProcessServer(setup: FederationSetup, env: Record<string, string> = {}): Promise<InProcessServer> {
-  const port = freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "conduit-inproc-"));
-  const config = await loadConfig({ env: { ...federationEnv(setup, port, env), CONDUIT_DATABASE_PATH: dataDir } });
-  const storage = createStorage(openDatabase(join(dataDir, "conduit.db")));
-  const services = buildServices({ config, storage, clock: systemClock, log: createLogger("error") });
-  const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
-  let server: ReturnType<typeof serve> | undefined = serve(createApp(services), {
-    hostname: "127.0.0.1",
-    port,
-    maxRequestBodySize: config.max_request_size,
-    tls,
+export interface InProcessOptions {
+  env?: Record<string, string>;
+  /** Reuse a data directory and port: the same server, restarted. */
+  dataDir?: string;
+  port?: number;
+}
+
+const senderWorkerUrl = new URL("../../src/workers/federation-sender.worker.ts", import.meta.url);
+
+export async function startInProcessServer(setup: FederationSetup, opts: InProcessOptions = {}): Promise<InProcessServer> {
+  const port = opts.port ?? freePort();
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "conduit-inproc-"));
+  const config = await loadConfig({ env: { ...federationEnv(setup, port, opts.env ?? {}), CONDUIT_DATABASE_PATH: dataDir } });
+  const databaseFile = join(dataDir, "conduit.db");
+  const storage = createStorage(openDatabase(databaseFile));
+  const services = buildServices({
+    config,
+    storage,
+    clock: systemClock,
+    log: createLogger("error"),
+    federationSender: { worker: new Worker(senderWorkerUrl), databaseFile },
   });
+  const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
+  const app = createApp(services);
+  let server: ReturnType<typeof serve> | undefined;
+  const startListening = () => {
+    server = serve(app, { hostname: "127.0.0.1", port, maxRequestBodySize: config.max_request_size, tls });
+  };
   const stopListening = async () => {
     await server?.stop(true);
     server = undefined;
   };
+  startListening();
   return {
     serverName: config.server_name,
+    dataDir,
     services,
     fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caCert),
     stopListening,
-    async close() {
+    startListening,
+    async close({ keepData = false } = {}) {
       await stopListening();
+      await services.federation.sender.stop();
       storage.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -4,9 +4,10 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
+import { serverAuth } from "../plugins/server-auth";
 
-export const federationQueryRoutes = ({ profile }: Services) =>
-  new Elysia().get(
+export const federationQueryRoutes = ({ profile, federation }: Services) =>
+  new Elysia().use(serverAuth(federation)).get(
     "/_matrix/federation/v1/query/profile",
     ({ query }) => (query.field === undefined ? profile.getProfile(query.user_id) : profile.getField(query.user_id, query.field)),
     { federation: true, query: t.Object({ user_id: t.String(), field: t.Optional(t.String()) }) },

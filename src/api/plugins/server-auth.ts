@@ -1,6 +1,7 @@
 /**
  * Federation request authentication. `federation: true` in a route's options checks the X-Matrix
- * signature and gives the handler `origin`, the requesting server's name. With
+ * signature and gives the handler `origin`, the requesting server's name (and tells the sender that
+ * this server is reachable, so a backed-off queue to it resumes at once). With
  * `allow_federation = false`, every federation and key path answers 403 `M_FORBIDDEN`.
  */
 import { Elysia } from "elysia";
@@ -32,6 +33,7 @@ export const serverAuth = (federation: Federation) =>
             authorization: request.headers.get("authorization"),
             content: hasBody ? (body as JsonValue) : undefined,
           });
+          federation.sender.contact(origin);
           return { origin };
         },
       },

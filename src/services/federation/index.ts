@@ -16,6 +16,8 @@ import { createAddressGuard, InvalidCidrError } from "./ip-ranges";
 import { createKeyRing } from "./key-ring";
 import { createOutboundHttp } from "./outbound-http";
 import { createRequestAuthenticator } from "./request-auth";
+import { createFederationSender, type SenderWorker } from "./sender";
+import { createTransactionReceiver } from "./transactions";
 
 export interface FederationDeps {
   config: Config;
@@ -23,6 +25,8 @@ export interface FederationDeps {
   clock: Clock;
   log: Logger;
   signingKey: SigningKey;
+  /** The sender worker; without it, outbound items are queued but not delivered. */
+  senderWorker?: SenderWorker;
 }
 
 /** Trusted roots for outbound TLS: the runtime's and the system's, plus the configured extra CA. */
@@ -72,6 +76,8 @@ export function createFederation(deps: FederationDeps) {
     client,
     keys,
     authenticateRequest: createRequestAuthenticator(config.server_name, keys, clock),
+    sender: createFederationSender({ config, storage, clock, log, worker: deps.senderWorker }),
+    transactions: createTransactionReceiver({ storage, clock, log }),
   };
 }
 export type Federation = ReturnType<typeof createFederation>;
