@@ -5,6 +5,7 @@
  * convention for sub-tables: `CONDUIT_WELL_KNOWN_CLIENT` sets `[global.well_known] client`.
  * Every problem becomes a `ConfigError` whose message is one sentence naming the key.
  */
+import { isIP } from "node:net";
 import { parse as parseToml } from "smol-toml";
 import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
@@ -36,6 +37,8 @@ export const ConfigSchema = T.Object({
   allow_room_creation: T.Boolean(),
   default_room_version: T.String(),
   trusted_servers: T.Array(T.String({ minLength: 1 })),
+  /** Reverse proxies (IP addresses) whose `X-Forwarded-For` header names the client. */
+  trusted_proxies: T.Array(T.String({ minLength: 1 })),
   log: T.String(),
   /** Size of the state-resolution worker pool; 0 means one per core. */
   state_res_workers: T.Integer({ minimum: 0, maximum: 64 }),
@@ -91,6 +94,7 @@ const defaults = (): Table => ({
     allow_room_creation: true,
     default_room_version: "12",
     trusted_servers: ["matrix.org"],
+    trusted_proxies: ["127.0.0.1", "::1"],
     ip_range_denylist: [...defaultIpRangeDenylist],
     allow_invalid_tls_certificates: false,
     log: "info",
@@ -244,6 +248,10 @@ function checkValues(config: Static<typeof ConfigSchema>): void {
     throw new ConfigError(
       `config key "default_room_version" is "${config.default_room_version}", which is not a room version this server supports (1 to 12)`,
     );
+  }
+  const notAddress = config.trusted_proxies.find((proxy) => isIP(proxy) === 0);
+  if (notAddress !== undefined) {
+    throw new ConfigError(`config key "trusted_proxies" holds "${notAddress}", which is not an IP address`);
   }
   const client = config.well_known.client;
   if (client !== undefined && !/^https?:\/\/[^/]/.test(client)) {

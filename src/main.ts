@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       port: config.port,
       maxRequestBodySize: config.max_request_size,
       tls,
+      trustedProxies: config.trusted_proxies,
     });
   } catch (e) {
     storage.close();

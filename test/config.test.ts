@@ -134,6 +134,7 @@ describe("bad files and values are one sentence naming the key", () => {
     ["a zero rate", "[global]\n[global.rate_limits]\nlogin = { per_second = 0, burst = 1 }", /"rate_limits.login.per_second" is 0/],
     ["an unknown room version", '[global]\ndefault_room_version = "99"', /"default_room_version" is "99", which is not a room version/],
     ["a well-known client that is no URL", '[global]\n[global.well_known]\nclient = "matrix.example.org"', /"well_known.client" .* must be an http\(s\) URL/],
+    ["a trusted proxy that is no address", '[global]\ntrusted_proxies = ["proxy.local"]', /"trusted_proxies" holds "proxy.local", which is not an IP address/],
     ["a backend we do not have", '[global]\ndatabase_backend = "postgres"', /"database_backend" is "postgres", but it must be "sqlite"/],
     ["a file without [global]", 'server_name = "example.org"', /has no \[global\] table/],
     ["broken TOML", "[global]\nport = 1\ntrusted_servers = [\n", /is not valid TOML at line \d+: /],

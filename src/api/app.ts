@@ -4,7 +4,7 @@
  */
 import { Elysia } from "elysia";
 import type { Services } from "../services";
-import { rememberClientAddress } from "./request-context";
+import { addressSource, rememberClientAddress, type AddressSource } from "./request-context";
 import { clientAuth } from "./plugins/client-auth";
 import { cors } from "./plugins/cors";
 import { errors } from "./plugins/errors";
@@ -75,11 +75,14 @@ export interface ServeOptions {
   port: number;
   maxRequestBodySize: number;
   tls?: { cert: string; key: string };
+  /** Peers whose `X-Forwarded-For` names the client (reverse proxies); none when absent. */
+  trustedProxies?: readonly string[];
 }
 
 /** Starts listening; legacy `r0` paths are rewritten to their `v3` names before routing. */
 export function serve(app: App, opts: ServeOptions) {
   const handle = app.fetch;
+  let addresses: AddressSource | undefined;
   return Bun.serve({
     hostname: opts.hostname,
     port: opts.port,
@@ -89,20 +92,20 @@ export function serve(app: App, opts: ServeOptions) {
     tls: opts.tls,
     development: false,
     fetch(request, server) {
+      addresses ??= addressSource(server, opts.trustedProxies ?? []);
       if (request.url.includes("/r0/")) {
         const url = new URL(request.url);
         const modern = modernPath(url.pathname);
         if (modern !== undefined) {
           url.pathname = modern;
           // Only the request Bun received knows its socket: take the address before rebuilding.
-          const address = server.requestIP(request)?.address;
+          const address = addresses.addressOf(request);
           request = new Request(url.href, request);
           rememberClientAddress(request, address);
           return handle(request);
         }
       }
-      // The address is looked up only if a handler asks for it (most requests never do).
-      rememberClientAddress(request, server);
+      rememberClientAddress(request, addresses);
       return handle(request);
     },
   });

@@ -24,7 +24,12 @@ export interface EventDraft {
   redacts?: string;
 }
 
+/** A signed PDU with its id attached, and its canonical JSON as stored (computed once). */
 export type BuiltEvent = Pdu & { event_id: string };
+export interface Built {
+  pdu: BuiltEvent;
+  json: string;
+}
 
 /** Depth is an integer that canonical JSON can carry. */
 const MAX_DEPTH = Number.MAX_SAFE_INTEGER;
@@ -47,15 +52,17 @@ export function createEventBuilder(deps: BuilderDeps) {
     return [eventId, { sha256: hashes?.sha256 ?? "" }];
   };
 
-  function sign(template: PduTemplate, rules: RoomVersionRules): BuiltEvent {
+  function sign(template: PduTemplate, rules: RoomVersionRules): Built {
     // Rooms 1-2 carry a random id on our server name; later versions derive it from the content.
     if (rules.eventFormat === "v1") template.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
     const { pdu, eventId } = hashAndSignEvent(template, rules, serverName, signingKey.keyId, signingKey.seed);
-    const size = Buffer.byteLength(canonicalJson(pdu), "utf8");
+    // The stored form: what was signed (with the id only where the format carries it).
+    const json = canonicalJson(pdu);
+    const size = Buffer.byteLength(json, "utf8");
     if (size > MAX_PDU_BYTES) throw tooLarge(`Event is ${size} bytes; the limit is ${MAX_PDU_BYTES}`);
     const check = validatePdu(pdu, rules);
     if (!check.valid) throw badJson(check.reason);
-    return Object.assign(pdu, { event_id: eventId });
+    return { pdu: Object.assign(pdu, { event_id: eventId }), json };
   }
 
   return {
@@ -63,7 +70,7 @@ export function createEventBuilder(deps: BuilderDeps) {
      * The room's m.room.create event. Since v12 it has no `room_id` and the room id is derived from
      * it; before, the room id is random on our server name.
      */
-    buildCreate(draft: EventDraft, rules: RoomVersionRules): { roomId: string; pdu: BuiltEvent } {
+    buildCreate(draft: EventDraft, rules: RoomVersionRules): Built & { roomId: string } {
       const base: PduTemplate = {
         sender: draft.sender,
         type: "m.room.create",
@@ -75,22 +82,22 @@ export function createEventBuilder(deps: BuilderDeps) {
         auth_events: [],
       };
       let roomId: string;
-      let pdu: BuiltEvent;
+      let built: Built;
       if (rules.roomIdIsCreateEventHash) {
         // since v12: no room_id; the room id is the create event's id with the `!` sigil.
-        pdu = sign(base, rules);
-        roomId = `!${pdu.event_id.slice(1)}`;
+        built = sign(base, rules);
+        roomId = `!${built.pdu.event_id.slice(1)}`;
       } else {
         roomId = `!${randomBytes(18).toString("base64url")}:${serverName}`;
-        pdu = sign({ ...base, room_id: roomId }, rules);
+        built = sign({ ...base, room_id: roomId }, rules);
       }
-      const verdict = authCheck(pdu, [], rules.id);
+      const verdict = authCheck(built.pdu, [], rules.id);
       if (!verdict.allowed) throw badJson(verdict.reason);
-      return { roomId, pdu };
+      return { roomId, ...built };
     },
 
     /** Builds and authorises `draft` on top of `head`, whose current state is `state`. */
-    build(head: RoomHead, state: StateMap, draft: EventDraft): BuiltEvent {
+    build(head: RoomHead, state: StateMap, draft: EventDraft): Built {
       const { rules } = head;
       const authIds: string[] = [];
       for (const key of authEventTypesFor(draft.type, draft.sender, draft.state_key, draft.content, rules)) {
@@ -109,7 +116,7 @@ export function createEventBuilder(deps: BuilderDeps) {
       };
       if (draft.state_key !== undefined) template.state_key = draft.state_key;
       if (draft.redacts !== undefined && !rules.redactsInContent) template.redacts = draft.redacts;
-      const pdu = sign(template, rules);
+      const built = sign(template, rules);
 
       // since v12 the create event is implied, not cited, but the auth rules still need it.
       const authPdus: Pdu[] = [];
@@ -118,9 +125,9 @@ export function createEventBuilder(deps: BuilderDeps) {
         const event = id === undefined ? null : eventStore.getPdu(id);
         if (event) authPdus.push(event);
       }
-      const verdict = authCheck(pdu, authPdus, head.version);
+      const verdict = authCheck(built.pdu, authPdus, head.version);
       if (!verdict.allowed) throw forbidden(verdict.reason);
-      return pdu;
+      return built;
     },
   };
 }

@@ -22,6 +22,8 @@ export interface TxnRecord {
 
 export interface PersistRequest {
   pdu: Pdu & { event_id: string };
+  /** The PDU's canonical JSON as stored, when the caller already has it (local events). */
+  json?: string;
   /** State group before the event; null for an outlier and for the create event. */
   stateBefore: number | null;
   outlier?: boolean;
@@ -103,9 +105,7 @@ export function createEventPersister(deps: {
         }
       }
       const membership = pdu.type === "m.room.member" && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
-      const { event_id, unsigned: _unsigned, ...wire } = pdu;
-      // Room versions 1-2 carry the id inside the PDU; later versions derive it from the content.
-      const stored = head.rules.eventFormat === "v1" ? { ...wire, event_id } : wire;
+      const { event_id } = pdu;
       const stream = storage.events.insert({
         event_id,
         room_id: head.roomId,
@@ -115,7 +115,7 @@ export function createEventPersister(deps: {
         sender: pdu.sender,
         origin_server_ts: pdu.origin_server_ts,
         membership,
-        json: canonicalJson(stored),
+        json: req.json ?? storedJson(pdu, head),
         outlier: req.outlier ?? false,
         rejected_reason: req.rejectedReason ?? null,
         soft_failed: req.softFailed ?? false,
@@ -173,4 +173,10 @@ function diff(from: StateMap, to: StateMap): Map<StateKey, string | null> {
   for (const [k, v] of to) if (from.get(k) !== v) delta.set(k, v);
   for (const k of from.keys()) if (!to.has(k)) delta.set(k, null);
   return delta;
+}
+
+/** The PDU as it travels: without `unsigned`, with `event_id` only where the format carries it. */
+function storedJson(pdu: Pdu & { event_id: string }, head: RoomHead): string {
+  const { event_id, unsigned: _unsigned, ...wire } = pdu;
+  return canonicalJson(head.rules.eventFormat === "v1" ? { ...wire, event_id } : wire);
 }

@@ -37,8 +37,8 @@ export function createEventsService(deps: EventsDeps) {
   /** Builds, authorises and persists one local event; runs inside a room-queue task. */
   function append(head: RoomHead, draft: EventDraft, ctx: TaskContext, txn?: TxnRecord): SentEvent {
     const current = head.stateGroup === null ? EMPTY_STATE : state.stateOfGroup(head.stateGroup);
-    const pdu = builder.build(head, current, draft);
-    const persisted = persister.persist(head, { pdu, stateBefore: head.stateGroup, txn });
+    const { pdu, json } = builder.build(head, current, draft);
+    const persisted = persister.persist(head, { pdu, json, stateBefore: head.stateGroup, txn });
     ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
     return { eventId: persisted.eventId, stream: persisted.stream };
   }

@@ -88,6 +88,31 @@ export function createMembershipService(deps: MembershipDeps) {
       await setMembership(roomId, requester.userId, target, withReason({ membership: "leave" }, reason));
     },
 
+    /** Sends a fresh m.room.member join (current displayname and avatar) into each joined room. */
+    async refreshProfile(userId: string): Promise<void> {
+      const joined = storage.memberships.forUser(userId).filter((m) => m.membership === "join");
+      await Promise.all(
+        joined.map((m) =>
+          setMembership(m.room_id, userId, userId, memberContent(storage, userId, "join")).catch((e: unknown) => {
+            // A room whose rules no longer let the user change their membership keeps the old profile.
+            if (!(e instanceof MatrixError)) throw e;
+          }),
+        ),
+      );
+    },
+
+    /** Leaves every joined room and rejects every invite and knock (account deactivation). */
+    async leaveAll(userId: string): Promise<void> {
+      const active = storage.memberships.forUser(userId).filter((m) => ["join", "invite", "knock"].includes(m.membership));
+      await Promise.all(
+        active.map((m) =>
+          setMembership(m.room_id, userId, userId, { membership: "leave" }).catch((e: unknown) => {
+            if (!(e instanceof MatrixError)) throw e;
+          }),
+        ),
+      );
+    },
+
     /** Hides a room the user has left from their room lists; 400 while they are still in it. */
     forget(requester: Requester, roomId: string): void {
       const current = storage.memberships.get(roomId, requester.userId);

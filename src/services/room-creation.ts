@@ -172,11 +172,14 @@ export function createRoomCreation(deps: {
       const roomId = built.roomId;
       if (storage.rooms.get(roomId)) throw new MatrixError(409, "M_UNKNOWN", "A room was just created with the same create event; retry");
       try {
-        storage.rooms.insert(roomId, rules.id, creator, deps.now());
-        const head = deps.heads.start(roomId, rules.id);
-        deps.persister.persist(head, { pdu: built.pdu, stateBefore: null });
-        for (const draft of spec.drafts) deps.events.append(head, draft, ctx);
-        spec.inside?.(roomId);
+        // A savepoint of its own: a refused step must undo the steps already written.
+        storage.transaction(() => {
+          storage.rooms.insert(roomId, rules.id, creator, deps.now());
+          const head = deps.heads.start(roomId, rules.id);
+          deps.persister.persist(head, { pdu: built.pdu, json: built.json, stateBefore: null });
+          for (const draft of spec.drafts) deps.events.append(head, draft, ctx);
+          spec.inside?.(roomId);
+        });
       } catch (e) {
         deps.invalidate();
         // An event the request implies was refused: the request's initial state is invalid.

@@ -1,9 +1,10 @@
 /**
  * Serialises writes per room so that each room's events form one linear DAG, while different rooms
  * proceed side by side. Synchronous tasks that are waiting when the queue drains run together in
- * ONE database transaction (one fsync for many sends: group commit); each task still runs inside
- * its own savepoint, so one refused event does not undo its neighbours. A task must refuse (throw a
- * refusal) before it writes or touches any in-memory view, so a refusal needs no cache flush. Asynchronous tasks (which
+ * ONE database transaction (one fsync for many sends: group commit). A task must refuse (throw a
+ * refusal, e.g. an auth failure) before it writes or touches any in-memory view, so a refused event
+ * leaves its neighbours in the batch untouched; any other failure rolls the batch back and its
+ * tasks are retried one by one, so only the task at fault fails. Asynchronous tasks (which
  * federation needs, e.g. to resolve state in a worker) hold their room alone until they settle.
  */
 
@@ -95,19 +96,24 @@ export function createRoomQueue(deps: RoomQueueDeps): RoomQueue {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       deps.transaction(() => {
-        for (const item of items) outcomes.push(runInSavepoint(item, after));
+        for (const item of items) {
+          try {
+            outcomes.push({ ok: true, value: (item.run as SyncTask<unknown>)({ afterCommit: (fn) => after.push(fn) }) });
+          } catch (error) {
+            // A refusal wrote nothing; anything else may have, so the whole batch must roll back.
+            if (!deps.isRefusal(error)) throw error;
+            outcomes.push({ ok: false, error });
+          }
+        }
       });
-    } catch {
-      // The commit itself failed: nothing of the batch is stored. Retry each task on its own, so
-      // only the task at fault fails.
+    } catch (error) {
       deps.onRollback();
+      // Nothing of the batch is stored. Retry each task on its own, so only the one at fault fails.
       if (items.length > 1) {
         for (const item of items) runBatch([item]);
         return;
       }
-      const item = items[0]!;
-      const outcome = outcomes[0];
-      item.reject(outcome && !outcome.ok ? outcome.error : new Error("transaction failed"));
+      items[0]!.reject(error);
       return;
     }
     for (const fn of after) fn();
@@ -116,18 +122,6 @@ export function createRoomQueue(deps: RoomQueueDeps): RoomQueue {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
-  }
-
-  function runInSavepoint(item: Item, after: Array<() => void>) {
-    const mine: Array<() => void> = [];
-    try {
-      const value = deps.transaction(() => (item.run as SyncTask<unknown>)({ afterCommit: (fn) => mine.push(fn) }));
-      after.push(...mine);
-      return { ok: true as const, value };
-    } catch (error) {
-      if (!deps.isRefusal(error)) deps.onRollback();
-      return { ok: false as const, error };
-    }
   }
 
   return {

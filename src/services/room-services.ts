@@ -13,7 +13,9 @@ import { createEventStore } from "./event-store";
 import { createEventsService } from "./events";
 import { MatrixError } from "./matrix-error";
 import { createMembershipService } from "./membership";
+import type { AccountEvents } from "./accounts-events";
 import type { Notifier } from "./notifier";
+import type { RateLimiter } from "./rate-limit";
 import { createRoomCreation } from "./room-creation";
 import { createRoomHeads } from "./room-heads";
 import { createRoomQueue } from "./room-queue";
@@ -31,6 +33,8 @@ export interface RoomServiceDeps {
   clock: Clock;
   signingKey: SigningKey;
   notifier: Notifier;
+  rateLimits: RateLimiter;
+  accountEvents: AccountEvents;
 }
 
 export function buildRoomServices(deps: RoomServiceDeps) {
@@ -58,7 +62,16 @@ export function buildRoomServices(deps: RoomServiceDeps) {
   const visibility = createVisibility({ storage, state, eventStore });
   const summaries = createRoomSummaries({ storage, state, eventStore });
   const directory = createDirectoryService({ storage, state, eventStore, summaries, visibility, serverName, now });
-  const rooms = createRoomsService({ storage, state, eventStore, events, visibility, clientEvents, directory });
+  const rooms = createRoomsService({
+    storage,
+    state,
+    eventStore,
+    events,
+    visibility,
+    clientEvents,
+    directory,
+    takeMessageToken: (userId) => deps.rateLimits.take("message", userId),
+  });
   const roomCreation = createRoomCreation({ config, storage, queue, heads, builder, persister, events, invalidate, now });
   const membership = createMembershipService({
     storage,
@@ -68,6 +81,13 @@ export function buildRoomServices(deps: RoomServiceDeps) {
   });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
   const roomUpgrades = createRoomUpgrades({ storage, state, eventStore, events, roomCreation });
+
+  // Spec "Events on Change of Profile Information": a new displayname or avatar is announced in
+  // every joined room; a deactivated account leaves its rooms.
+  deps.accountEvents.subscribe(async (event) => {
+    if (event.type === "profile") await membership.refreshProfile(event.userId);
+    else await membership.leaveAll(event.userId);
+  });
 
   return {
     roomQueue: queue,

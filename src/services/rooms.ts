@@ -35,6 +35,8 @@ export function createRoomsService(deps: {
   visibility: Visibility;
   clientEvents: ClientEvents;
   directory: DirectoryService;
+  /** Uses one message token of the sender (429 M_LIMIT_EXCEEDED when none is left). */
+  takeMessageToken(userId: string): void;
 }) {
   const { storage, state, events, visibility, clientEvents } = deps;
 
@@ -65,6 +67,7 @@ export function createRoomsService(deps: {
       checkSize("event type", type);
       checkContentSize(content);
       requireJoined(requester.userId, roomId);
+      deps.takeMessageToken(requester.userId);
       const sent = await events.send(roomId, { type, content, sender: requester.userId }, txn);
       return { event_id: sent.eventId };
     },
@@ -88,6 +91,7 @@ export function createRoomsService(deps: {
       const earlier = events.replayed(txn);
       if (earlier) return { event_id: earlier.eventId };
       requireJoined(requester.userId, roomId);
+      deps.takeMessageToken(requester.userId);
       const room = storage.rooms.get(roomId)!;
       const target = storage.events.get(eventId);
       if (target && target.room_id !== roomId) throw notFound("Event not found");

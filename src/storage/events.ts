@@ -57,7 +57,7 @@ const INSERT = `
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`;
 const SELECT_BY_ID = "SELECT * FROM events WHERE event_id = ?";
 const SELECT_MAX_STREAM = "SELECT COALESCE(MAX(stream_ordering), 0) AS s FROM events";
-const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)";
+const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (prev_event_id, event_id) VALUES (?, ?)";
 const SELECT_EXTREMITIES = "SELECT event_id FROM forward_extremities WHERE room_id = ?";
 const DELETE_EXTREMITY = "DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?";
 const INSERT_EXTREMITY = "INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)";
@@ -120,7 +120,7 @@ export function createEventsRepo(db: Database) {
     },
 
     insertEdges(eventId: string, prevEventIds: readonly string[]): void {
-      for (const prev of prevEventIds) insertEdge.run(eventId, prev);
+      for (const prev of prevEventIds) insertEdge.run(prev, eventId);
     },
 
     /** Whether any stored event cites `eventId` as a prev event. */

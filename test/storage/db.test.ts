@@ -2,12 +2,13 @@
 // schema, one writer, WAL checkpoints, all-or-nothing writes when the disk is full, and committed
 // writes surviving `kill -9` of the server.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeDatabase, checkpoint, openDatabase, scheduleCheckpoints, StorageError } from "../../src/storage/db";
 import { createStorage } from "../../src/storage";
 import { migrations } from "../../src/storage/migrations";
+import { api, expectError, loginUser, registerUser } from "../helpers/client";
 import { startServer } from "../helpers/server";
 
 const dir = mkdtempSync(join(tmpdir(), "conduit-db-"));
@@ -141,5 +142,62 @@ describe("crash safety", () => {
     const after = createStorage(openDatabase(join(dataDir, "conduit.db")));
     expect(after.serverKeys.allKeys().map((k) => k.key_id)).toEqual(keys.map((k) => k.key_id));
     after.close();
+  });
+
+  test("an account registered over HTTP survives kill -9 of the server", async () => {
+    const dataDir = mkdtempSync(join(dir, "crash-http-"));
+    const first = await startServer({ dataDir });
+    const session = await registerUser(first.baseUrl, "survivor");
+    expect(await first.stop("SIGKILL")).not.toBe(0);
+    const second = await startServer({ dataDir });
+    try {
+      const again = await loginUser(second.baseUrl, "survivor");
+      expect(again.user_id).toBe(session.user_id);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+/** Mounts a small tmpfs (a real file system that can run out of space); undefined where we may not. */
+function mountSmallDisk(): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const mnt = join(dir, `disk-${files++}`);
+  mkdirSync(mnt);
+  const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt], { stderr: "pipe" });
+  return mount.exitCode === 0 ? mnt : undefined;
+}
+
+describe("a full disk under a running server", () => {
+  const mnt = mountSmallDisk();
+  if (!mnt) console.warn("skipping the full-disk server test: it needs root to mount a small tmpfs");
+  afterAll(() => {
+    if (mnt) Bun.spawnSync(["umount", "-l", mnt]);
+  });
+
+  test.skipIf(!mnt)("a registration that cannot be written answers 503 M_UNKNOWN and leaves no account behind", async () => {
+    const server = await startServer({ dataDir: mnt! });
+    try {
+      await registerUser(server.baseUrl, "before");
+      // Start the UIA exchange while there is room, then fill the disk to the last byte.
+      const body = { username: "blocked", password: "correct horse battery staple" };
+      const start = await api<{ session: string }>(server.baseUrl, "POST", "/_matrix/client/v3/register", { body });
+      expect(start.status).toBe(401);
+      const { bavail, bsize } = statfsSync(mnt!);
+      writeFileSync(join(mnt!, "filler"), new Uint8Array(Number(bavail) * Number(bsize)));
+      expect(statfsSync(mnt!).bavail).toBe(0);
+
+      const auth = { type: "m.login.dummy", session: start.body.session };
+      const full = await api(server.baseUrl, "POST", "/_matrix/client/v3/register", { body: { ...body, auth } });
+      expectError(full, 503, "M_UNKNOWN");
+
+      rmSync(join(mnt!, "filler"));
+      // Nothing of the failed registration was kept: the name is still free, and the server works on.
+      const retried = await registerUser(server.baseUrl, "blocked");
+      expect(retried.user_id).toBe("@blocked:localhost");
+      expect((await loginUser(server.baseUrl, "before")).user_id).toBe("@before:localhost");
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -48,12 +48,13 @@ CREATE INDEX events_by_room_stream ON events(room_id, stream_ordering);
 CREATE INDEX events_by_room_ts ON events(room_id, origin_server_ts);
 CREATE INDEX events_membership_history ON events(room_id, state_key, stream_ordering) WHERE type = 'm.room.member';
 
+-- Keyed by the cited event: "which events cite X" is the question the graph asks of this table
+-- (an event's own prev_events are in its PDU).
 CREATE TABLE event_edges (
-  event_id      TEXT NOT NULL,
   prev_event_id TEXT NOT NULL,
-  PRIMARY KEY (event_id, prev_event_id)
+  event_id      TEXT NOT NULL,
+  PRIMARY KEY (prev_event_id, event_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX event_edges_by_prev ON event_edges(prev_event_id);
 
 -- Events of a room that no other event cites yet: the prev_events of the next local event.
 CREATE TABLE forward_extremities (

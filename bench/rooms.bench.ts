@@ -1,0 +1,144 @@
+/**
+ * Message send throughput over real HTTP against a real server process (rate limits off, request
+ * logging off, a temporary database with WAL + synchronous=FULL):
+ *   1. 50 concurrent clients sending into ONE room (the room queue serialises them into one DAG);
+ *   2. 100 rooms with 5 members each, every member sending concurrently.
+ * Reports events/s and the p50/p99 latency of a send. Run alone: `bun bench/rooms.bench.ts`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const SENDS_PER_CLIENT_ONE_ROOM = 60;
+const SENDS_PER_CLIENT_MANY_ROOMS = 8;
+
+interface Session {
+  user_id: string;
+  access_token: string;
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  return port;
+}
+
+async function startServer(): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "conduit-bench-"));
+  const port = await freePort();
+  const config = join(dataDir, "conduit.toml");
+  writeFileSync(
+    config,
+    [
+      "[global]",
+      'server_name = "localhost"',
+      `database_path = "${dataDir}"`,
+      'address = "127.0.0.1"',
+      `port = ${port}`,
+      "allow_registration = true",
+      'log = "warn"',
+      "[global.rate_limits]",
+      "enabled = false",
+    ].join("\n"),
+  );
+  const proc = Bun.spawn([process.execPath, ...(process.env.BENCH_PROFILE ? ["--cpu-prof"] : []), join(import.meta.dir, "..", "src", "main.ts")], {
+    env: { PATH: process.env.PATH ?? "", CONDUIT_CONFIG: config },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`${baseUrl}/_matrix/client/versions`)).ok) break;
+    } catch {
+      await Bun.sleep(100);
+    }
+  }
+  return {
+    baseUrl,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function call<T>(baseUrl: string, method: string, path: string, token: string | undefined, body: unknown): Promise<T> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function register(baseUrl: string, username: string): Promise<Session> {
+  const password = "bench password 1234";
+  const first = await fetch(`${baseUrl}/_matrix/client/v3/register`, { method: "POST", body: JSON.stringify({ username, password }) });
+  const { session } = (await first.json()) as { session: string };
+  return call<Session>(baseUrl, "POST", "/_matrix/client/v3/register", undefined, {
+    username,
+    password,
+    auth: { type: "m.login.dummy", session },
+  });
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** Runs every client loop at once; each loop sends `sends` messages one after another. */
+async function measure(label: string, baseUrl: string, clients: Array<{ who: Session; roomId: string }>, sends: number): Promise<void> {
+  const latencies: number[] = [];
+  let txn = 0;
+  const start = performance.now();
+  await Promise.all(
+    clients.map(async ({ who, roomId }) => {
+      for (let i = 0; i < sends; i++) {
+        const t0 = performance.now();
+        await call(baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${++txn}`, who.access_token, {
+          msgtype: "m.text",
+          body: `message ${i} from ${who.user_id}`,
+        });
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const total = clients.length * sends;
+  console.log(
+    `${label.padEnd(44)}${Math.round(total / seconds).toLocaleString("en-US").padStart(8)} events/s` +
+      `   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (${total} events)`,
+  );
+}
+
+const server = await startServer();
+try {
+  const { baseUrl } = server;
+  const users = await Promise.all(Array.from({ length: 50 }, (_, i) => register(baseUrl, `bench${i}`)));
+  const owner = users[0]!;
+
+  // 1. One room, 50 concurrent senders.
+  const { room_id: shared } = await call<{ room_id: string }>(baseUrl, "POST", "/_matrix/client/v3/createRoom", owner.access_token, {
+    preset: "public_chat",
+  });
+  for (const u of users.slice(1)) await call(baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(shared)}`, u.access_token, {});
+  await measure("1 room, 50 concurrent senders", baseUrl, users.map((who) => ({ who, roomId: shared })), SENDS_PER_CLIENT_ONE_ROOM);
+
+  // 2. 100 rooms with 5 members each, every member sending at once.
+  const clients: Array<{ who: Session; roomId: string }> = [];
+  for (let r = 0; r < 100; r++) {
+    const members = Array.from({ length: 5 }, (_, k) => users[(r * 5 + k) % users.length]!);
+    const { room_id } = await call<{ room_id: string }>(baseUrl, "POST", "/_matrix/client/v3/createRoom", members[0]!.access_token, {
+      preset: "public_chat",
+    });
+    for (const m of members.slice(1)) await call(baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(room_id)}`, m.access_token, {});
+    for (const who of members) clients.push({ who, roomId: room_id });
+  }
+  await measure("100 rooms x 5 members, 500 concurrent senders", baseUrl, clients, SENDS_PER_CLIENT_MANY_ROOMS);
+} finally {
+  await server.stop();
+}
