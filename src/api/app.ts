@@ -13,6 +13,11 @@ import { requestLog } from "./plugins/request-log";
 import { methodsByPath, modernPath } from "./route-table";
 import { accountDataRoutes } from "./client/account-data";
 import { filterRoutes } from "./client/filter";
+import { presenceRoutes } from "./client/presence";
+import { readMarkersRoutes } from "./client/read-markers";
+import { receiptsRoutes } from "./client/receipts";
+import { syncRoutes } from "./client/sync";
+import { typingRoutes } from "./client/typing";
 import { tagsRoutes } from "./client/tags";
 import { versionsRoutes } from "./client/versions";
 import { wellKnownRoutes } from "./client/well-known";
@@ -56,6 +61,11 @@ export function createApp(services: Services) {
     .use(filterRoutes(services))
     .use(accountDataRoutes(services))
     .use(tagsRoutes(services))
+    .use(syncRoutes(services))
+    .use(typingRoutes(services))
+    .use(receiptsRoutes(services))
+    .use(readMarkersRoutes(services))
+    .use(presenceRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))

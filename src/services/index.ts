@@ -18,6 +18,7 @@ import { createNotifier } from "./notifier";
 import { createRateLimiter } from "./rate-limit";
 import { buildRoomServices } from "./room-services";
 import { loadOrCreateSigningKey } from "./server-keys";
+import { buildSyncServices } from "./sync-services";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
 import type { SenderWorker } from "./federation/sender";
@@ -53,6 +54,7 @@ export function buildServices(deps: ServiceDeps) {
     accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
   };
-  return { ...base, ...buildRoomServices(base) };
+  const rooms = { ...base, ...buildRoomServices(base) };
+  return { ...rooms, ...buildSyncServices(rooms) };
 }
 export type Services = ReturnType<typeof buildServices>;

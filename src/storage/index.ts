@@ -12,6 +12,7 @@ import { createFiltersRepo } from "./filters";
 import { createMembershipsRepo } from "./memberships";
 import { createPresenceRepo } from "./presence";
 import { createReceiptsRepo } from "./receipts";
+import { createRoomActivityRepo } from "./room-activity";
 import { createRoomsRepo } from "./rooms";
 import { createServerKeysRepo } from "./server-keys";
 import { createStateRepo } from "./state";
@@ -36,6 +37,7 @@ export function createStorage(db: Database) {
     accountData: createAccountDataRepo(db, streams),
     receipts: createReceiptsRepo(db, streams),
     presence: createPresenceRepo(db, streams),
+    roomActivity: createRoomActivityRepo(db),
     remoteKeys: createRemoteKeysRepo(db),
     federationQueue: createFederationQueueRepo(db),
     federationTxns: createFederationTxnsRepo(db),

@@ -1,0 +1,40 @@
+/**
+ * GET /_matrix/client/v3/sync — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync
+ */
+import { Elysia, t } from "elysia";
+import type { Services } from "../../services";
+import { maxSyncTimeoutMs } from "../../services/sync";
+import { clientAuth } from "../plugins/client-auth";
+
+/** Seconds past the longest long-poll before Bun may close a quiet connection. */
+const idleMarginSeconds = 15;
+
+export const syncRoutes = (services: Services) =>
+  new Elysia().use(clientAuth(services.auth)).get(
+    "/_matrix/client/v3/sync",
+    ({ requester, query, request, server }) => {
+      // A long-poll is silent until it answers; Bun's default idle timeout (10 s) would cut it.
+      server?.timeout(request, Math.ceil(maxSyncTimeoutMs / 1000) + idleMarginSeconds);
+      return services.sync.sync(
+        requester,
+        {
+          since: query.since,
+          filter: query.filter,
+          fullState: query.full_state === "true",
+          setPresence: query.set_presence,
+          timeoutMs: query.timeout ?? 0,
+        },
+        request.signal,
+      );
+    },
+    {
+      auth: true,
+      query: t.Object({
+        since: t.Optional(t.String()),
+        filter: t.Optional(t.String()),
+        full_state: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
+        set_presence: t.Optional(t.Union([t.Literal("online"), t.Literal("offline"), t.Literal("unavailable")])),
+        timeout: t.Optional(t.Numeric({ minimum: 0 })),
+      }),
+    },
+  );

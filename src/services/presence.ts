@@ -1,0 +1,120 @@
+/**
+ * Presence (spec "Presence"): each user's online/unavailable/offline state, status message and
+ * last activity, visible to the user and to everyone sharing a room with them. `/sync` marks its
+ * caller online (or as `set_presence` says); a user whose last sync ended more than
+ * `offlineAfterMs` ago without a new one goes offline. A change clients must see moves the
+ * presence stream and wakes everyone who can see it.
+ */
+import type { JsonObject } from "../core/types";
+import type { Storage } from "../storage";
+import type { PresenceRow, PresenceState } from "../storage/presence";
+import type { Requester } from "./auth";
+import type { Clock } from "./clock";
+import { forbidden, notFound } from "./matrix-error";
+import type { MembershipView } from "./membership-view";
+import type { Notifier } from "./notifier";
+
+export type { PresenceState };
+
+/** Synapse's figure: a client that stopped long-polling for this long is taken to be gone. */
+const defaultOfflineAfterMs = 30_000;
+
+interface Syncing {
+  active: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export function createPresenceService(deps: {
+  storage: Storage;
+  members: MembershipView;
+  notifier: Notifier;
+  clock: Clock;
+  offlineAfterMs?: number;
+}) {
+  const { storage, members, notifier, clock } = deps;
+  const offlineAfterMs = deps.offlineAfterMs ?? defaultOfflineAfterMs;
+  const syncing = new Map<string, Syncing>();
+
+  /** Writes a visible change when anything a client sees differs; returns whether it did. */
+  function update(userId: string, state: PresenceState, statusMsg: string | null | undefined, active: boolean): boolean {
+    const now = clock.now();
+    const current = storage.presence.getPresence(userId);
+    const status = statusMsg === undefined ? (current?.status_msg ?? null) : statusMsg;
+    const currentlyActive = state === "online" ? 1 : 0;
+    const lastActive = active || !current ? now : current.last_active_ts;
+    if (current && current.state === state && current.status_msg === status && current.currently_active === currentlyActive) {
+      if (active) storage.presence.touchPresence(userId, now);
+      return false;
+    }
+    storage.presence.putPresence({ user_id: userId, state, status_msg: status, last_active_ts: lastActive, currently_active: currentlyActive });
+    notifier.wakeUsers(members.usersSharingRooms(userId));
+    return true;
+  }
+
+  function goOfflineIfIdle(userId: string): void {
+    const entry = syncing.get(userId);
+    if (entry && entry.active > 0) return;
+    syncing.delete(userId);
+    update(userId, "offline", undefined, false);
+  }
+
+  return {
+    /** PUT /presence/{userId}/status: only your own. */
+    setPresence(requester: Requester, userId: string, state: PresenceState, statusMsg: string | undefined): void {
+      if (requester.userId !== userId) throw forbidden("Cannot set the presence of another user");
+      update(userId, state, statusMsg, state === "online");
+    },
+
+    /** GET /presence/{userId}/status: yourself, or someone you share a room with. */
+    getPresence(requester: Requester, userId: string): JsonObject {
+      if (!members.sharesRoom(requester.userId, userId)) throw forbidden("You are not allowed to see their presence");
+      const row = storage.presence.getPresence(userId);
+      if (row) return presenceContent(row, clock.now());
+      if (!storage.accounts.getUser(userId)) throw notFound("No presence for this user");
+      return { presence: "offline" };
+    },
+
+    /**
+     * A `/sync` began: mark the user as `set_presence` asks (default online; `offline` leaves the
+     * state alone). Returns the function to call when that request ends.
+     */
+    syncStarted(userId: string, setPresence: PresenceState | undefined): () => void {
+      const entry = syncing.get(userId) ?? { active: 0 };
+      syncing.set(userId, entry);
+      entry.active++;
+      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      entry.timer = undefined;
+      const wanted = setPresence ?? "online";
+      if (wanted !== "offline") update(userId, wanted, undefined, wanted === "online");
+      return () => {
+        entry.active--;
+        if (entry.active > 0) return;
+        if (entry.timer !== undefined) clearTimeout(entry.timer);
+        entry.timer = setTimeout(() => goOfflineIfIdle(userId), offlineAfterMs);
+      };
+    },
+
+    changedSince(from: number, to: number): PresenceRow[] {
+      return storage.presence.presenceSince(from, to);
+    },
+
+    of(userIds: readonly string[], to: number): PresenceRow[] {
+      return storage.presence.presenceOf(userIds, to);
+    },
+
+    position: () => storage.presence.position(),
+  };
+}
+export type PresenceService = ReturnType<typeof createPresenceService>;
+
+/** The `m.presence` content for a row, with `last_active_ago` as of `now`. */
+export function presenceContent(row: PresenceRow, now: number): JsonObject {
+  const content: JsonObject = { presence: row.state, last_active_ago: Math.max(0, now - row.last_active_ts) };
+  if (row.status_msg !== null) content.status_msg = row.status_msg;
+  if (row.state === "online") content.currently_active = row.currently_active === 1;
+  return content;
+}
+
+export function presenceEvent(row: PresenceRow, now: number): JsonObject {
+  return { type: "m.presence", sender: row.user_id, content: presenceContent(row, now) };
+}
