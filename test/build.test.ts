@@ -1,5 +1,6 @@
 // The single executable and the container image: `scripts/build.ts` compiles one binary that runs
-// without Bun or node_modules, ignores `.env` and `bunfig.toml` where it runs, and serves /versions;
+// without Bun or node_modules, ignores `.env` and `bunfig.toml` where it runs, starts its workers
+// and serves /versions;
 // `scripts/scratch-rootfs` assembles the image's file set, which must start under chroot alone.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -36,6 +37,9 @@ describe("the compiled executable", () => {
       const fed = await (await fetch(`${server.baseUrl}/.well-known/matrix/server`)).json();
       expect(fed).toEqual({ "m.server": "localhost:443" });
       expect(server.output.join("\n")).not.toContain("preload ran");
+      // The worker, bundled as an extra entry point, runs inside the binary and reports back.
+      for (let i = 0; i < 200 && !server.output.some((l) => l.includes("federation sender started")); i++) await Bun.sleep(10);
+      expect(server.output.some((l) => l.includes("federation sender started"))).toBe(true);
     } finally {
       expect(await server.stop()).toBe(0);
       rmSync(cwd, { recursive: true, force: true });

@@ -218,11 +218,25 @@ describe("CONDUIT_<KEY> environment overrides", () => {
   });
 });
 
+/** The sub-tables of `[global]` (`[global.tls]` …). */
+const objectKeys = new Set(
+  Object.entries(ConfigSchema.properties as Record<string, TSchema>).filter(([, s]) => s.type === "object").map(([k]) => k),
+);
+
 /** Every dotted key path the schema defines, e.g. `rate_limits.login.per_second`. */
 function schemaKeys(schema: TSchema, prefix = ""): string[] {
   const props = schema.type === "object" ? (schema.properties as Record<string, TSchema>) : {};
   return Object.entries(props).flatMap(([key, sub]) => [prefix + key, ...schemaKeys(sub, `${prefix}${key}.`)]);
 }
+
+test("the README's configuration reference names every key", async () => {
+  const readme = await Bun.file(join(import.meta.dir, "..", "README.md")).text();
+  for (const key of schemaKeys(ConfigSchema)) {
+    const parts = key.split(".");
+    if (parts.length === 1 && objectKeys.has(key)) expect(readme).toContain(`[global.${key}]`);
+    else expect(readme).toContain(parts[0] === "rate_limits" && parts.length === 3 ? parts[2]! : `\`${parts.at(-1)}\``);
+  }
+});
 
 describe("our conduit-example.toml", () => {
   const examplePath = join(import.meta.dir, "..", "conduit-example.toml");
@@ -236,11 +250,10 @@ describe("our conduit-example.toml", () => {
 
   test("documents every key the server reads", async () => {
     const text = await Bun.file(examplePath).text();
-    const tables = new Set(["well_known", "tls", "rate_limits"]);
     for (const key of schemaKeys(ConfigSchema)) {
       const parts = key.split(".");
       const last = parts.at(-1)!;
-      if (parts.length === 1 && tables.has(last)) expect(text).toContain(`[global.${last}]`);
+      if (parts.length === 1 && objectKeys.has(last)) expect(text).toContain(`[global.${last}]`);
       else if (parts[0] === "rate_limits" && parts.length === 3) expect(text).toMatch(new RegExp(`\\b${last} = `));
       else expect(text).toMatch(new RegExp(`^#?${last} = `, "m"));
     }
