@@ -17,6 +17,8 @@ export interface MembershipDeps {
   serverName: string;
   /** Resolves a room id or a local alias. */
   resolveRoom(roomIdOrAlias: string): string;
+  /** Whether the room's current `m.room.guest_access` is `can_join`. */
+  guestsCanJoin(roomId: string): boolean;
 }
 
 export function createMembershipService(deps: MembershipDeps) {
@@ -38,6 +40,10 @@ export function createMembershipService(deps: MembershipDeps) {
     async join(requester: Requester, roomIdOrAlias: string, reason?: string): Promise<{ room_id: string }> {
       const roomId = deps.resolveRoom(roomIdOrAlias);
       requireRoom(roomId);
+      // Spec "Guest access": guests may join only rooms whose m.room.guest_access is `can_join`.
+      if (requester.isGuest && !deps.guestsCanJoin(roomId)) {
+        throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
+      }
       const content = withReason(memberContent(storage, requester.userId, "join"), reason);
       await setMembership(roomId, requester.userId, requester.userId, content);
       return { room_id: roomId };

@@ -78,6 +78,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     events,
     serverName,
     resolveRoom: (r) => directory.resolveRoom(r),
+    guestsCanJoin: (r) => summaries.summary(r)?.guest_can_join === true,
   });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
   const roomUpgrades = createRoomUpgrades({ storage, state, eventStore, events, roomCreation });

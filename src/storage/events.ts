@@ -26,24 +26,11 @@ export interface EventRow {
   received_ts: number;
 }
 
-export interface NewEvent {
-  event_id: string;
-  room_id: string;
-  depth: number;
-  type: string;
-  state_key: string | null;
-  sender: string;
-  origin_server_ts: number;
-  membership: string | null;
-  json: string;
+/** An event to insert: the row without what the database assigns or later changes. */
+export type NewEvent = Omit<EventRow, "stream_ordering" | "redacted_by" | "outlier" | "soft_failed"> & {
   outlier: boolean;
-  rejected_reason: string | null;
   soft_failed: boolean;
-  state_before: number | null;
-  state_after: number | null;
-  replaces_state: string | null;
-  received_ts: number;
-}
+};
 
 /** A position between two events in a room's topological order: just after (depth, stream). */
 export interface TopologicalPosition {

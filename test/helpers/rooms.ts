@@ -6,9 +6,27 @@
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { createEventsRepo } from "../../src/storage/events";
-import { api, type Session } from "./client";
+import { afterAll, beforeAll } from "bun:test";
+import { api, registerUser, type Session } from "./client";
+import { startServer, type StartOptions, type TestServer } from "./server";
 
 export type Body = Record<string, unknown>;
+
+/**
+ * One server for the calling test file with the named users registered on it. The returned objects
+ * are filled in place before the file's tests run, so they can be destructured at the top:
+ * `const { server, alice } = serverWithUsers(["alice"]);`
+ */
+export function serverWithUsers<N extends string>(names: readonly N[], opts: StartOptions = {}): { server: TestServer } & Record<N, Session> {
+  const server = {} as TestServer;
+  const users = Object.fromEntries(names.map((n) => [n, {} as Session])) as Record<N, Session>;
+  beforeAll(async () => {
+    Object.assign(server, await startServer(opts));
+    for (const name of names) Object.assign(users[name], await registerUser(server.baseUrl, name));
+  });
+  afterAll(() => server.stop());
+  return { server, ...users };
+}
 
 export const enc = encodeURIComponent;
 

@@ -1,19 +1,10 @@
 // What accounts changes do to rooms, over HTTP: a new displayname or avatar is announced in every
 // joined room; a deactivated account leaves its rooms; message sends are rate limited.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { api, passwordAuth, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, joinRoom } from "../../helpers/rooms";
+import { expect, test } from "bun:test";
+import { api, passwordAuth, registerUser } from "../../helpers/client";
+import { serverWithUsers, createRoom, enc, joinRoom } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-beforeAll(async () => {
-  server = await startServer({ rateLimits: { message: { per_second: 0.1, burst: 3 } } });
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-});
-afterAll(() => server.stop());
+const { server, alice, bob } = serverWithUsers(["alice", "bob"], { rateLimits: { message: { per_second: 0.1, burst: 3 } } });
 
 const memberOf = async (roomId: string, userId: string) =>
   (await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}`, { token: alice.access_token })).body;

@@ -1,19 +1,11 @@
 // POST /createRoom over HTTP: room versions, presets, v12 room ids, power levels, aliases, invites,
 // initial state, and the errors the spec names.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { api, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, messages, sendMessage, type ClientEvent } from "../../helpers/rooms";
+import { startServer } from "../../helpers/server";
+import { serverWithUsers, createRoom, enc, messages, sendMessage, type ClientEvent } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-beforeAll(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-});
-afterAll(() => server.stop());
+const { server, alice, bob } = serverWithUsers(["alice", "bob"]);
 
 const state = async (who: Session, roomId: string, type: string, key = "", format = "content") =>
   api<Record<string, unknown>>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(key)}?format=${format}`, {
@@ -170,4 +162,11 @@ test("allow_room_creation = false refuses with 403 M_FORBIDDEN", async () => {
   } finally {
     await locked.stop();
   }
+});
+
+test("legacy r0 paths reach the same endpoints", async () => {
+  const res = await api<{ room_id: string }>(server.baseUrl, "POST", "/_matrix/client/r0/createRoom", { token: alice.access_token, body: { name: "old client" } });
+  expect(res.status).toBe(200);
+  const name = await api(server.baseUrl, "GET", `/_matrix/client/r0/rooms/${enc(res.body.room_id)}/state/m.room.name/`, { token: alice.access_token });
+  expect(name.body).toEqual({ name: "old client" });
 });

@@ -1,19 +1,11 @@
 // Aliases and the published room directory over HTTP: alias CRUD and its errors, a room's aliases,
 // canonical alias checks (M_BAD_ALIAS), publication, and /publicRooms paging and search.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { api, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, joinRoom } from "../../helpers/rooms";
+import { describe, expect, test } from "bun:test";
+import { api, registerUser } from "../../helpers/client";
+import { startServer } from "../../helpers/server";
+import { serverWithUsers, createRoom, enc, joinRoom } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-beforeAll(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-});
-afterAll(() => server.stop());
+const { server, alice, bob } = serverWithUsers(["alice", "bob"]);
 
 const aliasPath = (alias: string) => `/_matrix/client/v3/directory/room/${enc(alias)}`;
 

@@ -1,21 +1,10 @@
 // Membership over HTTP: join (id and alias), invite, leave, kick, ban, unban, knock, forget, members
 // and joined_members, with the refusals the auth rules and the spec name.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { api, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, roomAction, sendMessage, type ClientEvent } from "../../helpers/rooms";
+import { serverWithUsers, createRoom, enc, roomAction, sendMessage, type ClientEvent } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-let carol: Session;
-beforeAll(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-  carol = await registerUser(server.baseUrl, "carol");
-});
-afterAll(() => server.stop());
+const { server, alice, bob, carol } = serverWithUsers(["alice", "bob", "carol"]);
 
 const joinVia = (who: Session, target: string) =>
   api(server.baseUrl, "POST", `/_matrix/client/v3/join/${enc(target)}`, { token: who.access_token, body: {} });

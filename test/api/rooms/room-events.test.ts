@@ -1,21 +1,10 @@
 // Sending and reading room events over HTTP: idempotent sends, state, redaction, /event, /messages
 // paging and filters, /context, /timestamp_to_event, and concurrent senders forming one linear DAG.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { api, loginUser, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, joinRoom, messages, openServerDb, sendMessage, setState, storedPdu, type ClientEvent } from "../../helpers/rooms";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { api, loginUser } from "../../helpers/client";
+import { serverWithUsers, createRoom, enc, joinRoom, messages, openServerDb, sendMessage, setState, storedPdu, type ClientEvent } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-let eve: Session;
-beforeAll(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-  eve = await registerUser(server.baseUrl, "eve");
-});
-afterAll(() => server.stop());
+const { server, alice, bob, eve } = serverWithUsers(["alice", "bob", "eve"]);
 
 const room = (roomId: string) => `/_matrix/client/v3/rooms/${enc(roomId)}`;
 

@@ -1,19 +1,10 @@
 // POST /rooms/{roomId}/upgrade over HTTP: tombstone, predecessor, transferred state, moved aliases
 // and publication, restricted old power levels, and the refusals.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { api, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, joinRoom, sendMessage } from "../../helpers/rooms";
+import { expect, test } from "bun:test";
+import { api } from "../../helpers/client";
+import { serverWithUsers, createRoom, enc, joinRoom, sendMessage } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-beforeAll(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-});
-afterAll(() => server.stop());
+const { server, alice, bob } = serverWithUsers(["alice", "bob"]);
 
 const stateOf = async (roomId: string, type: string) =>
   (await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/`, { token: alice.access_token })).body;

@@ -1,19 +1,10 @@
 // History visibility over HTTP: `joined`, `invited`, `shared` and `world_readable` applied to
 // /messages, /event, /context and /state, including former members.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { api, registerUser, type Session } from "../../helpers/client";
-import { startServer, type TestServer } from "../../helpers/server";
-import { createRoom, enc, joinRoom, messages, roomAction, sendMessage, setState } from "../../helpers/rooms";
+import { expect, test } from "bun:test";
+import { api, type Session } from "../../helpers/client";
+import { serverWithUsers, createRoom, enc, joinRoom, messages, roomAction, sendMessage, setState } from "../../helpers/rooms";
 
-let server: TestServer;
-let alice: Session;
-let bob: Session;
-beforeAll(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl, "alice");
-  bob = await registerUser(server.baseUrl, "bob");
-});
-afterAll(() => server.stop());
+const { server, alice, bob } = serverWithUsers(["alice", "bob"]);
 
 const bodiesSeenBy = async (who: Session, roomId: string) =>
   (await messages(server.baseUrl, who, roomId, { limit: "100" })).body.chunk.filter((e) => e.type === "m.room.message").map((e) => e.content.body);
