@@ -141,6 +141,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
+    services.notifier.close(); // long-polls answer now instead of at their timeout
     await server.stop(false); // stop accepting; wait for in-flight requests
     await services.federation.sender.stop();
     stopCheckpoints();

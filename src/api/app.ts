@@ -14,6 +14,7 @@ import { methodsByPath, modernPath } from "./route-table";
 import { accountDataRoutes } from "./client/account-data";
 import { filterRoutes } from "./client/filter";
 import { presenceRoutes } from "./client/presence";
+import { pushRulesRoutes } from "./client/push-rules";
 import { readMarkersRoutes } from "./client/read-markers";
 import { receiptsRoutes } from "./client/receipts";
 import { syncRoutes } from "./client/sync";
@@ -66,6 +67,7 @@ export function createApp(services: Services) {
     .use(receiptsRoutes(services))
     .use(readMarkersRoutes(services))
     .use(presenceRoutes(services))
+    .use(pushRulesRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))

@@ -13,14 +13,21 @@ export interface Notifier {
   wakeUsers(userIds: Iterable<string>): void;
   /** How many requests are waiting (for metrics and tests). */
   waiting(): number;
+  /**
+   * Shutdown: ends every wait as not woken, and every later wait at once, so long-polls answer
+   * now rather than hold a graceful stop for their whole timeout.
+   */
+  close(): void;
 }
 
 export function createNotifier(): Notifier {
   const waiters = new Map<string, Set<(woken: boolean) => void>>();
   let count = 0;
+  let closed = false;
 
   return {
     wait(userId, timeoutMs, hasNews, signal) {
+      if (closed) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         let settled = false;
         const set = waiters.get(userId) ?? new Set();
@@ -51,5 +58,9 @@ export function createNotifier(): Notifier {
       }
     },
     waiting: () => count,
+    close() {
+      closed = true;
+      for (const set of [...waiters.values()]) for (const finish of [...set]) finish(false);
+    },
   };
 }

@@ -29,3 +29,14 @@ test("timeout and abort resolve as not woken", async () => {
   expect(await p).toBe(false);
   expect(n.waiting()).toBe(0);
 });
+
+test("close ends every wait as not woken, and later waits at once", async () => {
+  const n = createNotifier();
+  const pending = [n.wait("@a:x", 60_000, () => false), n.wait("@b:x", 60_000, () => false)];
+  n.close();
+  expect(await Promise.all(pending)).toEqual([false, false]);
+  expect(n.waiting()).toBe(0);
+  const started = performance.now();
+  expect(await n.wait("@a:x", 60_000, () => false)).toBe(false);
+  expect(performance.now() - started).toBeLessThan(50);
+});

@@ -1,5 +1,6 @@
-// Sync tokens survive a restart: every stream position but typing's is durable, and a token from
-// before the restart (whose typing position belongs to the old process) still syncs correctly.
+// Sync across a restart: every stream position but typing's is durable, so a token from before the
+// restart (whose typing position belongs to the old process) still syncs correctly; and a graceful
+// stop answers pending long-polls at once instead of waiting out their timeout.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,4 +46,19 @@ test("a token from before a restart returns what happened since, typing reset in
   } finally {
     await server.stop();
   }
+});
+
+test("SIGTERM answers a pending long-poll at once and exits cleanly", async () => {
+  const server = await startServer();
+  const user = await registerUser(server.baseUrl, "sleeper");
+  const call = asUser(server.baseUrl, user);
+  const first = await call<SyncBody>("GET", "/sync");
+  const pending = call<SyncBody>("GET", `/sync?since=${first.body.next_batch}&timeout=60000`);
+  await Bun.sleep(100);
+  const started = performance.now();
+  expect(await server.stop()).toBe(0);
+  expect(performance.now() - started).toBeLessThan(5_000);
+  const answered = await pending;
+  expect(answered.status).toBe(200);
+  expect(answered.body.next_batch).toBeString();
 });

@@ -1,0 +1,16 @@
+/**
+ * GET /_matrix/client/v3/pushrules/ — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3pushrules
+ * GET /_matrix/client/v3/pushrules/global/ — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3pushrulesglobal
+ * The server-default ruleset, which clients read before their first /sync (matrix-js-sdk waits
+ * for it). Rules of the user's own come with the push-rule write endpoints.
+ */
+import { Elysia } from "elysia";
+import { defaultPushRules } from "../../core/push-rules";
+import type { Services } from "../../services";
+import { clientAuth } from "../plugins/client-auth";
+
+export const pushRulesRoutes = (services: Services) =>
+  new Elysia()
+    .use(clientAuth(services.auth))
+    .get("/_matrix/client/v3/pushrules/", ({ requester }) => ({ global: defaultPushRules(requester.userId) }), { auth: true })
+    .get("/_matrix/client/v3/pushrules/global/", ({ requester }) => defaultPushRules(requester.userId), { auth: true });
