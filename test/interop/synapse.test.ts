@@ -1,0 +1,330 @@
+// Interoperability with the reference homeserver: a real Synapse and our server on loopback, both
+// over TLS with a test CA, server names `127.0.0.1:PORT`. Run with `bun run interop` after
+// `scripts/synapse/install.sh`; without Synapse the whole file is skipped (it is never part of
+// `bun test`: bunfig.toml ignores test/interop/ unless asked for it).
+//
+// `ours` is the real server process; `probe` is our server built inside the test process, so a
+// test can drive its federation client and sender directly where no client API triggers them yet.
+// Tests marked `test.failing` name the finding that makes them fail; when it is fixed they start
+// "failing" (i.e. passing) and the marker must go.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { decodeBase64, verifyJsonSignature, type JsonObject } from "../../src/core";
+import { RemoteError } from "../../src/services/federation/client";
+import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
+import { startFederatedServer, startInProcessServer, type FederatedServer, type InProcessServer } from "../helpers/federation";
+import { createTestCa, type TestCa } from "../helpers/tls";
+import { installedSynapseVersion, startSynapse, type Synapse, type SynapseUser } from "./synapse";
+
+const synapseVersion = installedSynapseVersion();
+if (!synapseVersion) {
+  console.warn("Synapse interop tests skipped: Synapse is not installed. Run scripts/synapse/install.sh, then bun run interop.");
+}
+
+/** Polls `check` until it returns a value (not undefined), or fails naming `what` and the last value seen. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `; last error: ${String(last)}` : ""}`);
+    await Bun.sleep(250);
+  }
+}
+
+/**
+ * The body of a `test.failing` test: runs it and, when it fails, prints the finding and how it
+ * failed (bun hides the errors of expected failures), so each run records the current state.
+ */
+function failsWith(finding: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (e) {
+      const detail = (e instanceof Error ? e.message : String(e)).split("\n").filter((l) => l.trim() !== "").slice(0, 14);
+      console.log(`[finding] ${finding}\n    failed with: ${detail.join("\n    ")}`);
+      throw e;
+    }
+  };
+}
+
+const nonce = () => randomBytes(6).toString("hex");
+const encode = encodeURIComponent;
+
+function ownKeysVerify(doc: JsonObject, serverName: string): boolean {
+  const keys = doc.verify_keys as Record<string, { key: string }>;
+  return Object.keys(keys).length > 0 && Object.entries(keys).every(([id, k]) => verifyJsonSignature(doc, serverName, id, decodeBase64(k.key)));
+}
+
+describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
+  let ca: TestCa;
+  let synapse: Synapse;
+  let ours: FederatedServer;
+  let probe: InProcessServer;
+  let bob: SynapseUser;
+  let alice: Session;
+
+  beforeAll(async () => {
+    ca = createTestCa();
+    const setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
+    trustTestCa(ca.caCert);
+    [synapse, ours, probe] = await Promise.all([startSynapse(setup), startFederatedServer(setup), startInProcessServer(setup)]);
+    [bob, alice] = await Promise.all([synapse.registerUser("bob"), registerUser(ours.baseUrl, "alice")]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([synapse?.stop(), ours?.stop(), probe?.close()]);
+    ca?.remove();
+  }, 30_000);
+
+  /** Our server's request log lines for `method` on paths starting with `prefix`. */
+  const ourRequests = (method: string, prefix: string) =>
+    ours.output.filter((line) => line.includes(`"method":"${method}"`) && line.includes(`"path":"${prefix}`));
+
+  describe("server keys", () => {
+    test("Synapse fetches our key documents and countersigns them as a notary", async () => {
+      // Synapse's notary fetches from the origin only for named key ids with a minimum validity.
+      const criteria: Record<string, Record<string, { minimum_valid_until_ts: number }>> = {};
+      const published = new Map<string, JsonObject>();
+      for (const server of [ours, probe]) {
+        const own = (await (await server.fetch("/_matrix/key/v2/server")).json()) as JsonObject;
+        published.set(server.serverName, own);
+        criteria[server.serverName] = Object.fromEntries(
+          Object.keys(own.verify_keys as object).map((id) => [id, { minimum_valid_until_ts: Date.now() }]),
+        );
+      }
+      const res = await synapse.api("POST", "/_matrix/key/v2/query", { body: { server_keys: criteria } });
+      expect(res).toMatchObject({ status: 200 });
+      const docs = res.body.server_keys as JsonObject[];
+      expect(docs.map((d) => d.server_name).sort()).toEqual([...published.keys()].sort());
+      for (const doc of docs) {
+        const serverName = doc.server_name as string;
+        expect(doc.verify_keys).toEqual(published.get(serverName)!.verify_keys);
+        expect(ownKeysVerify(doc, serverName)).toBe(true);
+        expect(verifyJsonSignature(doc, synapse.serverName, synapse.keyId, decodeBase64(synapse.publicKey))).toBe(true);
+      }
+      // Now cached, the document is also what a GET for all of our keys answers.
+      const cached = await synapse.api("GET", `/_matrix/key/v2/query/${encode(ours.serverName)}`);
+      expect((cached.body.server_keys as JsonObject[]).map((d) => d.verify_keys)).toEqual([published.get(ours.serverName)!.verify_keys]);
+    });
+
+    test("we fetch Synapse's key document and countersign it as a notary", async () => {
+      const own = (await (await ours.fetch("/_matrix/key/v2/server")).json()) as JsonObject;
+      const [ourKeyId, ourKey] = Object.entries(own.verify_keys as Record<string, { key: string }>)[0]!;
+      const res = await api<{ server_keys: JsonObject[] }>(ours.baseUrl, "GET", `/_matrix/key/v2/query/${encode(synapse.serverName)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.server_keys).toHaveLength(1);
+      const doc = res.body.server_keys[0]!;
+      expect(doc.server_name).toBe(synapse.serverName);
+      expect(doc.verify_keys).toEqual({ [synapse.keyId]: { key: synapse.publicKey } });
+      expect(ownKeysVerify(doc, synapse.serverName)).toBe(true);
+      expect(verifyJsonSignature(doc, ours.serverName, ourKeyId, decodeBase64(ourKey.key))).toBe(true);
+    });
+  });
+
+  describe("signed requests", () => {
+    test("Synapse's /version answers our client", async () => {
+      const version = await probe.services.federation.client.request(synapse.serverName, {
+        method: "GET",
+        path: "/_matrix/federation/v1/version",
+      });
+      expect(version).toMatchObject({ server: { name: "Synapse", version: expect.stringContaining(synapseVersion!) } });
+    });
+
+    test("Synapse accepts our X-Matrix signature: a profile query about its user", async () => {
+      const path = `/_matrix/federation/v1/query/profile?user_id=${encode(bob.user_id)}&field=displayname`;
+      expect(await probe.services.federation.client.request(synapse.serverName, { method: "GET", path })).toEqual({ displayname: "bob" });
+      // An unknown user is an answer about the user, so the request itself was authenticated.
+      const unknown = `/_matrix/federation/v1/query/profile?user_id=${encode(`@nobody:${synapse.serverName}`)}`;
+      const err = await probe.services.federation.client.request(synapse.serverName, { method: "GET", path: unknown }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RemoteError);
+      expect({ status: (err as RemoteError).status, errcode: (err as RemoteError).errcode }).toEqual({ status: 404, errcode: "M_NOT_FOUND" });
+    });
+
+    test("we accept Synapse's X-Matrix signature: its user looks up our user's profile", async () => {
+      const set = await api(ours.baseUrl, "PUT", `/_matrix/client/v3/profile/${encode(alice.user_id)}/displayname`, {
+        token: alice.access_token,
+        body: { displayname: "Alice on conduit" },
+      });
+      expect(set.status).toBe(200);
+      const res = await synapse.api("GET", `/_matrix/client/v3/profile/${encode(alice.user_id)}`, { token: bob.access_token });
+      expect(res).toMatchObject({ status: 200, body: { displayname: "Alice on conduit" } });
+      // Info log lines are written in batches: wait for the one about Synapse's request.
+      await waitFor("Synapse's profile query in our request log", async () =>
+        ourRequests("GET", "/_matrix/federation/v1/query/profile").find((l) => l.includes('"status":200')),
+      );
+    });
+
+    test("Synapse relays our 404 for an unknown user's profile", async () => {
+      const res = await synapse.api("GET", `/_matrix/client/v3/profile/${encode(`@nobody:${ours.serverName}`)}`, {
+        token: bob.access_token,
+      });
+      expect(res).toMatchObject({ status: 404, body: { errcode: "M_NOT_FOUND" } });
+    });
+  });
+
+  describe("transactions", () => {
+    test("our sender delivers an EDU that Synapse accepts and hands to its user (to-device)", async () => {
+      const sent = new Promise<void>((resolve) =>
+        probe.services.federation.sender.onEvent((e) => e.type === "sent" && e.destination === synapse.serverName && resolve()),
+      );
+      const since = (await synapse.api("GET", "/_matrix/client/v3/sync?timeout=0", { token: bob.access_token })).body.next_batch as string;
+      const marker = nonce();
+      probe.services.federation.sender.queueEdu([synapse.serverName], {
+        edu_type: "m.direct_to_device",
+        content: {
+          sender: `@probe:${probe.serverName}`,
+          type: "org.conduit.interop.ping",
+          message_id: marker,
+          messages: { [bob.user_id]: { "*": { marker } } },
+        },
+      });
+      await sent;
+      const event = await waitFor("the to-device message in bob's /sync", async () => {
+        const res = await synapse.api("GET", `/_matrix/client/v3/sync?timeout=5000&since=${since}`, { token: bob.access_token });
+        const events = ((res.body.to_device as { events?: JsonObject[] } | undefined)?.events ?? []) as JsonObject[];
+        return events.find((e) => (e.content as JsonObject).marker === marker);
+      });
+      expect(event).toMatchObject({ sender: `@probe:${probe.serverName}`, type: "org.conduit.interop.ping" });
+    });
+
+    test("Synapse's transaction to us is accepted (a to-device message from its user)", async () => {
+      const before = ourRequests("PUT", "/_matrix/federation/v1/send/").length;
+      const res = await synapse.api("PUT", `/_matrix/client/v3/sendToDevice/org.conduit.interop.ping/${nonce()}`, {
+        token: bob.access_token,
+        body: { messages: { [alice.user_id]: { "*": { marker: nonce() } } } },
+      });
+      expect(res).toMatchObject({ status: 200 });
+      const lines = await waitFor("a PUT /send from Synapse in our request log", async () => {
+        const lines = ourRequests("PUT", "/_matrix/federation/v1/send/");
+        return lines.length > before ? lines.slice(before) : undefined;
+      });
+      expect(lines.every((l) => l.includes('"status":200'))).toBe(true);
+    });
+  });
+  describe("rooms", () => {
+    /** Client-API helpers for each side, returning status and body. */
+    const onSynapse = (method: string, path: string, body?: unknown) =>
+      synapse.api(method, `/_matrix/client/v3${path}`, { token: bob.access_token, body });
+    const onOurs = (method: string, path: string, body?: unknown) =>
+      api(ours.baseUrl, method, `/_matrix/client/v3${path}`, { token: alice.access_token, body });
+
+    const synapseRoom = async (): Promise<string> => {
+      const res = await onSynapse("POST", "/createRoom", { preset: "public_chat", name: `interop ${nonce()}` });
+      expect(res).toMatchObject({ status: 200 });
+      return res.body.room_id as string;
+    };
+    const ourRoom = async (): Promise<string> => {
+      const res = await onOurs("POST", "/createRoom", { preset: "public_chat", name: `interop ${nonce()}` });
+      expect(res).toMatchObject({ status: 200 });
+      return res.body.room_id as string;
+    };
+
+    const joinedOnSynapse = (roomId: string, userId: string) =>
+      waitFor(`${userId} joined in Synapse's view of ${roomId}`, async () => {
+        const res = await onSynapse("GET", `/rooms/${encode(roomId)}/joined_members`);
+        return (res.body.joined as Record<string, unknown> | undefined)?.[userId];
+      });
+    const joinedOnOurs = (roomId: string, userId: string) =>
+      waitFor(`${userId} joined in our view of ${roomId}`, async () => {
+        const res = await onOurs("GET", `/rooms/${encode(roomId)}/joined_members`);
+        return (res.body.joined as Record<string, unknown> | undefined)?.[userId];
+      });
+
+    /** Sends a text on one side and waits until the other side's /messages has it. */
+    async function messageCrosses(roomId: string, from: "ours" | "synapse"): Promise<void> {
+      const text = `from ${from} ${nonce()}`;
+      const send = from === "ours" ? onOurs : onSynapse;
+      const sent = await send("PUT", `/rooms/${encode(roomId)}/send/m.room.message/${nonce()}`, { msgtype: "m.text", body: text });
+      expect(sent).toMatchObject({ status: 200 });
+      const read = from === "ours" ? onSynapse : onOurs;
+      await waitFor(`the message ${from === "ours" ? "we" : "Synapse"} sent in the other side's /messages`, async () => {
+        const res = await read("GET", `/rooms/${encode(roomId)}/messages?dir=b&limit=20`);
+        return (res.body.chunk as JsonObject[] | undefined)?.find((e) => e.event_id === sent.body.event_id);
+      });
+    }
+
+    /** The typing user ids in `roomId` from one /sync after `since` (long-polled). */
+    async function typingOn(side: "ours" | "synapse", roomId: string, since: string | undefined) {
+      const get = side === "ours" ? onOurs : onSynapse;
+      const res = await get("GET", `/sync?timeout=2000${since ? `&since=${encode(since)}` : ""}`);
+      const room = ((res.body.rooms as JsonObject | undefined)?.join as Record<string, JsonObject> | undefined)?.[roomId];
+      const typing = ((room?.ephemeral as { events?: JsonObject[] } | undefined)?.events ?? []).find((e) => e.type === "m.typing");
+      return { next: res.body.next_batch as string, userIds: (typing?.content as { user_ids?: string[] } | undefined)?.user_ids };
+    }
+
+    /** Waits until `side`'s /sync reports `expected` as the room's typing users. */
+    async function typingSeen(side: "ours" | "synapse", roomId: string, expected: string[]): Promise<void> {
+      let since: string | undefined;
+      await waitFor(`typing ${JSON.stringify(expected)} in ${side === "ours" ? "our" : "Synapse's"} /sync`, async () => {
+        const { next, userIds } = await typingOn(side, roomId, since);
+        since = next;
+        return userIds !== undefined && JSON.stringify([...userIds].sort()) === JSON.stringify(expected) ? true : undefined;
+      });
+    }
+
+    const setTyping = (side: "ours" | "synapse", roomId: string, typing: boolean) => {
+      const [call, userId] = side === "ours" ? [onOurs, alice.user_id] : [onSynapse, bob.user_id];
+      return call("PUT", `/rooms/${encode(roomId)}/typing/${encode(userId)}`, typing ? { typing, timeout: 30_000 } : { typing });
+    };
+
+    // Finding: joining a room this server is not in is not implemented yet (services/membership.ts):
+    // POST /join/{roomId}?via=<synapse> answers 404 M_NOT_FOUND "Room … is not known to this server".
+    test.failing("our user joins a Synapse room through /join with via; messages cross both ways", failsWith("joining a remote room is not implemented (services/membership.ts)", async () => {
+      const roomId = await synapseRoom();
+      const join = await onOurs("POST", `/join/${encode(roomId)}?via=${encode(synapse.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnSynapse(roomId, alice.user_id);
+      await messageCrosses(roomId, "synapse");
+      await messageCrosses(roomId, "ours");
+    }));
+
+    // Finding: as above (no remote join), and neither PUT /typing nor /sync exist on our side yet.
+    test.failing("typing starts and stops, seen on both sides", failsWith("no remote join, no PUT /typing and no /sync on our side yet", async () => {
+      const roomId = await synapseRoom();
+      const join = await onOurs("POST", `/join/${encode(roomId)}?via=${encode(synapse.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200 });
+      await joinedOnSynapse(roomId, alice.user_id);
+      expect(await setTyping("ours", roomId, true)).toMatchObject({ status: 200 });
+      await typingSeen("synapse", roomId, [alice.user_id]);
+      expect(await setTyping("ours", roomId, false)).toMatchObject({ status: 200 });
+      await typingSeen("synapse", roomId, []);
+      expect(await setTyping("synapse", roomId, true)).toMatchObject({ status: 200 });
+      await typingSeen("ours", roomId, [bob.user_id]);
+      expect(await setTyping("synapse", roomId, false)).toMatchObject({ status: 200 });
+      await typingSeen("ours", roomId, []);
+    }));
+
+    // Finding: we do not receive invites over federation (no PUT /_matrix/federation/v2/invite), so
+    // Synapse refuses its user's invite of ours; /sync to see the invite does not exist yet either.
+    test.failing("a Synapse user invites our user, who sees the invite and joins", failsWith("we do not receive invites over federation: no PUT /_matrix/federation/v2/invite (Synapse reads our 404 as M_UNSUPPORTED_ROOM_VERSION), and no /sync yet", async () => {
+      const roomId = await synapseRoom();
+      const invite = await onSynapse("POST", `/rooms/${encode(roomId)}/invite`, { user_id: alice.user_id });
+      expect(invite).toMatchObject({ status: 200 });
+      await waitFor("the invite in our /sync", async () => {
+        const res = await onOurs("GET", "/sync?timeout=1000");
+        return ((res.body.rooms as JsonObject | undefined)?.invite as Record<string, unknown> | undefined)?.[roomId];
+      });
+      const join = await onOurs("POST", `/join/${encode(roomId)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnSynapse(roomId, alice.user_id);
+      await messageCrosses(roomId, "ours");
+    }));
+
+    // Finding: we serve neither make_join nor send_join, and our events are not sent to other
+    // servers in the room: Synapse's join fails at make_join.
+    test.failing("a Synapse user joins our room; messages cross both ways", failsWith("we serve neither make_join nor send_join, and our events are not sent to the servers in the room", async () => {
+      const roomId = await ourRoom();
+      const join = await onSynapse("POST", `/join/${encode(roomId)}?server_name=${encode(ours.serverName)}&via=${encode(ours.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnOurs(roomId, bob.user_id);
+      await messageCrosses(roomId, "ours");
+      await messageCrosses(roomId, "synapse");
+    }));
+  });
+});
