@@ -12,8 +12,8 @@ export interface TestUser {
   call: UserCall;
 }
 
-export async function addUser(server: TestServer, name: string): Promise<TestUser> {
-  const session = await registerUser(server.baseUrl, name);
+export async function addUser(server: TestServer, name: string, password?: string): Promise<TestUser> {
+  const session = await registerUser(server.baseUrl, name, password);
   return { id: session.user_id, session, call: asUser(server.baseUrl, session) };
 }
 

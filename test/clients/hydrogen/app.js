@@ -5,13 +5,18 @@ import { FeatureSet, Platform, RootViewModel, createNavigation, createRouter } f
 
 async function main() {
   const container = document.querySelector("#app");
-  const homeserver = new URLSearchParams(location.search).get("hs");
+  const query = new URLSearchParams(location.search);
+  const homeserver = query.get("hs");
+  // With Olm, Hydrogen creates an E2EE identity at login (POST /keys/upload) and fails without it.
+  const olm = query.get("olm") === "1" ? { wasm: "/olm/olm.wasm", legacyBundle: "/olm/olm_legacy.js", wasmBundle: "/olm/olm.js" } : undefined;
   const platform = new Platform({
     container,
     assetPaths: {
       downloadSandbox: "/assets/download-sandbox.html",
       worker: "/assets/main.js",
-      olm: { wasm: "/olm/olm.wasm", legacyBundle: "/olm/olm_legacy.js", wasmBundle: "/olm/olm.js" },
+      olm,
+      // Hydrogen 0.3 hands the session's token to its service worker (for authenticated media).
+      serviceWorker: "/sw.js",
     },
     config: { defaultHomeServer: homeserver },
     options: { development: true },

@@ -1,14 +1,15 @@
 /**
  * Serves the Hydrogen test page on loopback: our index.html, our app.js bundled for the browser
- * with Bun.build, and the SDK's and Olm's assets straight from node_modules.
+ * with Bun.build, and the SDK's service worker and assets and Olm's files straight from node_modules.
  */
 import { join, normalize } from "node:path";
 import type { BunPlugin } from "bun";
 
 const here = import.meta.dir;
 const modules = join(here, "..", "..", "..", "node_modules");
+const sdk = join(modules, "hydrogen-view-sdk");
 const roots: Record<string, string> = {
-  "/assets/": join(modules, "hydrogen-view-sdk", "asset-build", "assets"),
+  "/assets/": join(sdk, "asset-build", "assets"),
   "/olm/": join(modules, "@matrix-org", "olm"),
 };
 
@@ -40,6 +41,7 @@ export async function servePage(): Promise<PageServer> {
       const path = new URL(request.url).pathname;
       if (path === "/" || path === "/index.html") return new Response(Bun.file(join(here, "index.html")));
       if (path === "/app.js") return new Response(bundle, { headers: { "content-type": "text/javascript" } });
+      if (path === "/sw.js") return new Response(Bun.file(join(sdk, "lib-build", "sw.js")));
       for (const [prefix, dir] of Object.entries(roots)) {
         if (!path.startsWith(prefix)) continue;
         const file = normalize(join(dir, decodeURIComponent(path.slice(prefix.length))));

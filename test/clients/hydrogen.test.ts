@@ -1,0 +1,110 @@
+// The Hydrogen web client (hydrogen-view-sdk, booted by our small page) in headless Chromium,
+// driven through its own UI: it logs in, opens a room, shows a message another user sent, sends
+// one that the other user receives over /sync, and shows the other user's live reply. A
+// screenshot of each step is saved under test-artifacts/.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { enc } from "../helpers/as-user";
+import { api } from "../helpers/client";
+import { chromiumPath, launchBrowser, type Browser } from "../helpers/browser";
+import { startServer, type TestServer } from "../helpers/server";
+import { addUser, type TestUser } from "../helpers/users";
+import { syncClient } from "../helpers/sync";
+import { servePage, type PageServer } from "./hydrogen/page-server";
+
+const artifacts = join(import.meta.dir, "..", "..", "test-artifacts");
+const password = "hydrogen password";
+
+let server: TestServer;
+let pageServer: PageServer;
+let browser: Browser;
+let page: Page;
+let alice: TestUser;
+let bob: TestUser;
+let roomId: string;
+/** Whether the server has E2EE key upload, which Hydrogen needs once it loads Olm. */
+let withOlm = false;
+
+/** A port free now, so the server's well-known can name its own address before it starts. */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(artifacts, `hydrogen-${name}.png`) });
+}
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`);
+  mkdirSync(artifacts, { recursive: true });
+  const port = freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  // Hydrogen follows .well-known/matrix/client, which must point back at this server.
+  server = await startServer({ env: { CONDUIT_PORT: String(port), CONDUIT_WELL_KNOWN_CLIENT: origin } });
+  alice = await addUser(server, "alice", password);
+  bob = await addUser(server, "bob");
+  roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat", name: "Hydrogen test" })).body.room_id;
+  await bob.call("POST", `/join/${enc(roomId)}`, {});
+  await bob.call("PUT", `/rooms/${enc(roomId)}/send/m.room.message/h1`, { msgtype: "m.text", body: "Hello from Bob" });
+  const upload = await api(server.baseUrl, "POST", "/_matrix/client/v3/keys/upload", { token: alice.session.access_token, body: {} });
+  withOlm = upload.body.errcode !== "M_UNRECOGNIZED";
+  pageServer = await servePage();
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  await page.goto(`${pageServer.url}/?hs=${enc(server.baseUrl)}${withOlm ? "&olm=1" : ""}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  pageServer?.stop();
+  await server?.stop();
+});
+
+test("Hydrogen logs in, opens the room and shows the other user's message", async () => {
+  await page.waitForSelector("#username", { timeout: 15_000 });
+  await page.fill("#username", "alice");
+  await page.fill("#password", password);
+  await shot("1-login");
+  await page.click("button[type=submit]");
+  const tile = page.locator(".RoomList a", { hasText: "Hydrogen test" });
+  await tile.waitFor({ timeout: 20_000 });
+  await shot("2-room-list");
+  await tile.click();
+  const message = page.locator(".Timeline_message", { hasText: "Hello from Bob" });
+  await message.waitFor({ timeout: 10_000 });
+  expect(await message.locator(".Timeline_messageSender").innerText()).toBe("bob");
+  await shot("3-room-open");
+});
+
+test("a message sent from Hydrogen reaches the other user's /sync", async () => {
+  const bobSync = syncClient(bob.call);
+  await bobSync.next();
+  await page.fill(".MessageComposer textarea", "Hi Bob, from Hydrogen");
+  await page.click(".MessageComposer button.send");
+  let seen: string[] = [];
+  const deadline = Date.now() + 10_000;
+  while (!seen.includes("Hi Bob, from Hydrogen") && Date.now() < deadline) {
+    const body = await bobSync.next({ timeout: "5000" });
+    const events = body.rooms.join[roomId]?.timeline.events ?? [];
+    seen = [...seen, ...events.filter((e) => e.sender === alice.id).map((e) => String(e.content.body))];
+  }
+  expect(seen).toContain("Hi Bob, from Hydrogen");
+  await page.locator(".Timeline_message", { hasText: "Hi Bob, from Hydrogen" }).waitFor({ timeout: 10_000 });
+  await shot("4-sent");
+});
+
+test("the other user's reply appears live in Hydrogen's timeline", async () => {
+  await bob.call("PUT", `/rooms/${enc(roomId)}/send/m.room.message/h2`, { msgtype: "m.text", body: "Bob replies live" });
+  const reply = page.locator(".Timeline_message", { hasText: "Bob replies live" });
+  await reply.waitFor({ timeout: 10_000 });
+  const texts = await page.locator(".Timeline_message .Timeline_messageBody").allInnerTexts();
+  const order = ["Hello from Bob", "Hi Bob, from Hydrogen", "Bob replies live"].map((t) => texts.findIndex((x) => x.includes(t)));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  await shot("5-reply");
+});
