@@ -7,45 +7,17 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { resolveStateSync } from "../../src/core/state-res/resolve-state.ts";
 import { createStateResPool } from "../../src/workers/state-res-pool.ts";
 import { buildForkedRoom } from "../helpers/synthetic-room.ts";
-import {
-  describeState,
-  expectedSnapshot,
-  fetcherFor,
-  loadBatches,
-  resolveAtomically,
-  resolveFileByFile,
-  resolveIteratively,
-  resolveStateMaps,
-  rumaIndex,
-  runSynapseScenario,
-  synapseVectors,
-} from "../core/state-res-vectors.ts";
+import { vectorChecks } from "../core/state-res-vectors.ts";
 
 const pool = createStateResPool({ size: 2 });
 const resolve = pool.resolveState;
 afterAll(() => pool.close());
 
 describe("the pool answers like the direct call", () => {
-  for (const [name, scenario] of Object.entries(synapseVectors.scenarios)) {
-    test(`Synapse scenario ${name}`, async () => {
-      const { actual, expected } = await runSynapseScenario(scenario, resolve);
+  for (const check of vectorChecks()) {
+    test(check.name, async () => {
+      const { actual, expected } = await check.run(resolve);
       expect(actual).toEqual(expected);
-    });
-  }
-
-  for (const vector of rumaIndex.tests) {
-    test(`ruma ${vector.name}`, async () => {
-      const expected = expectedSnapshot(vector);
-      if (vector.kind === "state_maps") {
-        const { ids, fetch } = await resolveStateMaps(vector, resolve);
-        expect(describeState(ids, fetch)).toEqual(expected);
-        return;
-      }
-      const batches = loadBatches(vector);
-      const fetch = fetcherFor(batches);
-      for (const way of [resolveIteratively, resolveFileByFile, resolveAtomically]) {
-        expect(describeState(await way(batches, resolve), fetch)).toEqual(expected);
-      }
     });
   }
 
