@@ -34,9 +34,10 @@ interface Job {
   reject: (error: Error) => void;
 }
 
-interface Slot {
-  worker: Worker;
-  jobs: Map<number, Job>;
+/** One worker and the jobs it has been given; the worker is replaced if it crashes. */
+class Slot {
+  worker!: Worker;
+  readonly jobs = new Map<number, Job>();
 }
 
 /**
@@ -109,7 +110,7 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
 
   const slots: Slot[] = [];
   for (let i = 0; i < size; i++) {
-    const slot: Slot = { worker: undefined as unknown as Worker, jobs: new Map() };
+    const slot = new Slot();
     startWorker(slot);
     slots.push(slot);
   }
