@@ -232,7 +232,7 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       expect(room.status).toBe(200);
       const res = await synapse.api("GET", `/_matrix/client/v3/publicRooms?server=${encode(ours.serverName)}`, { token: bob.access_token });
       expect(res).toMatchObject({ status: 200 });
-      expect((res.body.chunk as JsonObject[]).map((r) => r.room_id)).toContain(room.body.room_id);
+      expect((res.body.chunk as JsonObject[]).map((r) => r.room_id)).toContain(room.body.room_id as string);
     }));
 
     // Finding: we answer no /_matrix/federation/v1/user/keys/query, so remote users cannot get our
