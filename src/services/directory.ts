@@ -51,18 +51,20 @@ export function createDirectoryService(deps: {
     return powerLevelOf(userId, auth, rules) >= requiredPowerLevel(type, true, auth, rules);
   };
 
+  function resolveAlias(alias: string): { room_id: string; servers: string[] } {
+    checkAlias(alias);
+    const row = storage.aliases.get(alias);
+    if (!row) throw notFound(`Room alias ${alias} not found`);
+    return { room_id: row.room_id, servers: [serverName] };
+  }
+
   return {
-    resolveAlias(alias: string): { room_id: string; servers: string[] } {
-      checkAlias(alias);
-      const row = storage.aliases.get(alias);
-      if (!row) throw notFound(`Room alias ${alias} not found`);
-      return { room_id: row.room_id, servers: [serverName] };
-    },
+    resolveAlias,
 
     /** A room id as given, or the room a local alias points at. */
     resolveRoom(roomIdOrAlias: string): string {
       if (roomIdOrAlias.startsWith("!")) return roomIdOrAlias;
-      if (roomIdOrAlias.startsWith("#")) return this.resolveAlias(roomIdOrAlias).room_id;
+      if (roomIdOrAlias.startsWith("#")) return resolveAlias(roomIdOrAlias).room_id;
       throw invalidParam(`${JSON.stringify(roomIdOrAlias)} is neither a room id nor a room alias`);
     },
 

@@ -10,7 +10,7 @@ import { stateKeyOf, refId, type Pdu, type StateKey } from "../core/types";
 import type { Storage } from "../storage";
 import type { EventStore } from "./event-store";
 import type { RoomHead } from "./room-heads";
-import { splitStateKey, type StateService, type StateMap } from "./state";
+import { diffState, toEntries, type StateService, type StateMap } from "./state";
 import { redactionAllowed, redactsOf } from "./redactions";
 
 export interface TxnRecord {
@@ -57,11 +57,8 @@ export function createEventPersister(deps: {
 
   /** Applies the changes between two current states to the current_state and memberships tables. */
   function moveCurrentState(head: RoomHead, fromGroup: number | null, toGroup: number, knownDelta?: Map<StateKey, string | null>): void {
-    const delta = knownDelta ?? diff(fromGroup === null ? new Map() : state.stateOfGroup(fromGroup), state.stateOfGroup(toGroup));
-    const entries = [...delta].map(([k, v]) => {
-      const [type, state_key] = splitStateKey(k);
-      return { type, state_key, event_id: v };
-    });
+    const delta = knownDelta ?? diffState(fromGroup === null ? new Map() : state.stateOfGroup(fromGroup), state.stateOfGroup(toGroup));
+    const entries = toEntries(delta);
     storage.state.updateCurrentState(head.roomId, entries);
     for (const e of entries) {
       if (e.type !== "m.room.member" || e.event_id === null) continue;
@@ -167,13 +164,6 @@ export function createEventPersister(deps: {
   };
 }
 export type EventPersister = ReturnType<typeof createEventPersister>;
-
-function diff(from: StateMap, to: StateMap): Map<StateKey, string | null> {
-  const delta = new Map<StateKey, string | null>();
-  for (const [k, v] of to) if (from.get(k) !== v) delta.set(k, v);
-  for (const k of from.keys()) if (!to.has(k)) delta.set(k, null);
-  return delta;
-}
 
 /** The PDU as it travels: without `unsigned`, with `event_id` only where the format carries it. */
 function storedJson(pdu: Pdu & { event_id: string }, head: RoomHead): string {

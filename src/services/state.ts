@@ -20,6 +20,22 @@ export function splitStateKey(key: StateKey): [type: string, stateKey: string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
+/** State map entries as rows (a null event id removes the key). */
+export function toEntries(map: ReadonlyMap<StateKey, string | null>): StateEntry[] {
+  return [...map].map(([k, v]) => {
+    const [type, state_key] = splitStateKey(k);
+    return { type, state_key, event_id: v };
+  });
+}
+
+/** What changed from `from` to `to`: new or replaced entries, and removed keys mapped to null. */
+export function diffState(from: StateMap, to: StateMap): Map<StateKey, string | null> {
+  const delta = new Map<StateKey, string | null>();
+  for (const [k, v] of to) if (from.get(k) !== v) delta.set(k, v);
+  for (const k of from.keys()) if (!to.has(k)) delta.set(k, null);
+  return delta;
+}
+
 export function createStateService(storage: Storage) {
   const cache = new Map<number, StateMap>();
   let cachedEntries = 0;
@@ -72,50 +88,39 @@ export function createStateService(storage: Storage) {
     return map;
   }
 
+  /**
+   * Stores the state `base` + `delta` (a null value removes a key) as a new group and returns its
+   * id. Must run inside the caller's transaction.
+   */
+  function createGroup(roomId: string, baseGroup: number | null, delta: ReadonlyMap<StateKey, string | null>): number {
+    const base = baseGroup === null ? new Map<StateKey, string>() : stateOfGroup(baseGroup);
+    const next = new Map(base);
+    for (const [k, v] of delta) {
+      if (v === null) next.delete(k);
+      else next.set(k, v);
+    }
+    const parent = baseGroup === null ? null : storage.state.getGroup(baseGroup);
+    const id =
+      parent && parent.chain_length < MAX_CHAIN_LENGTH
+        ? storage.state.insertGroup(roomId, baseGroup, parent.chain_length + 1, toEntries(delta))
+        : storage.state.insertGroup(roomId, null, 0, toEntries(next));
+    remember(id, next);
+    return id;
+  }
+
   return {
     stateOfGroup,
 
-    /**
-     * Stores the state `base` + `delta` (a null value removes a key) as a new group and returns its
-     * id. Must run inside the caller's transaction.
-     */
-    createGroup(roomId: string, baseGroup: number | null, delta: ReadonlyMap<StateKey, string | null>): number {
-      const base = baseGroup === null ? new Map<StateKey, string>() : stateOfGroup(baseGroup);
-      const next = new Map(base);
-      for (const [k, v] of delta) {
-        if (v === null) next.delete(k);
-        else next.set(k, v);
-      }
-      const parent = baseGroup === null ? null : storage.state.getGroup(baseGroup);
-      let id: number;
-      if (parent && parent.chain_length < MAX_CHAIN_LENGTH) {
-        const entries: StateEntry[] = [...delta].map(([k, v]) => {
-          const [type, state_key] = splitStateKey(k);
-          return { type, state_key, event_id: v };
-        });
-        id = storage.state.insertGroup(roomId, baseGroup, parent.chain_length + 1, entries);
-      } else {
-        const entries: StateEntry[] = [...next].map(([k, v]) => {
-          const [type, state_key] = splitStateKey(k);
-          return { type, state_key, event_id: v };
-        });
-        id = storage.state.insertGroup(roomId, null, 0, entries);
-      }
-      remember(id, next);
-      return id;
-    },
+    createGroup,
 
     /** Stores an arbitrary state map (e.g. the result of state resolution) as a delta over `baseGroup`. */
     groupForState(roomId: string, state: StateMap, baseGroup: number | null): number {
       if (baseGroup !== null) {
-        const base = stateOfGroup(baseGroup);
-        const delta = new Map<StateKey, string | null>();
-        for (const [k, v] of state) if (base.get(k) !== v) delta.set(k, v);
-        for (const k of base.keys()) if (!state.has(k)) delta.set(k, null);
+        const delta = diffState(stateOfGroup(baseGroup), state);
         if (delta.size === 0) return baseGroup;
-        return this.createGroup(roomId, baseGroup, delta);
+        return createGroup(roomId, baseGroup, delta);
       }
-      return this.createGroup(roomId, null, state);
+      return createGroup(roomId, null, state);
     },
 
     /** Forgets every cached group: a rolled-back transaction may have created some of them. */

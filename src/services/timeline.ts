@@ -19,7 +19,7 @@ import type { Requester } from "./auth";
 import type { ClientEvents } from "./client-events";
 import { invalidParam, notFound } from "./matrix-error";
 import { END, START, formatToken, parseToken, positionAfter, positionBefore } from "./pagination";
-import type { StateMap, StateService } from "./state";
+import { diffState, type StateMap, type StateService } from "./state";
 import type { Visibility } from "./visibility";
 
 /** Rows read per query while a filter or visibility skips events. */
@@ -104,6 +104,12 @@ export function createTimeline(deps: {
     return clientEvents.formatAll(members, viewer);
   }
 
+  /** The room's state after the last event persisted at or before `stream` (empty before any). */
+  const stateAtStream = (roomId: string, stream: number): StateMap => {
+    const rows = storage.events.streamRangeDesc(roomId, 0, stream, 1);
+    return rows[0] ? stateAfterRow(rows[0]) : new Map();
+  };
+
   const stateAfterRow = (row: EventRow): StateMap => (row.state_after === null ? new Map() : state.stateOfGroup(row.state_after));
 
   const clampLimit = (limit: number | undefined, fallback: number) => Math.min(Math.max(limit ?? fallback, 0), MAX_LIMIT);
@@ -117,8 +123,10 @@ export function createTimeline(deps: {
       const from = q.from !== undefined ? parseToken(storage, roomId, q.from) : q.dir === "b" ? END : START;
       const to = q.to !== undefined ? parseToken(storage, roomId, q.to) : q.dir === "b" ? START : END;
       const { rows, next, exhausted } = scan(requester.userId, roomId, q.dir, from, to, limit, matcher);
+      // Without `from`, `start` names where the walk began: after the newest event, or before the first.
+      const latest = q.from === undefined && q.dir === "b" ? storage.events.backwards(roomId, END, START, 1)[0] : undefined;
       const out: JsonObject = {
-        start: q.from ?? formatToken(from),
+        start: q.from ?? formatToken(latest ? positionAfter(latest) : from),
         chunk: clientEvents.formatAll(rows, requester),
       };
       if (!exhausted) out.end = formatToken(next);
@@ -181,20 +189,11 @@ export function createTimeline(deps: {
       return { events: rows.slice(0, limit).reverse(), limited };
     },
 
-    /** The room's state after the last event persisted at or before `stream` (empty before any). */
-    stateAtStream(roomId: string, stream: number): StateMap {
-      const rows = storage.events.streamRangeDesc(roomId, 0, stream, 1);
-      return rows[0] ? stateAfterRow(rows[0]) : new Map();
-    },
+    stateAtStream,
 
     /** The entries whose event changed between two stream positions (removed keys map to null). */
     stateDelta(roomId: string, fromStream: number, toStream: number): Map<StateKey, string | null> {
-      const from = this.stateAtStream(roomId, fromStream);
-      const to = this.stateAtStream(roomId, toStream);
-      const delta = new Map<StateKey, string | null>();
-      for (const [k, v] of to) if (from.get(k) !== v) delta.set(k, v);
-      for (const k of from.keys()) if (!to.has(k)) delta.set(k, null);
-      return delta;
+      return diffState(stateAtStream(roomId, fromStream), stateAtStream(roomId, toStream));
     },
 
     /** The `/messages` token just before `row` (a timeline's `prev_batch`). */

@@ -267,3 +267,12 @@ test("50 concurrent senders into one room give one linear DAG with every event e
     db.close();
   }
 });
+
+test("/messages without `from` starts at the newest event, so its `start` later pages forward to new events", async () => {
+  const roomId = await createRoom(server.baseUrl, alice);
+  await sendMessage(server.baseUrl, alice, roomId, "first");
+  const page = await messages(server.baseUrl, alice, roomId, { dir: "b", limit: "1" });
+  const later = await sendMessage(server.baseUrl, alice, roomId, "later");
+  const forward = await messages(server.baseUrl, alice, roomId, { dir: "f", from: page.body.start });
+  expect(forward.body.chunk.map((e) => e.event_id)).toEqual([later]);
+});
