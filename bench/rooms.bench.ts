@@ -5,89 +5,10 @@
  *   2. 100 rooms with 5 members each, every member sending concurrently.
  * Reports events/s and the p50/p99 latency of a send. Run alone: `bun bench/rooms.bench.ts`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { call, percentile, register, startServer, type Session } from "./bench-server.ts";
 
 const SENDS_PER_CLIENT_ONE_ROOM = 60;
 const SENDS_PER_CLIENT_MANY_ROOMS = 8;
-
-interface Session {
-  user_id: string;
-  access_token: string;
-}
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port!;
-  await probe.stop(true);
-  return port;
-}
-
-async function startServer(): Promise<{ baseUrl: string; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), "conduit-bench-"));
-  const port = await freePort();
-  const config = join(dataDir, "conduit.toml");
-  writeFileSync(
-    config,
-    [
-      "[global]",
-      'server_name = "localhost"',
-      `database_path = "${dataDir}"`,
-      'address = "127.0.0.1"',
-      `port = ${port}`,
-      "allow_registration = true",
-      'log = "warn"',
-      "[global.rate_limits]",
-      "enabled = false",
-    ].join("\n"),
-  );
-  const proc = Bun.spawn([process.execPath, ...(process.env.BENCH_PROFILE ? ["--cpu-prof"] : []), join(import.meta.dir, "..", "src", "main.ts")], {
-    env: { PATH: process.env.PATH ?? "", CONDUIT_CONFIG: config },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${baseUrl}/_matrix/client/versions`)).ok) break;
-    } catch {
-      await Bun.sleep(100);
-    }
-  }
-  return {
-    baseUrl,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function call<T>(baseUrl: string, method: string, path: string, token: string | undefined, body: unknown): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function register(baseUrl: string, username: string): Promise<Session> {
-  const password = "bench password 1234";
-  const first = await fetch(`${baseUrl}/_matrix/client/v3/register`, { method: "POST", body: JSON.stringify({ username, password }) });
-  const { session } = (await first.json()) as { session: string };
-  return call<Session>(baseUrl, "POST", "/_matrix/client/v3/register", undefined, {
-    username,
-    password,
-    auth: { type: "m.login.dummy", session },
-  });
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Runs every client loop at once; each loop sends `sends` messages one after another. */
 async function measure(label: string, baseUrl: string, clients: Array<{ who: Session; roomId: string }>, sends: number): Promise<void> {

@@ -3,7 +3,8 @@
  * last activity, visible to the user and to everyone sharing a room with them. `/sync` marks its
  * caller online (or as `set_presence` says); a user whose last sync ended more than
  * `offlineAfterMs` ago without a new one goes offline. A change clients must see moves the
- * presence stream and wakes everyone who can see it.
+ * presence stream and wakes everyone who can see it. Mere activity (each sync) is kept in memory
+ * and written with the next visible change: a long-poll must not cost a disk flush.
  */
 import type { JsonObject } from "../core/types";
 import type { Storage } from "../storage";
@@ -34,6 +35,17 @@ export function createPresenceService(deps: {
   const { storage, members, notifier, clock } = deps;
   const offlineAfterMs = deps.offlineAfterMs ?? defaultOfflineAfterMs;
   const syncing = new Map<string, Syncing>();
+  /** Activity newer than the stored `last_active_ts`, by user. */
+  const activeAt = new Map<string, number>();
+
+  const lastActive = (row: PresenceRow) => Math.max(row.last_active_ts, activeAt.get(row.user_id) ?? 0);
+
+  function content(row: PresenceRow): JsonObject {
+    const out: JsonObject = { presence: row.state, last_active_ago: Math.max(0, clock.now() - lastActive(row)) };
+    if (row.status_msg !== null) out.status_msg = row.status_msg;
+    if (row.state === "online") out.currently_active = row.currently_active === 1;
+    return out;
+  }
 
   /** Writes a visible change when anything a client sees differs; returns whether it did. */
   function update(userId: string, state: PresenceState, statusMsg: string | null | undefined, active: boolean): boolean {
@@ -41,12 +53,11 @@ export function createPresenceService(deps: {
     const current = storage.presence.getPresence(userId);
     const status = statusMsg === undefined ? (current?.status_msg ?? null) : statusMsg;
     const currentlyActive = state === "online" ? 1 : 0;
-    const lastActive = active || !current ? now : current.last_active_ts;
-    if (current && current.state === state && current.status_msg === status && current.currently_active === currentlyActive) {
-      if (active) storage.presence.touchPresence(userId, now);
-      return false;
-    }
-    storage.presence.putPresence({ user_id: userId, state, status_msg: status, last_active_ts: lastActive, currently_active: currentlyActive });
+    if (active) activeAt.set(userId, now);
+    if (current && current.state === state && current.status_msg === status && current.currently_active === currentlyActive) return false;
+    const lastActiveTs = current ? lastActive(current) : now;
+    storage.presence.putPresence({ user_id: userId, state, status_msg: status, last_active_ts: lastActiveTs, currently_active: currentlyActive });
+    activeAt.delete(userId);
     notifier.wakeUsers(members.usersSharingRooms(userId));
     return true;
   }
@@ -69,7 +80,7 @@ export function createPresenceService(deps: {
     getPresence(requester: Requester, userId: string): JsonObject {
       if (!members.sharesRoom(requester.userId, userId)) throw forbidden("You are not allowed to see their presence");
       const row = storage.presence.getPresence(userId);
-      if (row) return presenceContent(row, clock.now());
+      if (row) return content(row);
       if (!storage.accounts.getUser(userId)) throw notFound("No presence for this user");
       return { presence: "offline" };
     },
@@ -94,6 +105,11 @@ export function createPresenceService(deps: {
       };
     },
 
+    /** The `m.presence` event for a row, with `last_active_ago` as of now. */
+    event(row: PresenceRow): JsonObject {
+      return { type: "m.presence", sender: row.user_id, content: content(row) };
+    },
+
     changedSince(from: number, to: number): PresenceRow[] {
       return storage.presence.presenceSince(from, to);
     },
@@ -106,15 +122,3 @@ export function createPresenceService(deps: {
   };
 }
 export type PresenceService = ReturnType<typeof createPresenceService>;
-
-/** The `m.presence` content for a row, with `last_active_ago` as of `now`. */
-export function presenceContent(row: PresenceRow, now: number): JsonObject {
-  const content: JsonObject = { presence: row.state, last_active_ago: Math.max(0, now - row.last_active_ts) };
-  if (row.status_msg !== null) content.status_msg = row.status_msg;
-  if (row.state === "online") content.currently_active = row.currently_active === 1;
-  return content;
-}
-
-export function presenceEvent(row: PresenceRow, now: number): JsonObject {
-  return { type: "m.presence", sender: row.user_id, content: presenceContent(row, now) };
-}

@@ -27,8 +27,8 @@ import type { Visibility } from "./visibility";
 
 /** Timeline length when the filter names none. */
 const defaultTimelineLimit = 10;
-/** Rows read per step while looking for events the filter and history visibility let through. */
-const scanBatch = 50;
+/** The most rows read per step while looking for events the filter and visibility let through. */
+const maxScanBatch = 100;
 const heroCount = 5;
 /** Stripped state that tells a user about a room before they join it (spec "Stripped state"). */
 const strippedTypes = [
@@ -79,24 +79,29 @@ interface TimelineBatch {
 export function createSyncRooms(deps: SyncRoomsDeps) {
   const { storage, activity, state, timeline: roomTimeline, eventStore, clientEvents, visibility, typing, receipts, lazyMembers } = deps;
 
-  /** Newest-first scan of (from, to] keeping what the user may see and the filter allows. */
+  /**
+   * Newest-first scan of (from, to] keeping what the user may see and the filter allows. The first
+   * read asks for exactly limit + 1 rows (the common case: everything passes); later reads grow.
+   */
   function readTimeline(userId: string, roomId: string, from: number, to: number, matcher: RoomEventMatcher): TimelineBatch {
     const limit = Math.min(matcher.limit ?? defaultTimelineLimit, MAX_LIMIT);
     const kept: EventRow[] = [];
     let upper = to;
     let scanned = 0;
+    let batch = limit + 1;
     // Bounded so a long invisible history (joined-only visibility) is not read to its start.
-    const scanLimit = limit * 10 + scanBatch * 4;
+    const scanLimit = limit * 10 + maxScanBatch * 4;
     while (scanned < scanLimit) {
-      const rows = storage.events.streamRangeDesc(roomId, from, upper, scanBatch);
+      const rows = storage.events.streamRangeDesc(roomId, from, upper, batch);
       scanned += rows.length;
       for (const row of visibility.filterVisible(userId, rows)) {
         if (!matcher.matches(filterable(row))) continue;
         if (kept.length === limit) return { rows: kept.reverse(), limited: true };
         kept.push(row);
       }
-      if (rows.length < scanBatch) return { rows: kept.reverse(), limited: false };
+      if (rows.length < batch) return { rows: kept.reverse(), limited: false };
       upper = rows[rows.length - 1]!.stream_ordering - 1;
+      batch = Math.min(batch * 2, maxScanBatch);
     }
     return { rows: kept.reverse(), limited: true };
   }
@@ -191,8 +196,8 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
   }
 
   function summary(userId: string, roomId: string): { heroes: string[]; body: JsonObject } {
-    let heroes = activity.membersByAge(roomId, userId, ["join", "invite"], heroCount);
-    if (heroes.length === 0) heroes = activity.membersByAge(roomId, userId, ["leave", "ban"], heroCount);
+    let heroes = activity.membersByAge(roomId, userId, false, heroCount);
+    if (heroes.length === 0) heroes = activity.membersByAge(roomId, userId, true, heroCount);
     return {
       heroes,
       body: {

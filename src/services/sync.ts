@@ -17,7 +17,7 @@ import type { FiltersService } from "./filters";
 import { invalidParam } from "./matrix-error";
 import type { MembershipView } from "./membership-view";
 import type { Notifier } from "./notifier";
-import { presenceEvent, type PresenceService, type PresenceState } from "./presence";
+import type { PresenceService, PresenceState } from "./presence";
 import type { ReceiptsService } from "./receipts";
 import type { RoomsSection, SyncRooms } from "./sync-rooms";
 import type { LazyMembersCache } from "./sync-lazy-members";
@@ -116,7 +116,6 @@ export function createSyncService(deps: SyncDeps) {
   }
 
   function presenceSection(userId: string, since: SyncToken | undefined, to: SyncToken, filter: CompiledFilter): JsonObject[] {
-    const now = clock.now();
     let rows;
     if (!since) {
       rows = presence.of([...members.usersSharingRooms(userId)], to.presence);
@@ -128,7 +127,7 @@ export function createSyncService(deps: SyncDeps) {
       }
     }
     return rows
-      .map((r) => presenceEvent(r, now))
+      .map((r) => presence.event(r))
       .filter((e) => filter.presence.matches({ type: "m.presence", sender: e.sender as string }))
       .map((e) => project(filter, e));
   }

@@ -1,6 +1,6 @@
 /**
- * Presence rows: each user's state, status message and last activity. A change a client should
- * hear about takes the next presence stream position; mere activity refreshes only the timestamp.
+ * Presence rows: each user's state, status message and last activity. Every write is a change a
+ * client should hear about, and takes the next presence stream position.
  */
 import type { Database } from "bun:sqlite";
 import type { StreamPositions } from "./stream-positions";
@@ -25,7 +25,6 @@ const UPSERT = `
   ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, status_msg = excluded.status_msg,
     last_active_ts = excluded.last_active_ts, currently_active = excluded.currently_active,
     stream_id = excluded.stream_id`;
-const TOUCH = "UPDATE presence SET last_active_ts = ? WHERE user_id = ?";
 const SELECT_SINCE = "SELECT * FROM presence WHERE stream_id > ? AND stream_id <= ? ORDER BY stream_id";
 const SELECT_USERS = "SELECT * FROM presence WHERE user_id IN (SELECT value FROM json_each(?)) AND stream_id <= ?";
 
@@ -41,10 +40,6 @@ export function createPresenceRepo(db: Database, streams: StreamPositions) {
         db.query(UPSERT).run(p.user_id, p.state, p.status_msg, p.last_active_ts, p.currently_active, streamId);
         return streamId;
       })();
-    },
-    /** Records activity without announcing it (clients compute `last_active_ago` on read). */
-    touchPresence(userId: string, lastActiveTs: number): void {
-      db.query(TOUCH).run(lastActiveTs, userId);
     },
     presenceSince(from: number, to: number): PresenceRow[] {
       return db.query<PresenceRow, [number, number]>(SELECT_SINCE).all(from, to);

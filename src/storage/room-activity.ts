@@ -14,10 +14,12 @@ const ROOMS_WITH_EVENTS = `
 const LATEST_IN_ROOM = `
   SELECT stream_ordering FROM events WHERE room_id = ? AND stream_ordering <= ? AND ${TIMELINE}
   ORDER BY stream_ordering DESC LIMIT 1`;
-const MEMBERS_BY_AGE = `
+const MEMBERS_BY_AGE = (memberships: string) => `
   SELECT user_id FROM room_memberships
-  WHERE room_id = ? AND user_id != ? AND membership IN (SELECT value FROM json_each(?))
+  WHERE room_id = ? AND user_id != ? AND membership IN (${memberships})
   ORDER BY stream_ordering LIMIT ?`;
+const PRESENT_BY_AGE = MEMBERS_BY_AGE("'join', 'invite'");
+const GONE_BY_AGE = MEMBERS_BY_AGE("'leave', 'ban'");
 // Without push rules, a notification is a message-like event from someone else: what the
 // default underride rules notify for.
 const COUNT_UNREAD = `
@@ -39,11 +41,14 @@ export function createRoomActivityRepo(db: Database) {
       return latest.get(roomId, to)?.stream_ordering ?? 0;
     },
 
-    /** Up to `limit` members other than `exclude` with one of `memberships`, oldest first. */
-    membersByAge(roomId: string, exclude: string, memberships: readonly string[], limit: number): string[] {
+    /**
+     * Up to `limit` members other than `exclude`, oldest membership first: joined or invited ones,
+     * or (`gone`) those who left or were banned.
+     */
+    membersByAge(roomId: string, exclude: string, gone: boolean, limit: number): string[] {
       return db
-        .query<{ user_id: string }, [string, string, string, number]>(MEMBERS_BY_AGE)
-        .all(roomId, exclude, JSON.stringify(memberships), limit)
+        .query<{ user_id: string }, [string, string, number]>(gone ? GONE_BY_AGE : PRESENT_BY_AGE)
+        .all(roomId, exclude, limit)
         .map((r) => r.user_id);
     },
 
