@@ -2,8 +2,11 @@
  * Persists one event whose state-before is already known: the event row, its prev-event edges, the
  * forward extremities, its state group, redactions, the room's current state and memberships, and
  * the client's transaction id, all inside the caller's transaction (the room queue's). It does not
- * assume the event is local: federation passes remote events with their resolved state-before,
- * and flags for outliers, rejected and soft-failed events.
+ * assume the event is local: federation passes remote events with their resolved state-before
+ * (`roomState.groupForState(roomId, resolved, baseGroup)`), flags for outliers, rejected and
+ * soft-failed events, and `currentStateGroup` when the room's forks were resolved anew. Call it on
+ * the room's queue (`roomQueue.run`, or `runExclusive` around async state resolution) inside a
+ * transaction, with the room's head from `roomHeads.get(roomId)`.
  */
 import { canonicalJson } from "../core";
 import { stateKeyOf, refId, type Pdu, type StateKey } from "../core/types";

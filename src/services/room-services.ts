@@ -91,7 +91,10 @@ export function buildRoomServices(deps: RoomServiceDeps) {
   });
 
   return {
+    // The persistence path, for federation's remote events: on `roomQueue` (runExclusive while it
+    // resolves state), `persister.persist(roomHeads.get(roomId), {pdu, stateBefore, ...})`.
     roomQueue: queue,
+    roomHeads: heads,
     roomState: state,
     eventStore,
     events,

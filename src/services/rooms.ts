@@ -150,10 +150,10 @@ export function createRoomsService(deps: {
 
     /** GET /rooms/{roomId}/joined_members: current members' display names and avatars. */
     joinedMembers(requester: Requester, roomId: string): { joined: JsonObject } {
-      const view = visibility.readableState(requester.userId, roomId);
-      if (!view.current) throw forbidden(`${requester.userId} is not in room ${roomId}`);
+      // The spec asks the requester to be in the room (world-readable rooms included).
+      requireJoined(requester.userId, roomId);
       const joined: JsonObject = {};
-      const current = state.stateOfGroup(view.group);
+      const current = state.stateOfGroup(storage.rooms.get(roomId)!.state_group!);
       for (const userId of storage.memberships.usersWith(roomId, "join")) {
         const id = current.get(stateKeyOf("m.room.member", userId));
         const content = id === undefined ? undefined : clientEvents.visiblePdu(storage.events.get(id)!).content;

@@ -54,6 +54,9 @@ test("world_readable: non-members read messages and state; other rooms refuse th
   expect(await bodiesSeenBy(bob, open)).toEqual(["public words"]);
   const state = await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(open)}/state`, { token: bob.access_token });
   expect(state.status).toBe(200);
+  // joined_members is for members only, world-readable or not.
+  const joinedMembers = await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(open)}/joined_members`, { token: bob.access_token });
+  expect(joinedMembers.status).toBe(403);
   const closed = await roomWith("shared");
   const refused = await messages(server.baseUrl, bob, closed);
   expect(refused.status).toBe(403);
