@@ -18,6 +18,8 @@ export interface BenchServer {
   pid: number;
   /** The server process's resident memory in MiB (VmRSS). */
   rssMiB(): number;
+  /** CPU time (user + system) the server has used so far, in ms: a figure other load barely moves. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,11 @@ export async function startServer(): Promise<BenchServer> {
     rssMiB() {
       const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1];
       return Number(kb ?? 0) / 1024;
+    },
+    cpuMs() {
+      // utime and stime: fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms.
+      const fields = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       proc.kill("SIGTERM");

@@ -3,7 +3,8 @@
  * logging off, a temporary database with WAL + synchronous=FULL):
  *   1. 50 concurrent clients sending into ONE room (the room queue serialises them into one DAG);
  *   2. 100 rooms with 5 members each, every member sending concurrently.
- * Reports events/s and the p50/p99 latency of a send. Run alone: `bun bench/rooms.bench.ts`.
+ * Reports events/s, the p50/p99 latency of a send, and the server's CPU time per event (which other
+ * load on the machine barely moves). Run alone: `bun bench/rooms.bench.ts`.
  */
 import { call, percentile, register, startServer, type Session } from "./bench-server.ts";
 
@@ -14,6 +15,7 @@ const SENDS_PER_CLIENT_MANY_ROOMS = 8;
 async function measure(label: string, baseUrl: string, clients: Array<{ who: Session; roomId: string }>, sends: number): Promise<void> {
   const latencies: number[] = [];
   let txn = 0;
+  const cpuBefore = server.cpuMs();
   const start = performance.now();
   await Promise.all(
     clients.map(async ({ who, roomId }) => {
@@ -28,11 +30,13 @@ async function measure(label: string, baseUrl: string, clients: Array<{ who: Ses
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  const serverCpuPerEvent = ((server.cpuMs() - cpuBefore) * 1000) / (clients.length * sends);
   latencies.sort((a, b) => a - b);
   const total = clients.length * sends;
   console.log(
     `${label.padEnd(44)}${Math.round(total / seconds).toLocaleString("en-US").padStart(8)} events/s` +
-      `   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (${total} events)`,
+      `   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms` +
+      `   server CPU ${Math.round(serverCpuPerEvent)} µs/event   (${total} events)`,
   );
 }
 

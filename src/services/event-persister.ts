@@ -47,7 +47,7 @@ export interface Persisted {
   stream: number;
   stateAfter: number | null;
   /** Users whose /sync should wake: joined members before and after, and a membership's target. */
-  wake: Set<string>;
+  wake: ReadonlySet<string>;
 }
 
 export function createEventPersister(deps: {
@@ -128,7 +128,8 @@ export function createEventPersister(deps: {
 
       const prevIds = pdu.prev_events.map(refId);
       storage.events.insertEdges(event_id, prevIds);
-      const wake = new Set(head.joined);
+      // Only a membership change alters who is joined: copy the (possibly large) set only then.
+      const joinedBefore = membership !== null ? new Set(head.joined) : head.joined;
       if (counts && !req.softFailed) {
         storage.events.replaceExtremities(head.roomId, prevIds, event_id);
         head.extremities = [...head.extremities.filter((id) => !prevIds.includes(id)), event_id];
@@ -160,8 +161,13 @@ export function createEventPersister(deps: {
         const { userId, deviceId, endpoint, txnId } = req.txn;
         storage.txnIds.insert(userId, deviceId, endpoint, txnId, event_id, deps.now());
       }
-      for (const u of head.joined) wake.add(u);
-      if (membership !== null) wake.add(pdu.state_key!);
+      let wake: ReadonlySet<string> = joinedBefore;
+      if (membership !== null) {
+        const everyone = new Set(joinedBefore);
+        for (const u of head.joined) everyone.add(u);
+        everyone.add(pdu.state_key!);
+        wake = everyone;
+      }
       return { eventId: event_id, stream, stateAfter, wake };
     },
   };
