@@ -227,3 +227,47 @@ export async function resolveStateMaps(test: RumaTest, resolve: Resolve): Promis
 export function fetcherFor(batches: Pdu[][]): (id: string) => Pdu | undefined {
   return fetcherOf(batches.flat());
 }
+
+/** One vector resolved one way: what came out and what the vector expects. */
+export interface VectorCheck {
+  name: string;
+  run: (resolve: Resolve) => Promise<{ actual: unknown; expected: unknown }>;
+}
+
+/**
+ * Every vector as a check: Synapse's scenarios, ruma's state-map tests once, and ruma's batch
+ * tests in each of the three ways.
+ */
+export function vectorChecks(): VectorCheck[] {
+  const checks: VectorCheck[] = [];
+  for (const [name, scenario] of Object.entries(synapseVectors.scenarios)) {
+    checks.push({ name: `Synapse ${name}`, run: (resolve) => runSynapseScenario(scenario, resolve) });
+  }
+  for (const vector of rumaIndex.tests) {
+    const expected = expectedSnapshot(vector);
+    if (vector.kind === "state_maps") {
+      checks.push({
+        name: `ruma ${vector.name}: state maps resolved once`,
+        run: async (resolve) => {
+          const { ids, fetch } = await resolveStateMaps(vector, resolve);
+          return { actual: describeState(ids, fetch), expected };
+        },
+      });
+      continue;
+    }
+    const batches = loadBatches(vector);
+    const fetch = fetcherFor(batches);
+    const ways: Array<[string, typeof resolveIteratively]> = [
+      ["iteratively along prev_events", resolveIteratively],
+      ["file by file", resolveFileByFile],
+      ["all at once", resolveAtomically],
+    ];
+    for (const [way, resolveWay] of ways) {
+      checks.push({
+        name: `ruma ${vector.name}: ${way}`,
+        run: async (resolve) => ({ actual: describeState(await resolveWay(batches, resolve), fetch), expected }),
+      });
+    }
+  }
+  return checks;
+}

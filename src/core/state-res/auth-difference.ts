@@ -7,30 +7,58 @@ import type { EventIndex } from "./event-index.ts";
 import type { StateMap } from "./state-sets.ts";
 
 /**
- * Each set's full auth chain is walked once; an event's tally counts the sets reaching it. As in
- * Synapse, a set's own events count as part of its chain, so an event that one set holds and
- * another reaches through auth events is not a difference.
+ * A set's full auth chain includes, as in Synapse, the set's own events (so an event one set holds
+ * and another reaches through auth events is no difference). Everything below the events all sets
+ * share (the unconflicted state) is in every chain; that common part is walked once, and each set
+ * walks only what lies outside it.
  */
-export function authDifference(index: EventIndex, maps: readonly StateMap[]): number[] {
-  const reachedBy: number[] = [];
-  const visitedIn: number[] = [];
-  const stack: number[] = [];
-  maps.forEach((map, setNumber) => {
-    for (const event of map.values()) stack.push(event);
-    while (stack.length > 0) {
-      const event = stack.pop()!;
-      if (visitedIn[event] === setNumber) continue;
-      visitedIn[event] = setNumber;
-      reachedBy[event] = (reachedBy[event] ?? 0) + 1;
-      for (const authEvent of index.authOf(event)) if (visitedIn[authEvent] !== setNumber) stack.push(authEvent);
+export function authDifference(index: EventIndex, maps: readonly StateMap[], shared: Iterable<number>): number[] {
+  const common = new EventMarks();
+  walkDown(index, [...shared], common, () => false);
+  const reachedBy = new Map<number, number>();
+  for (const map of maps) {
+    const own: number[] = [];
+    for (const event of map.values()) if (!common.has(event)) own.push(event);
+    const reached = new EventMarks();
+    for (const event of walkDown(index, own, reached, (authEvent) => common.has(authEvent))) {
+      reachedBy.set(event, (reachedBy.get(event) ?? 0) + 1);
     }
-  });
-  const difference: number[] = [];
-  for (let event = 0; event < reachedBy.length; event++) {
-    const count = reachedBy[event];
-    if (count !== undefined && count < maps.length) difference.push(event);
   }
+  const difference: number[] = [];
+  for (const [event, count] of reachedBy) if (count < maps.length) difference.push(event);
   return difference;
+}
+
+/** Marks on event numbers, growing as the index does. */
+class EventMarks {
+  private marks = new Uint8Array(1024);
+
+  has(event: number): boolean {
+    return event < this.marks.length && this.marks[event] === 1;
+  }
+
+  add(event: number): void {
+    if (event >= this.marks.length) {
+      const grown = new Uint8Array(Math.max(event + 1, this.marks.length * 2));
+      grown.set(this.marks);
+      this.marks = grown;
+    }
+    this.marks[event] = 1;
+  }
+}
+
+/** Marks `starts` and everything below them through auth events, not entering where `stop` holds; returns what it marked. */
+function walkDown(index: EventIndex, starts: readonly number[], marks: EventMarks, stop: (event: number) => boolean): number[] {
+  const marked: number[] = [];
+  const stack = [...starts];
+  while (stack.length > 0) {
+    const event = stack.pop()!;
+    if (marks.has(event)) continue;
+    marks.add(event);
+    marked.push(event);
+    for (const authEvent of index.authOf(event)) if (!marks.has(authEvent) && !stop(authEvent)) stack.push(authEvent);
+  }
+  return marked;
 }
 
 const UNVISITED = 0;

@@ -15,6 +15,16 @@ export class EventIndex {
   readonly events: Pdu[] = [];
   readonly eventIds: string[] = [];
   private readonly authIndices: Array<number[] | undefined> = [];
+  private readonly roomCreates = new Map<string, number>();
+  /**
+   * Each distinct `(type, state_key)` gets a small number when its first event is indexed: state
+   * maps are keyed by these, since string-keyed maps of 100k entries cost far more.
+   */
+  private readonly keyOfEvent: number[] = [];
+  /** type -> state_key -> key number: no joined string is built per event. */
+  private readonly keyNumbers = new Map<string, Map<string, number>>();
+  private readonly keyParts: Array<[type: string, stateKey: string]> = [];
+  private readonly keyNames: Array<StateKey | undefined> = [];
 
   constructor(private readonly fetchEvent: FetchEvent) {}
 
@@ -35,6 +45,7 @@ export class EventIndex {
     this.events.push(event);
     this.eventIds.push(eventId);
     this.authIndices.push(undefined);
+    this.keyOfEvent.push(typeof event.state_key === "string" ? this.numberKey(event.type, event.state_key) : MISSING);
     this.indices.set(eventId, index);
     return index;
   }
@@ -58,9 +69,50 @@ export class EventIndex {
     return auth;
   }
 
-  stateKeyOf(index: number): StateKey | undefined {
-    const event = this.events[index]!;
-    return typeof event.state_key === "string" ? stateKeyOf(event.type, event.state_key) : undefined;
+  /** The number of an event's `(type, state_key)`, or -1 for a non-state event. */
+  keyOf(index: number): number {
+    return this.keyOfEvent[index]!;
+  }
+
+  /** The number of a state key, if any indexed event has it. */
+  keyNumber(stateKey: StateKey): number | undefined {
+    const separator = stateKey.indexOf("\u0000");
+    return this.keyNumbers.get(stateKey.slice(0, separator))?.get(stateKey.slice(separator + 1));
+  }
+
+  /** The `(type, state_key)` of a key number, joined the way the auth rules look state up. */
+  keyName(key: number): StateKey {
+    let name = this.keyNames[key];
+    if (name === undefined) {
+      const [type, stateKey] = this.keyParts[key]!;
+      this.keyNames[key] = name = stateKeyOf(type, stateKey);
+    }
+    return name;
+  }
+
+  get keyCount(): number {
+    return this.keyParts.length;
+  }
+
+  private numberKey(type: string, stateKey: string): number {
+    let byStateKey = this.keyNumbers.get(type);
+    if (!byStateKey) this.keyNumbers.set(type, (byStateKey = new Map()));
+    let key = byStateKey.get(stateKey);
+    if (key === undefined) {
+      key = this.keyParts.push([type, stateKey]) - 1;
+      byStateKey.set(stateKey, key);
+    }
+    return key;
+  }
+
+  /** since v12: the create event named by a room id (`!x` is the room of `$x`), or -1. */
+  createEventOfRoom(roomId: string): number {
+    let create = this.roomCreates.get(roomId);
+    if (create === undefined) {
+      create = this.indexOf(`$${roomId.slice(1)}`);
+      this.roomCreates.set(roomId, create);
+    }
+    return create;
   }
 
   /** The first auth event of the given type with an empty state key (power levels, create). */

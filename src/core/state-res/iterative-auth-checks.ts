@@ -19,8 +19,8 @@ export function iterativeAuthChecks(
   rules: RoomVersionRules,
 ): StateMap {
   for (const event of events) {
-    const key = index.stateKeyOf(event);
-    if (key === undefined) continue;
+    const key = index.keyOf(event);
+    if (key < 0) continue;
     const pdu = index.events[event]!;
     if (checkStateDependentAuthRules(pdu, authStateFor(index, event, state, rules), rules).allowed) {
       state.set(key, event);
@@ -31,19 +31,21 @@ export function iterativeAuthChecks(
 
 function authStateFor(index: EventIndex, event: number, state: StateMap, rules: RoomVersionRules): Map<StateKey, Pdu> {
   const authState = new Map<StateKey, Pdu>();
-  for (const authEvent of index.authOf(event)) {
-    const key = index.stateKeyOf(authEvent);
-    if (key !== undefined) authState.set(key, index.events[authEvent]!);
-  }
+  const add = (authEvent: number) => {
+    const key = index.keyOf(authEvent);
+    if (key >= 0) authState.set(index.keyName(key), index.events[authEvent]!);
+  };
+  index.authOf(event).forEach(add);
   // since v12: the create event is implied by the room id rather than cited.
   if (rules.roomIdIsCreateEventHash) {
     const create = roomCreateEventOf(index, event, rules);
-    if (create >= 0) authState.set(index.stateKeyOf(create)!, index.events[create]!);
+    if (create >= 0) add(create);
   }
   const pdu = index.events[event]!;
-  for (const key of authEventTypesFor(pdu.type, pdu.sender, pdu.state_key, pdu.content, rules)) {
-    const current = state.get(key);
-    if (current !== undefined) authState.set(key, index.events[current]!);
+  for (const stateKey of authEventTypesFor(pdu.type, pdu.sender, pdu.state_key, pdu.content, rules)) {
+    const key = index.keyNumber(stateKey);
+    const current = key === undefined ? undefined : state.get(key);
+    if (current !== undefined) authState.set(stateKey, index.events[current]!);
   }
   return authState;
 }

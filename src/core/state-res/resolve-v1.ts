@@ -19,7 +19,7 @@ const POWER_LEVELS_KEY = stateKeyOf("m.room.power_levels", "");
 export function resolveV1(index: EventIndex, maps: readonly StateMap[], rules: RoomVersionRules): StateMap {
   if (maps.length === 1) return new Map(maps[0]);
   // In v1 only differing events conflict; a key some sets lack is not a conflict.
-  const { unconflicted, conflicted } = splitStateMaps(maps, false);
+  const { unconflicted, conflicted } = splitStateMaps(index, maps, false);
   const resolved: StateMap = new Map(unconflicted);
   if (conflicted.size === 0) return resolved;
 
@@ -28,29 +28,31 @@ export function resolveV1(index: EventIndex, maps: readonly StateMap[], rules: R
   for (const events of conflicted.values()) {
     for (const event of events) {
       const pdu = index.events[event]!;
-      for (const key of authEventTypesFor(pdu.type, pdu.sender, pdu.state_key, pdu.content, rules)) {
-        const current = unconflicted.get(key);
-        if (current !== undefined && !authState.has(key)) authState.set(key, index.events[current]!);
+      for (const stateKey of authEventTypesFor(pdu.type, pdu.sender, pdu.state_key, pdu.content, rules)) {
+        const key = index.keyNumber(stateKey);
+        const current = key === undefined ? undefined : unconflicted.get(key);
+        if (current !== undefined && !authState.has(stateKey)) authState.set(stateKey, index.events[current]!);
       }
     }
   }
-  const settle = (key: StateKey, winner: number) => {
+  const settle = (key: number, winner: number) => {
     resolved.set(key, winner);
-    authState.set(key, index.events[winner]!);
+    authState.set(index.keyName(key), index.events[winner]!);
   };
-  const typeOf = (key: StateKey) => key.slice(0, key.indexOf("\u0000"));
+  const typeOf = (key: number) => index.events[conflicted.get(key)![0]!]!.type;
 
-  const powerLevels = conflicted.get(POWER_LEVELS_KEY);
-  if (powerLevels) settle(POWER_LEVELS_KEY, resolveAuthConflict(index, powerLevels, authState, rules));
+  const powerLevelsKey = index.keyNumber(POWER_LEVELS_KEY);
+  const powerLevels = powerLevelsKey === undefined ? undefined : conflicted.get(powerLevelsKey);
+  if (powerLevels) settle(powerLevelsKey!, resolveAuthConflict(index, powerLevels, authState, rules));
   for (const type of ["m.room.join_rules", "m.room.member"]) {
-    const winners: Array<[StateKey, number]> = [];
+    const winners: Array<[number, number]> = [];
     for (const [key, events] of conflicted) {
       if (typeOf(key) === type) winners.push([key, resolveAuthConflict(index, events, authState, rules)]);
     }
     for (const [key, winner] of winners) settle(key, winner);
   }
   for (const [key, events] of conflicted) {
-    if (key === POWER_LEVELS_KEY || typeOf(key) === "m.room.join_rules" || typeOf(key) === "m.room.member") continue;
+    if (key === powerLevelsKey || typeOf(key) === "m.room.join_rules" || typeOf(key) === "m.room.member") continue;
     resolved.set(key, resolveOtherConflict(index, events, authState, rules));
   }
   return resolved;
@@ -72,7 +74,7 @@ function resolveAuthConflict(index: EventIndex, events: readonly number[], authS
   const candidateState = new Map(authState);
   let winner = first!;
   for (const event of rest) {
-    candidateState.set(index.stateKeyOf(winner)!, index.events[winner]!);
+    candidateState.set(index.keyName(index.keyOf(winner)), index.events[winner]!);
     if (!checkStateDependentAuthRules(index.events[event]!, candidateState, rules).allowed) return winner;
     winner = event;
   }

@@ -15,7 +15,7 @@ import { splitStateMaps } from "./state-sets.ts";
 const POWER_LEVELS_KEY = stateKeyOf("m.room.power_levels", "");
 
 export function resolveV2(index: EventIndex, maps: readonly StateMap[], rules: RoomVersionRules): StateMap {
-  const { unconflicted, conflicted } = splitStateMaps(maps, true);
+  const { unconflicted, conflicted } = splitStateMaps(index, maps, true);
   if (conflicted.size === 0) return unconflicted;
 
   const conflictedEvents = [...conflicted.values()].flat();
@@ -27,7 +27,7 @@ export function resolveV2(index: EventIndex, maps: readonly StateMap[], rules: R
     fullSet.push(event);
   };
   conflictedEvents.forEach(addToFullSet);
-  authDifference(index, maps).forEach(addToFullSet);
+  authDifference(index, maps, unconflicted.values()).forEach(addToFullSet);
   // since v12: the events on auth paths between conflicted events are re-checked too.
   if (rules.stateRes === "v2.1") conflictedStateSubgraph(index, conflictedEvents).forEach(addToFullSet);
 
@@ -42,7 +42,8 @@ export function resolveV2(index: EventIndex, maps: readonly StateMap[], rules: R
   // 3-4. The other events, by mainline of the resolved power levels, then checked in turn.
   const sortedAsPower = new Set(sortedPowerEvents);
   const others = fullSet.filter((event) => !sortedAsPower.has(event));
-  const sortedOthers = mainlineSort(index, others, partial.get(POWER_LEVELS_KEY));
+  const powerLevelsKey = index.keyNumber(POWER_LEVELS_KEY);
+  const sortedOthers = mainlineSort(index, others, powerLevelsKey === undefined ? undefined : partial.get(powerLevelsKey));
   const resolved = iterativeAuthChecks(index, sortedOthers, partial, rules);
 
   // 5. The unconflicted state always stands.

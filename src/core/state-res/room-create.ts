@@ -10,7 +10,7 @@ import type { EventIndex } from "./event-index.ts";
 export function roomCreateEventOf(index: EventIndex, event: number, rules: RoomVersionRules): number {
   const pdu = index.events[event]!;
   if (rules.roomIdIsCreateEventHash) {
-    return typeof pdu.room_id === "string" && pdu.room_id.startsWith("!") ? index.indexOf(`$${pdu.room_id.slice(1)}`) : -1;
+    return typeof pdu.room_id === "string" && pdu.room_id.startsWith("!") ? index.createEventOfRoom(pdu.room_id) : -1;
   }
   return index.authEventOfType(event, "m.room.create");
 }
