@@ -305,13 +305,16 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       });
     }
 
-    /** The typing user ids in `roomId` from one /sync after `since` (long-polled). */
+    /** The typing user ids in `roomId` from one /sync after `since` (long-polled); undefined: no news. */
     async function typingOn(side: "ours" | "synapse", roomId: string, since: string | undefined) {
       const get = side === "ours" ? onOurs : onSynapse;
       const res = await get("GET", `/sync?timeout=2000${since ? `&since=${encode(since)}` : ""}`);
       const room = ((res.body.rooms as JsonObject | undefined)?.join as Record<string, JsonObject> | undefined)?.[roomId];
       const typing = ((room?.ephemeral as { events?: JsonObject[] } | undefined)?.events ?? []).find((e) => e.type === "m.typing");
-      return { next: res.body.next_batch as string, userIds: (typing?.content as { user_ids?: string[] } | undefined)?.user_ids };
+      const userIds = (typing?.content as { user_ids?: string[] } | undefined)?.user_ids;
+      // An initial sync may leave out m.typing when nobody types; an incremental one leaves it out
+      // when nothing changed.
+      return { next: res.body.next_batch as string, userIds: userIds ?? (since === undefined ? [] : undefined) };
     }
 
     /** Waits until `side`'s /sync reports `expected` as the room's typing users. */
