@@ -113,6 +113,23 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       expect((cached.body.server_keys as JsonObject[]).map((d) => d.verify_keys)).toEqual([published.get(ours.serverName)!.verify_keys]);
     });
 
+    test("Synapse checks certificates: a server whose CA it does not trust gets no keys fetched", async () => {
+      const otherCa = createTestCa();
+      const stranger = await startInProcessServer({ ca: otherCa, cert: otherCa.issue("localhost", ["127.0.0.1", "localhost"]) });
+      try {
+        const own = (await (await stranger.fetch("/_matrix/key/v2/server")).json()) as JsonObject;
+        const keyId = Object.keys(own.verify_keys as object)[0]!;
+        const res = await synapse.api("POST", "/_matrix/key/v2/query", {
+          body: { server_keys: { [stranger.serverName]: { [keyId]: { minimum_valid_until_ts: Date.now() } } } },
+        });
+        expect(res).toMatchObject({ status: 200, body: { server_keys: [] } });
+        expect(synapse.logLines(new RegExp(`${stranger.serverName}.*certificate verify failed`)).length).toBeGreaterThan(0);
+      } finally {
+        await stranger.close();
+        otherCa.remove();
+      }
+    });
+
     test("we fetch Synapse's key document and countersign it as a notary", async () => {
       const own = (await (await ours.fetch("/_matrix/key/v2/server")).json()) as JsonObject;
       const [ourKeyId, ourKey] = Object.entries(own.verify_keys as Record<string, { key: string }>)[0]!;
