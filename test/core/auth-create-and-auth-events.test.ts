@@ -94,6 +94,13 @@ const roomIdCases: RuleCase[] = [
     },
     reason: /since v12: room_id is not the event id/,
   },
+  {
+    rule: only(["12"], "2"),
+    text: "the create event the room id names must not have been rejected",
+    accept: (room) => ({ pdu: message(room), isRejected: () => false }),
+    reject: (room) => ({ pdu: message(room), isRejected: (id) => id === room.create.event_id }),
+    reason: /since v12: the room's m.room.create event was rejected/,
+  },
 ];
 
 const authEventsCases: RuleCase[] = [

@@ -57,6 +57,7 @@ export function checkStateIndependentAuthRules(
     if (create?.event_id === undefined || pdu.room_id !== `!${create.event_id.slice(1)}`) {
       return reject("since v12: room_id is not the event id of the room's m.room.create event");
     }
+    if (isRejected?.(create.event_id)) return reject("since v12: the room's m.room.create event was rejected");
     // since v12 (rule 3.2): the create event is implied and must not be cited.
     if (pdu.auth_events.some((ref) => refId(ref) === create.event_id)) {
       return reject("since v12: auth_events must not include the m.room.create event");
