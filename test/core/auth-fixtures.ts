@@ -187,6 +187,14 @@ export function sub(prefixes: Partial<Record<TestedVersion, string>>, suffix: st
   return Object.fromEntries(Object.entries(prefixes).map(([version, prefix]) => [version, `${prefix}.${suffix}`]));
 }
 
+/** The numbers of a rule group, kept for the given versions only. */
+export function within(
+  versions: readonly TestedVersion[],
+  numbers: Partial<Record<TestedVersion, string>>,
+): Partial<Record<TestedVersion, string>> {
+  return Object.fromEntries(versions.map((version) => [version, numbers[version]!]));
+}
+
 export function only(versions: readonly TestedVersion[], rule: string): Partial<Record<TestedVersion, string>> {
   return Object.fromEntries(versions.map((version) => [version, rule]));
 }

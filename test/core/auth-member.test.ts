@@ -8,8 +8,8 @@ import { generateSigningSeed, publicKeyFromSeed } from "../../src/core/crypto/ed
 import { encodeBase64, encodeBase64Url } from "../../src/core/encoding/base64.ts";
 import { signJson } from "../../src/core/signing/json-signatures.ts";
 import type { JsonObject, Pdu } from "../../src/core/types.ts";
-import type { RuleCase, Scenario, TestRoom, TestedVersion } from "./auth-fixtures.ts";
-import { ALICE, BOB, CAROL, DAVE, ERIN, TestRoom as Room, numbered, only, runScenario, sub, testRules } from "./auth-fixtures.ts";
+import type { RuleCase, Scenario, TestRoom } from "./auth-fixtures.ts";
+import { ALICE, BOB, CAROL, DAVE, ERIN, TestRoom as Room, numbered, runScenario, sub, testRules, within } from "./auth-fixtures.ts";
 
 const SINCE_V8 = ["8", "10", "11", "12"] as const;
 const SINCE_V10 = ["10", "11", "12"] as const;
@@ -19,7 +19,7 @@ const INVITE = numbered("5.3", "4.4", "5.4");
 const LEAVE = numbered("5.4", "4.5", "5.5");
 const BAN = numbered("5.5", "4.6", "5.6");
 const KNOCK = { 8: "4.7", 10: "4.7", 11: "4.7", 12: "5.7" };
-const JOIN_SINCE_V8 = Object.fromEntries(SINCE_V8.map((v) => [v, JOIN[v]!])) as Partial<Record<TestedVersion, string>>;
+const JOIN_SINCE_V8 = within(SINCE_V8, JOIN);
 const THIRD_PARTY = sub(INVITE, 1);
 
 /** `room.state()` plus the given replacements. */
@@ -161,7 +161,7 @@ const joinCases: RuleCase[] = [
     reason: /since v8: join_authorised_via_users_server is not a joined member/,
   },
   {
-    rule: only(SINCE_V10, `${JOIN[10]}.5`),
+    rule: sub(within(SINCE_V10, JOIN), 5),
     text: "since v10 knock_restricted admits authorised joins like restricted",
     accept: (room) => restrictedJoin(room, BOB, "knock_restricted"),
     reject: (room) => given(room, join(room), room.joinRules("knock_restricted")),
@@ -302,7 +302,7 @@ const leaveCases: RuleCase[] = [
     reason: /leave: the sender is not joined, invited or knocking/,
   },
   {
-    rule: Object.fromEntries(SINCE_V8.map((v) => [v, `${LEAVE[v]}.1`])),
+    rule: sub(within(SINCE_V8, LEAVE), 1),
     text: "since v7 a knock can be withdrawn",
     accept: (room) => given(room, room.member(DAVE, "leave"), room.member(DAVE, "knock")),
     reject: (room) => given(room, room.member(DAVE, "leave"), room.member(DAVE, "ban", BOB)),
@@ -372,7 +372,7 @@ const knockCases: RuleCase[] = [
     reason: /knock: the join rule "public" does not allow knocking/,
   },
   {
-    rule: only(SINCE_V10, `${KNOCK[10]}.1`),
+    rule: sub(within(SINCE_V10, KNOCK), 1),
     text: "since v10 knock_restricted rooms accept knocks",
     accept: (room) => given(room, room.member(DAVE, "knock"), room.joinRules("knock_restricted")),
     reject: (room) => given(room, room.member(DAVE, "knock"), room.joinRules("restricted")),
