@@ -78,7 +78,7 @@ export function createRoomsService(deps: {
       checkSize("state_key", stateKey);
       checkContentSize(content);
       requireJoined(requester.userId, roomId);
-      // A state key starting with '@' names a user and may only be set by that user (or by auth rules' exceptions).
+      // Member events name their user in the state key; the auth rules judge the rest.
       if (type === "m.room.member" && !isValidUserId(stateKey)) throw badJson("m.room.member needs a user id as state_key");
       if (type === "m.room.canonical_alias") deps.directory.checkCanonicalAlias(roomId, content);
       const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId });
