@@ -109,17 +109,18 @@ export function createInboundEvents(deps: InboundDeps) {
     return verdict.allowed ? null : verdict.reason;
   }
 
-  /** Resolves several states into one with the room version's algorithm. */
-  function resolve(rules: RoomVersionRules, states: readonly StateMap[]): StateMap {
+  /** Resolves several states into one with the room version's algorithm; `pending` is not stored yet. */
+  function resolve(rules: RoomVersionRules, states: readonly StateMap[], pending?: CheckedPdu): StateMap {
     if (states.length === 1) return states[0]!;
+    const fetch = (id: string) => (id === pending?.event_id ? pending : (eventStore.getPdu(id) ?? undefined));
     const ids = resolveStateSync(
       rules.id,
       states.map((s) => [...s.values()]),
-      (id) => eventStore.getPdu(id) ?? undefined,
+      fetch,
     );
     const out = new Map<StateKey, string>();
     for (const id of ids) {
-      const pdu = eventStore.getPdu(id);
+      const pdu = fetch(id);
       const key = pdu ? stateKeyOfPdu(pdu) : undefined;
       if (key) out.set(key, id);
     }
@@ -315,7 +316,10 @@ export function createInboundEvents(deps: InboundDeps) {
         const prevIds = new Set(pdu.prev_events.map(refId));
         const extendsHead = head.extremities.every((id) => prevIds.has(id));
         // A fork: the new current state resolves the old one with the state after this event.
-        if (!extendsHead) currentStateGroup = roomState.groupForState(pdu.room_id, resolve(rules, [current, withEvent(before, pdu)]), head.stateGroup);
+        if (!extendsHead) {
+          const resolved = resolve(rules, [current, withEvent(before, pdu)], pdu);
+          currentStateGroup = roomState.groupForState(pdu.room_id, resolved, head.stateGroup);
+        }
       }
       const persisted = persister.persist(head, {
         pdu,

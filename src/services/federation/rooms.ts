@@ -16,6 +16,7 @@ import type { SigningKey } from "../server-keys";
 import type { PresenceService } from "../presence";
 import type { ReceiptsService } from "../receipts";
 import type { TypingService } from "../typing";
+import { createFederatedDirectory } from "./directory";
 import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
 import { createInboundEvents } from "./inbound-events";
@@ -72,6 +73,7 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     sender: federation.sender,
     serving,
   });
+  const directory = createFederatedDirectory({ serverName, client: federation.client, directory: deps.directory, view });
   const membership = createRemoteMembership({
     serverName,
     signingKey: deps.signingKey,
@@ -85,6 +87,7 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     sender: federation.sender,
     local: deps.membership,
     directory: deps.directory,
+    aliases: directory,
     roomQueue: deps.roomQueue,
     roomHeads: deps.roomHeads,
     roomState: deps.roomState,
@@ -104,6 +107,6 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     receipts: deps.receipts,
     presence: deps.presence,
   });
-  return { checker, view, inbound, transactions, serving, handshakes, membership };
+  return { checker, view, inbound, transactions, serving, handshakes, membership, directory };
 }
 export type FederationRooms = ReturnType<typeof buildFederationRooms>;
