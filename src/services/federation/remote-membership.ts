@@ -344,9 +344,10 @@ export function createRemoteMembership(deps: {
       if (!verdict.ok || verdict.pdu.event_id !== pdu.event_id || !(await checker.signedBy(verdict.pdu, targetServer, rules))) {
         throw new MatrixError(502, "M_UNKNOWN", `${targetServer} returned an invite it did not sign`);
       }
-      const outcome = await inbound.process(verdict.pdu, serverName, rules, false, (h) =>
-        sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
-      );
+      const outcome = await inbound.process(verdict.pdu, serverName, rules, {
+        gapFill: false,
+        afterPersist: (h) => sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
+      });
       if (outcome.error) throw forbidden(outcome.error);
     },
 

@@ -16,6 +16,8 @@ import type { SigningKey } from "../server-keys";
 import type { PresenceService } from "../presence";
 import type { ReceiptsService } from "../receipts";
 import type { TypingService } from "../typing";
+import type { Visibility } from "../visibility";
+import { createBackfill } from "./backfill";
 import { createFederatedDirectory } from "./directory";
 import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
@@ -38,6 +40,7 @@ export interface FederationRoomDeps extends RoomServices {
   typing: TypingService;
   receipts: ReceiptsService;
   presence: PresenceService;
+  visibility: Visibility;
 }
 
 export function buildFederationRooms(deps: FederationRoomDeps) {
@@ -107,6 +110,18 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     receipts: deps.receipts,
     presence: deps.presence,
   });
-  return { checker, view, inbound, transactions, serving, handshakes, membership, directory };
+  const backfill = createBackfill({
+    serverName,
+    storage,
+    clock,
+    log,
+    client: federation.client,
+    checker,
+    inbound,
+    view,
+    eventStore: deps.eventStore,
+    visibility: deps.visibility,
+  });
+  return { checker, view, inbound, transactions, serving, handshakes, membership, directory, backfill };
 }
 export type FederationRooms = ReturnType<typeof buildFederationRooms>;
