@@ -179,7 +179,7 @@ export function createHandshakes(deps: {
       const state = [...serving.stateAt(roomId, pdu.event_id).values()];
       return {
         state: serving.wireEvents(state, rules),
-        auth_chain: serving.wireEvents(serving.authChain([...state, pdu.event_id]), rules),
+        auth_chain: serving.wireEvents(serving.authChain([...state, pdu.event_id], roomId), rules),
         event: wireForm(pdu, rules),
         members_omitted: false,
         servers_in_room: serversBefore,
