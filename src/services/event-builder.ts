@@ -4,7 +4,7 @@
  * `depth` one past the greatest, the room version's id and reference format, content hash and our
  * signature. It then checks the result (format, size, auth rules) and refuses with a Matrix error.
  */
-import { MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, validatePdu } from "../core";
+import { JsonError, MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, validatePdu } from "../core";
 import type { RoomVersionRules } from "../core/room-versions";
 import { stateKeyOf, type EventRef, type JsonObject, type Pdu, type PduTemplate } from "../core/types";
 import type { EventStore } from "./event-store";
@@ -52,10 +52,20 @@ export function createEventBuilder(deps: BuilderDeps) {
     return [eventId, { sha256: hashes?.sha256 ?? "" }];
   };
 
+  /** Client bodies may carry floats; an event cannot (canonical JSON has integers only). */
+  function hashOrRefuse(template: PduTemplate, rules: RoomVersionRules) {
+    try {
+      return hashAndSignEvent(template, rules, serverName, signingKey.keyId, signingKey.seed);
+    } catch (e) {
+      if (e instanceof JsonError) throw badJson(`Event is not canonical JSON: ${e.message}`);
+      throw e;
+    }
+  }
+
   function sign(template: PduTemplate, rules: RoomVersionRules): Built {
     // Rooms 1-2 carry a random id on our server name; later versions derive it from the content.
     if (rules.eventFormat === "v1") template.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
-    const { pdu, eventId } = hashAndSignEvent(template, rules, serverName, signingKey.keyId, signingKey.seed);
+    const { pdu, eventId } = hashOrRefuse(template, rules);
     // The stored form: what was signed (with the id only where the format carries it).
     const json = canonicalJson(pdu);
     const size = Buffer.byteLength(json, "utf8");

@@ -30,6 +30,8 @@ const defaultTimelineLimit = 10;
 /** The most rows read per step while looking for events the filter and visibility let through. */
 const maxScanBatch = 100;
 const heroCount = 5;
+/** State keys of membership events start with this. */
+const memberKeyPrefix = stateKeyOf("m.room.member", "");
 /** Stripped state that tells a user about a room before they join it (spec "Stripped state"). */
 const strippedTypes = [
   "m.room.create", "m.room.name", "m.room.avatar", "m.room.topic",
@@ -58,6 +60,8 @@ export interface RoomsRequest {
   since: SyncToken | undefined;
   to: SyncToken;
   fullState: boolean;
+  /** Answer with `state_after` (state at the timeline's end) instead of `state`. */
+  useStateAfter: boolean;
   /** Room account data events changed since the token, by room. */
   roomAccountData: Map<string, JsonObject[]>;
   /** Receipt rows changed since the token (every receipt of the room for rooms synced in full). */
@@ -142,48 +146,50 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
   }
 
   /**
-   * The state section: everything at the timeline's start for a full sync of the room, else what
-   * changed between the token and that start (nothing when the timeline has no gap). With lazy
-   * loading, membership is limited to the timeline's senders (and the user on a full sync, and the
-   * heroes), skipping what this device already holds, but never dropping changes in the gap.
+   * The state section. `state` describes the timeline's start: everything there for a full sync
+   * of the room, else what changed between the token and that start (nothing when the timeline
+   * has no gap). `state_after` (since v1.16, on request) describes the timeline's end the same
+   * way, so it also carries the state changes inside the timeline. With lazy loading, membership
+   * is limited to the timeline's senders (and the user on a full sync, and the heroes), skipping
+   * what this device already holds, but never dropping membership changes since the token.
    */
   function stateSection(
     req: RoomsRequest,
     roomId: string,
     timeline: TimelineBatch,
     full: boolean,
-    to: number,
+    until: number,
     heroes: readonly string[] | undefined,
   ): EventRow[] {
     const matcher = req.filter.room.state;
     if (!matcher.allowsRoom(roomId)) return [];
     const lazy = matcher.lazyLoadMembers;
-    const needStart = full || timeline.limited || lazy;
-    if (!needStart) return [];
-    const start = stateAtStart(roomId, timeline, to);
+    const after = req.useStateAfter;
+    if (!full && !lazy && !after && !timeline.limited) return [];
+    const at = after ? roomTimeline.stateAtStream(roomId, until) : stateAtStart(roomId, timeline, until);
 
     const chosen = new Map<StateKey, string>();
     if (full) {
-      for (const [k, v] of start) chosen.set(k, v);
-    } else if (timeline.limited) {
+      for (const [k, v] of at) chosen.set(k, v);
+    } else if (after || timeline.limited) {
       const before = roomTimeline.stateAtStream(roomId, req.since!.events);
-      for (const [k, v] of start) if (before.get(k) !== v) chosen.set(k, v);
+      // Equal maps are the same cached group: nothing changed.
+      if (before !== at) for (const [k, v] of at) if (before.get(k) !== v) chosen.set(k, v);
     }
     if (lazy) {
-      const gap = full ? new Map<StateKey, string>() : new Map(chosen);
-      for (const k of [...chosen.keys()]) if (k.startsWith("m.room.member\u0000")) chosen.delete(k);
+      const changed = full ? new Map<StateKey, string>() : new Map(chosen);
+      for (const k of [...chosen.keys()]) if (k.startsWith(memberKeyPrefix)) chosen.delete(k);
       const wanted = new Set(timeline.rows.map((r) => r.sender));
       if (full) wanted.add(req.userId);
       for (const hero of heroes ?? []) wanted.add(hero);
       for (const member of wanted) {
         const key = stateKeyOf("m.room.member", member);
-        const id = start.get(key);
+        const id = at.get(key);
         if (id === undefined) continue;
         const redundant = !matcher.includeRedundantMembers && lazyMembers.sent(req.userId, req.deviceId, roomId, member, id);
         if (!redundant) chosen.set(key, id);
       }
-      // Membership changes inside the gap are sent whether redundant or not.
-      for (const [k, v] of gap) if (k.startsWith("m.room.member\u0000")) chosen.set(k, v);
+      for (const [k, v] of changed) if (k.startsWith(memberKeyPrefix)) chosen.set(k, v);
     }
     const rows = stateRows(chosen.values());
     return rows.filter((row) => matcher.matches(filterable(row)));
@@ -262,7 +268,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
         limited: timeline.limited,
         prev_batch: prevBatch(req, timeline),
       },
-      state: { events: stateRowsOut.map((r) => format(req, r)) },
+      [req.useStateAfter ? "state_after" : "state"]: { events: stateRowsOut.map((r) => format(req, r)) },
       account_data: { events: accountData },
     };
     if (m.membership !== "join") return out;

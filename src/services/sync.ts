@@ -31,6 +31,8 @@ export interface SyncParams {
   since?: string;
   filter?: string;
   fullState: boolean;
+  /** Since v1.16: state at the end of each timeline, in `state_after`. */
+  useStateAfter: boolean;
   setPresence?: PresenceState;
   timeoutMs: number;
 }
@@ -132,13 +134,14 @@ export function createSyncService(deps: SyncDeps) {
       .map((e) => project(filter, e));
   }
 
-  function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, fullState: boolean): SyncResponse {
+  function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams): SyncResponse {
+    const { fullState, useStateAfter } = params;
     const { userId, deviceId } = requester;
     const to = currentToken();
     const ad = accountDataSection(userId, since, to, filter);
     if (!since) lazyMembers.reset(userId, deviceId);
     const roomsSection = rooms.build(
-      { userId, deviceId, filter, since, to, fullState, roomAccountData: ad.byRoom, receiptsByRoom: receiptsByRoom(since, to) },
+      { userId, deviceId, filter, since, to, fullState, useStateAfter, roomAccountData: ad.byRoom, receiptsByRoom: receiptsByRoom(since, to) },
       storage.memberships.forUser(userId),
     );
     return {
@@ -172,7 +175,7 @@ export function createSyncService(deps: SyncDeps) {
       const filter = filters.syncFilter(requester.userId, params.filter);
       const ended = presence.syncStarted(requester.userId, params.setPresence);
       try {
-        let response = compute(requester, since, filter, params.fullState);
+        let response = compute(requester, since, filter, params);
         // An initial or full-state sync answers at once; so does one with news.
         if (!since || params.fullState || !isEmpty(response)) return response;
         const deadline = clock.now() + Math.min(Math.max(params.timeoutMs, 0), maxSyncTimeoutMs);
@@ -180,7 +183,7 @@ export function createSyncService(deps: SyncDeps) {
           const remaining = deadline - clock.now();
           if (remaining <= 0 || signal?.aborted) break;
           if (!(await notifier.wait(requester.userId, remaining, () => false, signal))) break;
-          response = compute(requester, since, filter, false);
+          response = compute(requester, since, filter, params);
         }
         return response;
       } finally {

@@ -3,8 +3,10 @@
  * declared length is too big, and while reading a body sent without one, so an oversized body is
  * never held in memory. Then parse JSON strictly, so that what we store and sign is exactly what
  * the client meant. Text that is not JSON at all (or not UTF-8) is 400 `M_NOT_JSON`; JSON that
- * Matrix forbids (floats, integers beyond 2^53, lone surrogates, duplicate keys, deep nesting) is
- * 400 `M_BAD_JSON`.
+ * Matrix forbids (lone surrogates, duplicate keys, deep nesting) is 400 `M_BAD_JSON`. Numbers are
+ * judged by where they go: federation bodies carry PDUs, so only canonical integers pass; client
+ * bodies may hold any number (a tag's `order` is a float), and an event built from one is refused
+ * by the event builder when canonical JSON cannot encode it.
  */
 import { Elysia } from "elysia";
 import { JsonError, parseJson } from "../../core";
@@ -44,7 +46,8 @@ export const jsonBody = (maxBytes: number) =>
       const text = await readText(request, maxBytes);
       if (text.trim() === "") return {};
       try {
-        return parseJson(text);
+        const numbers = new URL(request.url).pathname.startsWith("/_matrix/client/") ? "any" : "canonical";
+        return parseJson(text, { numbers });
       } catch (e) {
         if (!(e instanceof JsonError)) throw e;
         throw e.code === "not-json" ? notJson(`Request body is not valid JSON: ${e.message}`) : badJson(`Request body: ${e.message}`);

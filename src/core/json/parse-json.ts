@@ -10,14 +10,24 @@
 import type { JsonValue } from "../types.ts";
 import { JsonError, MAX_JSON_DEPTH } from "./json-error.ts";
 
+export interface ParseOptions {
+  /**
+   * `canonical` (default): numbers must be integers canonical JSON can carry, as in every PDU.
+   * `any`: any JSON number, for client bodies that are not events (a tag's `order` is a float);
+   * events built from such bodies are still refused when canonical JSON cannot encode them.
+   */
+  numbers?: "canonical" | "any";
+}
+
 /**
  * Parses `text`, throwing a `JsonError`: `not-json` when it is not JSON at all, `bad-json` when it
  * is JSON that Matrix forbids (message names the problem and its character offset).
  */
-export function parseJson(text: string): JsonValue {
+export function parseJson(text: string, opts: ParseOptions = {}): JsonValue {
+  const canonicalNumbers = opts.numbers !== "any";
   let members: number;
   try {
-    members = scanTokens(text, false);
+    members = scanTokens(text, false, canonicalNumbers);
   } catch (error) {
     // The scan assumes JSON syntax: text that is not JSON at all is reported as such (throws).
     parseNative(text);
@@ -26,7 +36,7 @@ export function parseJson(text: string): JsonValue {
   const value = parseNative(text);
   // Duplicate keys collapse in JSON.parse, so fewer members survive than the text holds.
   if (members > 0 && countMembers(value) !== members) {
-    scanTokens(text, true); // throws, naming the duplicate and where it is
+    scanTokens(text, true, canonicalNumbers); // throws, naming the duplicate and where it is
     throw new JsonError("bad-json", "duplicate key");
   }
   return value;
@@ -68,7 +78,7 @@ const SAFE_DIGITS = 15;
  * forbidden token. Returns the number of object members in the text. With `findDuplicates` it also
  * decodes every key to name the first duplicate (only run once a duplicate is known to exist).
  */
-function scanTokens(text: string, findDuplicates: boolean): number {
+function scanTokens(text: string, findDuplicates: boolean, canonicalNumbers: boolean): number {
   if (!text.isWellFormed()) {
     throw new JsonError("bad-json", "lone UTF-16 surrogate", firstLoneSurrogate(text));
   }
@@ -102,7 +112,7 @@ function scanTokens(text: string, findDuplicates: boolean): number {
         keys.add(key);
       }
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-      i = checkNumber(text, i);
+      i = canonicalNumbers ? checkNumber(text, i) : skipNumber(text, i);
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_JSON_DEPTH) throw new JsonError("bad-json", `nesting deeper than ${MAX_JSON_DEPTH}`, i);
       if (findDuplicates) keyStack.push(new Set());
@@ -159,6 +169,15 @@ function checkNumber(text: string, start: number): number {
   if (digits > SAFE_DIGITS && !Number.isSafeInteger(Number(text.slice(start, i)))) {
     throw new JsonError("bad-json", "integer outside [-(2^53)+1, (2^53)-1]", start);
   }
+  return i;
+}
+
+/** Skips the number token at `start` without judging it; returns the index after it. */
+function skipNumber(text: string, start: number): number {
+  let i = start + 1;
+  let c = text.charCodeAt(i);
+  // Digits, sign, fraction and exponent characters: JSON.parse judges the syntax.
+  while ((c >= ZERO && c <= NINE) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === MINUS) c = text.charCodeAt(++i);
   return i;
 }
 

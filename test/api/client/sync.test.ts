@@ -233,6 +233,28 @@ describe("invites, leaves, kicks and bans", () => {
     expect(later.rooms.join[roomId]).toBeUndefined();
   });
 
+  test("a knock shows as knock_state with the create and join rules events; the room sees the knock", async () => {
+    const roomId = await createRoom(alice.call, { name: "Knock here", preset: "private_chat" });
+    expect((await alice.call("PUT", `/rooms/${enc(roomId)}/state/m.room.join_rules/`, { join_rule: "knock" })).status).toBe(200);
+    const sync = syncClient(carol.call);
+    const aliceSync = syncClient(alice.call);
+    await sync.next();
+    await aliceSync.next();
+    expect((await carol.call("POST", `/knock/${enc(roomId)}`, { reason: "let me in" })).status).toBe(200);
+    const body = await sync.next({ timeout: "5000" });
+    const knock = body.rooms.knock[roomId]!;
+    expect(knock).toBeDefined();
+    const types = knock.knock_state.events.map((e) => e.type);
+    expect(types).toContain("m.room.create");
+    expect(types).toContain("m.room.name");
+    expect(knock.knock_state.events.find((e) => e.type === "m.room.join_rules")!.content).toEqual({ join_rule: "knock" });
+    const own = knock.knock_state.events.find((e) => e.type === "m.room.member")!;
+    expect([own.state_key, own.sender, own.content.membership]).toEqual([carol.id, carol.id, "knock"]);
+    const seen = await aliceSync.next({ timeout: "5000" });
+    const knockEvent = seen.rooms.join[roomId]!.timeline.events.find((e) => e.type === "m.room.member" && e.state_key === carol.id)!;
+    expect(knockEvent.content).toMatchObject({ membership: "knock", reason: "let me in" });
+  });
+
   test("a ban is a leave too; include_leave brings left rooms back in an initial sync", async () => {
     const roomId = await createRoom(alice.call);
     await join(carol.call, roomId);
@@ -269,6 +291,19 @@ describe("filters", () => {
     ]);
   });
 
+  test("event_format federation returns the PDUs as stored", async () => {
+    const roomId = await createRoom(alice.call);
+    await send(alice.call, roomId, "as a pdu");
+    const body = await syncClient(alice.call).next({ filter: JSON.stringify({ event_format: "federation" }) });
+    const pdu = body.rooms.join[roomId]!.timeline.events.at(-1)! as SyncEvent & Record<string, unknown>;
+    expect(pdu.content.body).toBe("as a pdu");
+    expect(pdu.room_id).toBe(roomId);
+    expect(pdu.hashes).toBeDefined();
+    expect(pdu.signatures).toBeDefined();
+    expect(pdu.depth).toBeNumber();
+    expect(pdu.prev_events).toBeArray();
+  });
+
   test("room not_rooms hides a room entirely; account_data types filter global data", async () => {
     const hidden = await createRoom(bob.call);
     const sync = syncClient(bob.call);
@@ -279,6 +314,30 @@ describe("filters", () => {
     const types = body.account_data.events.map((e) => e.type);
     expect(types).toContain("org.example.a");
     expect(types).not.toContain("org.example.b");
+  });
+});
+
+describe("state_after (use_state_after)", () => {
+  test("state_after replaces state and describes the end of the timeline", async () => {
+    const roomId = await createRoom(alice.call, { name: "First name" });
+    const sync = syncClient(bob.call);
+    await join(bob.call, roomId);
+    const initial = await sync.next({ use_state_after: "true" });
+    const room = initial.rooms.join[roomId] as unknown as Record<string, { events: SyncEvent[] }>;
+    expect(room.state).toBeUndefined();
+    const names = ofType(room.state_after!.events, "m.room.name").map((e) => e.content.name);
+    expect(names).toEqual(["First name"]);
+    // bob's own join is the timeline's last event, and state_after already holds it.
+    expect(ofType(room.state_after!.events, "m.room.member").map((e) => e.state_key)).toContain(bob.id);
+
+    await alice.call("PUT", `/rooms/${enc(roomId)}/state/m.room.name/`, { name: "Second name" });
+    const changed = await sync.next({ use_state_after: "true" });
+    const after = (changed.rooms.join[roomId] as unknown as Record<string, { events: SyncEvent[] }>).state_after!;
+    expect(after.events.map((e) => [e.type, e.content.name])).toEqual([["m.room.name", "Second name"]]);
+
+    await send(alice.call, roomId, "just a message");
+    const quiet = await sync.next({ use_state_after: "true" });
+    expect((quiet.rooms.join[roomId] as unknown as Record<string, { events: SyncEvent[] }>).state_after).toEqual({ events: [] });
   });
 });
 

@@ -1,7 +1,7 @@
 // Request bodies over HTTP: size limit (413 M_TOO_LARGE), text that is not JSON (M_NOT_JSON), JSON
 // that Matrix forbids or that has the wrong shape (M_BAD_JSON naming the problem).
 import { describe, expect, test } from "bun:test";
-import { api } from "../../helpers/client";
+import { api, registerUser } from "../../helpers/client";
 import { serverForTests } from "../../helpers/server";
 
 const MAX = 1024;
@@ -67,15 +67,72 @@ describe("not JSON at all: 400 M_NOT_JSON", () => {
 describe("JSON that Matrix forbids: 400 M_BAD_JSON", () => {
   const base = '"type": "m.login.password", "user": "nobody", "password": "x"';
   for (const [name, body, mentions] of [
-    ["a float", `{${base}, "n": 1.5}`, "float"],
-    ["an exponent", `{${base}, "n": 1e2}`, "exponent"],
-    ["an integer past 2^53", `{${base}, "n": 9007199254740993}`, "integer"],
-    ["negative zero", `{${base}, "n": -0}`, "-0"],
     ["a duplicate key", `{${base}, "user": "someone else"}`, "duplicate"],
     ["a lone surrogate", `{${base}, "s": "\\ud800"}`, "surrogate"],
   ]) {
     test(name, async () => {
       const res = await postLogin(body!);
+      expect(res.status).toBe(400);
+      const err = (await res.json()) as { errcode: string; error: string };
+      expect(err.errcode).toBe("M_BAD_JSON");
+      expect(err.error).toContain(mentions!);
+    });
+  }
+});
+
+describe("numbers: any JSON number in client bodies, canonical integers in events and federation", () => {
+  const noncanonical = [
+    ["a float", "1.5", "float"],
+    ["an exponent", "1e2", "exponent"],
+    ["an integer past 2^53", "9007199254740993", "integer"],
+    ["negative zero", "-0", "-0"],
+  ];
+
+  for (const [name, number] of noncanonical) {
+    test(`a client body that is not an event takes ${name}`, async () => {
+      const res = await postLogin(`{"type": "m.login.password", "user": "nobody", "password": "x", "n": ${number}}`);
+      expect(res.status).toBe(403); // parsed, then refused for the credentials
+    });
+  }
+
+  test("a tag's fractional order is kept", async () => {
+    const alice = await registerUser(server.baseUrl, undefined);
+    const room = await api<{ room_id: string }>(server.baseUrl, "POST", "/_matrix/client/v3/createRoom", { token: alice.access_token, body: {} });
+    const path = `/_matrix/client/v3/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(room.body.room_id)}/tags`;
+    const put = await fetch(`${server.baseUrl}${path}/u.work`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${alice.access_token}`, "content-type": "application/json" },
+      body: '{"order": 0.25}',
+    });
+    expect(put.status).toBe(200);
+    const tags = await api<{ tags: Record<string, { order: number }> }>(server.baseUrl, "GET", path, { token: alice.access_token });
+    expect(tags.body.tags["u.work"]).toEqual({ order: 0.25 });
+  });
+
+  test("an event whose content has a float is 400 M_BAD_JSON and is not stored", async () => {
+    const alice = await registerUser(server.baseUrl, undefined);
+    const room = await api<{ room_id: string }>(server.baseUrl, "POST", "/_matrix/client/v3/createRoom", { token: alice.access_token, body: {} });
+    const roomPath = `/_matrix/client/v3/rooms/${encodeURIComponent(room.body.room_id)}`;
+    const res = await fetch(`${server.baseUrl}${roomPath}/send/m.room.message/float1`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${alice.access_token}`, "content-type": "application/json" },
+      body: '{"msgtype": "m.text", "body": "x", "n": 0.5}',
+    });
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { errcode: string; error: string };
+    expect(err.errcode).toBe("M_BAD_JSON");
+    expect(err.error).toContain("only integers");
+    const messages = await api<{ chunk: { type: string }[] }>(server.baseUrl, "GET", `${roomPath}/messages?dir=b&limit=50`, { token: alice.access_token });
+    expect(messages.body.chunk.filter((e) => e.type === "m.room.message")).toEqual([]);
+  });
+
+  for (const [name, number, mentions] of noncanonical) {
+    test(`a federation body with ${name} is 400 M_BAD_JSON`, async () => {
+      const res = await fetch(`${server.baseUrl}/_matrix/key/v2/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{"server_keys": {"example.org": {"ed25519:a": {"minimum_valid_until_ts": ${number}}}}}`,
+      });
       expect(res.status).toBe(400);
       const err = (await res.json()) as { errcode: string; error: string };
       expect(err.errcode).toBe("M_BAD_JSON");

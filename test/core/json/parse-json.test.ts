@@ -127,3 +127,21 @@ describe("parseJson accepts valid JSON exactly as JSON.parse does", () => {
     }
   });
 });
+
+describe("parseJson with numbers: any (client bodies that are not events)", () => {
+  for (const text of ['{"order":0.25}', "[1e2,-0,9007199254740993,-1.5E-3]", '{"a":[1.0,{"b":2e+5}]}']) {
+    test(`${text} parses as JSON.parse does`, () => {
+      expect(parseJson(text, { numbers: "any" })).toEqual(JSON.parse(text));
+    });
+  }
+
+  test("still refuses duplicate keys and lone surrogates", () => {
+    expect(() => parseJson('{"a":1.5,"a":2}', { numbers: "any" })).toThrow(/duplicate/);
+    expect(() => parseJson('{"a":"\\ud800"}', { numbers: "any" })).toThrow(/surrogate/);
+  });
+
+  test("malformed numbers are still not JSON", () => {
+    expect(() => parseJson("[1.]", { numbers: "any" })).toThrow(/not valid JSON/);
+    expect(() => parseJson("[01]", { numbers: "any" })).toThrow();
+  });
+});
