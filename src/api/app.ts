@@ -34,6 +34,8 @@ import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
 import { federationTransactionRoutes } from "./federation/transactions";
+import { federationEventRoutes } from "./federation/events";
+import { federationMembershipRoutes } from "./federation/membership";
 import { roomsRoutes } from "./client/rooms";
 import { roomEventsRoutes } from "./client/room-events";
 import { roomMembersRoutes } from "./client/room-members";
@@ -72,6 +74,8 @@ export function createApp(services: Services) {
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))
     .use(federationTransactionRoutes(services))
+    .use(federationEventRoutes(services))
+    .use(federationMembershipRoutes(services))
     .use(roomsRoutes(services))
     .use(roomEventsRoutes(services))
     .use(roomMembersRoutes(services))

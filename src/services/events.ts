@@ -4,7 +4,7 @@
  * the queue's transaction, and wake the /sync long-polls of the members once it has committed.
  */
 import type { Storage } from "../storage";
-import type { EventBuilder, EventDraft } from "./event-builder";
+import type { BuiltEvent, EventBuilder, EventDraft } from "./event-builder";
 import type { EventPersister, TxnRecord } from "./event-persister";
 import type { EventStore } from "./event-store";
 import { forbidden } from "./matrix-error";
@@ -29,6 +29,8 @@ export interface EventsDeps {
   builder: EventBuilder;
   persister: EventPersister;
   notifier: Notifier;
+  /** Called in the same transaction for every local event stored (federation queues it). */
+  onLocalEvent?: (head: RoomHead, pdu: BuiltEvent) => void;
 }
 
 export function createEventsService(deps: EventsDeps) {
@@ -39,6 +41,7 @@ export function createEventsService(deps: EventsDeps) {
     const current = head.stateGroup === null ? EMPTY_STATE : state.stateOfGroup(head.stateGroup);
     const { pdu, json } = builder.build(head, current, draft);
     const persisted = persister.persist(head, { pdu, json, stateBefore: head.stateGroup, txn });
+    deps.onLocalEvent?.(head, pdu);
     ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
     return { eventId: persisted.eventId, stream: persisted.stream };
   }

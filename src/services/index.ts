@@ -22,6 +22,8 @@ import { buildSyncServices } from "./sync-services";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
 import type { SenderWorker } from "./federation/sender";
+import { createOutboundEvents } from "./federation/outbound-events";
+import { buildFederationRooms } from "./federation/rooms";
 
 export interface ServiceDeps {
   config: Config;
@@ -54,7 +56,8 @@ export function buildServices(deps: ServiceDeps) {
     accountData: createAccountDataService(storage, notifier),
     federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
   };
-  const rooms = { ...base, ...buildRoomServices(base) };
-  return { ...rooms, ...buildSyncServices(rooms) };
+  const rooms = { ...base, ...buildRoomServices({ ...base, onLocalEvent: createOutboundEvents(base.federation.sender) }) };
+  const synced = { ...rooms, ...buildSyncServices(rooms) };
+  return { ...synced, federationRooms: buildFederationRooms(synced) };
 }
 export type Services = ReturnType<typeof buildServices>;

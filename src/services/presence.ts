@@ -8,7 +8,7 @@
  */
 import type { JsonObject } from "../core/types";
 import type { Storage } from "../storage";
-import type { PresenceRow, PresenceState } from "../storage/presence";
+import type { NewPresence, PresenceRow, PresenceState } from "../storage/presence";
 import type { Requester } from "./auth";
 import type { Clock } from "./clock";
 import { forbidden, notFound } from "./matrix-error";
@@ -35,6 +35,7 @@ export function createPresenceService(deps: {
   const { storage, members, notifier, clock } = deps;
   const offlineAfterMs = deps.offlineAfterMs ?? defaultOfflineAfterMs;
   const syncing = new Map<string, Syncing>();
+  const listeners = new Set<(row: NewPresence) => void>();
   /** Activity newer than the stored `last_active_ts`, by user. */
   const activeAt = new Map<string, number>();
 
@@ -56,9 +57,11 @@ export function createPresenceService(deps: {
     if (active) activeAt.set(userId, now);
     if (current && current.state === state && current.status_msg === status && current.currently_active === currentlyActive) return false;
     const lastActiveTs = current ? lastActive(current) : now;
-    storage.presence.putPresence({ user_id: userId, state, status_msg: status, last_active_ts: lastActiveTs, currently_active: currentlyActive });
+    const row: NewPresence = { user_id: userId, state, status_msg: status, last_active_ts: lastActiveTs, currently_active: currentlyActive };
+    storage.presence.putPresence(row);
     activeAt.delete(userId);
     notifier.wakeUsers(members.usersSharingRooms(userId));
+    for (const listener of listeners) listener(row);
     return true;
   }
 
@@ -103,6 +106,17 @@ export function createPresenceService(deps: {
         if (entry.timer !== undefined) clearTimeout(entry.timer);
         entry.timer = setTimeout(() => goOfflineIfIdle(userId), offlineAfterMs);
       };
+    },
+
+    /** A presence change from another server, for one of its users. */
+    applyRemote(userId: string, state: PresenceState, statusMsg: string | null | undefined, currentlyActive: boolean): void {
+      update(userId, state, statusMsg, currentlyActive);
+    },
+
+    /** Subscribes to every visible change (the federation sender relays our users' changes). */
+    onChange(listener: (row: NewPresence) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     /** The `m.presence` event for a row, with `last_active_ago` as of now. */

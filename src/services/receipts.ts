@@ -55,8 +55,7 @@ export function createReceiptsService(deps: {
     if (!members.isJoined(roomId, requester.userId)) throw forbidden("You are not joined to this room");
   }
 
-  function putReceipt(userId: string, roomId: string, receiptType: ReceiptType, eventId: string, threadId: string | undefined): void {
-    const ts = clock.now();
+  function putReceipt(userId: string, roomId: string, receiptType: ReceiptType, eventId: string, threadId: string | undefined, ts = clock.now()): void {
     const stored = storage.receipts.putReceipt({
       room_id: roomId,
       receipt_type: receiptType,
@@ -101,6 +100,11 @@ export function createReceiptsService(deps: {
         const eventId = markers[type];
         if (eventId !== undefined) putReceipt(requester.userId, roomId, type, eventId, undefined);
       }
+    },
+
+    /** An `m.read` receipt from another server, for one of its users, at the time it states. */
+    applyRemote(roomId: string, userId: string, eventId: string, threadId: string | undefined, ts: number): void {
+      putReceipt(userId, roomId, "m.read", eventId, threadId, ts);
     },
 
     /** Subscribes to every stored receipt; returns the unsubscribe function. */

@@ -10,7 +10,7 @@ import { createDirectoryService } from "./directory";
 import { createEventBuilder } from "./event-builder";
 import { createEventPersister } from "./event-persister";
 import { createEventStore } from "./event-store";
-import { createEventsService } from "./events";
+import { createEventsService, type EventsDeps } from "./events";
 import { MatrixError } from "./matrix-error";
 import { createMembershipService } from "./membership";
 import type { AccountEvents } from "./accounts-events";
@@ -35,6 +35,8 @@ export interface RoomServiceDeps {
   notifier: Notifier;
   rateLimits: RateLimiter;
   accountEvents: AccountEvents;
+  /** Federation's hook: every local event, inside the transaction that stores it. */
+  onLocalEvent?: EventsDeps["onLocalEvent"];
 }
 
 export function buildRoomServices(deps: RoomServiceDeps) {
@@ -57,7 +59,17 @@ export function buildRoomServices(deps: RoomServiceDeps) {
   });
   const builder = createEventBuilder({ serverName, signingKey: deps.signingKey, eventStore, now });
   const persister = createEventPersister({ storage, state, eventStore, now });
-  const events = createEventsService({ storage, queue, heads, state, eventStore, builder, persister, notifier });
+  const events = createEventsService({
+    storage,
+    queue,
+    heads,
+    state,
+    eventStore,
+    builder,
+    persister,
+    notifier,
+    onLocalEvent: deps.onLocalEvent,
+  });
   const clientEvents = createClientEvents({ storage, eventStore, now });
   const visibility = createVisibility({ storage, state, eventStore });
   const summaries = createRoomSummaries({ storage, state, eventStore });
@@ -95,6 +107,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     // resolves state), `persister.persist(roomHeads.get(roomId), {pdu, stateBefore, ...})`.
     roomQueue: queue,
     roomHeads: heads,
+    eventBuilder: builder,
     roomState: state,
     eventStore,
     events,

@@ -71,6 +71,12 @@ export function createTypingService(deps: { members: MembershipView; notifier: N
       else stop(roomId, userId);
     },
 
+    /** A change from another server, for one of its users (federation has checked the room). */
+    applyRemote(roomId: string, userId: string, typing: boolean): void {
+      if (typing) start(roomId, userId, defaultTimeoutMs);
+      else stop(roomId, userId);
+    },
+
     typingUsers(roomId: string): string[] {
       return [...(rooms.get(roomId)?.users.keys() ?? [])];
     },

@@ -5,6 +5,9 @@
  * `<file>.lock`, so a second server started on the same data refuses instead of interleaving.
  * Migrations are SQL files embedded in the binary and applied in order, tracked by
  * `PRAGMA user_version`; they only ever move forward.
+ * The federation sender writes through a second connection of the same process: a multi-statement
+ * transaction that reads before it writes must be IMMEDIATE (`db.transaction(fn).immediate()`), or
+ * a commit by the other connection in between makes its first write fail at once with SQLITE_BUSY.
  */
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";

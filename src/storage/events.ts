@@ -52,6 +52,8 @@ const HAS_CHILD = "SELECT 1 FROM event_edges WHERE prev_event_id = ? LIMIT 1";
 const SET_REDACTED_BY = "UPDATE events SET redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL";
 const INSERT_REDACTION = "INSERT OR IGNORE INTO redactions (event_id, redacts, room_id) VALUES (?, ?, ?)";
 const SELECT_REDACTIONS_OF = "SELECT event_id FROM redactions WHERE redacts = ?";
+const DELETE_OUTLIER = "DELETE FROM events WHERE event_id = ? AND outlier = 1";
+const DELETE_EDGES_OF = "DELETE FROM event_edges WHERE event_id = ?";
 
 // Timeline rows are those clients may see in order: not outliers, not rejected, not soft-failed.
 const TIMELINE = "outlier = 0 AND rejected_reason IS NULL AND soft_failed = 0";
@@ -135,6 +137,13 @@ export function createEventsRepo(db: Database) {
       return db.query<{ event_id: string }, [string]>(SELECT_REDACTIONS_OF).all(eventId).map((r) => r.event_id);
     },
 
+    /**
+     * Forgets an outlier so that it can be stored again with its place in the graph (federation:
+     * an event first fetched only as an auth or state event later arrives in the timeline).
+     */
+    deleteOutlier(eventId: string): void {
+      if (db.query(DELETE_OUTLIER).run(eventId).changes > 0) db.query(DELETE_EDGES_OF).run(eventId);
+    },
     setRedactedBy(eventId: string, redactionId: string): void {
       db.query(SET_REDACTED_BY).run(redactionId, eventId);
     },

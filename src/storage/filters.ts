@@ -16,7 +16,7 @@ export function createFiltersRepo(db: Database) {
         const same = db.query<{ filter_id: number }, [string, string]>(SELECT_SAME).get(userId, filterJson);
         if (same) return same.filter_id;
         return db.query<{ filter_id: number }, [string, string]>(INSERT).get(userId, filterJson)!.filter_id;
-      })();
+      }).immediate(); // reads before it writes: take the write lock first (see db.ts)
     },
     getFilter(userId: string, filterId: number): string | undefined {
       return db.query<{ filter_json: string }, [string, number]>(SELECT).get(userId, filterId)?.filter_json;

@@ -41,9 +41,13 @@ export function createStorage(db: Database) {
     remoteKeys: createRemoteKeysRepo(db),
     federationQueue: createFederationQueueRepo(db),
     federationTxns: createFederationTxnsRepo(db),
-    /** Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). */
+    /**
+     * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
+     * takes the write lock at once (IMMEDIATE): the federation sender writes through its own
+     * connection, and a deferred transaction that read before that commit could not write after.
+     */
     transaction<T>(fn: () => T): T {
-      return db.transaction(fn)();
+      return db.transaction(fn).immediate();
     },
     close(): void {
       closeDatabase(db);

@@ -46,7 +46,7 @@ export function createReceiptsRepo(db: Database, streams: StreamPositions) {
         const streamId = streams.next("receipts");
         db.query(UPSERT).run(r.room_id, r.receipt_type, r.user_id, r.thread_id, r.event_id, r.event_stream, r.ts, streamId);
         return streamId;
-      })();
+      }).immediate(); // reads before it writes: take the write lock first (see db.ts)
     },
     /** Receipts written in (from, to], in every room. */
     receiptsSince(from: number, to: number): ReceiptRow[] {

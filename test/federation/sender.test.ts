@@ -22,7 +22,7 @@ const received: { origin: string; n: number }[] = [];
 const TEST_EDU = "org.conduit.test.counter";
 
 function watchB(server: InProcessServer): void {
-  server.services.federation.transactions.onEdu(TEST_EDU, (origin, content) => {
+  server.services.federationRooms.transactions.onEdu(TEST_EDU, (origin, content) => {
     received.push({ origin, n: content.n as number });
   });
 }

@@ -31,9 +31,9 @@ export interface FederationSetup {
 }
 
 /** Settings every federating test server shares, as CONDUIT_* variables. */
-function federationEnv(setup: FederationSetup, port: number, extra: Record<string, string>): Record<string, string> {
+function federationEnv(setup: FederationSetup, port: number, extra: Record<string, string>, namePort = port): Record<string, string> {
   return {
-    CONDUIT_SERVER_NAME: `127.0.0.1:${port}`,
+    CONDUIT_SERVER_NAME: `127.0.0.1:${namePort}`,
     CONDUIT_PORT: String(port),
     CONDUIT_TLS_CERTS: setup.cert.certPath,
     CONDUIT_TLS_KEY: setup.cert.keyPath,
@@ -56,15 +56,23 @@ function trustingFetch(baseUrl: string, caPem: string) {
 
 export async function startFederatedServer(
   setup: FederationSetup,
-  opts: { env?: Record<string, string>; dataDir?: string; port?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    dataDir?: string;
+    port?: number;
+    /** Name the server after another port (a relay in front of it) instead of its own. */
+    namePort?: number;
+  } = {},
 ): Promise<FederatedServer> {
   const port = opts.port ?? freePort();
-  const server = await startServer({ env: federationEnv(setup, port, opts.env ?? {}), dataDir: opts.dataDir });
-  return { ...server, serverName: `127.0.0.1:${port}`, fetch: trustingFetch(server.baseUrl, setup.ca.caCert) };
+  const namePort = opts.namePort ?? port;
+  const server = await startServer({ env: federationEnv(setup, port, opts.env ?? {}, namePort), dataDir: opts.dataDir });
+  return { ...server, serverName: `127.0.0.1:${namePort}`, fetch: trustingFetch(server.baseUrl, setup.ca.caCert) };
 }
 
 export interface InProcessServer {
   serverName: string;
+  baseUrl: string;
   dataDir: string;
   services: Services;
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -111,13 +119,16 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
   startListening();
   return {
     serverName: config.server_name,
+    baseUrl: `https://127.0.0.1:${port}`,
     dataDir,
     services,
     fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caCert),
     stopListening,
     startListening,
     async close({ keepData = false } = {}) {
-      await stopListening();
+      // Let requests in flight finish before the database goes away.
+      await server?.stop(false);
+      server = undefined;
       await services.federation.sender.stop();
       storage.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });

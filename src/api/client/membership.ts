@@ -18,23 +18,39 @@ const ROOM = "/_matrix/client/v3/rooms/:roomId";
 const Reason = t.Object({ reason: t.Optional(t.String()) });
 const Target = t.Object({ user_id: t.String(), reason: t.Optional(t.String()) });
 
-export const membershipRoutes = ({ auth, membership }: Services) =>
+/** Servers to join through: `via` (since v1.12) and the older `server_name`, each repeatable. */
+const Via = t.Object({
+  via: t.Optional(t.Union([t.String(), t.Array(t.String())])),
+  server_name: t.Optional(t.Union([t.String(), t.Array(t.String())])),
+});
+const viaOf = (q: { via?: string | string[]; server_name?: string | string[] }) => [q.via ?? [], q.server_name ?? []].flat();
+
+export const membershipRoutes = ({ auth, membership, federationRooms }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
-    .post("/_matrix/client/v3/join/:roomIdOrAlias", ({ requester, params, body }) =>
-      membership.join(requester, params.roomIdOrAlias, body?.reason), { auth: true, body: t.Optional(Reason) })
-    .post(`${ROOM}/join`, ({ requester, params, body }) => membership.join(requester, params.roomId, body?.reason), {
+    // Joins, knocks, invites and leaves may need another server: federation decides.
+    .post("/_matrix/client/v3/join/:roomIdOrAlias", ({ requester, params, body, query }) =>
+      federationRooms.membership.join(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
+      auth: true,
+      body: t.Optional(Reason),
+      query: Via,
+    })
+    .post(`${ROOM}/join`, ({ requester, params, body }) => federationRooms.membership.join(requester, params.roomId, body?.reason), {
       auth: true,
       body: t.Optional(Reason),
     })
-    .post("/_matrix/client/v3/knock/:roomIdOrAlias", ({ requester, params, body }) =>
-      membership.knock(requester, params.roomIdOrAlias, body?.reason), { auth: true, body: t.Optional(Reason) })
+    .post("/_matrix/client/v3/knock/:roomIdOrAlias", ({ requester, params, body, query }) =>
+      federationRooms.membership.knock(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
+      auth: true,
+      body: t.Optional(Reason),
+      query: Via,
+    })
     .post(`${ROOM}/invite`, async ({ requester, params, body }) => {
-      await membership.invite(requester, params.roomId, body.user_id, body.reason);
+      await federationRooms.membership.invite(requester, params.roomId, body.user_id, body.reason);
       return {};
     }, { auth: true, body: Target })
     .post(`${ROOM}/leave`, async ({ requester, params, body }) => {
-      await membership.leave(requester, params.roomId, body?.reason);
+      await federationRooms.membership.leave(requester, params.roomId, body?.reason);
       return {};
     }, { auth: true, body: t.Optional(Reason) })
     .post(`${ROOM}/forget`, ({ requester, params }) => {

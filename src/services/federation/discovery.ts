@@ -7,8 +7,8 @@
  */
 import { Resolver } from "node:dns/promises";
 import type { Clock } from "../clock";
+import { parseServerName } from "../../core";
 import { OutboundError, type OutboundHttp, type Target } from "./outbound-http";
-import { parseServerName } from "./server-name";
 
 const DEFAULT_PORT = 8448;
 const HOUR = 3_600_000;
@@ -34,6 +34,14 @@ export interface DiscoveryDeps {
   resolver?: Pick<Resolver, "resolveSrv">;
   /** Port of the well-known request; 443 except when a test serves it elsewhere. */
   wellKnownPort?: number;
+}
+
+/** A server name's parts for connecting: the bare IP of a literal, and a port in 1-65535. */
+function parseName(name: string): { host: string; ip?: string; port?: number } | null {
+  const parsed = parseServerName(name);
+  if (!parsed || (parsed.port !== undefined && (parsed.port < 1 || parsed.port > 65535))) return null;
+  const ip = parsed.kind === "ipv4" ? parsed.host : parsed.kind === "ipv6" ? parsed.host.slice(1, -1) : undefined;
+  return { host: parsed.host, ip, port: parsed.port };
 }
 
 export interface ServerDiscovery {
@@ -102,7 +110,7 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
         const next = new URL(location, `https://${target.hostHeader}${path}`);
         if (next.protocol !== "https:") throw new OutboundError("network", "well-known redirected away from https");
         const bare = next.hostname.replace(/^\[|\]$/g, "");
-        const isLiteral = parseServerName(next.hostname)?.ip !== undefined;
+        const isLiteral = parseName(next.hostname)?.ip !== undefined;
         target = { host: bare, port: Number(next.port || 443), hostHeader: next.host, tlsName: isLiteral ? undefined : bare };
         path = next.pathname + next.search;
         continue;
@@ -111,14 +119,14 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
       // The spec asks to parse the body as JSON whatever its content type says.
       const body = JSON.parse(new TextDecoder().decode(res.body)) as unknown;
       const delegated = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["m.server"] : undefined;
-      if (typeof delegated !== "string" || !parseServerName(delegated)) throw new Error("well-known has no valid m.server");
+      if (typeof delegated !== "string" || !parseName(delegated)) throw new Error("well-known has no valid m.server");
       return { delegated, ttl: cacheLifetime(res.headers, deps.clock.now()) };
     }
     throw new OutboundError("network", "well-known redirects too many times");
   }
 
   async function discover(serverName: string): Promise<Target[]> {
-    const parsed = parseServerName(serverName);
+    const parsed = parseName(serverName);
     if (!parsed) throw new OutboundError("dns", `"${serverName}" is not a valid server name`);
     // 1. An IP literal: no SNI, certificate for the address, port as given or 8448.
     if (parsed.ip) return [{ host: parsed.ip, port: parsed.port ?? DEFAULT_PORT, hostHeader: serverName }];
@@ -127,7 +135,7 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
     // 3. Delegation through well-known, then the same rules on the delegated name.
     const delegated = await wellKnown(parsed.host);
     if (delegated !== null) {
-      const d = parseServerName(delegated)!;
+      const d = parseName(delegated)!;
       if (d.ip) return [{ host: d.ip, port: d.port ?? DEFAULT_PORT, hostHeader: delegated }];
       if (d.port) return [{ host: d.host, port: d.port, hostHeader: delegated, tlsName: d.host }];
       return srvTargets(d.host);
@@ -142,7 +150,7 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
       const cached = resolutions.get(serverName);
       if (cached && cached.expiresAt > now) return { serverName, targets: cached.targets };
       const targets = await discover(serverName);
-      const wellKnownExpiry = wellKnownCache.get(parseServerName(serverName)?.host ?? "")?.expiresAt ?? Infinity;
+      const wellKnownExpiry = wellKnownCache.get(parseName(serverName)?.host ?? "")?.expiresAt ?? Infinity;
       resolutions.set(serverName, { targets, expiresAt: Math.min(now + RESOLUTION_TTL, wellKnownExpiry) });
       return { serverName, targets };
     },

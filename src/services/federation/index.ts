@@ -17,7 +17,6 @@ import { createKeyRing } from "./key-ring";
 import { createOutboundHttp } from "./outbound-http";
 import { createRequestAuthenticator } from "./request-auth";
 import { createFederationSender, type SenderWorker } from "./sender";
-import { createTransactionReceiver } from "./transactions";
 
 export interface FederationDeps {
   config: Config;
@@ -77,7 +76,6 @@ export function createFederation(deps: FederationDeps) {
     keys,
     authenticateRequest: createRequestAuthenticator(config.server_name, keys, clock),
     sender: createFederationSender({ config, storage, clock, log, worker: deps.senderWorker }),
-    transactions: createTransactionReceiver({ storage, clock, log }),
   };
 }
 export type Federation = ReturnType<typeof createFederation>;

@@ -3,11 +3,10 @@
  * (when it names one at all), and its signature over {method, uri, origin, destination, content}
  * must verify with a current key of the origin. Every failure is 401 `M_UNAUTHORIZED`.
  */
-import { verifyJsonSignature, type JsonValue } from "../../core";
+import { isValidServerName, verifyJsonSignature, type JsonValue } from "../../core";
 import { MatrixError } from "../matrix-error";
 import type { Clock } from "../clock";
 import type { KeyRing } from "./key-ring";
-import { parseServerName } from "./server-name";
 import { parseXMatrix, requestSigningObject } from "./x-matrix";
 
 export interface InboundRequest {
@@ -28,7 +27,7 @@ export function createRequestAuthenticator(serverName: string, keys: KeyRing, cl
     if (params.destination !== undefined && params.destination !== serverName) {
       throw unauthorized(`This request is addressed to ${params.destination}, not to this server`);
     }
-    if (!parseServerName(params.origin)) throw unauthorized("The origin is not a valid server name");
+    if (!isValidServerName(params.origin)) throw unauthorized("The origin is not a valid server name");
     if (params.origin === serverName) throw unauthorized("Requests from this server's own name are not accepted");
     // Requests must be signed with a key that is current now (old keys only sign events).
     const key = await keys.getVerifyKey(params.origin, params.key, clock.now());

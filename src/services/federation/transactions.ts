@@ -1,7 +1,8 @@
 /**
  * Receiving transactions (`PUT /send/{txnId}`): each (origin, txn id) is processed once — a replay
- * or a retry gets the first answer again — and its EDUs are handed to whichever service handles
- * their type (typing, receipts, presence, …). A bad EDU never fails the transaction.
+ * or a retry gets the first answer again. Its PDUs go through the room pipeline one by one, its
+ * EDUs to whichever service handles their type (typing, receipts, presence, …); a bad PDU or EDU
+ * never fails the transaction.
  */
 import { isJsonObject, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
@@ -17,7 +18,12 @@ export type EduHandler = (origin: string, content: JsonObject) => void | Promise
 const TXN_MEMORY_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
-export function createTransactionReceiver(deps: { storage: Storage; clock: Clock; log: Logger }) {
+export function createTransactionReceiver(deps: {
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  receivePdus(origin: string, pdus: readonly unknown[]): Promise<PduResults>;
+}) {
   const { storage, clock, log } = deps;
   const eduHandlers = new Map<string, EduHandler>();
   const inflight = new Map<string, Promise<{ pdus: PduResults }>>();
@@ -39,11 +45,8 @@ export function createTransactionReceiver(deps: { storage: Storage; clock: Clock
   async function process(origin: string, txnId: string, body: JsonObject): Promise<{ pdus: PduResults }> {
     const pdus = body.pdus as unknown[];
     const edus = (body.edus ?? []) as unknown[];
-    const results: PduResults = {};
-    // PDUs of rooms this server is not in have no room version to read them by: they are dropped.
-    if (pdus.length > 0) log.debug("dropped PDUs for rooms this server is not in", { origin, count: pdus.length });
+    const response = { pdus: await deps.receivePdus(origin, pdus) };
     await handleEdus(origin, edus);
-    const response = { pdus: results };
     storage.federationTxns.recordResponse(origin, txnId, JSON.stringify(response), clock.now());
     if (clock.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = clock.now();

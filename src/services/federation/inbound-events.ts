@@ -1,0 +1,384 @@
+/**
+ * The room pipeline for events from other servers (spec "Checks performed on receipt of a PDU").
+ * After the PDU checks (format, signatures, content hash), an event must pass the auth rules
+ * against its own auth events, then against the state before it (resolved across its
+ * prev_events), else it is stored as rejected; against the current state, else it is stored
+ * soft-failed (counted for state, never shown). Missing prev events are fetched: a short gap
+ * with `get_missing_events`, a long one by asking for the state at the missing event
+ * (`/state_ids`, then `/event` for what we lack), whose events are kept as outliers.
+ */
+import {
+  authCheck,
+  authEventTypesFor,
+  checkStateDependentAuthRules,
+  isJsonObject,
+  refId,
+  resolveStateSync,
+  stateKeyOf,
+  type Pdu,
+  type RoomVersionRules,
+  type StateKey,
+} from "../../core";
+import type { Storage } from "../../storage";
+import type { Logger } from "../logger";
+import { authMapOf } from "../auth-state";
+import type { EventPersister } from "../event-persister";
+import type { EventStore } from "../event-store";
+import type { Notifier } from "../notifier";
+import type { RoomHead, RoomHeads } from "../room-heads";
+import type { RoomQueue } from "../room-queue";
+import type { StateMap, StateService } from "../state";
+import type { FederationClient } from "./client";
+import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
+import type { RoomView } from "./room-view";
+
+/** Events asked for in one `get_missing_events` call (a short gap). */
+const MISSING_EVENTS_LIMIT = 10;
+/** How deep a chain of unknown auth events we follow before giving up on an event. */
+const MAX_AUTH_FETCH_DEPTH = 32;
+
+export interface Outcome {
+  eventId: string;
+  /** Why the event was not accepted (dropped or rejected); absent when it was stored as valid. */
+  error?: string;
+  softFailed?: boolean;
+}
+
+export interface InboundDeps {
+  storage: Storage;
+  log: Logger;
+  client: FederationClient;
+  checker: PduChecker;
+  view: RoomView;
+  roomQueue: RoomQueue;
+  roomHeads: RoomHeads;
+  roomState: StateService;
+  eventStore: EventStore;
+  persister: EventPersister;
+  notifier: Notifier;
+}
+
+function stateKeyOfPdu(pdu: Pdu): StateKey | undefined {
+  return typeof pdu.state_key === "string" ? stateKeyOf(pdu.type, pdu.state_key) : undefined;
+}
+
+export function createInboundEvents(deps: InboundDeps) {
+  const { storage, log, client, checker, view, roomQueue, roomHeads, roomState, eventStore, persister, notifier } = deps;
+
+  const isRejected = (id: string) => storage.events.get(id)?.rejected_reason != null;
+  /** Known and placed in the room's graph with its state (not merely an outlier). */
+  const hasState = (id: string) => {
+    const row = storage.events.get(id);
+    return row !== null && row.outlier === 0;
+  };
+
+  /** The create event, which since v12 is implied rather than cited, but the rules still need. */
+  function createEventFor(roomId: string, rules: RoomVersionRules): Pdu | null {
+    if (rules.roomIdIsCreateEventHash) return eventStore.getPdu(`$${roomId.slice(1)}`);
+    const id = view.currentState(roomId).get(stateKeyOf("m.room.create", ""));
+    return id === undefined ? null : eventStore.getPdu(id);
+  }
+
+  /** The PDUs of an event's auth events (plus the implied create event since v12), or what is missing. */
+  function authEventsOf(pdu: Pdu, rules: RoomVersionRules): { events: Pdu[]; missing: string[] } {
+    const events: Pdu[] = [];
+    const missing: string[] = [];
+    for (const ref of pdu.auth_events) {
+      const event = eventStore.getPdu(refId(ref));
+      if (event) events.push(event);
+      else missing.push(refId(ref));
+    }
+    if (rules.roomIdIsCreateEventHash && pdu.type !== "m.room.create") {
+      const create = eventStore.getPdu(`$${pdu.room_id.slice(1)}`);
+      if (create) events.push(create);
+      else missing.push(`$${pdu.room_id.slice(1)}`);
+    }
+    return { events, missing };
+  }
+
+  /** The auth rules against a state map (only the entries the rules look at). */
+  function authAgainst(pdu: Pdu, s: StateMap, rules: RoomVersionRules): string | null {
+    const keys = authEventTypesFor(pdu.type, pdu.sender, pdu.state_key, pdu.content, rules);
+    keys.push(stateKeyOf("m.room.create", ""));
+    const map = authMapOf(s, eventStore, keys);
+    if (rules.roomIdIsCreateEventHash && !map.has(stateKeyOf("m.room.create", ""))) {
+      const create = eventStore.getPdu(`$${pdu.room_id.slice(1)}`);
+      if (create) map.set(stateKeyOf("m.room.create", ""), create);
+    }
+    const verdict = checkStateDependentAuthRules(pdu, map, rules);
+    return verdict.allowed ? null : verdict.reason;
+  }
+
+  /** Resolves several states into one with the room version's algorithm. */
+  function resolve(rules: RoomVersionRules, states: readonly StateMap[]): StateMap {
+    if (states.length === 1) return states[0]!;
+    const ids = resolveStateSync(
+      rules.id,
+      states.map((s) => [...s.values()]),
+      (id) => eventStore.getPdu(id) ?? undefined,
+    );
+    const out = new Map<StateKey, string>();
+    for (const id of ids) {
+      const pdu = eventStore.getPdu(id);
+      const key = pdu ? stateKeyOfPdu(pdu) : undefined;
+      if (key) out.set(key, id);
+    }
+    return out;
+  }
+
+  function withEvent(s: StateMap, pdu: CheckedPdu): StateMap {
+    const key = stateKeyOfPdu(pdu);
+    if (!key) return s;
+    const next = new Map(s);
+    next.set(key, pdu.event_id);
+    return next;
+  }
+
+  function headOf(roomId: string): RoomHead {
+    const head = roomHeads.get(roomId);
+    if (!head) throw new Error(`room ${roomId} has no head`);
+    return head;
+  }
+
+  /** Stores an event outside the timeline (an auth or state event we had to fetch). */
+  function storeOutlier(pdu: CheckedPdu, rejectedReason: string | undefined): Promise<void> {
+    return roomQueue.run(pdu.room_id, () => {
+      if (storage.events.get(pdu.event_id)) return;
+      persister.persist(headOf(pdu.room_id), { pdu, stateBefore: null, outlier: true, rejectedReason });
+    });
+  }
+
+  /** Fetches an event from `server` and runs the PDU checks on it. */
+  async function fetchEvent(server: string, eventId: string, rules: RoomVersionRules): Promise<CheckedPdu | null> {
+    try {
+      const res = await client.request<{ pdus?: unknown[] }>(server, {
+        method: "GET",
+        path: `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`,
+      });
+      const verdict = await checker.check(res.pdus?.[0], rules);
+      if (!verdict.ok || verdict.pdu.event_id !== eventId) return null;
+      return verdict.pdu;
+    } catch (e) {
+      log.debug("could not fetch event", { server, eventId, error: (e as Error).message });
+      return null;
+    }
+  }
+
+  /**
+   * Makes sure every auth event of `pdu` is stored, fetching unknown ones from `server` and
+   * storing each as an outlier once it has passed the checks and the auth rules against its own
+   * auth events (a failure stores it as rejected). False when one cannot be obtained.
+   */
+  async function ensureAuthEvents(pdu: Pdu, server: string, rules: RoomVersionRules, depth = 0): Promise<boolean> {
+    const { missing } = authEventsOf(pdu, rules);
+    if (missing.length === 0) return true;
+    if (depth >= MAX_AUTH_FETCH_DEPTH) return false;
+    for (const id of missing) {
+      if (storage.events.get(id)) continue;
+      const event = await fetchEvent(server, id, rules);
+      if (!event || !belongsTo(event, pdu.room_id, rules)) return false;
+      if (!(await ensureAuthEvents(event, server, rules, depth + 1))) return false;
+      await storeOutlier(event, checkAgainstAuthEvents(event, rules) ?? undefined);
+    }
+    return true;
+  }
+
+  /** Step 4: the auth rules against the event's own auth events. */
+  function checkAgainstAuthEvents(pdu: Pdu, rules: RoomVersionRules): string | null {
+    const { events, missing } = authEventsOf(pdu, rules);
+    if (missing.length > 0) return `auth events ${missing.join(", ")} are unknown`;
+    const verdict = authCheck(pdu, events, rules.id, { isRejected });
+    return verdict.allowed ? null : verdict.reason;
+  }
+
+  /**
+   * The state after a prev event we do not hold in the graph: asked from `server` as the state
+   * before it, plus the event itself; every event involved is stored (as an outlier) first.
+   */
+  async function remoteStateAfter(roomId: string, eventId: string, server: string, rules: RoomVersionRules): Promise<StateMap | null> {
+    let ids: { pdu_ids?: unknown; auth_chain_ids?: unknown };
+    try {
+      ids = await client.request(server, {
+        method: "GET",
+        path: `/_matrix/federation/v1/state_ids/${encodeURIComponent(roomId)}?event_id=${encodeURIComponent(eventId)}`,
+      });
+    } catch (e) {
+      log.debug("could not fetch state ids", { server, roomId, eventId, error: (e as Error).message });
+      return null;
+    }
+    const stateIds = Array.isArray(ids.pdu_ids) ? ids.pdu_ids.filter((x): x is string => typeof x === "string") : [];
+    const chainIds = Array.isArray(ids.auth_chain_ids) ? ids.auth_chain_ids.filter((x): x is string => typeof x === "string") : [];
+    const wanted = [...new Set([...chainIds, ...stateIds, eventId])].filter((id) => !storage.events.get(id));
+    const fetched = (await Promise.all(wanted.map((id) => fetchEvent(server, id, rules)))).filter((e): e is CheckedPdu => e !== null);
+    // Oldest first, so each event's auth events are stored before it.
+    fetched.sort((a, b) => a.depth - b.depth);
+    for (const event of fetched) {
+      if (!belongsTo(event, roomId, rules)) continue;
+      if (!(await ensureAuthEvents(event, server, rules))) continue;
+      await storeOutlier(event, checkAgainstAuthEvents(event, rules) ?? undefined);
+    }
+    const s = new Map<StateKey, string>();
+    for (const id of stateIds) {
+      const pdu = eventStore.getPdu(id);
+      const key = pdu ? stateKeyOfPdu(pdu) : undefined;
+      if (pdu && key && !isRejected(id)) s.set(key, id);
+    }
+    const prev = eventStore.getPdu(eventId);
+    if (!prev) return null;
+    const key = stateKeyOfPdu(prev);
+    if (key && !isRejected(eventId)) s.set(key, eventId);
+    return s;
+  }
+
+  /** A short gap: asks `server` for the events between our forward extremities and `pdu`. */
+  async function fillGap(pdu: CheckedPdu, server: string, rules: RoomVersionRules): Promise<void> {
+    const head = headOf(pdu.room_id);
+    let minDepth = Number.MAX_SAFE_INTEGER;
+    for (const id of head.extremities) minDepth = Math.min(minDepth, storage.events.get(id)?.depth ?? 0);
+    let res: { events?: unknown[] };
+    try {
+      res = await client.request(server, {
+        method: "POST",
+        path: `/_matrix/federation/v1/get_missing_events/${encodeURIComponent(pdu.room_id)}`,
+        body: {
+          earliest_events: head.extremities,
+          latest_events: [pdu.event_id],
+          limit: MISSING_EVENTS_LIMIT,
+          min_depth: minDepth === Number.MAX_SAFE_INTEGER ? 0 : minDepth,
+        },
+      });
+    } catch (e) {
+      log.debug("get_missing_events failed", { server, roomId: pdu.room_id, error: (e as Error).message });
+      return;
+    }
+    const verdicts = await checker.checkMany(Array.isArray(res.events) ? res.events : [], rules);
+    const events = verdicts.flatMap((v) => (v.ok && belongsTo(v.pdu, pdu.room_id, rules) ? [v.pdu] : []));
+    events.sort((a, b) => a.depth - b.depth);
+    for (const event of events) {
+      if (event.event_id !== pdu.event_id) await process(event, server, rules, false);
+    }
+  }
+
+  /** The state before `pdu`: the states after its prev events, resolved. */
+  async function stateBeforeOf(pdu: CheckedPdu, server: string, rules: RoomVersionRules, gapFill: boolean): Promise<StateMap | null> {
+    const prevIds = pdu.prev_events.map(refId);
+    if (gapFill && prevIds.some((id) => !hasState(id))) await fillGap(pdu, server, rules);
+    const states: StateMap[] = [];
+    for (const id of prevIds) {
+      const known = view.stateAfter(id);
+      const s = known ?? (await remoteStateAfter(pdu.room_id, id, server, rules));
+      if (!s) return null;
+      states.push(s);
+    }
+    if (states.length === 0) return null;
+    return resolve(rules, states);
+  }
+
+  /**
+   * Runs one checked event through the pipeline and stores it. `server` is asked for whatever is
+   * missing; `afterPersist` runs in the storing transaction when the event was accepted (to queue
+   * it for the room's other servers).
+   */
+  async function process(
+    pdu: CheckedPdu,
+    server: string,
+    rules: RoomVersionRules,
+    gapFill = true,
+    afterPersist?: (head: RoomHead) => void,
+  ): Promise<Outcome> {
+    const eventId = pdu.event_id;
+    if (hasState(eventId)) return { eventId };
+    if (pdu.type === "m.room.create") return { eventId, error: "a room has one create event" };
+    if (!(await ensureAuthEvents(pdu, server, rules))) {
+      return { eventId, error: "its auth events could not be obtained" };
+    }
+    let rejected = checkAgainstAuthEvents(pdu, rules);
+    let stateBefore: StateMap | null = null;
+    if (rejected === null) {
+      stateBefore = await stateBeforeOf(pdu, server, rules, gapFill);
+      if (!stateBefore) return { eventId, error: "the state before it could not be obtained" };
+      const reason = authAgainst(pdu, stateBefore, rules);
+      if (reason !== null) rejected = `not allowed by the state before it: ${reason}`;
+    }
+    const outcome = await roomQueue.run(pdu.room_id, (ctx): Outcome => {
+      if (hasState(eventId)) return { eventId };
+      const head = headOf(pdu.room_id);
+      // Fetched earlier only as an outlier: it now takes its place in the graph.
+      storage.events.deleteOutlier(eventId);
+      const current = view.currentState(pdu.room_id);
+      const before = stateBefore ?? current;
+      const group = roomState.groupForState(pdu.room_id, before, head.stateGroup);
+      // Step 6: fine by its own history but not by the room as it is now -> soft-failed.
+      const softFailed = rejected === null && authAgainst(pdu, current, rules) !== null;
+      let currentStateGroup: number | undefined;
+      if (rejected === null && !softFailed) {
+        const prevIds = new Set(pdu.prev_events.map(refId));
+        const extendsHead = head.extremities.every((id) => prevIds.has(id));
+        // A fork: the new current state resolves the old one with the state after this event.
+        if (!extendsHead) currentStateGroup = roomState.groupForState(pdu.room_id, resolve(rules, [current, withEvent(before, pdu)]), head.stateGroup);
+      }
+      const persisted = persister.persist(head, {
+        pdu,
+        stateBefore: group,
+        rejectedReason: rejected ?? undefined,
+        softFailed,
+        currentStateGroup,
+      });
+      ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
+      if (rejected === null && !softFailed) afterPersist?.(head);
+      if (rejected !== null) return { eventId, error: rejected };
+      return softFailed ? { eventId, softFailed } : { eventId };
+    });
+    if (outcome.error) log.info("rejected an event", { eventId, roomId: pdu.room_id, reason: outcome.error });
+    return outcome;
+  }
+
+  return {
+    process,
+    storeOutlier,
+    checkAgainstAuthEvents,
+    ensureAuthEvents,
+
+    /**
+     * The PDUs of a transaction from `origin`: each is checked and processed on its own, oldest
+     * first per room; the answer maps event ids to errors. PDUs for rooms we are not in, or that
+     * the room's ACL bars `origin` from, get an error and go no further.
+     */
+    async receivePdus(origin: string, raws: readonly unknown[]): Promise<Record<string, { error?: string }>> {
+      const results: Record<string, { error?: string }> = {};
+      const byRoom = new Map<string, unknown[]>();
+      for (const raw of raws) {
+        const roomId = isJsonObject(raw) && typeof raw.room_id === "string" ? raw.room_id : undefined;
+        if (roomId === undefined) continue;
+        byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), raw]);
+      }
+      for (const [roomId, pdus] of byRoom) {
+        const rules = view.rules(roomId);
+        const allowed = rules !== null && view.serverAllowed(roomId, origin);
+        const checked: CheckedPdu[] = [];
+        for (const raw of pdus) {
+          if (!rules) break; // without the room's version an event id cannot even be computed
+          const verdict = await checker.check(raw, rules);
+          if (!verdict.ok) {
+            if (verdict.eventId) results[verdict.eventId] = { error: verdict.reason };
+            continue;
+          }
+          if (!allowed) results[verdict.pdu.event_id] = { error: `${origin} is barred from ${roomId} by its ACL` };
+          else checked.push(verdict.pdu);
+        }
+        checked.sort((a, b) => a.depth - b.depth);
+        for (const pdu of checked) {
+          try {
+            const outcome = await process(pdu, origin, rules!);
+            results[pdu.event_id] = outcome.error ? { error: outcome.error } : {};
+          } catch (e) {
+            log.error("failed to process an event", { eventId: pdu.event_id, error: e });
+            results[pdu.event_id] = { error: "internal error while processing the event" };
+          }
+        }
+      }
+      return results;
+    },
+  };
+}
+export type InboundEvents = ReturnType<typeof createInboundEvents>;

@@ -1,0 +1,109 @@
+/**
+ * Wires federation's room side once the room services exist: the PDU checks, the read-only room
+ * view, the inbound event pipeline and the transaction receiver that feeds it, room reads for
+ * other servers, the resident side of membership handshakes, and cross-server membership for
+ * our own users.
+ */
+import type { Config } from "../../config";
+import type { Storage } from "../../storage";
+import type { Clock } from "../clock";
+import type { Logger } from "../logger";
+import type { Notifier } from "../notifier";
+import type { RoomServices } from "../room-services";
+import type { Federation } from ".";
+import type { DirectoryService } from "../directory";
+import type { SigningKey } from "../server-keys";
+import type { PresenceService } from "../presence";
+import type { ReceiptsService } from "../receipts";
+import type { TypingService } from "../typing";
+import { connectEdus } from "./edus";
+import { createHandshakes } from "./handshakes";
+import { createInboundEvents } from "./inbound-events";
+import { createPduChecker } from "./pdu-checks";
+import { createRemoteMembership } from "./remote-membership";
+import { createRoomView } from "./room-view";
+import { createFederationServing } from "./serving";
+import { createTransactionReceiver } from "./transactions";
+
+export interface FederationRoomDeps extends RoomServices {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  notifier: Notifier;
+  federation: Federation;
+  signingKey: SigningKey;
+  directory: DirectoryService;
+  typing: TypingService;
+  receipts: ReceiptsService;
+  presence: PresenceService;
+}
+
+export function buildFederationRooms(deps: FederationRoomDeps) {
+  const { storage, clock, log, federation } = deps;
+  const checker = createPduChecker(federation.keys);
+  const view = createRoomView({ storage, state: deps.roomState, eventStore: deps.eventStore });
+  const inbound = createInboundEvents({
+    storage,
+    log,
+    client: federation.client,
+    checker,
+    view,
+    roomQueue: deps.roomQueue,
+    roomHeads: deps.roomHeads,
+    roomState: deps.roomState,
+    eventStore: deps.eventStore,
+    persister: deps.persister,
+    notifier: deps.notifier,
+  });
+  const transactions = createTransactionReceiver({ storage, clock, log, receivePdus: inbound.receivePdus });
+  const serverName = deps.config.server_name;
+  const serving = createFederationServing({ serverName, storage, clock, view, eventStore: deps.eventStore, state: deps.roomState });
+  const handshakes = createHandshakes({
+    serverName,
+    signingKey: deps.signingKey,
+    storage,
+    clock,
+    view,
+    roomHeads: deps.roomHeads,
+    eventStore: deps.eventStore,
+    checker,
+    inbound,
+    sender: federation.sender,
+    serving,
+  });
+  const membership = createRemoteMembership({
+    serverName,
+    signingKey: deps.signingKey,
+    storage,
+    clock,
+    log,
+    client: federation.client,
+    checker,
+    view,
+    inbound,
+    sender: federation.sender,
+    local: deps.membership,
+    directory: deps.directory,
+    roomQueue: deps.roomQueue,
+    roomHeads: deps.roomHeads,
+    roomState: deps.roomState,
+    eventStore: deps.eventStore,
+    persister: deps.persister,
+    eventBuilder: deps.eventBuilder,
+    notifier: deps.notifier,
+  });
+  connectEdus({
+    serverName,
+    storage,
+    clock,
+    view,
+    sender: federation.sender,
+    transactions,
+    typing: deps.typing,
+    receipts: deps.receipts,
+    presence: deps.presence,
+  });
+  return { checker, view, inbound, transactions, serving, handshakes, membership };
+}
+export type FederationRooms = ReturnType<typeof buildFederationRooms>;

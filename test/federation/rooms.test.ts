@@ -1,0 +1,159 @@
+// Rooms across two real instances over TLS on loopback: a room created on A, a user of B invited
+// (through B's server) and joining (make_join/send_join through A), messages both ways arriving in
+// order, leave and rejoin.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
+import { startFederatedServer, type FederatedServer, type FederationSetup } from "../helpers/federation";
+import { createTestCa, type TestCa } from "../helpers/tls";
+import { membershipOn, say, texts, timeline, until, type ClientEvent } from "../helpers/federated-rooms";
+
+let ca: TestCa;
+let setup: FederationSetup;
+let a: FederatedServer;
+let b: FederatedServer;
+let alice: Session;
+let bob: Session;
+
+beforeAll(async () => {
+  ca = createTestCa();
+  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
+  trustTestCa(ca.caCert);
+  [a, b] = await Promise.all([startFederatedServer(setup), startFederatedServer(setup)]);
+  [alice, bob] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(b.baseUrl, "bob")]);
+});
+afterAll(async () => {
+  if (process.env.FED_DEBUG) for (const s of [a, b]) console.log(s.serverName, s.output.filter((l) => !l.includes('"msg":"request"') || l.includes('"status":5') || l.includes('"status":4')).join("\n"));
+  await Promise.all([a?.stop(), b?.stop()]);
+  ca?.remove();
+});
+
+describe("a room shared by two servers", () => {
+  let roomId: string;
+
+  test("a user of B is invited through B and joins through A", async () => {
+    const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
+      token: alice.access_token,
+      body: { name: "Across", preset: "private_chat" },
+    });
+    expect(created.status).toBe(200);
+    roomId = created.body.room_id;
+
+    const invite = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+      token: alice.access_token,
+      body: { user_id: bob.user_id },
+    });
+    expect(invite.status).toBe(200);
+    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("invite");
+
+    const join = await api<{ room_id: string }>(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(join.status).toBe(200);
+    expect(join.body.room_id).toBe(roomId);
+    // B now holds the room's state; A learns of the join through send_join.
+    expect(await membershipOn(b, bob, roomId, alice.user_id)).toBe("join");
+    expect(await membershipOn(b, bob, roomId, bob.user_id)).toBe("join");
+    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
+    const name = await api<{ name: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`, {
+      token: bob.access_token,
+    });
+    expect(name.body.name).toBe("Across");
+  });
+
+  test("messages flow both ways, in order", async () => {
+    for (let i = 0; i < 5; i++) await say(a, alice, roomId, `a${i}`);
+    await until("A's messages on B", async () => ((await texts(await timeline(b, bob, roomId))).length >= 5 ? true : undefined));
+    for (let i = 0; i < 5; i++) await say(b, bob, roomId, `b${i}`);
+    const expected = ["a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4"];
+    await until("B's messages on A", async () => (texts(await timeline(a, alice, roomId)).length >= 10 ? true : undefined));
+    expect(texts(await timeline(a, alice, roomId))).toEqual(expected);
+    await until("all on B", async () => (texts(await timeline(b, bob, roomId)).length >= 10 ? true : undefined));
+    expect(texts(await timeline(b, bob, roomId))).toEqual(expected);
+  });
+
+  /**
+   * A /sync stream of `who` on `server`, read from now on: `next(type, check)` waits until an
+   * ephemeral event of `type` in the room satisfies `check`, so changes are seen in order.
+   */
+  async function syncStream(server: FederatedServer, who: Session) {
+    type SyncBody = { next_batch: string; rooms?: { join?: Record<string, { ephemeral?: { events: ClientEvent[] } }> } };
+    const sync = (since?: string) =>
+      api<SyncBody>(server.baseUrl, "GET", `/_matrix/client/v3/sync?timeout=500${since ? `&since=${since}` : ""}`, { token: who.access_token });
+    let since = (await sync()).body.next_batch;
+    return {
+      next: (type: string, check: (content: Record<string, unknown>) => boolean) =>
+        until(`${type} on ${server.serverName}`, async () => {
+          const res = await sync(since);
+          since = res.body.next_batch;
+          const events = res.body.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+          return events.some((e) => e.type === type && check(e.content)) ? true : undefined;
+        }),
+    };
+  }
+
+  test("typing starts and stops are seen on the other server, including a timeout's stop", async () => {
+    const typing = (on: boolean, timeout?: number) =>
+      api(a.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/typing/${encodeURIComponent(alice.user_id)}`, {
+        token: alice.access_token,
+        body: timeout === undefined ? { typing: on } : { typing: on, timeout },
+      });
+    const typists = (c: Record<string, unknown>) => c.user_ids as string[];
+    const onB = await syncStream(b, bob);
+    expect((await typing(true, 30_000)).status).toBe(200);
+    await onB.next("m.typing", (c) => typists(c).includes(alice.user_id));
+    expect((await typing(false)).status).toBe(200);
+    await onB.next("m.typing", (c) => typists(c).length === 0);
+    // A start whose timeout runs out is stopped on the other server too.
+    await typing(true, 300);
+    await onB.next("m.typing", (c) => typists(c).includes(alice.user_id));
+    await onB.next("m.typing", (c) => typists(c).length === 0);
+  });
+
+  test("read receipts cross", async () => {
+    const onA = await syncStream(a, alice);
+    const last = (await timeline(b, bob, roomId)).at(-1)!;
+    const res = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(last.event_id)}`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(res.status).toBe(200);
+    await onA.next("m.receipt", (c) => {
+      const read = (c[last.event_id] as Record<string, Record<string, unknown>> | undefined)?.["m.read"];
+      return read !== undefined && bob.user_id in read;
+    });
+  });
+
+  test("leaving and joining again", async () => {
+    const leave = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(leave.status).toBe(200);
+    await until("the leave on A", async () => ((await membershipOn(a, alice, roomId, bob.user_id)) === "leave" ? true : undefined));
+    // While B is out, A's room moves on.
+    await say(a, alice, roomId, "while you were out");
+    await api(a.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, {
+      token: alice.access_token,
+      body: { join_rule: "public" },
+    });
+    const rejoin = await api(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(a.serverName)}`, {
+      token: bob.access_token,
+      body: {},
+    });
+    expect(rejoin.status).toBe(200);
+    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
+    const rules = await api<{ join_rule: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, {
+      token: bob.access_token,
+    });
+    expect(rules.body.join_rule).toBe("public");
+    await say(a, alice, roomId, "welcome back");
+    await until("A's message after the rejoin on B", async () =>
+      texts(await timeline(b, bob, roomId)).includes("welcome back") ? true : undefined,
+    );
+    await say(b, bob, roomId, "thanks");
+    await until("B's message after the rejoin on A", async () =>
+      texts(await timeline(a, alice, roomId)).includes("thanks") ? true : undefined,
+    );
+  });
+});
