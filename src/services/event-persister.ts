@@ -106,6 +106,7 @@ export function createEventPersister(deps: {
       }
       const membership = pdu.type === "m.room.member" && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
       const { event_id } = pdu;
+      const json = req.json ?? storedJson(pdu, head);
       const stream = storage.events.insert({
         event_id,
         room_id: head.roomId,
@@ -115,7 +116,7 @@ export function createEventPersister(deps: {
         sender: pdu.sender,
         origin_server_ts: pdu.origin_server_ts,
         membership,
-        json: req.json ?? storedJson(pdu, head),
+        json,
         outlier: req.outlier ?? false,
         rejected_reason: req.rejectedReason ?? null,
         soft_failed: req.softFailed ?? false,
@@ -124,7 +125,7 @@ export function createEventPersister(deps: {
         replaces_state: replaces,
         received_ts: deps.now(),
       });
-      eventStore.remember(pdu);
+      eventStore.remember(pdu, json.length);
 
       const prevIds = pdu.prev_events.map(refId);
       storage.events.insertEdges(event_id, prevIds);
