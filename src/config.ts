@@ -42,6 +42,8 @@ export const ConfigSchema = T.Object({
   log: T.String(),
   /** Size of the state-resolution worker pool; 0 means one per core. */
   state_res_workers: T.Integer({ minimum: 0, maximum: 64 }),
+  /** Rooms whose head (extremities, current state group, joined members) stays in memory. */
+  room_cache_capacity: T.Integer({ minimum: 1 }),
   well_known: T.Object({ client: T.Optional(T.String()), server: T.Optional(T.String()) }),
   tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
   /** CIDR ranges outbound federation never connects to (SSRF guard); `[]` allows every address. */
@@ -99,6 +101,7 @@ const defaults = (): Table => ({
   allow_invalid_tls_certificates: false,
   log: "info",
   state_res_workers: 0,
+  room_cache_capacity: 500,
   well_known: {},
   rate_limits: {
     enabled: true,

@@ -11,6 +11,10 @@ import type { JsonObject, Pdu } from "../core/types";
 import type { Storage } from "../storage";
 import type { EventRow } from "../storage/events";
 import type { EventStore } from "./event-store";
+import { createLruMap } from "./lru-map";
+
+/** Rooms whose version rules are remembered (a point query finds any other). */
+const RULES_CACHE_SIZE = 1000;
 
 /** Who is reading: the requesting device sees its own transaction ids. */
 export interface Viewer {
@@ -25,7 +29,7 @@ export interface FormatOptions {
 
 export function createClientEvents(deps: { storage: Storage; eventStore: EventStore; now(): number }) {
   const { storage, eventStore } = deps;
-  const rulesByRoom = new Map<string, RoomVersionRules>();
+  const rulesByRoom = createLruMap<string, RoomVersionRules>({ maxEntries: RULES_CACHE_SIZE });
 
   const rulesOf = (roomId: string): RoomVersionRules => {
     let rules = rulesByRoom.get(roomId);

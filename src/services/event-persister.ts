@@ -112,6 +112,7 @@ export function createEventPersister(deps: {
       }
       const membership = pdu.type === "m.room.member" && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
       const { event_id } = pdu;
+      const json = req.json ?? storedJson(pdu, head);
       const stream = storage.events.insert({
         event_id,
         room_id: head.roomId,
@@ -121,7 +122,7 @@ export function createEventPersister(deps: {
         sender: pdu.sender,
         origin_server_ts: pdu.origin_server_ts,
         membership,
-        json: req.json ?? storedJson(pdu, head),
+        json,
         outlier: req.outlier ?? false,
         rejected_reason: req.rejectedReason ?? null,
         soft_failed: req.softFailed ?? false,
@@ -130,7 +131,7 @@ export function createEventPersister(deps: {
         replaces_state: replaces,
         received_ts: deps.now(),
       }, { backfilled: req.backfilled });
-      eventStore.remember(pdu);
+      eventStore.remember(pdu, json.length);
 
       const prevIds = pdu.prev_events.map(refId);
       storage.events.insertEdges(event_id, prevIds);

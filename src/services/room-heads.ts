@@ -1,11 +1,14 @@
 /**
- * The in-memory head of each active room: its version rules, forward extremities, greatest depth,
- * current state group and joined members. It is what the next local event is built on, and it is
- * only changed by the room's queue after a successful persist, so it always matches the database
- * (a rolled-back transaction drops every head; they reload on next use).
+ * The in-memory head of recently active rooms: their version rules, forward extremities, greatest
+ * depth, current state group and joined members. It is what the next local event is built on, and
+ * it is only changed by the room's queue after a successful persist, so it always matches the
+ * database (a rolled-back transaction drops every head; they reload on next use). At most
+ * `capacity` heads are kept, the least recently used going first; an evicted room reloads from
+ * storage when it is next used.
  */
 import { isSupportedRoomVersion, rulesFor, type RoomVersionRules } from "../core/room-versions";
 import type { Storage } from "../storage";
+import { createLruMap } from "./lru-map";
 
 export interface RoomHead {
   readonly roomId: string;
@@ -19,8 +22,22 @@ export interface RoomHead {
   joined: Set<string>;
 }
 
-export function createRoomHeads(storage: Storage) {
-  const heads = new Map<string, RoomHead>();
+/** `capacity`: how many rooms' heads stay in memory (`room_cache_capacity`). */
+export function createRoomHeads(storage: Storage, capacity: number) {
+  // A head evicted while someone still holds it (a task between fetching it and persisting on it)
+  // must remain its room's only head, or two copies would drift apart: evicted heads are kept
+  // weakly until the last holder lets go, and taken back if asked for before that.
+  const evicted = new Map<string, WeakRef<RoomHead>>();
+  const collected = new FinalizationRegistry<string>((roomId) => {
+    if (evicted.get(roomId)?.deref() === undefined) evicted.delete(roomId);
+  });
+  const heads = createLruMap<string, RoomHead>({
+    maxEntries: capacity,
+    onEvict: (roomId, head) => {
+      evicted.set(roomId, new WeakRef(head));
+      collected.register(head, roomId, head);
+    },
+  });
 
   const load = (roomId: string): RoomHead | null => {
     const room = storage.rooms.get(roomId);
@@ -44,9 +61,12 @@ export function createRoomHeads(storage: Storage) {
     get(roomId: string): RoomHead | null {
       let head = heads.get(roomId);
       if (!head) {
-        const loaded = load(roomId);
-        if (!loaded) return null;
-        heads.set(roomId, (head = loaded));
+        const held = evicted.get(roomId)?.deref();
+        if (held) collected.unregister(held);
+        evicted.delete(roomId);
+        head = held ?? load(roomId) ?? undefined;
+        if (!head) return null;
+        heads.set(roomId, head);
       }
       return head;
     },
@@ -62,12 +82,19 @@ export function createRoomHeads(storage: Storage) {
         stateGroup: null,
         joined: new Set(),
       };
+      evicted.delete(roomId);
       heads.set(roomId, head);
       return head;
     },
 
+    /** How many heads are held in memory (at most the capacity). */
+    get size(): number {
+      return heads.size;
+    },
+
     invalidate(): void {
       heads.clear();
+      evicted.clear();
     },
   };
 }

@@ -46,7 +46,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
 
   const state = createStateService(storage);
   const eventStore = createEventStore(storage);
-  const heads = createRoomHeads(storage);
+  const heads = createRoomHeads(storage, config.room_cache_capacity);
   const invalidate = () => {
     heads.invalidate();
     state.invalidate();

@@ -7,6 +7,7 @@
 import { stateKeyOf, type StateKey } from "../core/types";
 import type { Storage } from "../storage";
 import type { StateEntry } from "../storage/state";
+import { createLruMap } from "./lru-map";
 
 export type StateMap = ReadonlyMap<StateKey, string>;
 
@@ -14,6 +15,8 @@ export type StateMap = ReadonlyMap<StateKey, string>;
 const MAX_CHAIN_LENGTH = 48;
 /** Upper bound on the entries held by the cache across all groups. */
 const CACHE_ENTRY_BUDGET = 400_000;
+/** Upper bound on the groups cached, however small. */
+const MAX_CACHED_GROUPS = 20_000;
 
 export function splitStateKey(key: StateKey): [type: string, stateKey: string] {
   const i = key.indexOf("\u0000");
@@ -37,28 +40,8 @@ export function diffState(from: StateMap, to: StateMap): Map<StateKey, string | 
 }
 
 export function createStateService(storage: Storage) {
-  const cache = new Map<number, StateMap>();
-  let cachedEntries = 0;
-
-  const remember = (group: number, map: StateMap) => {
-    cache.set(group, map);
-    cachedEntries += map.size;
-    for (const [old, m] of cache) {
-      if (cachedEntries <= CACHE_ENTRY_BUDGET || old === group) break;
-      cache.delete(old);
-      cachedEntries -= m.size;
-    }
-  };
-
-  const recall = (group: number): StateMap | undefined => {
-    const map = cache.get(group);
-    if (map) {
-      // Most recently used last, so eviction takes the coldest first.
-      cache.delete(group);
-      cache.set(group, map);
-    }
-    return map;
-  };
+  // The budget counts entries across groups: a big room's state weighs more than a small one's.
+  const cache = createLruMap<number, StateMap>({ maxEntries: MAX_CACHED_GROUPS, maxWeight: CACHE_ENTRY_BUDGET, weigh: (m) => m.size });
 
   const apply = (into: Map<StateKey, string>, entries: readonly StateEntry[]) => {
     for (const e of entries) {
@@ -69,14 +52,14 @@ export function createStateService(storage: Storage) {
   };
 
   function stateOfGroup(group: number): StateMap {
-    const hit = recall(group);
+    const hit = cache.get(group);
     if (hit) return hit;
     const chain = storage.state.groupChain(group);
     // Start from the newest ancestor already in memory, else from the chain's snapshot.
     let start = 0;
     let map = new Map<StateKey, string>();
     for (let i = chain.length - 1; i >= 0; i--) {
-      const known = cache.get(chain[i]!);
+      const known = cache.peek(chain[i]!);
       if (known) {
         map = new Map(known);
         start = i + 1;
@@ -84,7 +67,7 @@ export function createStateService(storage: Storage) {
       }
     }
     for (let i = start; i < chain.length; i++) apply(map, storage.state.groupEntries(chain[i]!));
-    remember(group, map);
+    cache.set(group, map);
     return map;
   }
 
@@ -104,7 +87,7 @@ export function createStateService(storage: Storage) {
       parent && parent.chain_length < MAX_CHAIN_LENGTH
         ? storage.state.insertGroup(roomId, baseGroup, parent.chain_length + 1, toEntries(delta))
         : storage.state.insertGroup(roomId, null, 0, toEntries(next));
-    remember(id, next);
+    cache.set(id, next);
     return id;
   }
 
@@ -126,7 +109,6 @@ export function createStateService(storage: Storage) {
     /** Forgets every cached group: a rolled-back transaction may have created some of them. */
     invalidate(): void {
       cache.clear();
-      cachedEntries = 0;
     },
   };
 }
