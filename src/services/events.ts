@@ -1,8 +1,11 @@
 /**
  * The event creation pipeline for local senders: on the room's queue, replay a known transaction
- * id, else build the PDU on the room head, authorise it, persist it with everything it changes in
- * the queue's transaction, and wake the /sync long-polls of the members once it has committed.
+ * id, answer a state event identical to the current one with that one, else build the PDU on the
+ * room head, authorise it, persist it with everything it changes in the queue's transaction, and
+ * wake the /sync long-polls of the members once it has committed.
  */
+import { canonicalJson } from "../core";
+import { stateKeyOf, type JsonObject } from "../core/types";
 import type { Storage } from "../storage";
 import type { BuiltEvent, EventBuilder, EventDraft } from "./event-builder";
 import type { EventPersister, TxnRecord } from "./event-persister";
@@ -46,6 +49,20 @@ export function createEventsService(deps: EventsDeps) {
     return { eventId: persisted.eventId, stream: persisted.stream };
   }
 
+  /**
+   * The current state event that `draft` would merely repeat: same key, same sender, same content
+   * (by canonical JSON). Synapse answers such a request with the existing event instead of adding
+   * a no-op to the room, for state and membership alike (e.g. setting the same displayname). A
+   * redacted event is not repeated by anything a client sends: clients see its content stripped.
+   */
+  function repeatedState(head: RoomHead, draft: EventDraft): SentEvent | null {
+    if (draft.state_key === undefined || head.stateGroup === null) return null;
+    const id = state.stateOfGroup(head.stateGroup).get(stateKeyOf(draft.type, draft.state_key));
+    const row = id === undefined ? null : storage.events.get(id);
+    if (!row || row.sender !== draft.sender || row.redacted_by !== null) return null;
+    return sameContent(deps.eventStore.pduOf(row).content, draft.content) ? { eventId: row.event_id, stream: row.stream_ordering } : null;
+  }
+
   /** The event a transaction id already produced, if any. */
   function replayed(txn: TxnRecord | undefined): SentEvent | null {
     if (!txn) return null;
@@ -60,7 +77,7 @@ export function createEventsService(deps: EventsDeps) {
     /**
      * Sends a local event into a room this server knows. With `txn`, a retry of the same request
      * returns the first event instead of sending twice (checked on the queue, so concurrent retries
-     * cannot both send).
+     * cannot both send). A state event identical to the current one returns the current one.
      */
     send(roomId: string, draft: EventDraft, txn?: TxnRecord): Promise<SentEvent> {
       return queue.run(roomId, (ctx) => {
@@ -68,7 +85,7 @@ export function createEventsService(deps: EventsDeps) {
         if (earlier) return earlier;
         const head = heads.get(roomId);
         if (!head) throw forbidden(`${draft.sender} is not in room ${roomId}`);
-        return append(head, draft, ctx, txn);
+        return repeatedState(head, draft) ?? append(head, draft, ctx, txn);
       });
     },
 
@@ -77,3 +94,12 @@ export function createEventsService(deps: EventsDeps) {
   };
 }
 export type EventsService = ReturnType<typeof createEventsService>;
+
+/** Whether two contents are the same JSON; content canonical JSON cannot encode is never the same. */
+function sameContent(a: JsonObject, b: JsonObject): boolean {
+  try {
+    return canonicalJson(a) === canonicalJson(b);
+  } catch {
+    return false;
+  }
+}

@@ -9,6 +9,9 @@ const { server, alice, bob } = serverWithUsers(["alice", "bob"], { rateLimits: {
 const memberOf = async (roomId: string, userId: string) =>
   (await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}`, { token: alice.access_token })).body;
 
+const memberEventId = async (roomId: string, userId: string) =>
+  (await api<{ event_id: string }>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}?format=event`, { token: alice.access_token })).body.event_id;
+
 test("a displayname or avatar change updates the member event in every joined room", async () => {
   const rooms = [await createRoom(server.baseUrl, alice, { preset: "public_chat" }), await createRoom(server.baseUrl, alice, { preset: "public_chat" })];
   for (const r of rooms) await joinRoom(server.baseUrl, bob, r);
@@ -16,6 +19,10 @@ test("a displayname or avatar change updates the member event in every joined ro
   expect(res.status).toBe(200);
   await api(server.baseUrl, "PUT", `/_matrix/client/v3/profile/${enc(bob.user_id)}/avatar_url`, { token: bob.access_token, body: { avatar_url: "mxc://localhost/bob" } });
   for (const r of rooms) expect(await memberOf(r, bob.user_id)).toEqual({ membership: "join", displayname: "Robert", avatar_url: "mxc://localhost/bob" });
+  // Setting the same displayname again changes nothing, so no room gets a repeated member event.
+  const before = await Promise.all(rooms.map((r) => memberEventId(r, bob.user_id)));
+  await api(server.baseUrl, "PUT", `/_matrix/client/v3/profile/${enc(bob.user_id)}/displayname`, { token: bob.access_token, body: { displayname: "Robert" } });
+  expect(await Promise.all(rooms.map((r) => memberEventId(r, bob.user_id)))).toEqual(before);
 });
 
 test("deactivation leaves joined rooms and rejects invites", async () => {

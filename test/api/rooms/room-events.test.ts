@@ -98,6 +98,50 @@ describe("state", () => {
   });
 });
 
+describe("identical state", () => {
+  /** The newest timeline event's id: what a no-op would otherwise have added. */
+  const newest = async (roomId: string) => (await messages(server.baseUrl, alice, roomId, { dir: "b", limit: "1" })).body.chunk[0]!.event_id;
+  const memberEvent = async (roomId: string, userId: string) =>
+    (await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/state/m.room.member/${enc(userId)}?format=event`, { token: alice.access_token })).body;
+
+  test("PUT state with the current content from the same sender returns the current event and adds nothing", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    const first = await setState(server.baseUrl, alice, roomId, "org.example.settings", { a: 1, b: { c: [1, 2] } });
+    // Same content with its keys in another order is the same JSON.
+    expect(await setState(server.baseUrl, alice, roomId, "org.example.settings", { b: { c: [1, 2] }, a: 1 })).toBe(first);
+    expect(await newest(roomId)).toBe(first);
+    // Other content is a new event, and so is going back to the earlier content.
+    const second = await setState(server.baseUrl, alice, roomId, "org.example.settings", { a: 2 });
+    expect(second).not.toBe(first);
+    const third = await setState(server.baseUrl, alice, roomId, "org.example.settings", { a: 1, b: { c: [1, 2] } });
+    expect([first, second]).not.toContain(third);
+    expect(await newest(roomId)).toBe(third);
+
+    // The same content from another sender is that sender's own event.
+    const levels = (await api<Record<string, unknown>>(server.baseUrl, "GET", `${room(roomId)}/state/m.room.power_levels/`, { token: alice.access_token })).body;
+    await setState(server.baseUrl, alice, roomId, "m.room.power_levels", { ...levels, users: { ...(levels.users as object), [bob.user_id]: 50 } });
+    await joinRoom(server.baseUrl, bob, roomId);
+    const bobs = await setState(server.baseUrl, bob, roomId, "org.example.settings", { a: 1, b: { c: [1, 2] } });
+    expect(bobs).not.toBe(third);
+  });
+
+  test("membership no-ops: the same member content again, a repeated join, an unchanged displayname", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    await joinRoom(server.baseUrl, bob, roomId);
+    const joined = await memberEvent(roomId, bob.user_id);
+    // PUT of the member event's own content.
+    expect(await setState(server.baseUrl, bob, roomId, "m.room.member", joined.content, bob.user_id)).toBe(joined.event_id);
+    // Joining again while joined, with the same profile.
+    await joinRoom(server.baseUrl, bob, roomId);
+    expect((await memberEvent(roomId, bob.user_id)).event_id).toBe(joined.event_id);
+    // A per-room displayname, then the same one again.
+    const named = await setState(server.baseUrl, bob, roomId, "m.room.member", { ...joined.content, displayname: "Bob here" }, bob.user_id);
+    expect(named).not.toBe(joined.event_id);
+    expect(await setState(server.baseUrl, bob, roomId, "m.room.member", { ...joined.content, displayname: "Bob here" }, bob.user_id)).toBe(named);
+    expect(await newest(roomId)).toBe(named);
+  });
+});
+
 describe("redaction", () => {
   test("own events are redacted and served redacted with redacted_because; others' need the redact level", async () => {
     for (const version of ["10", "11", "12"]) {
