@@ -36,6 +36,7 @@ import { federationQueryRoutes } from "./federation/query";
 import { federationTransactionRoutes } from "./federation/transactions";
 import { federationEventRoutes } from "./federation/events";
 import { federationMembershipRoutes } from "./federation/membership";
+import { federationPublicRoomsRoutes } from "./federation/public-rooms";
 import { roomsRoutes } from "./client/rooms";
 import { roomEventsRoutes } from "./client/room-events";
 import { roomMembersRoutes } from "./client/room-members";
@@ -76,6 +77,7 @@ export function createApp(services: Services) {
     .use(federationTransactionRoutes(services))
     .use(federationEventRoutes(services))
     .use(federationMembershipRoutes(services))
+    .use(federationPublicRoomsRoutes(services))
     .use(roomsRoutes(services))
     .use(roomEventsRoutes(services))
     .use(roomMembersRoutes(services))

@@ -35,6 +35,12 @@ export interface PersistRequest {
   /** Passed auth against its own state but not the current state: stored, not shown, not current. */
   softFailed?: boolean;
   /**
+   * Federation backfill: history from before what this server held. Placed by depth for
+   * /messages, below every stream position for /sync; it changes neither the current state nor
+   * the forward extremities.
+   */
+  backfilled?: boolean;
+  /**
    * The room's current state after this event when it is not simply the state after the event
    * (federation: the resolution of the previous current state with it).
    */
@@ -124,14 +130,14 @@ export function createEventPersister(deps: {
         state_after: stateAfter,
         replaces_state: replaces,
         received_ts: deps.now(),
-      });
+      }, { backfilled: req.backfilled });
       eventStore.remember(pdu, json.length);
 
       const prevIds = pdu.prev_events.map(refId);
       storage.events.insertEdges(event_id, prevIds);
       // Only a membership change alters who is joined: copy the (possibly large) set only then.
       const joinedBefore = membership !== null ? new Set(head.joined) : head.joined;
-      if (counts && !req.softFailed) {
+      if (counts && !req.softFailed && !req.backfilled) {
         storage.events.replaceExtremities(head.roomId, prevIds, event_id);
         head.extremities = [...head.extremities.filter((id) => !prevIds.includes(id)), event_id];
         head.depth = Math.max(head.depth, pdu.depth);

@@ -42,6 +42,13 @@ const INSERT = `
   INSERT INTO events (event_id, room_id, depth, type, state_key, sender, origin_server_ts, membership, json,
     outlier, rejected_reason, soft_failed, state_before, state_after, replaces_state, received_ts)
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`;
+// Backfilled history goes below every stream position (negative): /sync, which reads forwards from
+// a position, never sees it as new, while /messages orders it by depth.
+const INSERT_BACKFILLED = `
+  INSERT INTO events (stream_ordering, event_id, room_id, depth, type, state_key, sender, origin_server_ts, membership,
+    json, outlier, rejected_reason, soft_failed, state_before, state_after, replaces_state, received_ts)
+  VALUES ((SELECT min(coalesce(min(stream_ordering), 0), 0) - 1 FROM events),
+    ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`;
 const SELECT_BY_ID = "SELECT * FROM events WHERE event_id = ?";
 const SELECT_MAX_STREAM = "SELECT COALESCE(MAX(stream_ordering), 0) AS s FROM events";
 const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (prev_event_id, event_id) VALUES (?, ?)";
@@ -89,9 +96,12 @@ export function createEventsRepo(db: Database) {
   const byId = db.query<EventRow, [string]>(SELECT_BY_ID);
 
   return {
-    /** Inserts one event and returns its stream ordering (the next in the global order). */
-    insert(e: NewEvent): number {
-      const res = insert.run(
+    /**
+     * Inserts one event and returns its stream ordering: the next in the global order, or for
+     * backfilled history the next below every other (negative).
+     */
+    insert(e: NewEvent, opts: { backfilled?: boolean } = {}): number {
+      const res = (opts.backfilled ? db.query(INSERT_BACKFILLED) : insert).run(
         e.event_id, e.room_id, e.depth, e.type, e.state_key, e.sender, e.origin_server_ts, e.membership, e.json,
         e.outlier ? 1 : 0, e.rejected_reason, e.soft_failed ? 1 : 0, e.state_before, e.state_after, e.replaces_state,
         e.received_ts,

@@ -124,6 +124,57 @@ describe("a room shared by two servers", () => {
     });
   });
 
+  test("an alias and the published directory of A are visible from B, and the alias joins", async () => {
+    const alias = `#across:${a.serverName}`;
+    expect((await api(a.baseUrl, "PUT", `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`, {
+      token: alice.access_token,
+      body: { room_id: roomId },
+    })).status).toBe(200);
+    expect((await api(a.baseUrl, "PUT", `/_matrix/client/v3/directory/list/room/${encodeURIComponent(roomId)}`, {
+      token: alice.access_token,
+      body: { visibility: "public" },
+    })).status).toBe(200);
+    const resolved = await api<{ room_id: string; servers: string[] }>(b.baseUrl, "GET", `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`);
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.room_id).toBe(roomId);
+    expect(resolved.body.servers[0]).toBe(a.serverName);
+    expect(resolved.body.servers).toContain(b.serverName);
+    const missing = await api(b.baseUrl, "GET", `/_matrix/client/v3/directory/room/${encodeURIComponent(`#nothing:${a.serverName}`)}`);
+    expect(missing.status).toBe(404);
+    const listed = await api<{ chunk: { room_id: string; name?: string }[] }>(b.baseUrl, "GET", `/_matrix/client/v3/publicRooms?server=${encodeURIComponent(a.serverName)}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.chunk.find((r) => r.room_id === roomId)?.name).toBe("Across");
+    const searched = await api<{ chunk: { room_id: string }[] }>(b.baseUrl, "POST", `/_matrix/client/v3/publicRooms?server=${encodeURIComponent(a.serverName)}`, {
+      token: bob.access_token,
+      body: { filter: { generic_search_term: "acro" } },
+    });
+    expect(searched.body.chunk.map((r) => r.room_id)).toEqual([roomId]);
+    const unreachable = await api(b.baseUrl, "GET", "/_matrix/client/v3/publicRooms?server=127.0.0.1:1");
+    expect(unreachable.status).toBe(502);
+
+    // A second user of B joins by the alias: B is already in the room, so no handshake is needed.
+    const carol = await registerUser(b.baseUrl, "carol");
+    await api(a.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, {
+      token: alice.access_token,
+      body: { join_rule: "public" },
+    });
+    await until("the public join rule on B", async () => {
+      const rule = await api<{ join_rule: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, { token: bob.access_token });
+      return rule.body.join_rule === "public" ? true : undefined;
+    });
+    const join = await api<{ room_id: string }>(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, { token: carol.access_token, body: {} });
+    expect(join.status).toBe(200);
+    expect(join.body.room_id).toBe(roomId);
+    await until("carol's join on A", async () => ((await membershipOn(a, alice, roomId, carol.user_id)) === "join" ? true : undefined));
+    expect((await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, { token: carol.access_token, body: {} })).status).toBe(200);
+    await until("carol's leave on A", async () => ((await membershipOn(a, alice, roomId, carol.user_id)) === "leave" ? true : undefined));
+    // Back to invite-only, as the next test expects.
+    await api(a.baseUrl, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules/`, {
+      token: alice.access_token,
+      body: { join_rule: "invite" },
+    });
+  });
+
   test("leaving and joining again", async () => {
     const leave = await api(b.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {
       token: bob.access_token,

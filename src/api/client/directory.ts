@@ -7,29 +7,25 @@
  * PUT    /_matrix/client/v3/directory/list/room/{roomId} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3directorylistroomroomid
  * GET    /_matrix/client/v3/publicRooms — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3publicrooms
  * POST   /_matrix/client/v3/publicRooms — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3publicrooms
- * Room aliases and the published room directory of this server.
+ * Room aliases and published room directories, this server's or (through federation) another's.
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { notFound } from "../../services/matrix-error";
 import { clientAuth } from "../plugins/client-auth";
 
 const ALIAS = "/_matrix/client/v3/directory/room/:roomAlias";
 const LIST = "/_matrix/client/v3/directory/list/room/:roomId";
 const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);
 
-export const directoryRoutes = ({ auth, directory, config }: Services) => {
-  /** Only this server's directory is served until federation can ask others. */
-  const checkServer = (server: string | undefined) => {
-    if (server !== undefined && server !== config.server_name) throw notFound(`The directory of ${server} is not available`);
-  };
+export const directoryRoutes = ({ auth, directory, federationRooms }: Services) => {
   return new Elysia()
     .use(clientAuth(auth))
     .put(ALIAS, ({ requester, params, body }) => {
       directory.createAlias(requester, params.roomAlias, body.room_id);
       return {};
     }, { auth: true, body: t.Object({ room_id: t.String() }) })
-    .get(ALIAS, ({ params }) => directory.resolveAlias(params.roomAlias))
+    // Another server's alias is asked of that server.
+    .get(ALIAS, ({ params }) => federationRooms.directory.resolveAlias(params.roomAlias))
     .delete(ALIAS, ({ requester, params }) => {
       directory.deleteAlias(requester, params.roomAlias);
       return {};
@@ -40,14 +36,9 @@ export const directoryRoutes = ({ auth, directory, config }: Services) => {
       directory.setVisibility(requester, params.roomId, body.visibility ?? "public");
       return {};
     }, { auth: true, body: t.Object({ visibility: t.Optional(Visibility) }) })
-    .get("/_matrix/client/v3/publicRooms", ({ query }) => {
-      checkServer(query.server);
-      return directory.publicRooms({ limit: query.limit, since: query.since });
-    }, { query: t.Object({ limit: t.Optional(t.Numeric({ minimum: 0 })), since: t.Optional(t.String()), server: t.Optional(t.String()) }) })
-    .post("/_matrix/client/v3/publicRooms", ({ query, body }) => {
-      checkServer(query.server);
-      return directory.publicRooms(body);
-    }, {
+    .get("/_matrix/client/v3/publicRooms", ({ query }) =>
+      federationRooms.directory.publicRooms(query.server, { limit: query.limit, since: query.since }), { query: t.Object({ limit: t.Optional(t.Numeric({ minimum: 0 })), since: t.Optional(t.String()), server: t.Optional(t.String()) }) })
+    .post("/_matrix/client/v3/publicRooms", ({ query, body }) => federationRooms.directory.publicRooms(query.server, body), {
       auth: true,
       query: t.Object({ server: t.Optional(t.String()) }),
       body: t.Object({

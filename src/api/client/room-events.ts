@@ -27,7 +27,7 @@ function content(body: unknown): JsonObject {
 
 const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 
-export const roomEventsRoutes = ({ auth, rooms, timeline }: Services) =>
+export const roomEventsRoutes = ({ auth, rooms, timeline, federationRooms }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body }) =>
@@ -49,8 +49,12 @@ export const roomEventsRoutes = ({ auth, rooms, timeline }: Services) =>
       return rooms.redact(requester, params.roomId, params.eventId, params.txnId, reason);
     }, { auth: true })
     .get(`${ROOM}/event/:eventId`, ({ requester, params }) => timeline.getEvent(requester, params.roomId, params.eventId), { auth: true })
-    .get(`${ROOM}/messages`, ({ requester, params, query }) =>
-      timeline.messages(requester, params.roomId, { ...query, dir: query.dir ?? "b" }),
+    .get(`${ROOM}/messages`, async ({ requester, params, query }) => {
+      const dir = query.dir ?? "b";
+      // Paging back past our earliest event fetches older history from the room's other servers.
+      if (dir === "b") await federationRooms.backfill.beforeMessages(requester, params.roomId, query.from, query.limit ?? 10);
+      return timeline.messages(requester, params.roomId, { ...query, dir });
+    },
       {
         auth: true,
         query: t.Object({

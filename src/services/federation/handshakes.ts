@@ -116,9 +116,12 @@ export function createHandshakes(deps: {
 
   /** Stores the event through the room pipeline and shares it with the room's other servers. */
   async function accept(origin: string, pdu: CheckedPdu, rules: RoomVersionRules): Promise<void> {
-    const outcome = await inbound.process(pdu, origin, rules, false, (head) => {
-      const others = view.joinedServers(pdu.room_id).filter((s) => s !== origin && s !== serverName);
-      sender.queuePdu(others, wireForm(pdu, head.rules));
+    const outcome = await inbound.process(pdu, origin, rules, {
+      gapFill: false,
+      afterPersist: (head) => {
+        const others = view.joinedServers(pdu.room_id).filter((s) => s !== origin && s !== serverName);
+        sender.queuePdu(others, wireForm(pdu, head.rules));
+      },
     });
     if (outcome.error) throw forbidden(`The room refused the event: ${outcome.error}`);
     if (outcome.softFailed) throw forbidden("The event is not allowed by the room's current state");
@@ -176,7 +179,7 @@ export function createHandshakes(deps: {
       const state = [...serving.stateAt(roomId, pdu.event_id).values()];
       return {
         state: serving.wireEvents(state, rules),
-        auth_chain: serving.wireEvents(serving.authChain([...state, pdu.event_id]), rules),
+        auth_chain: serving.wireEvents(serving.authChain([...state, pdu.event_id], roomId), rules),
         event: wireForm(pdu, rules),
         members_omitted: false,
         servers_in_room: serversBefore,

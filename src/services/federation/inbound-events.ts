@@ -29,7 +29,7 @@ import type { RoomHead, RoomHeads } from "../room-heads";
 import type { RoomQueue } from "../room-queue";
 import type { StateMap, StateService } from "../state";
 import type { FederationClient } from "./client";
-import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
+import { belongsTo, roomIdOf, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { RoomView } from "./room-view";
 
 /** Events asked for in one `get_missing_events` call (a short gap). */
@@ -42,6 +42,12 @@ export interface Outcome {
   /** Why the event was not accepted (dropped or rejected); absent when it was stored as valid. */
   error?: string;
   softFailed?: boolean;
+}
+
+export interface ProcessOptions {
+  gapFill?: boolean;
+  backfilled?: boolean;
+  afterPersist?: (head: RoomHead) => void;
 }
 
 export interface InboundDeps {
@@ -98,6 +104,7 @@ export function createInboundEvents(deps: InboundDeps) {
 
   /** The auth rules against a state map (only the entries the rules look at). */
   function authAgainst(pdu: Pdu, s: StateMap, rules: RoomVersionRules): string | null {
+    if (pdu.type === "m.room.create") return null; // judged by its own rule alone (no state before it)
     const keys = authEventTypesFor(pdu.type, pdu.sender, pdu.state_key, pdu.content, rules);
     keys.push(stateKeyOf("m.room.create", ""));
     const map = authMapOf(s, eventStore, keys);
@@ -109,17 +116,18 @@ export function createInboundEvents(deps: InboundDeps) {
     return verdict.allowed ? null : verdict.reason;
   }
 
-  /** Resolves several states into one with the room version's algorithm. */
-  function resolve(rules: RoomVersionRules, states: readonly StateMap[]): StateMap {
+  /** Resolves several states into one with the room version's algorithm; `pending` is not stored yet. */
+  function resolve(rules: RoomVersionRules, states: readonly StateMap[], pending?: CheckedPdu): StateMap {
     if (states.length === 1) return states[0]!;
+    const fetch = (id: string) => (id === pending?.event_id ? pending : (eventStore.getPdu(id) ?? undefined));
     const ids = resolveStateSync(
       rules.id,
       states.map((s) => [...s.values()]),
-      (id) => eventStore.getPdu(id) ?? undefined,
+      fetch,
     );
     const out = new Map<StateKey, string>();
     for (const id of ids) {
-      const pdu = eventStore.getPdu(id);
+      const pdu = fetch(id);
       const key = pdu ? stateKeyOfPdu(pdu) : undefined;
       if (key) out.set(key, id);
     }
@@ -142,9 +150,10 @@ export function createInboundEvents(deps: InboundDeps) {
 
   /** Stores an event outside the timeline (an auth or state event we had to fetch). */
   function storeOutlier(pdu: CheckedPdu, rejectedReason: string | undefined): Promise<void> {
-    return roomQueue.run(pdu.room_id, () => {
+    const roomId = roomIdOf(pdu);
+    return roomQueue.run(roomId, () => {
       if (storage.events.get(pdu.event_id)) return;
-      persister.persist(headOf(pdu.room_id), { pdu, stateBefore: null, outlier: true, rejectedReason });
+      persister.persist(headOf(roomId), { pdu, stateBefore: null, outlier: true, rejectedReason });
     });
   }
 
@@ -255,7 +264,7 @@ export function createInboundEvents(deps: InboundDeps) {
     const events = verdicts.flatMap((v) => (v.ok && belongsTo(v.pdu, pdu.room_id, rules) ? [v.pdu] : []));
     events.sort((a, b) => a.depth - b.depth);
     for (const event of events) {
-      if (event.event_id !== pdu.event_id) await process(event, server, rules, false);
+      if (event.event_id !== pdu.event_id) await process(event, server, rules, { gapFill: false });
     }
   }
 
@@ -270,25 +279,27 @@ export function createInboundEvents(deps: InboundDeps) {
       if (!s) return null;
       states.push(s);
     }
-    if (states.length === 0) return null;
+    // Only the create event has no predecessors: nothing comes before it.
+    if (states.length === 0) return pdu.type === "m.room.create" ? new Map() : null;
     return resolve(rules, states);
   }
 
   /**
-   * Runs one checked event through the pipeline and stores it. `server` is asked for whatever is
-   * missing; `afterPersist` runs in the storing transaction when the event was accepted (to queue
-   * it for the room's other servers).
+   * Runs one checked event through the pipeline and stores it; `server` is asked for whatever is
+   * missing. Options: `gapFill: false` skips `get_missing_events` (for events that came from it);
+   * `backfilled` stores history from before what we held, judged by its own past only (no soft
+   * failure, no change to the current state); `afterPersist` runs in the storing transaction when
+   * the event was accepted (to queue it for the room's other servers).
    */
-  async function process(
-    pdu: CheckedPdu,
-    server: string,
-    rules: RoomVersionRules,
-    gapFill = true,
-    afterPersist?: (head: RoomHead) => void,
-  ): Promise<Outcome> {
+  async function process(pdu: CheckedPdu, server: string, rules: RoomVersionRules, opts: ProcessOptions = {}): Promise<Outcome> {
+    const { gapFill = true, backfilled = false, afterPersist } = opts;
     const eventId = pdu.event_id;
+    const roomId = roomIdOf(pdu);
     if (hasState(eventId)) return { eventId };
-    if (pdu.type === "m.room.create") return { eventId, error: "a room has one create event" };
+    // A room has one create event; it comes again only as backfilled history.
+    if (pdu.type === "m.room.create" && !(backfilled && createEventFor(roomId, rules)?.event_id === eventId)) {
+      return { eventId, error: "a room has one create event" };
+    }
     if (!(await ensureAuthEvents(pdu, server, rules))) {
       return { eventId, error: "its auth events could not be obtained" };
     }
@@ -300,22 +311,25 @@ export function createInboundEvents(deps: InboundDeps) {
       const reason = authAgainst(pdu, stateBefore, rules);
       if (reason !== null) rejected = `not allowed by the state before it: ${reason}`;
     }
-    const outcome = await roomQueue.run(pdu.room_id, (ctx): Outcome => {
+    const outcome = await roomQueue.run(roomId, (ctx): Outcome => {
       if (hasState(eventId)) return { eventId };
-      const head = headOf(pdu.room_id);
+      const head = headOf(roomId);
       // Fetched earlier only as an outlier: it now takes its place in the graph.
       storage.events.deleteOutlier(eventId);
-      const current = view.currentState(pdu.room_id);
+      const current = view.currentState(roomId);
       const before = stateBefore ?? current;
-      const group = roomState.groupForState(pdu.room_id, before, head.stateGroup);
+      const group = roomState.groupForState(roomId, before, head.stateGroup);
       // Step 6: fine by its own history but not by the room as it is now -> soft-failed.
-      const softFailed = rejected === null && authAgainst(pdu, current, rules) !== null;
+      const softFailed = !backfilled && rejected === null && authAgainst(pdu, current, rules) !== null;
       let currentStateGroup: number | undefined;
-      if (rejected === null && !softFailed) {
+      if (!backfilled && rejected === null && !softFailed) {
         const prevIds = new Set(pdu.prev_events.map(refId));
         const extendsHead = head.extremities.every((id) => prevIds.has(id));
         // A fork: the new current state resolves the old one with the state after this event.
-        if (!extendsHead) currentStateGroup = roomState.groupForState(pdu.room_id, resolve(rules, [current, withEvent(before, pdu)]), head.stateGroup);
+        if (!extendsHead) {
+          const resolved = resolve(rules, [current, withEvent(before, pdu)], pdu);
+          currentStateGroup = roomState.groupForState(roomId, resolved, head.stateGroup);
+        }
       }
       const persisted = persister.persist(head, {
         pdu,
@@ -323,13 +337,14 @@ export function createInboundEvents(deps: InboundDeps) {
         rejectedReason: rejected ?? undefined,
         softFailed,
         currentStateGroup,
+        backfilled,
       });
       ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
       if (rejected === null && !softFailed) afterPersist?.(head);
       if (rejected !== null) return { eventId, error: rejected };
       return softFailed ? { eventId, softFailed } : { eventId };
     });
-    if (outcome.error) log.info("rejected an event", { eventId, roomId: pdu.room_id, reason: outcome.error });
+    if (outcome.error) log.info("rejected an event", { eventId, roomId: roomId, reason: outcome.error });
     return outcome;
   }
 

@@ -40,6 +40,11 @@ export function requiredSigners(pdu: Pdu, eventId: string, rules: RoomVersionRul
   return [...servers];
 }
 
+/** The room of a checked event (since v12 the create event names none: its id does). */
+export function roomIdOf(pdu: CheckedPdu): string {
+  return typeof pdu.room_id === "string" ? pdu.room_id : `!${pdu.event_id.slice(1)}`;
+}
+
 /** Whether a checked event belongs to `roomId` (since v12 the create event names no room: its id does). */
 export function belongsTo(pdu: CheckedPdu, roomId: string, rules: RoomVersionRules): boolean {
   if (pdu.room_id === roomId) return true;

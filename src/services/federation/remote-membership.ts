@@ -42,6 +42,7 @@ import type { RoomQueue } from "../room-queue";
 import type { SigningKey } from "../server-keys";
 import type { StateService } from "../state";
 import { RemoteError, type FederationClient } from "./client";
+import type { FederatedDirectory } from "./directory";
 import type { InboundEvents } from "./inbound-events";
 import { destinationsOf, wireForm } from "./outbound-events";
 import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
@@ -70,6 +71,7 @@ export function createRemoteMembership(deps: {
   sender: FederationSender;
   local: MembershipService;
   directory: DirectoryService;
+  aliases: FederatedDirectory;
   roomQueue: RoomQueue;
   roomHeads: RoomHeads;
   roomState: StateService;
@@ -90,22 +92,8 @@ export function createRemoteMembership(deps: {
   /** A room id as given, or the room an alias points at (asking the alias's server when remote). */
   async function resolveRoom(roomIdOrAlias: string): Promise<{ roomId: string; servers: string[] }> {
     if (!roomIdOrAlias.startsWith("#")) return { roomId: deps.directory.resolveRoom(roomIdOrAlias), servers: [] };
-    if (isLocal(roomIdOrAlias)) {
-      const { room_id, servers } = deps.directory.resolveAlias(roomIdOrAlias);
-      return { roomId: room_id, servers };
-    }
-    try {
-      const res = await client.request<{ room_id?: unknown; servers?: unknown }>(serverOf(roomIdOrAlias), {
-        method: "GET",
-        path: `/_matrix/federation/v1/query/directory?room_alias=${encodeURIComponent(roomIdOrAlias)}`,
-      });
-      if (typeof res.room_id !== "string") throw notFound(`Room alias ${roomIdOrAlias} not found`);
-      const servers = Array.isArray(res.servers) ? res.servers.filter((s): s is string => typeof s === "string") : [];
-      return { roomId: res.room_id, servers };
-    } catch (e) {
-      if (e instanceof MatrixError) throw e;
-      throw notFound(`Room alias ${roomIdOrAlias} could not be resolved: ${(e as Error).message}`);
-    }
+    const { room_id, servers } = await deps.aliases.resolveAlias(roomIdOrAlias);
+    return { roomId: room_id, servers };
   }
 
   /** Servers worth asking about a room: those given, the room id's, and whoever invited the user. */
@@ -356,9 +344,10 @@ export function createRemoteMembership(deps: {
       if (!verdict.ok || verdict.pdu.event_id !== pdu.event_id || !(await checker.signedBy(verdict.pdu, targetServer, rules))) {
         throw new MatrixError(502, "M_UNKNOWN", `${targetServer} returned an invite it did not sign`);
       }
-      const outcome = await inbound.process(verdict.pdu, serverName, rules, false, (h) =>
-        sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
-      );
+      const outcome = await inbound.process(verdict.pdu, serverName, rules, {
+        gapFill: false,
+        afterPersist: (h) => sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
+      });
       if (outcome.error) throw forbidden(outcome.error);
     },
 

@@ -16,6 +16,9 @@ import type { SigningKey } from "../server-keys";
 import type { PresenceService } from "../presence";
 import type { ReceiptsService } from "../receipts";
 import type { TypingService } from "../typing";
+import type { Visibility } from "../visibility";
+import { createBackfill } from "./backfill";
+import { createFederatedDirectory } from "./directory";
 import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
 import { createInboundEvents } from "./inbound-events";
@@ -37,6 +40,7 @@ export interface FederationRoomDeps extends RoomServices {
   typing: TypingService;
   receipts: ReceiptsService;
   presence: PresenceService;
+  visibility: Visibility;
 }
 
 export function buildFederationRooms(deps: FederationRoomDeps) {
@@ -72,6 +76,7 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     sender: federation.sender,
     serving,
   });
+  const directory = createFederatedDirectory({ serverName, client: federation.client, directory: deps.directory, view });
   const membership = createRemoteMembership({
     serverName,
     signingKey: deps.signingKey,
@@ -85,6 +90,7 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     sender: federation.sender,
     local: deps.membership,
     directory: deps.directory,
+    aliases: directory,
     roomQueue: deps.roomQueue,
     roomHeads: deps.roomHeads,
     roomState: deps.roomState,
@@ -104,6 +110,18 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     receipts: deps.receipts,
     presence: deps.presence,
   });
-  return { checker, view, inbound, transactions, serving, handshakes, membership };
+  const backfill = createBackfill({
+    serverName,
+    storage,
+    clock,
+    log,
+    client: federation.client,
+    checker,
+    inbound,
+    view,
+    eventStore: deps.eventStore,
+    visibility: deps.visibility,
+  });
+  return { checker, view, inbound, transactions, serving, handshakes, membership, directory, backfill };
 }
 export type FederationRooms = ReturnType<typeof buildFederationRooms>;

@@ -68,11 +68,15 @@ export function createFederationServing(deps: {
     return rules;
   }
 
-  /** Every event reachable through `auth_events` from `ids` (not the starting events themselves). */
-  function authChain(ids: Iterable<string>): string[] {
+  /**
+   * Every event reachable through `auth_events` from `ids` (not the starting events themselves);
+   * since v12 the room's create event too, which events imply rather than cite.
+   */
+  function authChain(ids: Iterable<string>, roomId?: string): string[] {
     const seen = new Set<string>();
     const stack: string[] = [];
     for (const id of ids) for (const ref of eventStore.getPdu(id)?.auth_events ?? []) stack.push(refId(ref));
+    if (roomId !== undefined && view.rules(roomId)?.roomIdIsCreateEventHash) stack.push(`$${roomId.slice(1)}`);
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
@@ -122,7 +126,7 @@ export function createFederationServing(deps: {
     stateIds(origin: string, roomId: string, eventId: string) {
       roomReadable(roomId, origin);
       const s = stateAt(roomId, eventId);
-      return { pdu_ids: [...s.values()], auth_chain_ids: authChain(s.values()) };
+      return { pdu_ids: [...s.values()], auth_chain_ids: authChain(s.values(), roomId) };
     },
 
     /** `GET /state/{roomId}?event_id=` */
@@ -131,7 +135,7 @@ export function createFederationServing(deps: {
       const s = stateAt(roomId, eventId);
       return {
         pdus: rowsOf(s.values()).map((r) => wireOf(r, rules)),
-        auth_chain: rowsOf(authChain(s.values())).map((r) => wireOf(r, rules)),
+        auth_chain: rowsOf(authChain(s.values(), roomId)).map((r) => wireOf(r, rules)),
       };
     },
 
@@ -139,7 +143,7 @@ export function createFederationServing(deps: {
     eventAuth(origin: string, roomId: string, eventId: string) {
       const rules = roomReadable(roomId, origin);
       servable(eventId, roomId);
-      return { auth_chain: rowsOf(authChain([eventId])).map((r) => wireOf(r, rules)) };
+      return { auth_chain: rowsOf(authChain([eventId], roomId)).map((r) => wireOf(r, rules)) };
     },
 
     /** `POST /get_missing_events/{roomId}`: breadth-first back from `latest`, stopping at `earliest`. */

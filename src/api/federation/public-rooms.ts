@@ -1,0 +1,31 @@
+/**
+ * This server's published rooms, for other servers:
+ *   GET  /_matrix/federation/v1/publicRooms   https://spec.matrix.org/v1.19/server-server-api/#get_matrixfederationv1publicrooms
+ *   POST /_matrix/federation/v1/publicRooms   https://spec.matrix.org/v1.19/server-server-api/#post_matrixfederationv1publicrooms
+ */
+import { Elysia, t } from "elysia";
+import type { Services } from "../../services";
+import { serverAuth } from "../plugins/server-auth";
+
+export const federationPublicRoomsRoutes = ({ federation, directory }: Services) =>
+  new Elysia()
+    .use(serverAuth(federation))
+    .get("/_matrix/federation/v1/publicRooms", ({ query }) => directory.publicRooms({ limit: query.limit, since: query.since }), {
+      federation: true,
+      query: t.Object({
+        limit: t.Optional(t.Numeric({ minimum: 0 })),
+        since: t.Optional(t.String()),
+        include_all_networks: t.Optional(t.String()),
+        third_party_instance_id: t.Optional(t.String()),
+      }),
+    })
+    .post("/_matrix/federation/v1/publicRooms", ({ body }) => directory.publicRooms(body), {
+      federation: true,
+      body: t.Object({
+        limit: t.Optional(t.Integer({ minimum: 0 })),
+        since: t.Optional(t.String()),
+        filter: t.Optional(t.Object({ generic_search_term: t.Optional(t.String()) })),
+        include_all_networks: t.Optional(t.Boolean()),
+        third_party_instance_id: t.Optional(t.String()),
+      }),
+    });
