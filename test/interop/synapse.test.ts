@@ -224,10 +224,9 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       expect(lines.every((l) => l.includes('"status":200'))).toBe(true);
     });
   });
+
   describe("queries", () => {
-    // Finding: we answer no /_matrix/federation/v1/query/directory, so other servers cannot resolve
-    // our aliases.
-    test.failing("Synapse resolves our room alias", failsWith("no federation query/directory", async () => {
+    test("Synapse resolves our room alias", async () => {
       const localpart = `interop-${nonce()}`;
       const room = await api(ours.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
         token: alice.access_token,
@@ -237,11 +236,9 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       const alias = `#${localpart}:${ours.serverName}`;
       const res = await synapse.api("GET", `/_matrix/client/v3/directory/room/${encode(alias)}`, { token: bob.access_token });
       expect(res).toMatchObject({ status: 200, body: { room_id: room.body.room_id, servers: expect.arrayContaining([ours.serverName]) } });
-    }));
+    });
 
-    // Finding: we serve no /_matrix/federation/v1/publicRooms, so our room directory is invisible to
-    // other servers.
-    test.failing("Synapse lists our published rooms", failsWith("no federation publicRooms", async () => {
+    test("Synapse lists our published rooms", async () => {
       const room = await api(ours.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
         token: alice.access_token,
         body: { visibility: "public", preset: "public_chat", name: `directory ${nonce()}` },
@@ -250,7 +247,7 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       const res = await synapse.api("GET", `/_matrix/client/v3/publicRooms?server=${encode(ours.serverName)}`, { token: bob.access_token });
       expect(res).toMatchObject({ status: 200 });
       expect((res.body.chunk as JsonObject[]).map((r) => r.room_id)).toContain(room.body.room_id as string);
-    }));
+    });
 
     // Finding: we answer no /_matrix/federation/v1/user/keys/query, so remote users cannot get our
     // users' device keys (no end-to-end encryption across servers).
@@ -315,6 +312,34 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
         const res = await (side === "ours" ? onOurs : onSynapse)("GET", `/rooms/${encode(roomId)}/event/${encode(eventId)}`);
         return res.status === 200 ? true : undefined;
       });
+
+    /** Waits until `side`'s state of `roomId` has `userId` with `membership`. */
+    const membershipOn = (side: "ours" | "synapse", roomId: string, userId: string, membership: string) =>
+      waitFor(`${userId} ${membership} in ${side === "ours" ? "our" : "Synapse's"} view of ${roomId}`, async () => {
+        const get = side === "ours" ? onOurs : onSynapse;
+        const res = await get("GET", `/rooms/${encode(roomId)}/state/m.room.member/${encode(userId)}`);
+        return res.body.membership === membership ? true : undefined;
+      });
+
+    /** Bob joins one of our rooms through Synapse; resolves once we see him joined. */
+    async function bobJoinsOurs(roomId: string): Promise<void> {
+      const join = await onSynapse("POST", `/join/${encode(roomId)}?server_name=${encode(ours.serverName)}&via=${encode(ours.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnOurs(roomId, bob.user_id);
+    }
+
+    /** Waits until `side`'s /sync lists `roomId` under `section` (invite, join, leave, knock). */
+    async function roomInSync(side: "ours" | "synapse", section: string, roomId: string): Promise<void> {
+      const get = side === "ours" ? onOurs : onSynapse;
+      let since: string | undefined;
+      await waitFor(`${roomId} under rooms.${section} in ${side === "ours" ? "our" : "Synapse's"} /sync`, async () => {
+        const res = await get("GET", `/sync?timeout=2000${since ? `&since=${encode(since)}` : ""}`);
+        since = res.body.next_batch as string;
+        return ((res.body.rooms as JsonObject | undefined)?.[section] as Record<string, unknown> | undefined)?.[roomId] !== undefined
+          ? true
+          : undefined;
+      });
+    }
 
     /** Sends a text on one side and waits until the other side's /messages has it. */
     async function messageCrosses(roomId: string, from: "ours" | "synapse"): Promise<void> {
@@ -478,9 +503,100 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       else test(name, body);
     });
 
-    // Finding: we do not backfill: paging back from our user's join ends there (no `end` token, no
-    // /backfill request to Synapse), so the history before the join stays out of reach.
-    test.failing("our user pages back through history from before the join (backfill)", failsWith("no backfill", async () => {
+    // Finding: Synapse signs the invite and returns it, but we call it unsigned (502 "returned an
+    // invite it did not sign"): services/federation/remote-membership.ts (invite) verifies
+    // Synapse's signature on the checked event, which carries the `event_id` the checker attached;
+    // redaction keeps `event_id`, so the signed form differs from what Synapse signed (it verifies
+    // without `event_id`, as Synapse's own signedjson confirms).
+    test.failing("our user invites a Synapse user to our room; the invite reaches Synapse and they join", failsWith("our check of the invitee's signature includes event_id", async () => {
+      const roomId = await ourRoom({ preset: "private_chat" });
+      expect(await onOurs("POST", `/rooms/${encode(roomId)}/invite`, { user_id: bob.user_id })).toMatchObject({ status: 200 });
+      await roomInSync("synapse", "invite", roomId);
+      expect(await onSynapse("POST", `/join/${encode(roomId)}`, {})).toMatchObject({ status: 200 });
+      await joinedOnOurs(roomId, bob.user_id);
+      await messageCrosses(roomId, "synapse");
+    }));
+
+    test("our user rejects a Synapse user's invite (a leave through make_leave/send_leave)", async () => {
+      const roomId = await synapseRoom({ preset: "private_chat" });
+      expect(await onSynapse("POST", `/rooms/${encode(roomId)}/invite`, { user_id: alice.user_id })).toMatchObject({ status: 200 });
+      await roomInSync("ours", "invite", roomId);
+      expect(await onOurs("POST", `/rooms/${encode(roomId)}/leave`, {})).toMatchObject({ status: 200 });
+      await membershipOn("synapse", roomId, alice.user_id, "leave");
+    });
+
+    test("our user knocks on a Synapse room, is invited after the knock, and joins", async () => {
+      const roomId = await synapseRoom({
+        preset: "private_chat",
+        initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }],
+      });
+      const knock = await onOurs("POST", `/knock/${encode(roomId)}?via=${encode(synapse.serverName)}`, { reason: "let me in" });
+      expect(knock).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await membershipOn("synapse", roomId, alice.user_id, "knock");
+      expect(await onSynapse("POST", `/rooms/${encode(roomId)}/invite`, { user_id: alice.user_id })).toMatchObject({ status: 200 });
+      await roomInSync("ours", "invite", roomId);
+      expect(await onOurs("POST", `/join/${encode(roomId)}?via=${encode(synapse.serverName)}`, {})).toMatchObject({ status: 200 });
+      await joinedOnSynapse(roomId, alice.user_id);
+    });
+
+    test("our user kicks, then bans, a Synapse user from our room", async () => {
+      const roomId = await ourRoom();
+      await bobJoinsOurs(roomId);
+      expect(await onOurs("POST", `/rooms/${encode(roomId)}/kick`, { user_id: bob.user_id, reason: "interop" })).toMatchObject({ status: 200 });
+      await roomInSync("synapse", "leave", roomId);
+      expect(await onOurs("POST", `/rooms/${encode(roomId)}/ban`, { user_id: bob.user_id })).toMatchObject({ status: 200 });
+      await waitFor("Synapse refusing bob's join to a room that banned him", async () => {
+        const res = await onSynapse("POST", `/join/${encode(roomId)}?server_name=${encode(ours.serverName)}`, {});
+        return res.status === 403 ? true : undefined;
+      });
+    });
+
+    test("a Synapse user kicks our user from their room", async () => {
+      const roomId = await synapseRoom();
+      await aliceJoins(roomId);
+      expect(await onSynapse("POST", `/rooms/${encode(roomId)}/kick`, { user_id: alice.user_id })).toMatchObject({ status: 200 });
+      await roomInSync("ours", "leave", roomId);
+    });
+
+    test("presence crosses both ways between users who share a room", async () => {
+      const roomId = await synapseRoom();
+      await aliceJoins(roomId);
+      const bobStatus = `bob ${nonce()}`;
+      expect(await onSynapse("PUT", `/presence/${encode(bob.user_id)}/status`, { presence: "online", status_msg: bobStatus })).toMatchObject({
+        status: 200,
+      });
+      await waitFor("bob's presence on our side", async () => {
+        const res = await onOurs("GET", `/presence/${encode(bob.user_id)}/status`);
+        return res.body.status_msg === bobStatus ? true : undefined;
+      });
+      const aliceStatus = `alice ${nonce()}`;
+      expect(await onOurs("PUT", `/presence/${encode(alice.user_id)}/status`, { presence: "online", status_msg: aliceStatus })).toMatchObject({
+        status: 200,
+      });
+      await waitFor("alice's presence on Synapse", async () => {
+        const res = await onSynapse("GET", `/presence/${encode(alice.user_id)}/status`);
+        return res.body.status_msg === aliceStatus ? true : undefined;
+      });
+    });
+
+    test("our user joins a Synapse room by its alias", async () => {
+      const localpart = `interop-${nonce()}`;
+      const roomId = await synapseRoom({ room_alias_name: localpart });
+      const alias = `#${localpart}:${synapse.serverName}`;
+      const resolved = await onOurs("GET", `/directory/room/${encode(alias)}`);
+      expect(resolved).toMatchObject({ status: 200, body: { room_id: roomId, servers: expect.arrayContaining([synapse.serverName]) } });
+      expect(await onOurs("POST", `/join/${encode(alias)}`, {})).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnSynapse(roomId, alice.user_id);
+    });
+
+    // Finding: our GET /profile/{userId} does not ask the user's server (no outbound
+    // query/profile): 404 M_NOT_FOUND "Profile not found" for a Synapse user.
+    test.failing("our user reads a Synapse user's profile", failsWith("remote profiles are not fetched", async () => {
+      const res = await onOurs("GET", `/profile/${encode(bob.user_id)}`);
+      expect(res).toMatchObject({ status: 200, body: { displayname: "bob" } });
+    }));
+
+    test("our user pages back through history from before the join (backfill)", async () => {
       const roomId = await synapseRoom();
       const first = await bobSays(roomId, "the first message");
       for (let i = 0; i < 40; i++) await bobSays(roomId, `filler ${i}`);
@@ -495,7 +611,7 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
         if (!from) break;
       }
       expect(seen).toContain(first);
-    }));
+    });
 
     test("state changes and leaves cross: Synapse renames the room, our user sees it in /sync and leaves", async () => {
       const roomId = await synapseRoom();
