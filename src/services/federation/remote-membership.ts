@@ -317,7 +317,7 @@ export function createRemoteMembership(deps: {
     },
 
     /** `POST /invite`: a user of another server is invited through their server first. */
-    async invite(requester: Requester, roomId: string, target: string, reason?: string): Promise<void> {
+    async invite(requester: Requester, roomId: string, target: string, reason?: string, isDirect = false): Promise<void> {
       if (isLocal(target)) return local.invite(requester, roomId, target, reason);
       const rules = view.requireRoom(roomId);
       const current = storage.memberships.get(roomId, target)?.membership;
@@ -327,6 +327,7 @@ export function createRemoteMembership(deps: {
       const state = view.currentState(roomId);
       const content: JsonObject = { membership: "invite" };
       if (reason !== undefined) content.reason = reason;
+      if (isDirect) content.is_direct = true;
       const { pdu } = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
       const targetServer = serverOf(target);
       let answer: { event?: unknown };
@@ -349,6 +350,19 @@ export function createRemoteMembership(deps: {
         afterPersist: (h) => sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
       });
       if (outcome.error) throw forbidden(outcome.error);
+    },
+
+    /**
+     * The invitees of `createRoom` who belong to other servers (the room creation invited ours).
+     * The room exists whatever happens here: a failed invite is logged, and can be sent again.
+     */
+    async inviteAfterCreation(requester: Requester, roomId: string, invitees: readonly string[], isDirect: boolean): Promise<void> {
+      for (const target of new Set(invitees)) {
+        if (isLocal(target)) continue;
+        await this.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
+          deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: (e as Error).message }),
+        );
+      }
     },
 
     /** `PUT /v2/invite/{roomId}/{eventId}`: another server invites one of our users. */
