@@ -124,6 +124,21 @@ describe("a room shared by two servers", () => {
     await onB.next("m.typing", (c) => typists(c).length === 0);
   });
 
+  test("presence crosses to the servers sharing a room", async () => {
+    const set = await api(a.baseUrl, "PUT", `/_matrix/client/v3/presence/${encodeURIComponent(alice.user_id)}/status`, {
+      token: alice.access_token,
+      body: { presence: "unavailable", status_msg: "in a meeting" },
+    });
+    expect(set.status).toBe(200);
+    const seen = await until("alice's presence on B", async () => {
+      const res = await api<{ presence: string; status_msg?: string }>(b.baseUrl, "GET", `/_matrix/client/v3/presence/${encodeURIComponent(alice.user_id)}/status`, {
+        token: bob.access_token,
+      });
+      return res.status === 200 && res.body.presence === "unavailable" ? res.body : undefined;
+    });
+    expect(seen.status_msg).toBe("in a meeting");
+  });
+
   test("read receipts cross", async () => {
     const onA = await syncStream(a, alice);
     const last = (await timeline(b, bob, roomId)).at(-1)!;
