@@ -175,19 +175,14 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""} rooms`, () => 
     test(name, body);
   });
 
-  // Finding: Synapse signs the invite and returns it, but we call it unsigned (502 "returned an
-  // invite it did not sign"): services/federation/remote-membership.ts (invite) verifies
-  // Synapse's signature on the checked event, which carries the `event_id` the checker attached;
-  // redaction keeps `event_id`, so the signed form differs from what Synapse signed (it verifies
-  // without `event_id`, as Synapse's own signedjson confirms).
-  test.failing("our user invites a Synapse user to our room; the invite reaches Synapse and they join", failsWith("our check of the invitee's signature includes event_id", async () => {
+  test("our user invites a Synapse user to our room; the invite reaches Synapse and they join", async () => {
     const roomId = await ourRoom({ preset: "private_chat" });
     expect(await onOurs("POST", `/rooms/${encode(roomId)}/invite`, { user_id: bob.user_id })).toMatchObject({ status: 200 });
     await roomInSync("synapse", "invite", roomId);
     expect(await onSynapse("POST", `/join/${encode(roomId)}`, {})).toMatchObject({ status: 200 });
     await joinedOnOurs(roomId, bob.user_id);
     await messageCrosses(roomId, "synapse");
-  }));
+  });
 
   test("our user rejects a Synapse user's invite (a leave through make_leave/send_leave)", async () => {
     const roomId = await synapseRoom({ preset: "private_chat" });
