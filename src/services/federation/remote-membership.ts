@@ -45,7 +45,7 @@ import { RemoteError, type FederationClient } from "./client";
 import type { FederatedDirectory } from "./directory";
 import type { InboundEvents } from "./inbound-events";
 import { destinationsOf, wireForm } from "./outbound-events";
-import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
+import { asSigned, belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { FederationSender } from "./sender";
 import { strippedState } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
@@ -385,7 +385,7 @@ export function createRemoteMembership(deps: {
       if (!isLocal(pdu.state_key)) throw badJson("The invitee is not a user of this server");
       const user = storage.accounts.getUser(pdu.state_key);
       if (!user || user.deactivated) throw notFound(`Unknown user ${pdu.state_key}`);
-      const signed = Object.assign(signEvent(pdu, rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
+      const signed = Object.assign(signEvent(asSigned(pdu, rules), rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
         event_id: pdu.event_id,
       }) as CheckedPdu;
       // In a room we take part in, the invite arrives again through the room; otherwise keep it
