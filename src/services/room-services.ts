@@ -79,6 +79,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     state,
     eventStore,
     events,
+    heads,
     visibility,
     clientEvents,
     directory,
