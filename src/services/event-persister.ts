@@ -130,6 +130,8 @@ export function createEventPersister(deps: {
         state_after: stateAfter,
         replaces_state: replaces,
         received_ts: deps.now(),
+        txn_device_id: req.txn?.deviceId ?? null,
+        txn_id: req.txn?.txnId ?? null,
       }, { backfilled: req.backfilled });
       eventStore.remember(pdu, json.length);
 
