@@ -12,6 +12,9 @@ import type { Logger } from "../logger";
 import type { SigningKey } from "../server-keys";
 import type { FederationClient } from "./client";
 import { buildOwnKeyDocument, decodePublicKey, readRemoteKeyDocument } from "./key-documents";
+import { usableAt, type KnownKey } from "./key-validity";
+
+export type { KnownKey } from "./key-validity";
 
 /** After a fetch that did not produce the wanted key, wait this long before asking again. */
 const REFETCH_AFTER_MISS_MS = 10_000;
@@ -20,11 +23,6 @@ const KEY_RESPONSE_MAX_BYTES = 1024 * 1024;
 /** Servers one notary query may name; more is a request to do unbounded work for someone. */
 const MAX_NOTARY_SERVERS = 100;
 
-interface KnownKey {
-  key: Uint8Array;
-  validUntilTs: number;
-  expiredTs: number | null;
-}
 
 /** One server of a notary query; without a minimum the notary uses the current time. */
 export interface KeyQuery {
@@ -48,17 +46,14 @@ export interface KeyRing {
    * `validAt` (undefined: at any time, as room versions 1-4 ask). Fetches it when needed.
    */
   getVerifyKey(serverName: string, keyId: string, validAt?: number): Promise<Uint8Array | null>;
+  /** What is known of a key right now, without asking anyone (ours included). */
+  knownKey(serverName: string, keyId: string): KnownKey | null;
   /** True when `object` carries a valid signature by `serverName` made at `validAt`. */
   verifySignedBy(object: JsonObject, serverName: string, validAt?: number): Promise<boolean>;
   /** Our own key document, freshly signed. */
   ownKeyDocument(): JsonObject;
   /** Key documents for a notary query, each countersigned by us. */
   queryKeys(queries: readonly KeyQuery[]): Promise<JsonObject[]>;
-}
-
-function usableAt(k: KnownKey, validAt: number | undefined): boolean {
-  if (validAt === undefined) return true;
-  return k.expiredTs !== null ? validAt < k.expiredTs : validAt <= k.validUntilTs;
 }
 
 export function createKeyRing(deps: KeyRingDeps): KeyRing {
@@ -168,11 +163,16 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     return task;
   }
 
+  /** Our own keys: current ones valid now and always, retired ones for what they signed before. */
+  function ownKey(keyId: string): KnownKey | null {
+    const own = ownKeys.find((k) => k.keyId === keyId);
+    return own ? { key: own.publicKey, validUntilTs: Number.MAX_SAFE_INTEGER, expiredTs: own.expiredTs } : null;
+  }
+
   async function getKey(serverName: string, keyId: string, validAt: number | undefined, directOnly: boolean) {
     if (serverName === deps.serverName) {
-      const own = ownKeys.find((k) => k.keyId === keyId);
-      if (!own || (own.expiredTs !== null && validAt !== undefined && validAt >= own.expiredTs)) return null;
-      return own.publicKey;
+      const own = ownKey(keyId);
+      return own && usableAt(own, validAt) ? own.key : null;
     }
     const cached = known(serverName, keyId);
     if (cached && usableAt(cached, validAt)) return cached.key;
@@ -209,6 +209,7 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
 
   return {
     getVerifyKey: (serverName, keyId, validAt) => getKey(serverName, keyId, validAt, false),
+    knownKey: (serverName, keyId) => (serverName === deps.serverName ? ownKey(keyId) : known(serverName, keyId)),
     verifySignedBy: (object, serverName, validAt) => verifySignedBy(object, serverName, validAt),
     ownKeyDocument,
     async queryKeys(queries) {

@@ -5,6 +5,10 @@
  * event id's domain in rooms 1-2; the authorising server of a restricted join), with keys valid
  * at `origin_server_ts` since room version 5, and the content hash — a mismatch redacts the event
  * rather than refusing it. Auth rules come after, in the room pipeline.
+ *
+ * The checks proper (`checkPdu`) are pure, given the keys: the checker fetches the keys a batch
+ * needs first, then checks small batches here and large ones (a join's state) in the check
+ * workers, off the event loop.
  */
 import {
   checkContentHash,
@@ -17,7 +21,8 @@ import {
   type Pdu,
   type RoomVersionRules,
 } from "../../core";
-import type { KeyRing } from "./key-ring";
+import type { KeyRing, KnownKey } from "./key-ring";
+import { usableAt } from "./key-validity";
 
 export type CheckedPdu = Pdu & { event_id: string };
 
@@ -25,7 +30,16 @@ export type PduVerdict =
   | { ok: true; pdu: CheckedPdu; redacted: boolean }
   | { ok: false; eventId?: string; reason: string };
 
+/** Keys by `server \0 key id`. */
+export type KeyTable = ReadonlyMap<string, KnownKey>;
+
+/** Checks many PDUs with the keys at hand, elsewhere (the check workers). */
+export interface PduCheckRunner {
+  check(raws: readonly unknown[], rules: RoomVersionRules, keys: KeyTable): Promise<PduVerdict[]>;
+}
+
 const serverOf = (id: string) => id.slice(id.indexOf(":") + 1);
+const keyName = (server: string, keyId: string) => `${server}\u0000${keyId}`;
 
 /** The servers whose signatures an event needs (spec "Validating hashes and signatures"). */
 export function requiredSigners(pdu: Pdu, eventId: string, rules: RoomVersionRules): string[] {
@@ -33,7 +47,7 @@ export function requiredSigners(pdu: Pdu, eventId: string, rules: RoomVersionRul
   // Rooms 1-2: the server that minted the event id vouches for it too.
   if (rules.eventFormat === "v1") servers.add(serverOf(eventId));
   // since v8: a restricted join is signed by the server of the user who authorised it.
-  const via = pdu.content.join_authorised_via_users_server;
+  const via = isJsonObject(pdu.content) ? pdu.content.join_authorised_via_users_server : undefined;
   if (rules.restrictedJoins && pdu.type === "m.room.member" && pdu.content.membership === "join" && typeof via === "string") {
     servers.add(serverOf(via));
   }
@@ -57,68 +71,103 @@ function withoutUnsigned(raw: JsonObject): JsonObject {
   return rest;
 }
 
-export function createPduChecker(keys: KeyRing) {
-  /** True when `server` signed the event with a key it held at the time (v5+) or ever (v1-4). */
-  async function signedBy(pdu: Pdu, server: string, rules: RoomVersionRules): Promise<boolean> {
-    const byServer = isJsonObject(pdu.signatures) ? pdu.signatures[server] : undefined;
-    if (!isJsonObject(byServer)) return false;
-    const validAt = rules.enforceKeyValidity ? pdu.origin_server_ts : undefined;
-    for (const keyId of Object.keys(byServer)) {
-      if (!keyId.startsWith("ed25519:")) continue;
-      const key = await keys.getVerifyKey(server, keyId, validAt);
-      if (key && verifyEventSignature(pdu, rules, server, keyId, key)) return true;
-    }
-    return false;
+/** True when `server` signed the event with a key it held at the time (v5+) or ever (v1-4). */
+export function signedWith(pdu: Pdu, server: string, rules: RoomVersionRules, keys: KeyTable): boolean {
+  const byServer = isJsonObject(pdu.signatures) ? pdu.signatures[server] : undefined;
+  if (!isJsonObject(byServer)) return false;
+  const validAt = rules.enforceKeyValidity ? pdu.origin_server_ts : undefined;
+  for (const keyId of Object.keys(byServer)) {
+    const known = keyId.startsWith("ed25519:") ? keys.get(keyName(server, keyId)) : undefined;
+    if (known && usableAt(known, validAt) && verifyEventSignature(pdu, rules, server, keyId, known.key)) return true;
   }
+  return false;
+}
 
-  async function check(raw: unknown, rules: RoomVersionRules): Promise<PduVerdict> {
-    const format = validatePdu(isJsonObject(raw) ? withoutUnsigned(raw) : raw, rules);
-    if (!format.valid) {
-      const claimed = isJsonObject(raw) && typeof raw.event_id === "string" ? raw.event_id : undefined;
-      return { ok: false, eventId: claimed, reason: format.reason };
-    }
-    const pdu = format.pdu;
-    let eventId: string;
-    try {
-      eventId = eventIdFor(pdu, rules);
-    } catch (e) {
-      return { ok: false, reason: (e as Error).message };
-    }
-    for (const server of requiredSigners(pdu, eventId, rules)) {
-      if (!(await signedBy(pdu, server, rules))) {
-        return { ok: false, eventId, reason: `not validly signed by ${server}` };
+/** Every check but the auth rules, with the signing keys already looked up. */
+export function checkPdu(raw: unknown, rules: RoomVersionRules, keys: KeyTable): PduVerdict {
+  const format = validatePdu(isJsonObject(raw) ? withoutUnsigned(raw) : raw, rules);
+  if (!format.valid) {
+    const claimed = isJsonObject(raw) && typeof raw.event_id === "string" ? raw.event_id : undefined;
+    return { ok: false, eventId: claimed, reason: format.reason };
+  }
+  const pdu = format.pdu;
+  let eventId: string;
+  try {
+    eventId = eventIdFor(pdu, rules);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  for (const server of requiredSigners(pdu, eventId, rules)) {
+    if (!signedWith(pdu, server, rules, keys)) return { ok: false, eventId, reason: `not validly signed by ${server}` };
+  }
+  // A wrong content hash means the content was altered: keep only what the signatures cover.
+  if (!checkContentHash(pdu)) {
+    return { ok: true, pdu: Object.assign(redact(pdu, rules), { event_id: eventId }), redacted: true };
+  }
+  return { ok: true, pdu: Object.assign({ ...pdu }, { event_id: eventId }), redacted: false };
+}
+
+/** Batches at least this large go to the check workers. */
+const OFFLOAD_AT = 256;
+/** Checked between two pauses when checking here, so other requests keep being served. */
+const SLICE = 128;
+
+export function createPduChecker(ring: KeyRing, runner?: PduCheckRunner) {
+  /**
+   * The keys the events' required signers used, fetched when unknown or not valid late enough
+   * (the latest `origin_server_ts` among the events each key signed, since v5).
+   */
+  async function keysFor(raws: readonly unknown[], rules: RoomVersionRules, servers?: readonly string[]): Promise<KeyTable> {
+    const wanted = new Map<string, number | undefined>();
+    for (const raw of raws) {
+      if (!isJsonObject(raw) || !isJsonObject(raw.signatures) || typeof raw.sender !== "string" || !isJsonObject(raw.content)) continue;
+      const signers = servers ?? requiredSigners(raw as unknown as Pdu, typeof raw.event_id === "string" ? raw.event_id : "", rules);
+      const ts = rules.enforceKeyValidity && typeof raw.origin_server_ts === "number" ? raw.origin_server_ts : undefined;
+      for (const server of signers) {
+        const sigs = raw.signatures[server];
+        if (!isJsonObject(sigs)) continue;
+        for (const keyId of Object.keys(sigs)) {
+          if (!keyId.startsWith("ed25519:")) continue;
+          const name = keyName(server, keyId);
+          const before = wanted.get(name);
+          wanted.set(name, ts === undefined ? before : Math.max(before ?? ts, ts));
+        }
       }
     }
-    // A wrong content hash means the content was altered: keep only what the signatures cover.
-    if (!checkContentHash(pdu)) {
-      return { ok: true, pdu: Object.assign(redact(pdu, rules), { event_id: eventId }), redacted: true };
-    }
-    return { ok: true, pdu: Object.assign({ ...pdu }, { event_id: eventId }), redacted: false };
+    const table = new Map<string, KnownKey>();
+    await Promise.all(
+      [...wanted].map(async ([name, validAt]) => {
+        const [server, keyId] = name.split("\u0000") as [string, string];
+        await ring.getVerifyKey(server, keyId, validAt).catch(() => null);
+        const known = ring.knownKey(server, keyId);
+        if (known) table.set(name, known);
+      }),
+    );
+    return table;
   }
 
   return {
-    check,
-    signedBy,
+    async check(raw: unknown, rules: RoomVersionRules): Promise<PduVerdict> {
+      return checkPdu(raw, rules, await keysFor([raw], rules));
+    },
+
+    /** True when `server` (not necessarily a required signer) signed the event. */
+    async signedBy(pdu: Pdu, server: string, rules: RoomVersionRules): Promise<boolean> {
+      return signedWith(pdu, server, rules, await keysFor([pdu], rules, [server]));
+    },
+
     /**
-     * Checks many PDUs (a join's state and auth chain): the keys of every signing server are
-     * fetched first, all at once, so the checks themselves need no network.
+     * Checks many PDUs (a join's state and auth chain): every key is fetched first, all at once;
+     * then a large batch is checked by the workers, a small one here in slices.
      */
     async checkMany(raws: readonly unknown[], rules: RoomVersionRules): Promise<PduVerdict[]> {
-      const wanted = new Set<string>();
-      for (const raw of raws) {
-        if (!isJsonObject(raw) || !isJsonObject(raw.signatures)) continue;
-        for (const [server, sigs] of Object.entries(raw.signatures)) {
-          if (isJsonObject(sigs)) for (const keyId of Object.keys(sigs)) wanted.add(`${server}\u0000${keyId}`);
-        }
-      }
-      await Promise.all(
-        [...wanted].map((k) => {
-          const [server, keyId] = k.split("\u0000") as [string, string];
-          return keys.getVerifyKey(server, keyId).catch(() => null);
-        }),
-      );
+      const keys = await keysFor(raws, rules);
+      if (runner && raws.length >= OFFLOAD_AT) return runner.check(raws, rules, keys);
       const verdicts: PduVerdict[] = [];
-      for (const raw of raws) verdicts.push(await check(raw, rules));
+      for (let i = 0; i < raws.length; i++) {
+        verdicts.push(checkPdu(raws[i], rules, keys));
+        if (i % SLICE === SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       return verdicts;
     },
   };

@@ -23,6 +23,7 @@ import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
 import { createInboundEvents } from "./inbound-events";
 import { createPduChecker } from "./pdu-checks";
+import { createPduCheckPool } from "../../workers/pdu-check-pool";
 import { createRemoteMembership } from "./remote-membership";
 import { createRoomView } from "./room-view";
 import { createFederationServing } from "./serving";
@@ -45,7 +46,7 @@ export interface FederationRoomDeps extends RoomServices {
 
 export function buildFederationRooms(deps: FederationRoomDeps) {
   const { storage, clock, log, federation } = deps;
-  const checker = createPduChecker(federation.keys);
+  const checker = createPduChecker(federation.keys, createPduCheckPool());
   const view = createRoomView({ storage, state: deps.roomState, eventStore: deps.eventStore });
   const inbound = createInboundEvents({
     storage,
