@@ -107,6 +107,54 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""} rooms`, () => 
     await redactedOn("synapse", fromAlice);
   });
 
+  describe.each(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"])("our room of version %s", (roomVersion) => {
+    test("a Synapse user joins it; messages cross both ways", async () => {
+      const roomId = await ourRoom({ room_version: roomVersion });
+      const join = await onSynapse("POST", `/join/${encode(roomId)}?server_name=${encode(ours.serverName)}&via=${encode(ours.serverName)}`, {});
+      expect(join).toMatchObject({ status: 200, body: { room_id: roomId } });
+      await joinedOnOurs(roomId, bob.user_id);
+      await messageCrosses(roomId, "ours");
+      await messageCrosses(roomId, "synapse");
+    });
+  });
+
+  test("read receipts cross both ways", async () => {
+    const roomId = await synapseRoom();
+    await aliceJoins(roomId);
+    const fromBob = await bobSays(roomId, "read me");
+    await eventArrives("ours", roomId, fromBob);
+    expect(await onOurs("POST", `/rooms/${encode(roomId)}/receipt/m.read/${encode(fromBob)}`, {})).toMatchObject({ status: 200 });
+    await receiptSeen("synapse", roomId, fromBob, alice.user_id);
+    const sent = await onOurs("PUT", `/rooms/${encode(roomId)}/send/m.room.message/${nonce()}`, { msgtype: "m.text", body: "read me too" });
+    expect(sent).toMatchObject({ status: 200 });
+    const fromAlice = sent.body.event_id as string;
+    await eventArrives("synapse", roomId, fromAlice);
+    expect(await onSynapse("POST", `/rooms/${encode(roomId)}/receipt/m.read/${encode(fromAlice)}`, {})).toMatchObject({ status: 200 });
+    await receiptSeen("ours", roomId, fromAlice, bob.user_id);
+  });
+
+  test("redactions cross both ways", async () => {
+    const roomId = await synapseRoom();
+    await aliceJoins(roomId);
+    const fromBob = await bobSays(roomId, "to be redacted by bob");
+    const redactedOn = async (side: "ours" | "synapse", eventId: string) =>
+      waitFor(`${eventId} redacted on ${side === "ours" ? "our side" : "Synapse"}`, async () => {
+        const res = await (side === "ours" ? onOurs : onSynapse)("GET", `/rooms/${encode(roomId)}/event/${encode(eventId)}`);
+        const unsigned = res.body.unsigned as JsonObject | undefined;
+        return res.status === 200 && unsigned?.redacted_because !== undefined && Object.keys(res.body.content as object).length === 0
+          ? true
+          : undefined;
+      });
+    await eventArrives("ours", roomId, fromBob);
+    expect(await onSynapse("PUT", `/rooms/${encode(roomId)}/redact/${encode(fromBob)}/${nonce()}`, { reason: "interop" })).toMatchObject({ status: 200 });
+    await redactedOn("ours", fromBob);
+    const sent = await onOurs("PUT", `/rooms/${encode(roomId)}/send/m.room.message/${nonce()}`, { msgtype: "m.text", body: "to be redacted by alice" });
+    expect(sent).toMatchObject({ status: 200 });
+    const fromAlice = sent.body.event_id as string;
+    expect(await onOurs("PUT", `/rooms/${encode(roomId)}/redact/${encode(fromAlice)}/${nonce()}`, { reason: "interop" })).toMatchObject({ status: 200 });
+    await redactedOn("synapse", fromAlice);
+  });
+
   // Finding (room versions 1 and 2): Synapse refers to events it created in one batch (the room's
   // initial state) as `[event_id, {}]`, without the sha256 hash; core/events/pdu-format.ts
   // (checkRefs) requires the hash, so the join_rules and history_visibility events of the
@@ -124,24 +172,17 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""} rooms`, () => 
       await messageCrosses(roomId, "ours");
       await messageCrosses(roomId, "synapse");
     };
-    const finding = versionFindings[roomVersion];
-    if (finding) test.failing(name, failsWith(`room v${roomVersion}: ${finding}`, body));
-    else test(name, body);
+    test(name, body);
   });
 
-  // Finding: Synapse signs the invite and returns it, but we call it unsigned (502 "returned an
-  // invite it did not sign"): services/federation/remote-membership.ts (invite) verifies
-  // Synapse's signature on the checked event, which carries the `event_id` the checker attached;
-  // redaction keeps `event_id`, so the signed form differs from what Synapse signed (it verifies
-  // without `event_id`, as Synapse's own signedjson confirms).
-  test.failing("our user invites a Synapse user to our room; the invite reaches Synapse and they join", failsWith("our check of the invitee's signature includes event_id", async () => {
+  test("our user invites a Synapse user to our room; the invite reaches Synapse and they join", async () => {
     const roomId = await ourRoom({ preset: "private_chat" });
     expect(await onOurs("POST", `/rooms/${encode(roomId)}/invite`, { user_id: bob.user_id })).toMatchObject({ status: 200 });
     await roomInSync("synapse", "invite", roomId);
     expect(await onSynapse("POST", `/join/${encode(roomId)}`, {})).toMatchObject({ status: 200 });
     await joinedOnOurs(roomId, bob.user_id);
     await messageCrosses(roomId, "synapse");
-  }));
+  });
 
   test("our user rejects a Synapse user's invite (a leave through make_leave/send_leave)", async () => {
     const roomId = await synapseRoom({ preset: "private_chat" });

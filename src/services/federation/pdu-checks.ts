@@ -71,8 +71,19 @@ function withoutUnsigned(raw: JsonObject): JsonObject {
   return rest;
 }
 
+/**
+ * The event as its sender signed it. Since room version 3 the id is derived, never part of the
+ * event, but a checked event carries it locally: verifying with it attached would fail.
+ */
+function asSigned(pdu: Pdu, rules: RoomVersionRules): Pdu {
+  if (rules.eventFormat === "v1" || pdu.event_id === undefined) return pdu;
+  const { event_id: _derived, ...signed } = pdu;
+  return signed as Pdu;
+}
+
 /** True when `server` signed the event with a key it held at the time (v5+) or ever (v1-4). */
-export function signedWith(pdu: Pdu, server: string, rules: RoomVersionRules, keys: KeyTable): boolean {
+export function signedWith(checked: Pdu, server: string, rules: RoomVersionRules, keys: KeyTable): boolean {
+  const pdu = asSigned(checked, rules);
   const byServer = isJsonObject(pdu.signatures) ? pdu.signatures[server] : undefined;
   if (!isJsonObject(byServer)) return false;
   const validAt = rules.enforceKeyValidity ? pdu.origin_server_ts : undefined;
