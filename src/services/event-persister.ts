@@ -61,6 +61,11 @@ export function createEventPersister(deps: {
   state: StateService;
   eventStore: EventStore;
   now: () => number;
+  /**
+   * Told, inside the transaction, which keys of a room's current state an event changed (for work
+   * that must follow a change once it is committed, such as removing guests).
+   */
+  onCurrentStateChange?: (roomId: string, changed: ReadonlyMap<StateKey, string | null>) => void;
 }) {
   const { storage, state, eventStore } = deps;
 
@@ -79,6 +84,7 @@ export function createEventPersister(deps: {
     }
     storage.rooms.setStateGroup(head.roomId, toGroup);
     head.stateGroup = toGroup;
+    deps.onCurrentStateChange?.(head.roomId, delta);
   }
 
   function applyRedaction(redactionId: string, target: string, head: RoomHead, beforeRedaction: StateMap | null): void {
