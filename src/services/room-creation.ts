@@ -133,7 +133,8 @@ export function createRoomCreation(deps: {
     if (req.topic !== undefined) {
       drafts.push(state("m.room.topic", { topic: req.topic, "m.topic": { "m.text": [{ body: req.topic, mimetype: "text/plain" }] } }));
     }
-    for (const invitee of invitees) {
+    // Users of other servers are invited through their servers once the room exists (federation).
+    for (const invitee of invitees.filter((u) => u.endsWith(`:${server}`))) {
       const content = memberContent(storage, invitee, "invite");
       if (req.is_direct) content.is_direct = true;
       drafts.push(state("m.room.member", content, invitee));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
 import { startFederatedServer, type FederatedServer, type FederationSetup } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
-import { membershipOn, say, texts, timeline, until, type ClientEvent } from "../helpers/federated-rooms";
+import { membershipOn, say, stateContent, texts, timeline, until, type ClientEvent } from "../helpers/federated-rooms";
 
 let ca: TestCa;
 let setup: FederationSetup;
@@ -25,6 +25,20 @@ afterAll(async () => {
   if (process.env.FED_DEBUG) for (const s of [a, b]) console.log(s.serverName, s.output.filter((l) => !l.includes('"msg":"request"') || l.includes('"status":5') || l.includes('"status":4')).join("\n"));
   await Promise.all([a?.stop(), b?.stop()]);
   ca?.remove();
+});
+
+test("createRoom with a user of another server in `invite` invites them through their server", async () => {
+  const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
+    token: alice.access_token,
+    body: { preset: "trusted_private_chat", invite: [bob.user_id], is_direct: true },
+  });
+  expect(created.status).toBe(200);
+  const roomId = created.body.room_id;
+  const invite = await stateContent(a, alice, roomId, "m.room.member", bob.user_id);
+  expect(invite).toMatchObject({ membership: "invite", is_direct: true });
+  const join = await api(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: bob.access_token, body: {} });
+  expect(join.status).toBe(200);
+  expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
 });
 
 describe("a room shared by two servers", () => {
@@ -108,6 +122,21 @@ describe("a room shared by two servers", () => {
     await typing(true, 300);
     await onB.next("m.typing", (c) => typists(c).includes(alice.user_id));
     await onB.next("m.typing", (c) => typists(c).length === 0);
+  });
+
+  test("presence crosses to the servers sharing a room", async () => {
+    const set = await api(a.baseUrl, "PUT", `/_matrix/client/v3/presence/${encodeURIComponent(alice.user_id)}/status`, {
+      token: alice.access_token,
+      body: { presence: "unavailable", status_msg: "in a meeting" },
+    });
+    expect(set.status).toBe(200);
+    const seen = await until("alice's presence on B", async () => {
+      const res = await api<{ presence: string; status_msg?: string }>(b.baseUrl, "GET", `/_matrix/client/v3/presence/${encodeURIComponent(alice.user_id)}/status`, {
+        token: bob.access_token,
+      });
+      return res.status === 200 && res.body.presence === "unavailable" ? res.body : undefined;
+    });
+    expect(seen.status_msg).toBe("in a meeting");
   });
 
   test("read receipts cross", async () => {

@@ -26,12 +26,16 @@ const CreateRoomBody = t.Object({
   power_level_content_override: t.Optional(t.Record(t.String(), t.Unknown())),
 });
 
-export const roomsRoutes = ({ auth, roomCreation, rooms, roomUpgrades }: Services) =>
+export const roomsRoutes = ({ auth, roomCreation, rooms, roomUpgrades, federationRooms }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .post(
       "/_matrix/client/v3/createRoom",
-      ({ requester, body }) => roomCreation.createRoom(requester, body as CreateRoomRequest),
+      async ({ requester, body }) => {
+        const created = await roomCreation.createRoom(requester, body as CreateRoomRequest);
+        await federationRooms.membership.inviteAfterCreation(requester, created.room_id, body.invite ?? [], body.is_direct === true);
+        return created;
+      },
       { auth: true, body: CreateRoomBody },
     )
     .get("/_matrix/client/v3/joined_rooms", ({ requester }) => rooms.joinedRooms(requester), { auth: true })

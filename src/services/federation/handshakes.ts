@@ -28,7 +28,7 @@ import type { SigningKey } from "../server-keys";
 import type { StateMap } from "../state";
 import type { InboundEvents } from "./inbound-events";
 import { wireForm } from "./outbound-events";
-import type { CheckedPdu, PduChecker } from "./pdu-checks";
+import { asSigned, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { FederationSender } from "./sender";
 import { strippedState, type FederationServing } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
@@ -172,7 +172,8 @@ export function createHandshakes(deps: {
       const via = pdu.content.join_authorised_via_users_server;
       // since v8: the authorising server co-signs a restricted join before anyone else sees it.
       if (typeof via === "string" && serverOf(via) === serverName) {
-        pdu = Object.assign(signEvent(pdu, rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), { event_id: pdu.event_id });
+        const signed = signEvent(asSigned(pdu, rules), rules, serverName, deps.signingKey.keyId, deps.signingKey.seed);
+        pdu = Object.assign(signed, { event_id: pdu.event_id });
       }
       const serversBefore = view.joinedServers(roomId);
       await accept(origin, pdu, rules);

@@ -73,9 +73,10 @@ function withoutUnsigned(raw: JsonObject): JsonObject {
 
 /**
  * The event as its sender signed it. Since room version 3 the id is derived, never part of the
- * event, but a checked event carries it locally: verifying with it attached would fail.
+ * event, but a checked event carries it locally: verifying (or countersigning) with it attached
+ * would cover bytes no other server signs.
  */
-function asSigned(pdu: Pdu, rules: RoomVersionRules): Pdu {
+export function asSigned(pdu: Pdu, rules: RoomVersionRules): Pdu {
   if (rules.eventFormat === "v1" || pdu.event_id === undefined) return pdu;
   const { event_id: _derived, ...signed } = pdu;
   return signed as Pdu;

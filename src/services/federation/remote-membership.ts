@@ -45,7 +45,7 @@ import { RemoteError, type FederationClient } from "./client";
 import type { FederatedDirectory } from "./directory";
 import type { InboundEvents } from "./inbound-events";
 import { destinationsOf, wireForm } from "./outbound-events";
-import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
+import { asSigned, belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { FederationSender } from "./sender";
 import { strippedState } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
@@ -317,7 +317,7 @@ export function createRemoteMembership(deps: {
     },
 
     /** `POST /invite`: a user of another server is invited through their server first. */
-    async invite(requester: Requester, roomId: string, target: string, reason?: string): Promise<void> {
+    async invite(requester: Requester, roomId: string, target: string, reason?: string, isDirect = false): Promise<void> {
       if (isLocal(target)) return local.invite(requester, roomId, target, reason);
       const rules = view.requireRoom(roomId);
       const current = storage.memberships.get(roomId, target)?.membership;
@@ -327,6 +327,7 @@ export function createRemoteMembership(deps: {
       const state = view.currentState(roomId);
       const content: JsonObject = { membership: "invite" };
       if (reason !== undefined) content.reason = reason;
+      if (isDirect) content.is_direct = true;
       const { pdu } = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
       const targetServer = serverOf(target);
       let answer: { event?: unknown };
@@ -351,6 +352,19 @@ export function createRemoteMembership(deps: {
       if (outcome.error) throw forbidden(outcome.error);
     },
 
+    /**
+     * The invitees of `createRoom` who belong to other servers (the room creation invited ours).
+     * The room exists whatever happens here: a failed invite is logged, and can be sent again.
+     */
+    async inviteAfterCreation(requester: Requester, roomId: string, invitees: readonly string[], isDirect: boolean): Promise<void> {
+      for (const target of new Set(invitees)) {
+        if (isLocal(target)) continue;
+        await this.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
+          deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: (e as Error).message }),
+        );
+      }
+    },
+
     /** `PUT /v2/invite/{roomId}/{eventId}`: another server invites one of our users. */
     async receiveInvite(origin: string, roomId: string, eventId: string, body: unknown) {
       if (!isJsonObject(body) || !isJsonObject(body.event)) throw badJson("An invite needs an event");
@@ -371,7 +385,7 @@ export function createRemoteMembership(deps: {
       if (!isLocal(pdu.state_key)) throw badJson("The invitee is not a user of this server");
       const user = storage.accounts.getUser(pdu.state_key);
       if (!user || user.deactivated) throw notFound(`Unknown user ${pdu.state_key}`);
-      const signed = Object.assign(signEvent(pdu, rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
+      const signed = Object.assign(signEvent(asSigned(pdu, rules), rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
         event_id: pdu.event_id,
       }) as CheckedPdu;
       // In a room we take part in, the invite arrives again through the room; otherwise keep it

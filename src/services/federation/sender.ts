@@ -31,7 +31,7 @@ export function createFederationSender(deps: {
   worker?: SenderWorker;
 }) {
   const { config, storage, clock, log } = deps;
-  const worker = config.allow_federation ? deps.worker?.worker : undefined;
+  let worker = config.allow_federation ? deps.worker?.worker : undefined;
   const post = (command: SenderCommand) => worker?.postMessage(command);
   const listeners = new Set<(event: SenderEvent) => void>();
   /** Destinations whose last transaction failed: a request from them triggers a retry. */
@@ -99,15 +99,17 @@ export function createFederationSender(deps: {
     },
     /** Asks the worker to stop and close its connection; in-flight transactions are resent later. */
     async stop(): Promise<void> {
-      if (!worker) return;
+      const running = worker;
+      if (!running) return;
       const stopped = new Promise<void>((resolve) => {
         const done = (m: MessageEvent<SenderEvent>) => m.data.type === "stopped" && resolve();
-        worker.addEventListener("message", done);
+        running.addEventListener("message", done);
         setTimeout(resolve, STOP_TIMEOUT_MS).unref();
       });
       post({ type: "stop" });
+      worker = undefined; // later items stay queued for the next start
       await stopped;
-      worker.terminate();
+      running.terminate();
     },
   };
 }
