@@ -62,9 +62,8 @@ export function createClientEvents(deps: { storage: Storage; eventStore: EventSt
     else if (row.type === "m.room.redaction" && typeof pdu.content.redacts === "string") event.redacts = pdu.content.redacts;
 
     const unsigned: JsonObject = { age: Math.max(0, deps.now() - row.origin_server_ts) };
-    if (viewer?.deviceId !== undefined && viewer.userId === row.sender) {
-      const txnId = storage.txnIds.txnIdOf(row.event_id, viewer.userId, viewer.deviceId);
-      if (txnId !== null) unsigned.transaction_id = txnId;
+    if (row.txn_id !== null && viewer?.userId === row.sender && viewer.deviceId === row.txn_device_id) {
+      unsigned.transaction_id = row.txn_id;
     }
     if (row.replaces_state !== null) {
       unsigned.replaces_state = row.replaces_state;

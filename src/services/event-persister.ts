@@ -61,6 +61,11 @@ export function createEventPersister(deps: {
   state: StateService;
   eventStore: EventStore;
   now: () => number;
+  /**
+   * Told, inside the transaction, which keys of a room's current state an event changed (for work
+   * that must follow a change once it is committed, such as removing guests).
+   */
+  onCurrentStateChange?: (roomId: string, changed: ReadonlyMap<StateKey, string | null>) => void;
 }) {
   const { storage, state, eventStore } = deps;
 
@@ -79,6 +84,7 @@ export function createEventPersister(deps: {
     }
     storage.rooms.setStateGroup(head.roomId, toGroup);
     head.stateGroup = toGroup;
+    deps.onCurrentStateChange?.(head.roomId, delta);
   }
 
   function applyRedaction(redactionId: string, target: string, head: RoomHead, beforeRedaction: StateMap | null): void {
@@ -130,6 +136,8 @@ export function createEventPersister(deps: {
         state_after: stateAfter,
         replaces_state: replaces,
         received_ts: deps.now(),
+        txn_device_id: req.txn?.deviceId ?? null,
+        txn_id: req.txn?.txnId ?? null,
       }, { backfilled: req.backfilled });
       eventStore.remember(pdu, json.length);
 

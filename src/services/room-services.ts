@@ -10,10 +10,12 @@ import { createDirectoryService } from "./directory";
 import { createEventBuilder } from "./event-builder";
 import { createEventPersister } from "./event-persister";
 import { createEventStore } from "./event-store";
+import { createGuestAccessEnforcer } from "./guest-access";
 import { createEventsService, type EventsDeps } from "./events";
 import { MatrixError } from "./matrix-error";
 import { createMembershipService } from "./membership";
 import type { AccountEvents } from "./accounts-events";
+import type { Logger } from "./logger";
 import type { Notifier } from "./notifier";
 import type { RateLimiter } from "./rate-limit";
 import { createRoomCreation } from "./room-creation";
@@ -35,6 +37,7 @@ export interface RoomServiceDeps {
   notifier: Notifier;
   rateLimits: RateLimiter;
   accountEvents: AccountEvents;
+  log: Logger;
   /** Federation's hook: every local event, inside the transaction that stores it. */
   onLocalEvent?: EventsDeps["onLocalEvent"];
 }
@@ -58,7 +61,13 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     isRefusal: (e) => e instanceof MatrixError,
   });
   const builder = createEventBuilder({ serverName, signingKey: deps.signingKey, eventStore, now });
-  const persister = createEventPersister({ storage, state, eventStore, now });
+  const persister = createEventPersister({
+    storage,
+    state,
+    eventStore,
+    now,
+    onCurrentStateChange: (roomId, changed) => guestAccess.onCurrentStateChange(roomId, changed),
+  });
   const events = createEventsService({
     storage,
     queue,
@@ -79,6 +88,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     state,
     eventStore,
     events,
+    heads,
     visibility,
     clientEvents,
     directory,
@@ -92,6 +102,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     resolveRoom: (r) => directory.resolveRoom(r),
     guestsCanJoin: (r) => summaries.summary(r)?.guest_can_join === true,
   });
+  const guestAccess = createGuestAccessEnforcer({ storage, queue, heads, state, eventStore, events, serverName, log: deps.log });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
   const roomUpgrades = createRoomUpgrades({ storage, state, eventStore, events, roomCreation });
 

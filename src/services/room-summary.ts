@@ -5,6 +5,7 @@
 import { stateKeyOf, type JsonObject } from "../core/types";
 import type { Storage } from "../storage";
 import type { EventStore } from "./event-store";
+import { guestsCanJoin } from "./guest-access";
 import type { StateService } from "./state";
 
 export function createRoomSummaries(deps: { storage: Storage; state: StateService; eventStore: EventStore }) {
@@ -24,7 +25,7 @@ export function createRoomSummaries(deps: { storage: Storage; state: StateServic
         room_id: roomId,
         num_joined_members: storage.memberships.count(roomId, "join"),
         world_readable: content("m.room.history_visibility")?.history_visibility === "world_readable",
-        guest_can_join: content("m.room.guest_access")?.guest_access === "can_join",
+        guest_can_join: guestsCanJoin(content("m.room.guest_access")),
         join_rule: typeof content("m.room.join_rules")?.join_rule === "string" ? content("m.room.join_rules")!.join_rule! : "invite",
       };
       const strings: Array<[string, string, string]> = [

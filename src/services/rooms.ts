@@ -12,6 +12,7 @@ import type { ClientEvents } from "./client-events";
 import type { DirectoryService } from "./directory";
 import type { EventStore } from "./event-store";
 import type { EventsService } from "./events";
+import type { RoomHead, RoomHeads } from "./room-heads";
 import { badJson, forbidden, notFound, tooLarge } from "./matrix-error";
 import { hasRedactPower } from "./redactions";
 import type { StateService } from "./state";
@@ -32,6 +33,7 @@ export function createRoomsService(deps: {
   state: StateService;
   eventStore: EventStore;
   events: EventsService;
+  heads: RoomHeads;
   visibility: Visibility;
   clientEvents: ClientEvents;
   directory: DirectoryService;
@@ -40,10 +42,12 @@ export function createRoomsService(deps: {
 }) {
   const { storage, state, events, visibility, clientEvents } = deps;
 
-  /** 404 for a room this server does not know; 403 unless the requester is joined. */
-  const requireJoined = (userId: string, roomId: string) => {
-    if (!storage.rooms.get(roomId)) throw notFound(`Room ${roomId} is not known to this server`);
-    if (storage.memberships.get(roomId, userId)?.membership !== "join") throw forbidden(`${userId} is not in room ${roomId}`);
+  /** 404 for a room this server does not know; 403 unless the requester is joined. Answered from memory. */
+  const requireJoined = (userId: string, roomId: string): RoomHead => {
+    const head = deps.heads.get(roomId);
+    if (!head) throw notFound(`Room ${roomId} is not known to this server`);
+    if (!head.joined.has(userId)) throw forbidden(`${userId} is not in room ${roomId}`);
+    return head;
   };
 
   const checkSize = (what: string, value: string) => {
@@ -62,13 +66,13 @@ export function createRoomsService(deps: {
     /** PUT /rooms/{roomId}/send/{eventType}/{txnId} */
     async sendMessage(requester: Requester, roomId: string, type: string, txnId: string, content: JsonObject): Promise<{ event_id: string }> {
       const txn = { userId: requester.userId, deviceId: requester.deviceId, endpoint: "send", txnId };
-      const earlier = events.replayed(txn);
-      if (earlier) return { event_id: earlier.eventId };
-      checkSize("event type", type);
-      checkContentSize(content);
-      requireJoined(requester.userId, roomId);
-      deps.takeMessageToken(requester.userId);
-      const sent = await events.send(roomId, { type, content, sender: requester.userId }, txn);
+      const sent = await events.sendOnce(txn, roomId, () => {
+        checkSize("event type", type);
+        checkContentSize(content);
+        requireJoined(requester.userId, roomId);
+        deps.takeMessageToken(requester.userId);
+        return { type, content, sender: requester.userId };
+      });
       return { event_id: sent.eventId };
     },
 
@@ -88,26 +92,22 @@ export function createRoomsService(deps: {
     /** PUT /rooms/{roomId}/redact/{eventId}/{txnId} */
     async redact(requester: Requester, roomId: string, eventId: string, txnId: string, reason: string | undefined): Promise<{ event_id: string }> {
       const txn = { userId: requester.userId, deviceId: requester.deviceId, endpoint: "redact", txnId };
-      const earlier = events.replayed(txn);
-      if (earlier) return { event_id: earlier.eventId };
-      requireJoined(requester.userId, roomId);
-      deps.takeMessageToken(requester.userId);
-      const room = storage.rooms.get(roomId)!;
-      const target = storage.events.get(eventId);
-      if (target && target.room_id !== roomId) throw notFound("Event not found");
-      // Users redact their own events; anyone else's needs the room's `redact` level.
-      if (target?.sender !== requester.userId) {
-        const current = state.stateOfGroup(room.state_group!);
-        if (!hasRedactPower(requester.userId, current, deps.eventStore, clientEvents.rulesOf(roomId))) {
-          throw forbidden("You do not have permission to redact this event");
+      const sent = await events.sendOnce(txn, roomId, () => {
+        const { rules, stateGroup } = requireJoined(requester.userId, roomId);
+        deps.takeMessageToken(requester.userId);
+        const target = storage.events.get(eventId);
+        if (target && target.room_id !== roomId) throw notFound("Event not found");
+        // Users redact their own events; anyone else's needs the room's `redact` level.
+        if (target?.sender !== requester.userId) {
+          if (!hasRedactPower(requester.userId, state.stateOfGroup(stateGroup!), deps.eventStore, rules)) {
+            throw forbidden("You do not have permission to redact this event");
+          }
         }
-      }
-      const rules = clientEvents.rulesOf(roomId);
-      const content: JsonObject = reason === undefined ? {} : { reason };
-      // since v11: the target is named in content; before, at the top level.
-      if (rules.redactsInContent) content.redacts = eventId;
-      const draft = { type: "m.room.redaction", content, sender: requester.userId, ...(rules.redactsInContent ? {} : { redacts: eventId }) };
-      const sent = await events.send(roomId, draft, txn);
+        const content: JsonObject = reason === undefined ? {} : { reason };
+        // since v11: the target is named in content; before, at the top level.
+        if (rules.redactsInContent) content.redacts = eventId;
+        return { type: "m.room.redaction", content, sender: requester.userId, ...(rules.redactsInContent ? {} : { redacts: eventId }) };
+      });
       return { event_id: sent.eventId };
     },
 

@@ -6,5 +6,6 @@ import m001 from "./001-accounts.sql" with { type: "text" };
 import m002 from "./002-rooms.sql" with { type: "text" };
 import m003 from "./003-sync.sql" with { type: "text" };
 import m004 from "./004-federation.sql" with { type: "text" };
+import m005 from "./005-rooms-event-txn.sql" with { type: "text" };
 
-export const migrations: readonly string[] = [m001, m002, m003, m004];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005];
