@@ -41,6 +41,20 @@ test("createRoom with a user of another server in `invite` invites them through 
   expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
 });
 
+test("a profile of a user of another server is asked of that server", async () => {
+  await api(a.baseUrl, "PUT", `/_matrix/client/v3/profile/${encodeURIComponent(alice.user_id)}/displayname`, {
+    token: alice.access_token,
+    body: { displayname: "Alice of A" },
+  });
+  const whole = await api(b.baseUrl, "GET", `/_matrix/client/v3/profile/${encodeURIComponent(alice.user_id)}`);
+  expect(whole.status).toBe(200);
+  expect(whole.body.displayname).toBe("Alice of A");
+  const field = await api(b.baseUrl, "GET", `/_matrix/client/v3/profile/${encodeURIComponent(alice.user_id)}/displayname`);
+  expect(field.body).toEqual({ displayname: "Alice of A" });
+  const unknown = await api(b.baseUrl, "GET", `/_matrix/client/v3/profile/${encodeURIComponent(`@nobody:${a.serverName}`)}`);
+  expect(unknown.status).toBe(404);
+});
+
 describe("a room shared by two servers", () => {
   let roomId: string;
 

@@ -4,6 +4,7 @@
  * PUT    /_matrix/client/v3/profile/{userId}/{keyName} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname
  * DELETE /_matrix/client/v3/profile/{userId}/{keyName} — https://spec.matrix.org/v1.19/client-server-api/#delete_matrixclientv3profileuseridkeyname
  * Profiles: readable by anyone, writable by their owner (`displayname`, `avatar_url`, `m.tz`, custom keys).
+ * A user of another server is looked up on that server.
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
@@ -11,11 +12,15 @@ import { clientAuth } from "../plugins/client-auth";
 
 const FIELD = "/_matrix/client/v3/profile/:userId/:keyName";
 
-export const profileRoutes = ({ profile, auth }: Services) =>
-  new Elysia()
+export const profileRoutes = ({ profile, auth, config, federation }: Services) => {
+  /** Another server's user: their server is asked. */
+  const remote = (userId: string) => federation.enabled && !userId.endsWith(`:${config.server_name}`);
+  return new Elysia()
     .use(clientAuth(auth))
-    .get("/_matrix/client/v3/profile/:userId", ({ params }) => profile.getProfile(params.userId))
-    .get(FIELD, ({ params }) => profile.getField(params.userId, params.keyName))
+    .get("/_matrix/client/v3/profile/:userId", ({ params }) =>
+      remote(params.userId) ? federation.profiles.getProfile(params.userId) : profile.getProfile(params.userId))
+    .get(FIELD, ({ params }) =>
+      remote(params.userId) ? federation.profiles.getProfile(params.userId, params.keyName) : profile.getField(params.userId, params.keyName))
     .put(
       FIELD,
       async ({ requester, params, body }) => {
@@ -32,3 +37,4 @@ export const profileRoutes = ({ profile, auth }: Services) =>
       },
       { auth: true },
     );
+};

@@ -15,6 +15,7 @@ import { createServerDiscovery } from "./discovery";
 import { createAddressGuard, InvalidCidrError } from "./ip-ranges";
 import { createKeyRing } from "./key-ring";
 import { createOutboundHttp } from "./outbound-http";
+import { createRemoteProfiles } from "./remote-profiles";
 import { createRequestAuthenticator } from "./request-auth";
 import { createFederationSender, type SenderWorker } from "./sender";
 
@@ -76,6 +77,7 @@ export function createFederation(deps: FederationDeps) {
     keys,
     authenticateRequest: createRequestAuthenticator(config.server_name, keys, clock),
     sender: createFederationSender({ config, storage, clock, log, worker: deps.senderWorker }),
+    profiles: createRemoteProfiles(client),
   };
 }
 export type Federation = ReturnType<typeof createFederation>;
