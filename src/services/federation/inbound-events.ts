@@ -26,7 +26,7 @@ import type { EventPersister } from "../event-persister";
 import type { EventStore } from "../event-store";
 import type { Notifier } from "../notifier";
 import type { RoomHead, RoomHeads } from "../room-heads";
-import type { RoomQueue } from "../room-queue";
+import type { RoomQueue, TaskContext } from "../room-queue";
 import type { StateMap, StateService } from "../state";
 import type { FederationClient } from "./client";
 import { belongsTo, roomIdOf, type CheckedPdu, type PduChecker } from "./pdu-checks";
@@ -284,6 +284,77 @@ export function createInboundEvents(deps: InboundDeps) {
     return resolve(rules, states);
   }
 
+  /** Steps 4-5 given the state before: the reason to reject the event, or null. */
+  function judge(pdu: CheckedPdu, rules: RoomVersionRules, stateBefore: StateMap | null): string | null {
+    const rejected = checkAgainstAuthEvents(pdu, rules);
+    if (rejected !== null) return rejected;
+    if (!stateBefore) return "the state before it could not be obtained";
+    const reason = authAgainst(pdu, stateBefore, rules);
+    return reason === null ? null : `not allowed by the state before it: ${reason}`;
+  }
+
+  /**
+   * Step 6 and storage, inside the room's queue task: soft failure against the current state,
+   * the new current state (resolved when the event forks the room), and the persist itself.
+   */
+  function store(pdu: CheckedPdu, rules: RoomVersionRules, stateBefore: StateMap | null, rejected: string | null, opts: ProcessOptions, ctx: TaskContext): Outcome {
+    const { backfilled = false, afterPersist } = opts;
+    const eventId = pdu.event_id;
+    const roomId = roomIdOf(pdu);
+    if (hasState(eventId)) return { eventId };
+    const head = headOf(roomId);
+    // Fetched earlier only as an outlier: it now takes its place in the graph.
+    storage.events.deleteOutlier(eventId);
+    const current = view.currentState(roomId);
+    const before = stateBefore ?? current;
+    const group = roomState.groupForState(roomId, before, head.stateGroup);
+    // Step 6: fine by its own history but not by the room as it is now -> soft-failed.
+    const softFailed = !backfilled && rejected === null && authAgainst(pdu, current, rules) !== null;
+    let currentStateGroup: number | undefined;
+    if (!backfilled && rejected === null && !softFailed) {
+      const prevIds = new Set(pdu.prev_events.map(refId));
+      const extendsHead = head.extremities.every((id) => prevIds.has(id));
+      // A fork: the new current state resolves the old one with the state after this event.
+      if (!extendsHead) {
+        const resolved = resolve(rules, [current, withEvent(before, pdu)], pdu);
+        currentStateGroup = roomState.groupForState(roomId, resolved, head.stateGroup);
+      }
+    }
+    const persisted = persister.persist(head, {
+      pdu,
+      stateBefore: group,
+      rejectedReason: rejected ?? undefined,
+      softFailed,
+      currentStateGroup,
+      backfilled,
+    });
+    ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
+    if (rejected === null && !softFailed) afterPersist?.(head);
+    if (rejected !== null) {
+      log.info("rejected an event", { eventId, roomId, reason: rejected });
+      return { eventId, error: rejected };
+    }
+    return softFailed ? { eventId, softFailed } : { eventId };
+  }
+
+  /** A room has one create event; it comes again only as backfilled history. */
+  function misplacedCreate(pdu: CheckedPdu, rules: RoomVersionRules, backfilled: boolean): boolean {
+    return pdu.type === "m.room.create" && !(backfilled && createEventFor(roomIdOf(pdu), rules)?.event_id === pdu.event_id);
+  }
+
+  /** Everything the event needs is here: its auth events, and the state after each prev event. */
+  function needsNothing(pdu: CheckedPdu, rules: RoomVersionRules): boolean {
+    return authEventsOf(pdu, rules).missing.length === 0 && pdu.prev_events.every((ref) => hasState(refId(ref)));
+  }
+
+  /** The state before an event whose predecessors are all here, resolved. */
+  function localStateBefore(pdu: CheckedPdu, rules: RoomVersionRules): StateMap | null {
+    const states = pdu.prev_events.map((ref) => view.stateAfter(refId(ref)));
+    if (states.some((s) => s === null)) return null;
+    if (states.length === 0) return pdu.type === "m.room.create" ? new Map() : null;
+    return resolve(rules, states as StateMap[]);
+  }
+
   /**
    * Runs one checked event through the pipeline and stores it; `server` is asked for whatever is
    * missing. Options: `gapFill: false` skips `get_missing_events` (for events that came from it);
@@ -292,60 +363,52 @@ export function createInboundEvents(deps: InboundDeps) {
    * the event was accepted (to queue it for the room's other servers).
    */
   async function process(pdu: CheckedPdu, server: string, rules: RoomVersionRules, opts: ProcessOptions = {}): Promise<Outcome> {
-    const { gapFill = true, backfilled = false, afterPersist } = opts;
     const eventId = pdu.event_id;
-    const roomId = roomIdOf(pdu);
     if (hasState(eventId)) return { eventId };
-    // A room has one create event; it comes again only as backfilled history.
-    if (pdu.type === "m.room.create" && !(backfilled && createEventFor(roomId, rules)?.event_id === eventId)) {
-      return { eventId, error: "a room has one create event" };
-    }
+    if (misplacedCreate(pdu, rules, opts.backfilled ?? false)) return { eventId, error: "a room has one create event" };
     if (!(await ensureAuthEvents(pdu, server, rules))) {
       return { eventId, error: "its auth events could not be obtained" };
     }
-    let rejected = checkAgainstAuthEvents(pdu, rules);
     let stateBefore: StateMap | null = null;
-    if (rejected === null) {
-      stateBefore = await stateBeforeOf(pdu, server, rules, gapFill);
+    // The state before is worth fetching only for an event its own auth events allow.
+    if (checkAgainstAuthEvents(pdu, rules) === null) {
+      stateBefore = await stateBeforeOf(pdu, server, rules, opts.gapFill ?? true);
       if (!stateBefore) return { eventId, error: "the state before it could not be obtained" };
-      const reason = authAgainst(pdu, stateBefore, rules);
-      if (reason !== null) rejected = `not allowed by the state before it: ${reason}`;
     }
-    const outcome = await roomQueue.run(roomId, (ctx): Outcome => {
-      if (hasState(eventId)) return { eventId };
-      const head = headOf(roomId);
-      // Fetched earlier only as an outlier: it now takes its place in the graph.
-      storage.events.deleteOutlier(eventId);
-      const current = view.currentState(roomId);
-      const before = stateBefore ?? current;
-      const group = roomState.groupForState(roomId, before, head.stateGroup);
-      // Step 6: fine by its own history but not by the room as it is now -> soft-failed.
-      const softFailed = !backfilled && rejected === null && authAgainst(pdu, current, rules) !== null;
-      let currentStateGroup: number | undefined;
-      if (!backfilled && rejected === null && !softFailed) {
-        const prevIds = new Set(pdu.prev_events.map(refId));
-        const extendsHead = head.extremities.every((id) => prevIds.has(id));
-        // A fork: the new current state resolves the old one with the state after this event.
-        if (!extendsHead) {
-          const resolved = resolve(rules, [current, withEvent(before, pdu)], pdu);
-          currentStateGroup = roomState.groupForState(roomId, resolved, head.stateGroup);
+    const rejected = judge(pdu, rules, stateBefore);
+    return roomQueue.run(roomIdOf(pdu), (ctx) => store(pdu, rules, stateBefore, rejected, opts, ctx));
+  }
+
+  /**
+   * The events of one room from one transaction, oldest first. A run of events that need nothing
+   * from elsewhere is judged and stored in one task (one commit for all of them); an event that
+   * needs fetching goes through `process` on its own.
+   */
+  async function processAll(pdus: readonly CheckedPdu[], server: string, rules: RoomVersionRules): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    let i = 0;
+    while (i < pdus.length) {
+      const roomId = roomIdOf(pdus[i]!);
+      const batch = await roomQueue.run(roomId, (ctx) => {
+        const done: Outcome[] = [];
+        // Each event reads the state its predecessors left, stored earlier in this same task.
+        for (let j = i; j < pdus.length; j++) {
+          const pdu = pdus[j]!;
+          if (hasState(pdu.event_id)) done.push({ eventId: pdu.event_id });
+          else if (misplacedCreate(pdu, rules, false)) done.push({ eventId: pdu.event_id, error: "a room has one create event" });
+          else if (!needsNothing(pdu, rules)) break;
+          else {
+            const stateBefore = localStateBefore(pdu, rules);
+            done.push(store(pdu, rules, stateBefore, judge(pdu, rules, stateBefore), {}, ctx));
+          }
         }
-      }
-      const persisted = persister.persist(head, {
-        pdu,
-        stateBefore: group,
-        rejectedReason: rejected ?? undefined,
-        softFailed,
-        currentStateGroup,
-        backfilled,
+        return done;
       });
-      ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
-      if (rejected === null && !softFailed) afterPersist?.(head);
-      if (rejected !== null) return { eventId, error: rejected };
-      return softFailed ? { eventId, softFailed } : { eventId };
-    });
-    if (outcome.error) log.info("rejected an event", { eventId, roomId: roomId, reason: outcome.error });
-    return outcome;
+      outcomes.push(...batch);
+      i += batch.length;
+      if (i < pdus.length) outcomes.push(await process(pdus[i++]!, server, rules));
+    }
+    return outcomes;
   }
 
   return {
@@ -382,15 +445,23 @@ export function createInboundEvents(deps: InboundDeps) {
           else checked.push(verdict.pdu);
         }
         checked.sort((a, b) => a.depth - b.depth);
-        for (const pdu of checked) {
-          try {
-            const outcome = await process(pdu, origin, rules!);
-            results[pdu.event_id] = outcome.error ? { error: outcome.error } : {};
-          } catch (e) {
-            log.error("failed to process an event", { eventId: pdu.event_id, error: e });
-            results[pdu.event_id] = { error: "internal error while processing the event" };
+        let outcomes: Outcome[];
+        try {
+          outcomes = await processAll(checked, origin, rules!);
+        } catch (e) {
+          // One of the batch failed unexpectedly: take them one at a time, so only it fails.
+          log.error("failed to process a batch of events", { roomId, error: e });
+          outcomes = [];
+          for (const pdu of checked) {
+            outcomes.push(
+              await process(pdu, origin, rules!).catch((err: unknown) => {
+                log.error("failed to process an event", { eventId: pdu.event_id, error: err });
+                return { eventId: pdu.event_id, error: "internal error while processing the event" };
+              }),
+            );
           }
         }
+        for (const outcome of outcomes) results[outcome.eventId] = outcome.error ? { error: outcome.error } : {};
       }
       return results;
     },
