@@ -1,8 +1,8 @@
 /**
- * The event creation pipeline for local senders: answer a known transaction id with its event;
- * then, on the room's queue, answer a state event identical to the current one with that one, or
- * build the PDU on the room head, authorise it, persist it with everything it changes in the
- * queue's transaction, and wake the /sync long-polls of the members once it has committed.
+ * The event creation pipeline for local senders, on the room's queue: answer a known transaction
+ * id with its event, and a state event identical to the current one with that one; else build the
+ * PDU on the room head, authorise it, persist it with everything it changes in the queue's
+ * transaction, and wake the /sync long-polls of the members once it has committed.
  */
 import { canonicalJson } from "../core";
 import { stateKeyOf, type JsonObject } from "../core/types";
@@ -63,18 +63,11 @@ export function createEventsService(deps: EventsDeps) {
     return sameContent(deps.eventStore.pduOf(row).content, draft.content) ? { eventId: row.event_id, stream: row.stream_ordering } : null;
   }
 
-  // Requests with a transaction id that are on their way: a retry arriving meanwhile waits for the
-  // first one's answer. Together with the stored ids this makes a send happen once per id, and it
-  // spares every send a second look-up on the queue. Only sends in flight are held.
-  const inFlight = new Map<string, Promise<SentEvent>>();
-  const txnKey = (txn: TxnRecord) => `${txn.userId}\u0000${txn.deviceId}\u0000${txn.endpoint}\u0000${txn.txnId}`;
-
-  function send(roomId: string, draft: EventDraft, txn?: TxnRecord): Promise<SentEvent> {
-    return queue.run(roomId, (ctx) => {
-      const head = heads.get(roomId);
-      if (!head) throw forbidden(`${draft.sender} is not in room ${roomId}`);
-      return repeatedState(head, draft) ?? append(head, draft, ctx, txn);
-    });
+  /** On the room's queue: the current state event that `draft` repeats, else a new event. */
+  function sendOnQueue(roomId: string, draft: EventDraft, ctx: TaskContext, txn?: TxnRecord): SentEvent {
+    const head = heads.get(roomId);
+    if (!head) throw forbidden(`${draft.sender} is not in room ${roomId}`);
+    return repeatedState(head, draft) ?? append(head, draft, ctx, txn);
   }
 
   return {
@@ -84,29 +77,23 @@ export function createEventsService(deps: EventsDeps) {
      * Sends a local event into a room this server knows and returns it once committed. A state
      * event identical to the current one returns the current one.
      */
-    send: (roomId: string, draft: EventDraft) => send(roomId, draft),
+    send(roomId: string, draft: EventDraft): Promise<SentEvent> {
+      return queue.run(roomId, (ctx) => sendOnQueue(roomId, draft, ctx));
+    },
 
     /**
      * Sends at most one event per transaction id: a retry of the request gets the first event
-     * (stored, or still on its way) without `prepare` running again. Otherwise `prepare` checks
-     * the request (throwing to refuse it) and returns the event to send.
+     * without `prepare` running again. Otherwise `prepare` checks the request (throwing to refuse
+     * it; it runs on the room's queue, so it must not write) and returns the event to send. Both
+     * happen on the queue, so concurrent retries cannot both send, and the look-up shares the
+     * queue's transaction (several times cheaper than a read of its own).
      */
     sendOnce(txn: TxnRecord, roomId: string, prepare: () => EventDraft): Promise<SentEvent> {
-      const key = txnKey(txn);
-      const pending = inFlight.get(key);
-      if (pending) return pending;
-      const eventId = storage.txnIds.eventFor(txn.userId, txn.deviceId, txn.endpoint, txn.txnId);
-      if (eventId !== null) return Promise.resolve({ eventId, stream: storage.events.get(eventId)?.stream_ordering ?? 0 });
-      let sent: Promise<SentEvent>;
-      try {
-        sent = send(roomId, prepare(), txn);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      inFlight.set(key, sent);
-      const done = () => inFlight.delete(key);
-      sent.then(done, done);
-      return sent;
+      return queue.run(roomId, (ctx) => {
+        const eventId = storage.txnIds.eventFor(txn.userId, txn.deviceId, txn.endpoint, txn.txnId);
+        if (eventId !== null) return { eventId, stream: storage.events.get(eventId)?.stream_ordering ?? 0 };
+        return sendOnQueue(roomId, prepare(), ctx, txn);
+      });
     },
   };
 }

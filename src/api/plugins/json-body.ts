@@ -11,6 +11,7 @@
 import { Elysia } from "elysia";
 import { JsonError, parseJson } from "../../core";
 import { badJson, notJson, tooLarge } from "../../services/matrix-error";
+import { pathOf } from "./request-log";
 
 const JSON_LABELS = ["application/json", "text/plain", "application/x-www-form-urlencoded"];
 
@@ -56,7 +57,7 @@ export const jsonBody = (maxBytes: number) =>
       const text = await readText(request, maxBytes);
       if (text.trim() === "") return {};
       try {
-        const numbers = new URL(request.url).pathname.startsWith("/_matrix/client/") ? "any" : "canonical";
+        const numbers = pathOf(request.url).startsWith("/_matrix/client/") ? "any" : "canonical";
         return parseJson(text, { numbers });
       } catch (e) {
         if (!(e instanceof JsonError)) throw e;
