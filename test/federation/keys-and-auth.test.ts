@@ -230,6 +230,14 @@ describe("allow_federation = false", () => {
         expect(await res.json()).toMatchObject({ errcode: "M_FORBIDDEN" });
       }
       expect((await off.fetch("/_matrix/client/versions")).status).toBe(200);
+      // Nothing leaves it either: joining a room of another server is refused.
+      const carol = await registerUser(off.baseUrl, "carol");
+      const join = await api(off.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(`!room:${b.serverName}`)}`, {
+        token: carol.access_token,
+        body: {},
+      });
+      expect(join.status).toBe(403);
+      expect(join.body).toMatchObject({ errcode: "M_FORBIDDEN" });
     } finally {
       await off.stop();
     }

@@ -9,6 +9,7 @@ import { ConfigError, type Config } from "../../config";
 import type { Storage } from "../../storage";
 import type { Clock } from "../clock";
 import type { Logger } from "../logger";
+import { forbidden } from "../matrix-error";
 import type { SigningKey } from "../server-keys";
 import { createFederationClient, type FederationClient } from "./client";
 import { createServerDiscovery } from "./discovery";
@@ -61,7 +62,10 @@ export function createFederation(deps: FederationDeps) {
       "allow_invalid_tls_certificates is on: certificates of remote servers are NOT verified, so anyone on the network path can impersonate them. Use this only on an isolated test network.",
     );
   }
-  const client = createOutboundClient(config, signingKey, clock);
+  // With federation off nothing leaves this server: every outbound request is refused here.
+  const client: FederationClient = config.allow_federation
+    ? createOutboundClient(config, signingKey, clock)
+    : { request: () => Promise.reject(forbidden("Federation is disabled on this server")) };
   const keys = createKeyRing({
     serverName: config.server_name,
     signingKey,

@@ -222,6 +222,12 @@ export function createRemoteMembership(deps: {
       }
       const group = deps.roomState.groupForState(roomId, state, head.stateGroup);
       const persisted = deps.persister.persist(head, { pdu: join, stateBefore: group });
+      // After a rejoin, what we held from before is history: the room goes on from our join.
+      const stale = head.extremities.filter((id) => id !== join.event_id);
+      if (stale.length > 0) {
+        storage.events.replaceExtremities(roomId, stale, join.event_id);
+        head.extremities = [join.event_id];
+      }
       ctx.afterCommit(() => deps.notifier.wakeUsers(persisted.wake));
     });
   }
