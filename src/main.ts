@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from "./config";
 import { buildServices } from "./services";
 import { systemClock } from "./services/clock";
 import { rotateSigningKey } from "./services/server-keys";
+import { createStateResPool } from "./workers/state-res-pool";
 import { createLogger, parseLevel } from "./services/logger";
 import { StorageError } from "./storage/db";
 import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
@@ -112,9 +113,10 @@ async function main(): Promise<void> {
   const federationSender = config.allow_federation
     ? { worker: new Worker(new URL("./workers/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
     : undefined;
+  const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
   let services;
   try {
-    services = buildServices({ config, storage, clock: systemClock, log, federationSender });
+    services = buildServices({ config, storage, clock: systemClock, log, federationSender, stateResPool });
   } catch (e) {
     federationSender?.worker.terminate();
     stopCheckpoints();
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
     services.notifier.close(); // long-polls answer now instead of at their timeout
     await server.stop(false); // stop accepting; wait for in-flight requests
     await services.federation.sender.stop();
+    stateResPool.close();
     stopCheckpoints();
     storage.close();
     log.info("stopped cleanly");

@@ -22,6 +22,7 @@ import { buildSyncServices } from "./sync-services";
 import { createUiaService } from "./uia";
 import { createFederation } from "./federation";
 import type { SenderWorker } from "./federation/sender";
+import type { StateResPool } from "../workers/state-res-pool";
 import { createOutboundEvents } from "./federation/outbound-events";
 import { buildFederationRooms } from "./federation/rooms";
 
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   log: Logger;
   /** The federation sender worker (main.ts starts it; tests may leave it out). */
   federationSender?: SenderWorker;
+  /** State resolution off the main thread (main.ts starts it; without it, resolution runs inline). */
+  stateResPool?: StateResPool;
 }
 
 export function buildServices(deps: ServiceDeps) {

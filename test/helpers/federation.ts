@@ -14,6 +14,7 @@ import { buildServices, type Services } from "../../src/services";
 import { systemClock } from "../../src/services/clock";
 import { createLogger } from "../../src/services/logger";
 import { createStorage, openDatabase } from "../../src/storage";
+import { createStateResPool } from "../../src/workers/state-res-pool";
 import { startServer, type TestServer } from "./server";
 import type { LeafCert, TestCa } from "./tls";
 
@@ -86,6 +87,8 @@ export interface InProcessServer {
 
 export interface InProcessOptions {
   env?: Record<string, string>;
+  /** Give the server a state resolution worker pool, as main.ts does. */
+  stateResPool?: boolean;
   /** Reuse a data directory and port: the same server, restarted. */
   dataDir?: string;
   port?: number;
@@ -105,6 +108,7 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
     clock: systemClock,
     log: createLogger("error"),
     federationSender: { worker: new Worker(senderWorkerUrl), databaseFile },
+    stateResPool: opts.stateResPool ? createStateResPool() : undefined,
   });
   const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
   const app = createApp(services);
@@ -130,6 +134,7 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
       await server?.stop(false);
       server = undefined;
       await services.federation.sender.stop();
+      services.stateResPool?.close();
       storage.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -28,12 +28,15 @@ import type { Notifier } from "../notifier";
 import type { RoomHead, RoomHeads } from "../room-heads";
 import type { RoomQueue, TaskContext } from "../room-queue";
 import type { StateMap, StateService } from "../state";
+import type { StateResPool } from "../../workers/state-res-pool";
 import type { FederationClient } from "./client";
 import { belongsTo, roomIdOf, type CheckedPdu, type PduChecker } from "./pdu-checks";
 import type { RoomView } from "./room-view";
 
 /** Events asked for in one `get_missing_events` call (a short gap). */
 const MISSING_EVENTS_LIMIT = 10;
+/** States with more entries than this (together) are resolved in the worker pool. */
+const POOL_STATE_SIZE = 2_000;
 /** How deep a chain of unknown auth events we follow before giving up on an event. */
 const MAX_AUTH_FETCH_DEPTH = 32;
 
@@ -62,6 +65,8 @@ export interface InboundDeps {
   eventStore: EventStore;
   persister: EventPersister;
   notifier: Notifier;
+  /** Resolves large states off the main thread; small ones are resolved inline either way. */
+  stateResPool?: StateResPool;
 }
 
 function stateKeyOfPdu(pdu: Pdu): StateKey | undefined {
@@ -120,11 +125,11 @@ export function createInboundEvents(deps: InboundDeps) {
   function resolve(rules: RoomVersionRules, states: readonly StateMap[], pending?: CheckedPdu): StateMap {
     if (states.length === 1) return states[0]!;
     const fetch = (id: string) => (id === pending?.event_id ? pending : (eventStore.getPdu(id) ?? undefined));
-    const ids = resolveStateSync(
-      rules.id,
-      states.map((s) => [...s.values()]),
-      fetch,
-    );
+    return stateMapOf(resolveStateSync(rules.id, states.map((s) => [...s.values()]), fetch), fetch);
+  }
+
+  /** Resolved event ids as a state map. */
+  function stateMapOf(ids: readonly string[], fetch: (id: string) => Pdu | undefined): StateMap {
     const out = new Map<StateKey, string>();
     for (const id of ids) {
       const pdu = fetch(id);
@@ -268,6 +273,15 @@ export function createInboundEvents(deps: InboundDeps) {
     }
   }
 
+  /** Resolves with the worker pool when the states are large enough to be worth the trip. */
+  async function resolveAsync(rules: RoomVersionRules, states: readonly StateMap[]): Promise<StateMap> {
+    const pool = deps.stateResPool;
+    const size = states.reduce((n, s) => n + s.size, 0);
+    if (!pool || states.length < 2 || size < POOL_STATE_SIZE) return resolve(rules, states);
+    const fetch = (id: string) => eventStore.getPdu(id) ?? undefined;
+    return stateMapOf(await pool.resolveState(rules.id, states.map((s) => [...s.values()]), fetch), fetch);
+  }
+
   /** The state before `pdu`: the states after its prev events, resolved. */
   async function stateBeforeOf(pdu: CheckedPdu, server: string, rules: RoomVersionRules, gapFill: boolean): Promise<StateMap | null> {
     const prevIds = pdu.prev_events.map(refId);
@@ -281,7 +295,7 @@ export function createInboundEvents(deps: InboundDeps) {
     }
     // Only the create event has no predecessors: nothing comes before it.
     if (states.length === 0) return pdu.type === "m.room.create" ? new Map() : null;
-    return resolve(rules, states);
+    return resolveAsync(rules, states);
   }
 
   /** Steps 4-5 given the state before: the reason to reject the event, or null. */
@@ -342,9 +356,15 @@ export function createInboundEvents(deps: InboundDeps) {
     return pdu.type === "m.room.create" && !(backfilled && createEventFor(roomIdOf(pdu), rules)?.event_id === pdu.event_id);
   }
 
-  /** Everything the event needs is here: its auth events, and the state after each prev event. */
-  function needsNothing(pdu: CheckedPdu, rules: RoomVersionRules): boolean {
-    return authEventsOf(pdu, rules).missing.length === 0 && pdu.prev_events.every((ref) => hasState(refId(ref)));
+  /**
+   * Everything the event needs is here (its auth events, the state after each prev event) and
+   * its state before is cheap to work out: not a resolution large enough for the worker pool.
+   */
+  function quick(pdu: CheckedPdu, rules: RoomVersionRules): boolean {
+    if (authEventsOf(pdu, rules).missing.length > 0 || !pdu.prev_events.every((ref) => hasState(refId(ref)))) return false;
+    if (!deps.stateResPool || pdu.prev_events.length < 2) return true;
+    const size = pdu.prev_events.reduce((n, ref) => n + (view.stateAfter(refId(ref))?.size ?? 0), 0);
+    return size < POOL_STATE_SIZE;
   }
 
   /** The state before an event whose predecessors are all here, resolved. */
@@ -380,9 +400,9 @@ export function createInboundEvents(deps: InboundDeps) {
   }
 
   /**
-   * The events of one room from one transaction, oldest first. A run of events that need nothing
-   * from elsewhere is judged and stored in one task (one commit for all of them); an event that
-   * needs fetching goes through `process` on its own.
+   * The events of one room from one transaction, oldest first. A run of quick events (nothing to
+   * fetch, no large resolution) is judged and stored in one task, one commit for all of them; any
+   * other event goes through `process` on its own.
    */
   async function processAll(pdus: readonly CheckedPdu[], server: string, rules: RoomVersionRules): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
@@ -396,7 +416,7 @@ export function createInboundEvents(deps: InboundDeps) {
           const pdu = pdus[j]!;
           if (hasState(pdu.event_id)) done.push({ eventId: pdu.event_id });
           else if (misplacedCreate(pdu, rules, false)) done.push({ eventId: pdu.event_id, error: "a room has one create event" });
-          else if (!needsNothing(pdu, rules)) break;
+          else if (!quick(pdu, rules)) break;
           else {
             const stateBefore = localStateBefore(pdu, rules);
             done.push(store(pdu, rules, stateBefore, judge(pdu, rules, stateBefore), {}, ctx));

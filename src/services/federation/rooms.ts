@@ -24,6 +24,7 @@ import { createHandshakes } from "./handshakes";
 import { createInboundEvents } from "./inbound-events";
 import { createPduChecker } from "./pdu-checks";
 import { createPduCheckPool } from "../../workers/pdu-check-pool";
+import type { StateResPool } from "../../workers/state-res-pool";
 import { createRemoteMembership } from "./remote-membership";
 import { createRoomView } from "./room-view";
 import { createFederationServing } from "./serving";
@@ -42,6 +43,7 @@ export interface FederationRoomDeps extends RoomServices {
   receipts: ReceiptsService;
   presence: PresenceService;
   visibility: Visibility;
+  stateResPool?: StateResPool;
 }
 
 export function buildFederationRooms(deps: FederationRoomDeps) {
@@ -60,6 +62,7 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     eventStore: deps.eventStore,
     persister: deps.persister,
     notifier: deps.notifier,
+    stateResPool: deps.stateResPool,
   });
   const transactions = createTransactionReceiver({ storage, clock, log, receivePdus: inbound.receivePdus });
   const serverName = deps.config.server_name;
