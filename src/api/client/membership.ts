@@ -46,7 +46,7 @@ export const membershipRoutes = ({ auth, membership, federationRooms }: Services
       query: Via,
     })
     .post(`${ROOM}/invite`, async ({ requester, params, body }) => {
-      await federationRooms.membership.invite(requester, params.roomId, body.user_id, body.reason);
+      await federationRooms.invites.invite(requester, params.roomId, body.user_id, body.reason);
       return {};
     }, { auth: true, body: Target })
     .post(`${ROOM}/leave`, async ({ requester, params, body }) => {

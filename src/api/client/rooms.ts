@@ -33,7 +33,7 @@ export const roomsRoutes = ({ auth, roomCreation, rooms, roomUpgrades, federatio
       "/_matrix/client/v3/createRoom",
       async ({ requester, body }) => {
         const created = await roomCreation.createRoom(requester, body as CreateRoomRequest);
-        await federationRooms.membership.inviteAfterCreation(requester, created.room_id, body.invite ?? [], body.is_direct === true);
+        await federationRooms.invites.inviteAfterCreation(requester, created.room_id, body.invite ?? [], body.is_direct === true);
         return created;
       },
       { auth: true, body: CreateRoomBody },

@@ -17,7 +17,7 @@ const Versions = t.Object({ ver: t.Optional(t.Union([t.String(), t.Array(t.Strin
 const versionsOf = (ver: string | string[] | undefined) => (ver === undefined ? undefined : typeof ver === "string" ? [ver] : ver);
 
 export const federationMembershipRoutes = ({ federation, federationRooms }: Services) => {
-  const { handshakes, membership } = federationRooms;
+  const { handshakes, invites } = federationRooms;
   return new Elysia()
     .use(serverAuth(federation))
     .get(
@@ -42,5 +42,5 @@ export const federationMembershipRoutes = ({ federation, federationRooms }: Serv
     .put("/_matrix/federation/v1/send_knock/:roomId/:eventId", ({ origin, params, body }) =>
       handshakes.sendKnock(origin, params.roomId, params.eventId, body), { federation: true })
     .put("/_matrix/federation/v2/invite/:roomId/:eventId", ({ origin, params, body }) =>
-      membership.receiveInvite(origin, params.roomId, params.eventId, body), { federation: true });
+      invites.receiveInvite(origin, params.roomId, params.eventId, body), { federation: true });
 };

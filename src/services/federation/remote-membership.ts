@@ -1,55 +1,37 @@
 /**
  * Membership that crosses servers, for local users: joining a room through a resident server
- * (`make_join` + `send_join`, then the returned state and auth chain are checked and stored),
- * knocking and leaving (rejecting an invite) the same way, inviting a user of another server
- * (`/v2/invite`: their server co-signs first), and receiving such invites. A template from a
- * resident is never signed as received: we rebuild every security field of the event ourselves.
- * Everything that does not need another server goes to the local membership service.
+ * (`make_join` + `send_join`; the answer is checked and stored by the join answers), knocking and
+ * leaving (rejecting an invite) the same way. A template from a resident is never signed as
+ * received: we rebuild every security field of the event ourselves. Everything that does not
+ * need another server goes to the local membership service.
  */
 import {
-  authCheck,
-  canonicalJson,
-  checkStateDependentAuthRules,
   hashAndSignEvent,
   isJsonObject,
   isSupportedRoomVersion,
-  refId,
   roomVersions,
   rulesFor,
-  signEvent,
-  stateKeyOf,
   type EventRef,
   type JsonObject,
-  type Pdu,
   type PduTemplate,
-  type RoomVersionRules,
-  type StateKey,
 } from "../../core";
+import { randomBytes } from "node:crypto";
 import type { Storage } from "../../storage";
 import type { Requester } from "../auth";
 import type { Clock } from "../clock";
 import type { DirectoryService } from "../directory";
-import type { EventBuilder } from "../event-builder";
-import type { EventPersister } from "../event-persister";
-import type { EventStore } from "../event-store";
 import type { Logger } from "../logger";
 import { MatrixError, badJson, forbidden, notFound } from "../matrix-error";
 import type { MembershipService } from "../membership";
-import type { Notifier } from "../notifier";
 import { memberContent } from "../profiles";
-import type { RoomHeads } from "../room-heads";
-import type { RoomQueue } from "../room-queue";
 import type { SigningKey } from "../server-keys";
-import type { StateService } from "../state";
 import { RemoteError, type FederationClient } from "./client";
 import type { FederatedDirectory } from "./directory";
-import type { InboundEvents } from "./inbound-events";
-import { destinationsOf, wireForm } from "./outbound-events";
-import { asSigned, belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
-import type { FederationSender } from "./sender";
-import { strippedState } from "./serving";
+import type { JoinAnswers } from "./join-answer";
+import type { RecordOutOfRoom } from "./out-of-room";
+import { wireForm } from "./outbound-events";
+import type { CheckedPdu } from "./pdu-checks";
 import { serverOf, type RoomView } from "./room-view";
-import { randomBytes } from "node:crypto";
 
 type RemoteMembership = "join" | "leave" | "knock";
 
@@ -65,22 +47,14 @@ export function createRemoteMembership(deps: {
   clock: Clock;
   log: Logger;
   client: FederationClient;
-  checker: PduChecker;
   view: RoomView;
-  inbound: InboundEvents;
-  sender: FederationSender;
   local: MembershipService;
   directory: DirectoryService;
   aliases: FederatedDirectory;
-  roomQueue: RoomQueue;
-  roomHeads: RoomHeads;
-  roomState: StateService;
-  eventStore: EventStore;
-  persister: EventPersister;
-  eventBuilder: EventBuilder;
-  notifier: Notifier;
+  joinAnswers: JoinAnswers;
+  recordOutOfRoom: RecordOutOfRoom;
 }) {
-  const { serverName, storage, client, checker, view, inbound, sender, local, roomQueue, roomHeads, eventStore } = deps;
+  const { serverName, storage, client, view, local } = deps;
 
   const isLocal = (id: string) => serverOf(id) === serverName;
 
@@ -170,99 +144,6 @@ export function createRemoteMembership(deps: {
     throw new MatrixError(502, "M_UNKNOWN", `No server could ${what}: ${(last as Error).message}`);
   }
 
-  /**
-   * Checks a `send_join` answer and stores the room: state and auth chain as outliers (each
-   * checked, and refused events kept as rejected), then our join on top of that state.
-   */
-  async function applyJoin(pdu: CheckedPdu, rules: RoomVersionRules, answer: JsonObject, server: string): Promise<void> {
-    const roomId = pdu.room_id;
-    let join = pdu;
-    // A restricted join comes back co-signed by the authorising server; it must still be ours.
-    if (isJsonObject(answer.event)) {
-      const returned = await checker.check(answer.event, rules);
-      if (returned.ok && returned.pdu.event_id === pdu.event_id) join = returned.pdu;
-    }
-    const raws = [...(Array.isArray(answer.state) ? answer.state : []), ...(Array.isArray(answer.auth_chain) ? answer.auth_chain : [])];
-    const verdicts = await checker.checkMany(raws, rules);
-    const events = new Map<string, CheckedPdu>();
-    for (const v of verdicts) if (v.ok && belongsTo(v.pdu, roomId, rules)) events.set(v.pdu.event_id, v.pdu);
-    const stateIds = new Set(
-      (Array.isArray(answer.state) ? answer.state : []).flatMap((_, i) => {
-        const v = verdicts[i];
-        return v?.ok ? [v.pdu.event_id] : [];
-      }),
-    );
-    const ordered = [...events.values()].sort((a, b) => a.depth - b.depth);
-    const rejected = new Map<string, string>();
-    const byId = (id: string) => events.get(id) ?? eventStore.getPdu(id);
-    const create = ordered.find((e) => e.type === "m.room.create" && e.state_key === "");
-    if (!create) throw new MatrixError(502, "M_UNKNOWN", `${server} sent a join answer without the room's create event`);
-    // Each event against its own auth events, oldest first; a rejected auth event grants nothing.
-    for (const event of ordered) {
-      const auth = event.auth_events.map((r) => byId(refId(r))).filter((e): e is Pdu => e !== null && e !== undefined);
-      if (rules.roomIdIsCreateEventHash && event !== create) auth.push(create);
-      const verdict = authCheck(event, auth, rules.id, { isRejected: (id) => rejected.has(id) });
-      if (!verdict.allowed) rejected.set(event.event_id, verdict.reason);
-    }
-    const state = new Map<StateKey, string>();
-    for (const id of stateIds) {
-      const event = events.get(id)!;
-      if (typeof event.state_key === "string" && !rejected.has(id)) state.set(stateKeyOf(event.type, event.state_key), id);
-    }
-    const stateEvents = new Map<StateKey, Pdu>([...state].map(([key, id]) => [key, events.get(id)!]));
-    const verdict = checkStateDependentAuthRules(join, stateEvents, rules);
-    if (!verdict.allowed) throw forbidden(`The room's state does not allow the join: ${verdict.reason}`);
-
-    await roomQueue.run(roomId, (ctx) => {
-      if (!storage.rooms.get(roomId)) storage.rooms.insert(roomId, rules.id, create.sender, deps.clock.now());
-      const head = roomHeads.get(roomId) ?? roomHeads.start(roomId, rules.id);
-      for (const event of ordered) {
-        if (storage.events.get(event.event_id)) continue;
-        deps.persister.persist(head, { pdu: event, stateBefore: null, outlier: true, rejectedReason: rejected.get(event.event_id) });
-      }
-      const group = deps.roomState.groupForState(roomId, state, head.stateGroup);
-      const persisted = deps.persister.persist(head, { pdu: join, stateBefore: group });
-      // After a rejoin, what we held from before is history: the room goes on from our join.
-      const stale = head.extremities.filter((id) => id !== join.event_id);
-      if (stale.length > 0) {
-        storage.events.replaceExtremities(roomId, stale, join.event_id);
-        head.extremities = [join.event_id];
-      }
-      ctx.afterCommit(() => deps.notifier.wakeUsers(persisted.wake));
-    });
-  }
-
-  /** A membership stored for a room this server is not in (an invite, a knock, a rejection). */
-  function recordOutOfRoom(pdu: CheckedPdu, rules: RoomVersionRules, strippedRoomState?: JsonObject[]): void {
-    const stored: JsonObject = { ...wireForm(pdu, rules) };
-    // Kept where Matrix puts it on the event, for the invitee's /sync.
-    if (strippedRoomState) stored.unsigned = { invite_room_state: strippedRoomState };
-    const membership = pdu.content.membership as string;
-    storage.transaction(() => {
-      if (storage.events.get(pdu.event_id)) return;
-      const stream = storage.events.insert({
-        event_id: pdu.event_id,
-        room_id: pdu.room_id,
-        depth: pdu.depth,
-        type: pdu.type,
-        state_key: pdu.state_key ?? null,
-        sender: pdu.sender,
-        origin_server_ts: pdu.origin_server_ts,
-        membership,
-        json: canonicalJson(stored),
-        outlier: true,
-        rejected_reason: null,
-        soft_failed: false,
-        state_before: null,
-        state_after: null,
-        replaces_state: null,
-        received_ts: deps.clock.now(),
-      });
-      storage.memberships.set(pdu.room_id, pdu.state_key!, membership, pdu.event_id, stream, pdu.sender);
-    });
-    deps.notifier.wakeUsers([pdu.state_key!]);
-  }
-
   /** make_/send_ for a leave or knock of a room this server is not in. */
   async function remoteMembership(requester: Requester, roomId: string, membership: "leave" | "knock", content: JsonObject, via: readonly string[]) {
     const servers = candidateServers(roomId, requester.userId, via);
@@ -275,7 +156,7 @@ export function createRemoteMembership(deps: {
         body: wireForm(pdu, rules),
       });
       const knockState = Array.isArray(answer?.knock_room_state) ? (answer.knock_room_state as JsonObject[]) : undefined;
-      recordOutOfRoom(pdu, rules, knockState);
+      deps.recordOutOfRoom(pdu, rules, knockState);
     });
   }
 
@@ -300,7 +181,7 @@ export function createRemoteMembership(deps: {
           maxBytes: SEND_JOIN_MAX_BYTES,
           timeoutMs: SEND_JOIN_TIMEOUT_MS,
         });
-        await applyJoin(pdu, rules, answer, server);
+        await deps.joinAnswers.apply(pdu, rules, answer, server);
       });
       return { room_id: roomId };
     },
@@ -322,86 +203,6 @@ export function createRemoteMembership(deps: {
       await remoteMembership(requester, roomId, "leave", reason === undefined ? {} : { reason }, []);
     },
 
-    /** `POST /invite`: a user of another server is invited through their server first. */
-    async invite(requester: Requester, roomId: string, target: string, reason?: string, isDirect = false): Promise<void> {
-      if (isLocal(target)) return local.invite(requester, roomId, target, reason);
-      const rules = view.requireRoom(roomId);
-      const current = storage.memberships.get(roomId, target)?.membership;
-      if (current === "join") throw forbidden(`${target} is already in the room`);
-      if (current === "ban") throw forbidden(`${target} is banned from the room`);
-      const head = roomHeads.get(roomId)!;
-      const state = view.currentState(roomId);
-      const content: JsonObject = { membership: "invite" };
-      if (reason !== undefined) content.reason = reason;
-      if (isDirect) content.is_direct = true;
-      const { pdu } = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
-      const targetServer = serverOf(target);
-      let answer: { event?: unknown };
-      try {
-        answer = await client.request(targetServer, {
-          method: "PUT",
-          path: `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
-          body: { room_version: rules.id, event: wireForm(pdu, rules), invite_room_state: strippedState(state, eventStore, rules) },
-        });
-      } catch (e) {
-        if (e instanceof RemoteError && e.status < 500) throw forbidden(`${targetServer} refused the invite (${e.errcode ?? e.status})`);
-        throw new MatrixError(502, "M_UNKNOWN", `${targetServer} could not be reached to deliver the invite`);
-      }
-      const verdict = await checker.check(answer.event, rules);
-      if (!verdict.ok || verdict.pdu.event_id !== pdu.event_id || !(await checker.signedBy(verdict.pdu, targetServer, rules))) {
-        throw new MatrixError(502, "M_UNKNOWN", `${targetServer} returned an invite it did not sign`);
-      }
-      const outcome = await inbound.process(verdict.pdu, serverName, rules, {
-        gapFill: false,
-        afterPersist: (h) => sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
-      });
-      if (outcome.error) throw forbidden(outcome.error);
-    },
-
-    /**
-     * The invitees of `createRoom` who belong to other servers (the room creation invited ours).
-     * The room exists whatever happens here: a failed invite is logged, and can be sent again.
-     */
-    async inviteAfterCreation(requester: Requester, roomId: string, invitees: readonly string[], isDirect: boolean): Promise<void> {
-      for (const target of new Set(invitees)) {
-        if (isLocal(target)) continue;
-        await this.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
-          deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: (e as Error).message }),
-        );
-      }
-    },
-
-    /** `PUT /v2/invite/{roomId}/{eventId}`: another server invites one of our users. */
-    async receiveInvite(origin: string, roomId: string, eventId: string, body: unknown) {
-      if (!isJsonObject(body) || !isJsonObject(body.event)) throw badJson("An invite needs an event");
-      const version = typeof body.room_version === "string" ? body.room_version : "1";
-      if (!isSupportedRoomVersion(version)) {
-        throw new MatrixError(400, "M_INCOMPATIBLE_ROOM_VERSION", `Room version ${version} is not supported here`, { room_version: version });
-      }
-      const rules = rulesFor(version);
-      if (storage.rooms.get(roomId)) view.requireAllowed(roomId, origin);
-      const verdict = await checker.check(body.event, rules);
-      if (!verdict.ok) throw forbidden(`The invite is not acceptable: ${verdict.reason}`);
-      const pdu = verdict.pdu;
-      if (pdu.event_id !== eventId || pdu.room_id !== roomId) throw badJson("The invite does not match the request path");
-      if (pdu.type !== "m.room.member" || pdu.content.membership !== "invite" || typeof pdu.state_key !== "string") {
-        throw badJson("The event is not an invite");
-      }
-      if (serverOf(pdu.sender) !== origin) throw forbidden("The inviter does not belong to the requesting server");
-      if (!isLocal(pdu.state_key)) throw badJson("The invitee is not a user of this server");
-      const user = storage.accounts.getUser(pdu.state_key);
-      if (!user || user.deactivated) throw notFound(`Unknown user ${pdu.state_key}`);
-      const signed = Object.assign(signEvent(asSigned(pdu, rules), rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
-        event_id: pdu.event_id,
-      }) as CheckedPdu;
-      // In a room we take part in, the invite arrives again through the room; otherwise keep it
-      // here with the room's stripped state, for the invitee to see and answer.
-      if (!participating(roomId)) {
-        const inviteState = Array.isArray(body.invite_room_state) ? body.invite_room_state.filter(isJsonObject) : [];
-        recordOutOfRoom(signed, rules, inviteState);
-      }
-      return { event: wireForm(signed, rules) };
-    },
   };
 }
 export type RemoteMembershipService = ReturnType<typeof createRemoteMembership>;

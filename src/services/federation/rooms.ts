@@ -25,6 +25,9 @@ import { createInboundEvents } from "./inbound-events";
 import { createPduChecker } from "./pdu-checks";
 import { createPduCheckPool } from "../../workers/pdu-check-pool";
 import type { StateResPool } from "../../workers/state-res-pool";
+import { createInvites } from "./invites";
+import { createJoinAnswers } from "./join-answer";
+import { createOutOfRoomMemberships } from "./out-of-room";
 import { createRemoteMembership } from "./remote-membership";
 import { createRoomView } from "./room-view";
 import { createFederationServing } from "./serving";
@@ -81,6 +84,18 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     serving,
   });
   const directory = createFederatedDirectory({ serverName, client: federation.client, directory: deps.directory, view });
+  const joinAnswers = createJoinAnswers({
+    storage,
+    clock,
+    checker,
+    roomQueue: deps.roomQueue,
+    roomHeads: deps.roomHeads,
+    roomState: deps.roomState,
+    eventStore: deps.eventStore,
+    persister: deps.persister,
+    notifier: deps.notifier,
+  });
+  const recordOutOfRoom = createOutOfRoomMemberships({ storage, clock, notifier: deps.notifier });
   const membership = createRemoteMembership({
     serverName,
     signingKey: deps.signingKey,
@@ -88,20 +103,29 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     clock,
     log,
     client: federation.client,
+    view,
+    local: deps.membership,
+    directory: deps.directory,
+    aliases: directory,
+    joinAnswers,
+    recordOutOfRoom,
+  });
+  const invites = createInvites({
+    serverName,
+    signingKey: deps.signingKey,
+    storage,
+    log,
+    client: federation.client,
     checker,
     view,
     inbound,
     sender: federation.sender,
     local: deps.membership,
-    directory: deps.directory,
-    aliases: directory,
-    roomQueue: deps.roomQueue,
     roomHeads: deps.roomHeads,
-    roomState: deps.roomState,
     eventStore: deps.eventStore,
-    persister: deps.persister,
     eventBuilder: deps.eventBuilder,
-    notifier: deps.notifier,
+    recordOutOfRoom,
+    participating: membership.participating,
   });
   connectEdus({
     serverName,
@@ -126,6 +150,6 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     eventStore: deps.eventStore,
     visibility: deps.visibility,
   });
-  return { checker, view, inbound, transactions, serving, handshakes, membership, directory, backfill };
+  return { checker, view, inbound, transactions, serving, handshakes, membership, invites, directory, backfill };
 }
 export type FederationRooms = ReturnType<typeof buildFederationRooms>;
