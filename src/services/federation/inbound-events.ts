@@ -40,18 +40,22 @@ export interface ProcessOptions {
   afterPersist?: (head: RoomHead) => void;
 }
 
-export interface InboundDeps {
-  storage: Storage;
-  log: Logger;
-  client: FederationClient;
-  checker: PduChecker;
-  view: RoomView;
+/** What storing events from other servers takes from the rooms area. */
+export interface RoomWrites {
   roomQueue: RoomQueue;
   roomHeads: RoomHeads;
   roomState: StateService;
   eventStore: EventStore;
   persister: EventPersister;
   notifier: Notifier;
+}
+
+export interface InboundDeps extends RoomWrites {
+  storage: Storage;
+  log: Logger;
+  client: FederationClient;
+  checker: PduChecker;
+  view: RoomView;
   /** Resolves large states off the main thread; small ones are resolved inline either way. */
   stateResPool?: StateResPool;
 }

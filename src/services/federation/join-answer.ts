@@ -18,26 +18,11 @@ import {
 } from "../../core";
 import type { Storage } from "../../storage";
 import type { Clock } from "../clock";
-import type { EventPersister } from "../event-persister";
-import type { EventStore } from "../event-store";
 import { MatrixError, forbidden } from "../matrix-error";
-import type { Notifier } from "../notifier";
-import type { RoomHeads } from "../room-heads";
-import type { RoomQueue } from "../room-queue";
-import type { StateService } from "../state";
+import type { RoomWrites } from "./inbound-events";
 import { belongsTo, type CheckedPdu, type PduChecker } from "./pdu-checks";
 
-export function createJoinAnswers(deps: {
-  storage: Storage;
-  clock: Clock;
-  checker: PduChecker;
-  roomQueue: RoomQueue;
-  roomHeads: RoomHeads;
-  roomState: StateService;
-  eventStore: EventStore;
-  persister: EventPersister;
-  notifier: Notifier;
-}) {
+export function createJoinAnswers(deps: RoomWrites & { storage: Storage; clock: Clock; checker: PduChecker }) {
   const { storage, checker, roomQueue, roomHeads, eventStore } = deps;
 
   /**

@@ -21,7 +21,7 @@ import { createBackfill } from "./backfill";
 import { createFederatedDirectory } from "./directory";
 import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
-import { createInboundEvents } from "./inbound-events";
+import { createInboundEvents, type RoomWrites } from "./inbound-events";
 import { createPduChecker } from "./pdu-checks";
 import { createPduCheckPool } from "../../workers/pdu-check-pool";
 import type { StateResPool } from "../../workers/state-res-pool";
@@ -53,18 +53,21 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
   const { storage, clock, log, federation } = deps;
   const checker = createPduChecker(federation.keys, createPduCheckPool());
   const view = createRoomView({ storage, state: deps.roomState, eventStore: deps.eventStore });
-  const inbound = createInboundEvents({
-    storage,
-    log,
-    client: federation.client,
-    checker,
-    view,
+  const writes: RoomWrites = {
     roomQueue: deps.roomQueue,
     roomHeads: deps.roomHeads,
     roomState: deps.roomState,
     eventStore: deps.eventStore,
     persister: deps.persister,
     notifier: deps.notifier,
+  };
+  const inbound = createInboundEvents({
+    ...writes,
+    storage,
+    log,
+    client: federation.client,
+    checker,
+    view,
     stateResPool: deps.stateResPool,
   });
   const transactions = createTransactionReceiver({ storage, clock, log, receivePdus: inbound.receivePdus });
@@ -84,17 +87,7 @@ export function buildFederationRooms(deps: FederationRoomDeps) {
     serving,
   });
   const directory = createFederatedDirectory({ serverName, client: federation.client, directory: deps.directory, view });
-  const joinAnswers = createJoinAnswers({
-    storage,
-    clock,
-    checker,
-    roomQueue: deps.roomQueue,
-    roomHeads: deps.roomHeads,
-    roomState: deps.roomState,
-    eventStore: deps.eventStore,
-    persister: deps.persister,
-    notifier: deps.notifier,
-  });
+  const joinAnswers = createJoinAnswers({ ...writes, storage, clock, checker });
   const recordOutOfRoom = createOutOfRoomMemberships({ storage, clock, notifier: deps.notifier });
   const membership = createRemoteMembership({
     serverName,
