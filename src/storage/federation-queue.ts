@@ -49,6 +49,10 @@ const FINISH_TXN = `
   WHERE destination = ?`;
 const RECORD_FAILURE = "UPDATE federation_destinations SET failures = ?, retry_at_ts = ? WHERE destination = ?";
 const RESET_BACKOFF = "UPDATE federation_destinations SET failures = 0, retry_at_ts = 0 WHERE destination = ?";
+// Typing and presence say how things are now: once stale, delivering them would only mislead.
+const DROP_STALE_EPHEMERAL = `
+  DELETE FROM federation_outbox WHERE destination = ? AND kind = 'edu' AND created_ts < ?
+    AND json_extract(payload, '$.edu_type') IN ('m.typing', 'm.presence')`;
 
 export const MAX_PDUS_PER_TXN = 50;
 export const MAX_EDUS_PER_TXN = 100;
@@ -78,9 +82,10 @@ export function createFederationQueueRepo(db: Database) {
 
     /**
      * The transaction to send next: the one already fixed for this destination, else a new one of
-     * the oldest items (at most 50 PDUs and 100 EDUs); null when nothing is queued.
+     * the oldest items (at most 50 PDUs and 100 EDUs), leaving out typing and presence queued
+     * before `staleBefore`; null when nothing is queued.
      */
-    nextTransaction(destination: string, newTxnId: string): TransactionBatch | null {
+    nextTransaction(destination: string, newTxnId: string, staleBefore: number): TransactionBatch | null {
       return db.transaction(() => {
         const s = state(destination);
         if (s?.txn_id) {
@@ -88,6 +93,7 @@ export function createFederationQueueRepo(db: Database) {
           const edus = upTo(destination, "edu", s.txn_last_edu);
           if (pdus.length + edus.length > 0) return { txnId: s.txn_id, pdus, edus };
         }
+        db.query(DROP_STALE_EPHEMERAL).run(destination, staleBefore);
         const pdus = first(destination, "pdu", MAX_PDUS_PER_TXN);
         const edus = first(destination, "edu", MAX_EDUS_PER_TXN);
         if (pdus.length + edus.length === 0) return null;

@@ -15,6 +15,8 @@ const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 15 * 60_000;
 const SEND_TIMEOUT_MS = 60_000;
 const SEND_RESPONSE_MAX_BYTES = 4 * 1024 * 1024;
+/** Typing and presence older than this are not worth delivering after an outage. */
+const EPHEMERAL_LIFETIME_MS = 5 * 60_000;
 
 export function backoffDelay(failures: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(failures - 1, 30));
@@ -73,7 +75,7 @@ export function createSenderLoop(deps: SenderLoopDeps) {
       return;
     }
     while (!stopping) {
-      const batch = queue.nextTransaction(destination, `${clock.now()}.${++txnCounter}`);
+      const batch = queue.nextTransaction(destination, `${clock.now()}.${++txnCounter}`, clock.now() - EPHEMERAL_LIFETIME_MS);
       if (!batch) return;
       try {
         await send(destination, batch);
