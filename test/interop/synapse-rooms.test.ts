@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../src/core";
 import type { Session } from "../helpers/client";
 import type { FederatedServer } from "../helpers/federation";
-import { encode, failsWith, interopPair, nonce, synapseVersion, waitFor } from "./pair";
+import { encode, interopPair, nonce, synapseVersion, waitFor } from "./pair";
 import { roomSteps } from "./room-steps";
 import type { Synapse, SynapseUser } from "./synapse";
 
@@ -242,12 +242,10 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""} rooms`, () => 
     await joinedOnSynapse(roomId, alice.user_id);
   });
 
-  // Finding: our GET /profile/{userId} does not ask the user's server (no outbound
-  // query/profile): 404 M_NOT_FOUND "Profile not found" for a Synapse user.
-  test.failing("our user reads a Synapse user's profile", failsWith("remote profiles are not fetched", async () => {
+  test("our user reads a Synapse user's profile", async () => {
     const res = await onOurs("GET", `/profile/${encode(bob.user_id)}`);
     expect(res).toMatchObject({ status: 200, body: { displayname: "bob" } });
-  }));
+  });
 
   test("our user pages back through history from before the join (backfill)", async () => {
     const roomId = await synapseRoom();
