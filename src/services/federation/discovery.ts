@@ -20,6 +20,8 @@ const WELL_KNOWN_MAX_BYTES = 64 * 1024;
 const WELL_KNOWN_REDIRECTS = 5;
 /** SRV answers carry no TTL through node:dns, so a resolution is reused for this long. */
 const RESOLUTION_TTL = 10 * 60_000;
+/** Servers remembered at once; past it the caches start over (names are chosen by others). */
+const MAX_CACHED = 10_000;
 
 export interface ResolvedServer {
   serverName: string;
@@ -77,6 +79,11 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
     return [{ host: hostname, port: DEFAULT_PORT, hostHeader: hostname, tlsName: hostname }];
   }
 
+  function remember(hostname: string, entry: WellKnownEntry): void {
+    if (wellKnownCache.size >= MAX_CACHED) wellKnownCache.clear();
+    wellKnownCache.set(hostname, entry);
+  }
+
   /** The delegated server name from well-known, or null when there is no usable answer. */
   async function wellKnown(hostname: string): Promise<string | null> {
     const now = deps.clock.now();
@@ -84,12 +91,12 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
     if (cached && cached.expiresAt > now) return cached.delegated;
     try {
       const { delegated, ttl } = await fetchWellKnown(hostname);
-      wellKnownCache.set(hostname, { delegated, expiresAt: now + ttl, failures: 0 });
+      remember(hostname, { delegated, expiresAt: now + ttl, failures: 0 });
       return delegated;
     } catch {
       const failures = (cached?.delegated === null ? cached.failures : 0) + 1;
       const delay = Math.min(HOUR, WELL_KNOWN_FIRST_RETRY * 2 ** (failures - 1));
-      wellKnownCache.set(hostname, { delegated: null, expiresAt: now + delay, failures });
+      remember(hostname, { delegated: null, expiresAt: now + delay, failures });
       return null;
     }
   }
@@ -151,6 +158,7 @@ export function createServerDiscovery(deps: DiscoveryDeps): ServerDiscovery {
       if (cached && cached.expiresAt > now) return { serverName, targets: cached.targets };
       const targets = await discover(serverName);
       const wellKnownExpiry = wellKnownCache.get(parseName(serverName)?.host ?? "")?.expiresAt ?? Infinity;
+      if (resolutions.size >= MAX_CACHED) resolutions.clear();
       resolutions.set(serverName, { targets, expiresAt: Math.min(now + RESOLUTION_TTL, wellKnownExpiry) });
       return { serverName, targets };
     },
