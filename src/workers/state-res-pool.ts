@@ -13,6 +13,8 @@ import type { FromStateResWorker, ToStateResWorker } from "./state-res-protocol.
 
 export interface StateResPool {
   readonly size: number;
+  /** How many worker threads are running now (none until the first resolution). */
+  running(): number;
   resolveState(roomVersion: string, stateSets: readonly (readonly string[])[], fetchEvent: FetchEvent): Promise<string[]>;
   /** Stops the workers; unfinished jobs reject. */
   close(): void;
@@ -34,9 +36,12 @@ interface Job {
   reject: (error: Error) => void;
 }
 
-/** One worker and the jobs it has been given; the worker is replaced if it crashes. */
+/**
+ * One worker and the jobs it has been given. The worker starts with the slot's first job (an idle
+ * server keeps no resolver threads: each costs several MB) and after a crash with the next one.
+ */
 class Slot {
-  worker!: Worker;
+  worker: Worker | undefined;
   readonly jobs = new Map<number, Job>();
 }
 
@@ -108,14 +113,9 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
   let nextJobId = 1;
   let nextSlot = 0;
 
-  const slots: Slot[] = [];
-  for (let i = 0; i < size; i++) {
-    const slot = new Slot();
-    startWorker(slot);
-    slots.push(slot);
-  }
+  const slots: Slot[] = Array.from({ length: size }, () => new Slot());
 
-  function startWorker(slot: Slot): void {
+  function startWorker(slot: Slot): Worker {
     const worker = new Worker(workerUrl);
     slot.worker = worker;
     worker.unref();
@@ -129,6 +129,7 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
     };
     worker.addEventListener("error", (event) => crashed(slot, worker, (event as ErrorEvent).message));
     worker.addEventListener("close", () => crashed(slot, worker, "the worker exited"));
+    return worker;
   }
 
   /** A worker that threw or exited takes its jobs down with it; a fresh one takes its place. */
@@ -137,13 +138,13 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
     const jobs = [...slot.jobs.values()];
     slot.jobs.clear();
     worker.terminate();
-    if (!closed) startWorker(slot);
+    slot.worker = undefined;
     for (const job of jobs) job.reject(new Error(`state resolution worker crashed: ${reason}`));
   }
 
   function settle(slot: Slot, job: Job): void {
     slot.jobs.delete(job.id);
-    if (slot.jobs.size === 0) slot.worker.unref();
+    if (slot.jobs.size === 0) slot.worker?.unref();
   }
 
   /** The slot with the fewest jobs, taking turns among equals. */
@@ -165,7 +166,7 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
     if (closed) throw new Error("the state resolution pool is closed");
     const rules = rulesFor(roomVersion);
     const slot = leastBusy();
-    const worker = slot.worker;
+    const worker = slot.worker ?? startWorker(slot);
     const jobId = nextJobId++;
     const result = new Promise<string[]>((resolve, reject) => slot.jobs.set(jobId, { id: jobId, resolve, reject }));
     // The job may fail while its events are still being sent; the caller sees it when we return.
@@ -197,10 +198,11 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
     for (const slot of slots) {
       const jobs = [...slot.jobs.values()];
       slot.jobs.clear();
-      slot.worker.terminate();
+      slot.worker?.terminate();
       for (const job of jobs) job.reject(new Error("the state resolution pool is closed"));
     }
   }
 
-  return { size, resolveState, close };
+  const running = () => slots.filter((slot) => slot.worker !== undefined).length;
+  return { size, running, resolveState, close };
 }

@@ -55,11 +55,23 @@ describe("failures reject", () => {
     expect((await resolve(room.roomVersion, room.forks, room.fetchEvent)).length).toBeGreaterThan(0);
   });
 
+  test("workers start with the first job, not with the pool (an idle server keeps no resolver threads)", async () => {
+    const lazy = createStateResPool({ size: 2 });
+    try {
+      expect(lazy.running()).toBe(0);
+      await lazy.resolveState(room.roomVersion, room.forks, room.fetchEvent);
+      expect(lazy.running()).toBe(1);
+    } finally {
+      lazy.close();
+    }
+  });
+
   test("a worker that crashes rejects its job and is replaced", async () => {
     const crashing = createStateResPool({ size: 1, workerUrl: new URL("./crashing-state-res.worker.ts", import.meta.url).href });
     try {
       const fetch = (id: string) => (id === "$crash" ? room.fetchEvent(room.forks[0][0]!) : room.fetchEvent(id));
       await expect(crashing.resolveState(room.roomVersion, [["$crash"]], fetch)).rejects.toThrow("state resolution worker crashed");
+      expect(crashing.running()).toBe(0);
       const expected = resolveStateSync(room.roomVersion, room.forks, room.fetchEvent).sort();
       expect((await crashing.resolveState(room.roomVersion, room.forks, room.fetchEvent)).sort()).toEqual(expected);
     } finally {
