@@ -12,7 +12,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { api, registerUser, trustTestCa } from "../test/helpers/client.ts";
-import { sharedRoom } from "../test/helpers/federated-rooms.ts";
+import { createRoom, sharedRoom } from "../test/helpers/federated-rooms.ts";
 import { startFederatedServer, startInProcessServer, type FederatedServer } from "../test/helpers/federation.ts";
 import { createTestCa } from "../test/helpers/tls.ts";
 
@@ -76,11 +76,7 @@ async function bigJoin(): Promise<void> {
   const b = await startFederatedServer(setup, quiet);
   try {
     const owner = await registerUser(host.baseUrl, "owner");
-    const created = await api<{ room_id: string }>(host.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-      token: owner.access_token,
-      body: { preset: "public_chat", name: "big" },
-    });
-    const roomId = created.body.room_id;
+    const roomId = await createRoom(host, owner, { preset: "public_chat", name: "big" });
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: MEMBERS }, (_, i) =>

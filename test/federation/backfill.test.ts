@@ -3,7 +3,7 @@
 // /backfill), while B's /sync does not announce that old history as new.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa } from "../helpers/client";
-import { say, texts, type ClientEvent } from "../helpers/federated-rooms";
+import { createRoom, joinRoom, say, texts, type ClientEvent } from "../helpers/federated-rooms";
 import { startFederatedServer, type FederatedServer, type FederationSetup } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 
@@ -26,19 +26,11 @@ afterAll(async () => {
 
 test("paging back on B fetches the history A holds from before B joined", async () => {
   const [alice, bob] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(b.baseUrl, "bob")]);
-  const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-    token: alice.access_token,
-    body: { preset: "public_chat", name: "history" },
-  });
-  const roomId = created.body.room_id;
+  const roomId = await createRoom(a, alice, { preset: "public_chat", name: "history" });
   const history = Array.from({ length: 40 }, (_, i) => `old ${i}`);
   for (const body of history) await say(a, alice, roomId, body);
 
-  const join = await api(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(a.serverName)}`, {
-    token: bob.access_token,
-    body: {},
-  });
-  expect(join.status).toBe(200);
+  await joinRoom(b, bob, roomId, a.serverName);
   const sync = await api<{ next_batch: string }>(b.baseUrl, "GET", "/_matrix/client/v3/sync?timeout=0", { token: bob.access_token });
 
   // Page back 15 at a time until the room's start.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { hashAndSignEvent, rulesFor, type JsonObject, type PduTemplate } from "../../src/core";
 import { wireForm } from "../../src/services/federation/outbound-events";
 import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
-import { say, texts, timeline } from "../helpers/federated-rooms";
+import { publicRoomWith, say, texts, timeline } from "../helpers/federated-rooms";
 import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 
@@ -26,16 +26,7 @@ beforeAll(async () => {
   trustTestCa(ca.caCert);
   [a, c] = await Promise.all([startFederatedServer(setup), startInProcessServer(setup)]);
   [alice, mallory] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(c.baseUrl, "mallory")]);
-  const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-    token: alice.access_token,
-    body: { preset: "public_chat", name: "guarded" },
-  });
-  roomId = created.body.room_id;
-  const join = await api(c.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(a.serverName)}`, {
-    token: mallory.access_token,
-    body: {},
-  });
-  if (join.status !== 200) throw new Error(`join: ${JSON.stringify(join.body)}`);
+  roomId = await publicRoomWith(a, alice, c, mallory, { name: "guarded" });
 });
 afterAll(async () => {
   await c?.close();

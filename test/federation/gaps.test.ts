@@ -10,7 +10,7 @@ import type { JsonObject } from "../../src/core";
 import { rulesFor } from "../../src/core";
 import { wireForm } from "../../src/services/federation/outbound-events";
 import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
-import { say, texts, timeline } from "../helpers/federated-rooms";
+import { publicRoomWith, say, texts, timeline } from "../helpers/federated-rooms";
 import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 
@@ -28,16 +28,7 @@ beforeAll(async () => {
   trustTestCa(ca.caCert);
   [a, c] = await Promise.all([startFederatedServer(setup), startInProcessServer(setup)]);
   [alice, carol] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(c.baseUrl, "carol")]);
-  const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-    token: alice.access_token,
-    body: { preset: "public_chat" },
-  });
-  roomId = created.body.room_id;
-  const join = await api(c.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(a.serverName)}`, {
-    token: carol.access_token,
-    body: {},
-  });
-  if (join.status !== 200) throw new Error(JSON.stringify(join.body));
+  roomId = await publicRoomWith(a, alice, c, carol);
   // From now on C's events stay in its queue: the receiver learns of them only as the test says.
   await c.services.federation.sender.stop();
 });

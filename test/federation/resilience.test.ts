@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registerUser, trustTestCa } from "../helpers/client";
-import { say, setState, sharedRoom, stateContent, texts, timeline, until } from "../helpers/federated-rooms";
+import { messagesStartingWith, say, setState, sharedRoom, stateContent, texts, timeline, until } from "../helpers/federated-rooms";
 import { freePort, startFederatedServer, type FederatedServer, type FederationSetup } from "../helpers/federation";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { createTestCa, type TestCa } from "../helpers/tls";
@@ -64,15 +64,7 @@ test("a receiver that is down while 200 messages are sent gets all of them, in o
     const back = await b.start();
     // A request from B tells A it is back (else A's backoff timer brings it there later).
     await say(back, bob, roomId, "back");
-    const seen = await until(
-      "200 messages on B",
-      async () => {
-        const got = texts(await timeline(back, bob, roomId)).filter((t) => t.startsWith("m"));
-        return got.length >= 200 ? got : undefined;
-      },
-      60_000,
-    );
-    expect(seen).toEqual(sent);
+    expect(await messagesStartingWith(back, bob, roomId, "m", 200)).toEqual(sent);
   } finally {
     await Promise.all([a.dispose(), b.dispose()]);
   }
@@ -90,11 +82,7 @@ test("a sender killed with -9 while its queue is full delivers it after a restar
     await a.stop("SIGKILL");
     const [aAgain, bAgain] = await Promise.all([a.start(), b.start()]);
     await say(bAgain, bob, roomId, "back");
-    const seen = await until("the queued messages on B", async () => {
-      const got = texts(await timeline(bAgain, bob, roomId)).filter((t) => t.startsWith("q"));
-      return got.length >= 30 ? got : undefined;
-    }, 60_000);
-    expect(seen).toEqual(sent);
+    expect(await messagesStartingWith(bAgain, bob, roomId, "q", 30)).toEqual(sent);
     void aAgain;
   } finally {
     await Promise.all([a.dispose(), b.dispose()]);

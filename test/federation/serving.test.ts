@@ -5,7 +5,7 @@
 // remote invite (make_leave/send_leave).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
-import { membershipOn, say, setState } from "../helpers/federated-rooms";
+import { createRoom, membershipOn, publicRoomWith, say, setState } from "../helpers/federated-rooms";
 import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 import { rulesFor } from "../../src/core";
@@ -30,16 +30,7 @@ beforeAll(async () => {
   trustTestCa(ca.caCert);
   [a, c, d] = await Promise.all([startFederatedServer(setup), startInProcessServer(setup), startInProcessServer(setup)]);
   [alice, mallory] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(c.baseUrl, "mallory")]);
-  const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-    token: alice.access_token,
-    body: { preset: "public_chat", name: "served" },
-  });
-  roomId = created.body.room_id;
-  const join = await api(c.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(a.serverName)}`, {
-    token: mallory.access_token,
-    body: {},
-  });
-  if (join.status !== 200) throw new Error(JSON.stringify(join.body));
+  roomId = await publicRoomWith(a, alice, c, mallory, { name: "served" });
   messageId = await say(a, alice, roomId, "served message");
 });
 afterAll(async () => {
@@ -113,25 +104,21 @@ describe("for a server with nobody in the room", () => {
 
 describe("knocking and rejecting invites across servers", () => {
   test("a user of another server knocks on a knock room", async () => {
-    const knockRoom = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-      token: alice.access_token,
-      body: { preset: "private_chat", initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }] },
+    const knockRoomId = await createRoom(a, alice, {
+      preset: "private_chat",
+      initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }],
     });
     const dave = await registerUser(d.baseUrl, "dave");
-    const knock = await api(d.baseUrl, "POST", `/_matrix/client/v3/knock/${encodeURIComponent(knockRoom.body.room_id)}?via=${encodeURIComponent(a.serverName)}`, {
+    const knock = await api(d.baseUrl, "POST", `/_matrix/client/v3/knock/${encodeURIComponent(knockRoomId)}?via=${encodeURIComponent(a.serverName)}`, {
       token: dave.access_token,
       body: { reason: "let me in" },
     });
     expect(knock.status).toBe(200);
-    expect(await membershipOn(a, alice, knockRoom.body.room_id, dave.user_id)).toBe("knock");
+    expect(await membershipOn(a, alice, knockRoomId, dave.user_id)).toBe("knock");
   });
 
   test("an invited user of another server rejects the invite", async () => {
-    const inviteRoom = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-      token: alice.access_token,
-      body: { preset: "private_chat" },
-    });
-    const id = inviteRoom.body.room_id;
+    const id = await createRoom(a, alice, { preset: "private_chat" });
     const erin = await registerUser(d.baseUrl, "erin");
     expect((await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(id)}/invite`, { token: alice.access_token, body: { user_id: erin.user_id } })).status).toBe(200);
     const reject = await api(d.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(id)}/leave`, { token: erin.access_token, body: {} });

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rulesFor, type JsonObject } from "../../src/core";
 import { wireForm } from "../../src/services/federation/outbound-events";
-import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
-import { say, setState, stateContent, until } from "../helpers/federated-rooms";
+import { registerUser, trustTestCa, type Session } from "../helpers/client";
+import { createRoom, joinRoom, say, setState, stateContent, until } from "../helpers/federated-rooms";
 import { startInProcessServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 
@@ -26,11 +26,7 @@ beforeAll(async () => {
   trustTestCa(ca.caCert);
   [host, other] = await Promise.all([startInProcessServer(setup), startInProcessServer(setup, { stateResPool: true })]);
   [owner, guest] = await Promise.all([registerUser(host.baseUrl, "owner"), registerUser(other.baseUrl, "guest")]);
-  const created = await api<{ room_id: string }>(host.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-    token: owner.access_token,
-    body: { preset: "public_chat" },
-  });
-  roomId = created.body.room_id;
+  roomId = await createRoom(host, owner, { preset: "public_chat" });
   const levels = (await stateContent(host, owner, roomId, "m.room.power_levels"))!;
   await setState(host, owner, roomId, "m.room.power_levels", { ...levels, state_default: 0 });
   await Promise.all(
@@ -43,11 +39,7 @@ beforeAll(async () => {
       }),
     ),
   );
-  const join = await api(other.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(host.serverName)}`, {
-    token: guest.access_token,
-    body: {},
-  });
-  if (join.status !== 200) throw new Error(JSON.stringify(join.body));
+  await joinRoom(other, guest, roomId, host.serverName);
 }, 120_000);
 afterAll(async () => {
   await Promise.all([host?.close(), other?.close()]);

@@ -72,20 +72,45 @@ export async function membershipOn(server: ServerHandle, who: Session, roomId: s
   return (await stateContent(server, who, roomId, "m.room.member", userId))?.membership as string | undefined;
 }
 
-/** A room created by `owner` on `home`, which `guest` of `other` joined by invitation. */
-export async function sharedRoom(home: ServerHandle, owner: Session, other: ServerHandle, guest: Session, name = "shared"): Promise<string> {
-  const created = await api<{ room_id: string }>(home.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-    token: owner.access_token,
-    body: { name, preset: "private_chat" },
-  });
+export async function createRoom(server: ServerHandle, who: Session, body: Record<string, unknown>): Promise<string> {
+  const created = await api<{ room_id: string }>(server.baseUrl, "POST", "/_matrix/client/v3/createRoom", { token: who.access_token, body });
   if (created.status !== 200) throw new Error(`createRoom: ${created.status} ${JSON.stringify(created.body)}`);
-  const roomId = created.body.room_id;
-  const invite = await api(home.baseUrl, "POST", `${room(roomId)}/invite`, { token: owner.access_token, body: { user_id: guest.user_id } });
-  if (invite.status !== 200) throw new Error(`invite: ${invite.status} ${JSON.stringify(invite.body)}`);
-  const join = await api(other.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(home.serverName)}`, {
-    token: guest.access_token,
+  return created.body.room_id;
+}
+
+/** `who` joins through `via` (the room's server); throws unless it worked. */
+export async function joinRoom(server: ServerHandle, who: Session, roomIdOrAlias: string, via: string): Promise<void> {
+  const join = await api(server.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}?via=${encodeURIComponent(via)}`, {
+    token: who.access_token,
     body: {},
   });
   if (join.status !== 200) throw new Error(`join: ${join.status} ${JSON.stringify(join.body)}`);
+}
+
+/** A public room created by `owner` on `home`, which `guest` of `other` joined. */
+export async function publicRoomWith(home: ServerHandle, owner: Session, other: ServerHandle, guest: Session, extra: Record<string, unknown> = {}): Promise<string> {
+  const roomId = await createRoom(home, owner, { preset: "public_chat", ...extra });
+  await joinRoom(other, guest, roomId, home.serverName);
   return roomId;
+}
+
+/** A room created by `owner` on `home`, which `guest` of `other` joined by invitation. */
+export async function sharedRoom(home: ServerHandle, owner: Session, other: ServerHandle, guest: Session, name = "shared"): Promise<string> {
+  const roomId = await createRoom(home, owner, { name, preset: "private_chat" });
+  const invite = await api(home.baseUrl, "POST", `${room(roomId)}/invite`, { token: owner.access_token, body: { user_id: guest.user_id } });
+  if (invite.status !== 200) throw new Error(`invite: ${invite.status} ${JSON.stringify(invite.body)}`);
+  await joinRoom(other, guest, roomId, home.serverName);
+  return roomId;
+}
+
+/** Waits until `who` sees `count` messages starting with `prefix`; returns their bodies in order. */
+export function messagesStartingWith(server: ServerHandle, who: Session, roomId: string, prefix: string, count: number): Promise<string[]> {
+  return until(
+    `${count} messages "${prefix}…" on ${server.serverName}`,
+    async () => {
+      const got = texts(await timeline(server, who, roomId)).filter((t) => t.startsWith(prefix));
+      return got.length >= count ? got : undefined;
+    },
+    60_000,
+  );
 }
