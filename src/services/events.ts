@@ -32,6 +32,8 @@ export interface EventsDeps {
   builder: EventBuilder;
   persister: EventPersister;
   notifier: Notifier;
+  /** `allow_encryption = false`: no local event may turn encryption on (existing rooms keep it). */
+  allowEncryption: boolean;
   /** Called in the same transaction for every local event stored (federation queues it). */
   onLocalEvent?: (head: RoomHead, pdu: BuiltEvent) => void;
 }
@@ -41,6 +43,9 @@ export function createEventsService(deps: EventsDeps) {
 
   /** Builds, authorises and persists one local event; runs inside a room-queue task. */
   function append(head: RoomHead, draft: EventDraft, ctx: TaskContext, txn?: TxnRecord): SentEvent {
+    if (!deps.allowEncryption && draft.type === "m.room.encryption") {
+      throw forbidden("Encryption is disabled on this server (allow_encryption = false)");
+    }
     const current = head.stateGroup === null ? EMPTY_STATE : state.stateOfGroup(head.stateGroup);
     const { pdu, json } = builder.build(head, current, draft);
     const persisted = persister.persist(head, { pdu, json, stateBefore: head.stateGroup, txn });

@@ -77,6 +77,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     builder,
     persister,
     notifier,
+    allowEncryption: config.allow_encryption,
     onLocalEvent: deps.onLocalEvent,
   });
   const clientEvents = createClientEvents({ storage, eventStore, now });

@@ -170,3 +170,43 @@ test("legacy r0 paths reach the same endpoints", async () => {
   const name = await api(server.baseUrl, "GET", `/_matrix/client/r0/rooms/${enc(res.body.room_id)}/state/m.room.name/`, { token: alice.access_token });
   expect(name.body).toEqual({ name: "old client" });
 });
+
+describe("allow_encryption = false", () => {
+  test("refuses to turn encryption on, in createRoom and by state, and creates nothing", async () => {
+    const closed = await startServer({ toml: "allow_encryption = false" });
+    try {
+      const carol = await registerUser(closed.baseUrl, "carol");
+      const encryption = { type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } };
+      const refused = await api(closed.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
+        token: carol.access_token,
+        body: { initial_state: [encryption] },
+      });
+      // createRoom reports a refused initial state as the spec's M_INVALID_ROOM_STATE.
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ errcode: "M_INVALID_ROOM_STATE", error: expect.stringContaining("allow_encryption") });
+      const joined = await api<{ joined_rooms: string[] }>(closed.baseUrl, "GET", "/_matrix/client/v3/joined_rooms", { token: carol.access_token });
+      expect(joined.body.joined_rooms).toEqual([]);
+
+      const roomId = await createRoom(closed.baseUrl, carol);
+      const put = await api(closed.baseUrl, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.encryption/`, {
+        token: carol.access_token,
+        body: encryption.content,
+      });
+      expect(put.status).toBe(403);
+      expect(put.body.errcode).toBe("M_FORBIDDEN");
+      const get = await api(closed.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.encryption/`, { token: carol.access_token });
+      expect(get.status).toBe(404);
+    } finally {
+      await closed.stop();
+    }
+  });
+
+  test("is on by default: an encrypted room can be created", async () => {
+    const res = await api<{ room_id: string }>(server.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
+      token: alice.access_token,
+      body: { initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }] },
+    });
+    expect(res.status).toBe(200);
+    expect((await state(alice, res.body.room_id, "m.room.encryption")).body).toEqual({ algorithm: "m.megolm.v1.aes-sha2" });
+  });
+});
