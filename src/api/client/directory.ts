@@ -11,6 +11,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
+import { PublicRoomsRequest } from "../public-rooms-request";
 import { clientAuth } from "../plugins/client-auth";
 
 const ALIAS = "/_matrix/client/v3/directory/room/:roomAlias";
@@ -41,12 +42,6 @@ export const directoryRoutes = ({ auth, directory, federationRooms }: Services) 
     .post("/_matrix/client/v3/publicRooms", ({ query, body }) => federationRooms.directory.publicRooms(query.server, body), {
       auth: true,
       query: t.Object({ server: t.Optional(t.String()) }),
-      body: t.Object({
-        limit: t.Optional(t.Integer({ minimum: 0 })),
-        since: t.Optional(t.String()),
-        filter: t.Optional(t.Object({ generic_search_term: t.Optional(t.String()) })),
-        include_all_networks: t.Optional(t.Boolean()),
-        third_party_instance_id: t.Optional(t.String()),
-      }),
+      body: PublicRoomsRequest,
     });
 };

@@ -5,6 +5,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
+import { PublicRoomsRequest } from "../public-rooms-request";
 import { serverAuth } from "../plugins/server-auth";
 
 export const federationPublicRoomsRoutes = ({ federation, directory }: Services) =>
@@ -21,11 +22,5 @@ export const federationPublicRoomsRoutes = ({ federation, directory }: Services)
     })
     .post("/_matrix/federation/v1/publicRooms", ({ body }) => directory.publicRooms(body), {
       federation: true,
-      body: t.Object({
-        limit: t.Optional(t.Integer({ minimum: 0 })),
-        since: t.Optional(t.String()),
-        filter: t.Optional(t.Object({ generic_search_term: t.Optional(t.String()) })),
-        include_all_networks: t.Optional(t.Boolean()),
-        third_party_instance_id: t.Optional(t.String()),
-      }),
+      body: PublicRoomsRequest,
     });
