@@ -109,16 +109,16 @@ async function main(): Promise<void> {
   const stopCheckpoints = scheduleCheckpoints(db, CHECKPOINT_INTERVAL_MS, (error) =>
     log.warn("WAL checkpoint failed", { error }),
   );
-  // The federation sender runs in its own thread with its own database connection.
+  // The federation sender runs in its own thread with its own database connection, started when
+  // there is something to send.
   const federationSender = config.allow_federation
-    ? { worker: new Worker(new URL("./workers/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
+    ? { start: () => new Worker(new URL("./workers/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
     : undefined;
   const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
   let services;
   try {
     services = buildServices({ config, storage, clock: systemClock, log, federationSender, stateResPool });
   } catch (e) {
-    federationSender?.worker.terminate();
     stopCheckpoints();
     storage.close();
     if (e instanceof ConfigError) fail(e.message);

@@ -9,6 +9,7 @@ import { basename, join, relative } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { compiledBinary } from "./helpers/binary";
 import { startServer } from "./helpers/server";
+import { createStorage, openDatabase } from "../src/storage";
 
 const root = join(import.meta.dir, "..");
 let binary: string;
@@ -37,12 +38,32 @@ describe("the compiled executable", () => {
       const fed = await (await fetch(`${server.baseUrl}/.well-known/matrix/server`)).json();
       expect(fed).toEqual({ "m.server": "localhost:443" });
       expect(server.output.join("\n")).not.toContain("preload ran");
-      // The worker, bundled as an extra entry point, runs inside the binary and reports back.
-      for (let i = 0; i < 200 && !server.output.some((l) => l.includes("federation sender started")); i++) await Bun.sleep(10);
-      expect(server.output.some((l) => l.includes("federation sender started"))).toBe(true);
     } finally {
       expect(await server.stop()).toBe(0);
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test("starts its federation sender worker only when something is queued, and it runs inside the binary", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "conduit-data-"));
+    const senderStarted = (lines: string[]) => lines.some((l) => l.includes("federation sender started"));
+    try {
+      const idle = await startServer({ command: [binary], dataDir });
+      await Bun.sleep(300);
+      expect(senderStarted(idle.output)).toBe(false); // nothing to send: no sender thread
+      expect(await idle.stop()).toBe(0);
+
+      // An item left in the queue (as after a crash) makes the next start run the worker at once.
+      const storage = createStorage(openDatabase(join(dataDir, "conduit.db")));
+      storage.federationQueue.enqueue(["127.0.0.1:9"], "edu", JSON.stringify({ edu_type: "m.presence", content: { push: [] } }), Date.now());
+      storage.close();
+      const busy = await startServer({ command: [binary], dataDir });
+      // The worker, bundled as an extra entry point, runs inside the binary and reports back.
+      for (let i = 0; i < 300 && !senderStarted(busy.output); i++) await Bun.sleep(10);
+      expect(senderStarted(busy.output)).toBe(true);
+      expect(await busy.stop()).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

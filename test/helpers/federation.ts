@@ -107,7 +107,7 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
     storage,
     clock: systemClock,
     log: createLogger("error"),
-    federationSender: { worker: new Worker(senderWorkerUrl), databaseFile },
+    federationSender: { start: () => new Worker(senderWorkerUrl), databaseFile },
     stateResPool: opts.stateResPool ? createStateResPool() : undefined,
   });
   const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };

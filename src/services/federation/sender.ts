@@ -10,9 +10,13 @@ import type { SenderCommand, SenderEvent } from "../../workers/federation-sender
 import type { Clock } from "../clock";
 import type { Logger } from "../logger";
 
-/** The sender worker and the database file it opens. */
+/**
+ * How to start the sender worker, and the database file it opens. The worker starts only when
+ * there is something to send (queued rows at start, or the first item queued): an idle server
+ * that federates with nobody keeps no sender thread (each costs several MB).
+ */
 export interface SenderWorker {
-  worker: Worker;
+  start(): Worker;
   databaseFile: string;
 }
 
@@ -31,14 +35,25 @@ export function createFederationSender(deps: {
   worker?: SenderWorker;
 }) {
   const { config, storage, clock, log } = deps;
-  let worker = config.allow_federation ? deps.worker?.worker : undefined;
+  const starter = config.allow_federation ? deps.worker : undefined;
+  let worker: Worker | undefined;
+  let stopping = false;
   const post = (command: SenderCommand) => worker?.postMessage(command);
   const listeners = new Set<(event: SenderEvent) => void>();
   /** Destinations whose last transaction failed: a request from them triggers a retry. */
   const backingOff = new Set<string>();
   let pendingWake: Set<string> | undefined;
 
-  worker?.addEventListener("message", (message: MessageEvent<SenderEvent>) => {
+  /** Starts the worker unless it runs (or the sender was stopped); it resumes every queue itself. */
+  function ensureWorker(): void {
+    if (worker || stopping || !starter) return;
+    worker = starter.start();
+    worker.addEventListener("message", onMessage);
+    worker.addEventListener("error", (e) => log.error("federation sender worker failed", { error: e.message }));
+    post({ type: "start", config, databaseFile: starter.databaseFile });
+  }
+
+  function onMessage(message: MessageEvent<SenderEvent>): void {
     const event = message.data;
     if (event.type === "started") {
       log.info("federation sender started");
@@ -56,9 +71,9 @@ export function createFederationSender(deps: {
       log.debug("federation transaction sent", { destination: event.destination, pdus: event.pdus, edus: event.edus });
     }
     for (const listener of listeners) listener(event);
-  });
-  worker?.addEventListener("error", (e) => log.error("federation sender worker failed", { error: e.message }));
-  if (worker && deps.worker) post({ type: "start", config, databaseFile: deps.worker.databaseFile });
+  }
+  // Items queued before a restart (or a crash) are sent at once.
+  if (storage.federationQueue.waitingDestinations().length > 0) ensureWorker();
 
   /** Wakes the worker after the current synchronous work, so the caller's transaction has committed. */
   function wakeLater(destinations: Iterable<string>): void {
@@ -67,7 +82,9 @@ export function createFederationSender(deps: {
       queueMicrotask(() => {
         const destinations = [...pendingWake!];
         pendingWake = undefined;
-        if (destinations.length > 0) post({ type: "wake", destinations });
+        if (destinations.length === 0) return;
+        if (worker) post({ type: "wake", destinations });
+        else ensureWorker(); // a new worker looks at every queue
       });
     }
     for (const d of destinations) pendingWake.add(d);
@@ -99,6 +116,7 @@ export function createFederationSender(deps: {
     },
     /** Asks the worker to stop and close its connection; in-flight transactions are resent later. */
     async stop(): Promise<void> {
+      stopping = true;
       const running = worker;
       if (!running) return;
       const stopped = new Promise<void>((resolve) => {
