@@ -6,13 +6,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { hashAndSignEvent, rulesFor, type JsonObject, type PduTemplate } from "../../src/core";
 import { wireForm } from "../../src/services/federation/outbound-events";
-import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
-import { publicRoomWith, say, texts, timeline } from "../helpers/federated-rooms";
-import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
-import { createTestCa, type TestCa } from "../helpers/tls";
+import { api, type Session } from "../helpers/client";
+import { say, texts, timeline } from "../helpers/federated-rooms";
+import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../helpers/federation";
 
-let ca: TestCa;
-let setup: FederationSetup;
+let pair: RoomWithInProcessGuest;
 let a: FederatedServer;
 /** The misbehaving server: its own key signs what the test forges. */
 let c: InProcessServer;
@@ -21,18 +19,10 @@ let mallory: Session;
 let roomId: string;
 
 beforeAll(async () => {
-  ca = createTestCa();
-  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
-  trustTestCa(ca.caCert);
-  [a, c] = await Promise.all([startFederatedServer(setup), startInProcessServer(setup)]);
-  [alice, mallory] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(c.baseUrl, "mallory")]);
-  roomId = await publicRoomWith(a, alice, c, mallory, { name: "guarded" });
+  pair = await startRoomWithInProcessGuest({ owner: "alice", guest: "mallory" }, { name: "guarded" });
+  ({ a, c, owner: alice, guest: mallory, roomId } = pair);
 });
-afterAll(async () => {
-  await c?.close();
-  await a?.stop();
-  ca?.remove();
-});
+afterAll(() => pair?.close());
 
 /** An event of C's user (or `sender`), on top of C's view of the room, signed with C's key. */
 function forge(content: JsonObject, opts: { type?: string; stateKey?: string; sender?: string; prevEvents?: string[] } = {}) {

@@ -9,13 +9,11 @@ import { join } from "node:path";
 import type { JsonObject } from "../../src/core";
 import { rulesFor } from "../../src/core";
 import { wireForm } from "../../src/services/federation/outbound-events";
-import { api, registerUser, trustTestCa, type Session } from "../helpers/client";
-import { publicRoomWith, say, texts, timeline } from "../helpers/federated-rooms";
-import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
-import { createTestCa, type TestCa } from "../helpers/tls";
+import { api, type Session } from "../helpers/client";
+import { say, texts, timeline } from "../helpers/federated-rooms";
+import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../helpers/federation";
 
-let ca: TestCa;
-let setup: FederationSetup;
+let pair: RoomWithInProcessGuest;
 let a: FederatedServer;
 let c: InProcessServer;
 let alice: Session;
@@ -23,20 +21,12 @@ let carol: Session;
 let roomId: string;
 
 beforeAll(async () => {
-  ca = createTestCa();
-  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
-  trustTestCa(ca.caCert);
-  [a, c] = await Promise.all([startFederatedServer(setup), startInProcessServer(setup)]);
-  [alice, carol] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(c.baseUrl, "carol")]);
-  roomId = await publicRoomWith(a, alice, c, carol);
+  pair = await startRoomWithInProcessGuest({ owner: "alice", guest: "carol" });
+  ({ a, c, owner: alice, guest: carol, roomId } = pair);
   // From now on C's events stay in its queue: the receiver learns of them only as the test says.
   await c.services.federation.sender.stop();
 });
-afterAll(async () => {
-  await c?.close();
-  await a?.stop();
-  ca?.remove();
-});
+afterAll(() => pair?.close());
 
 /** Sends C's messages locally (persisted on C only) and hands the newest to A over /send. */
 async function gapOf(count: number, prefix: string): Promise<{ bodies: string[]; newest: string }> {

@@ -16,7 +16,9 @@ import { createLogger } from "../../src/services/logger";
 import { createStorage, openDatabase } from "../../src/storage";
 import { createStateResPool } from "../../src/workers/state-res-pool";
 import { startServer, type TestServer } from "./server";
-import type { LeafCert, TestCa } from "./tls";
+import { registerUser, trustTestCa, type Session } from "./client";
+import { publicRoomWith } from "./federated-rooms";
+import { createTestCa, type LeafCert, type TestCa } from "./tls";
 
 /** A port that was free a moment ago. */
 export function freePort(): number {
@@ -137,6 +139,43 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
       services.stateResPool?.close();
       storage.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A real server A and an in-process server C over TLS with a fresh test CA, and a public room of
+ * A's user that C's user has joined: the starting point of tests where C plays the other server.
+ */
+export interface RoomWithInProcessGuest {
+  a: FederatedServer;
+  c: InProcessServer;
+  owner: Session;
+  guest: Session;
+  roomId: string;
+  close(): Promise<void>;
+}
+
+export async function startRoomWithInProcessGuest(
+  names: { owner: string; guest: string },
+  roomExtra: Record<string, unknown> = {},
+): Promise<RoomWithInProcessGuest> {
+  const ca = createTestCa();
+  const setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
+  trustTestCa(ca.caCert);
+  const [a, c] = await Promise.all([startFederatedServer(setup), startInProcessServer(setup)]);
+  const [owner, guest] = await Promise.all([registerUser(a.baseUrl, names.owner), registerUser(c.baseUrl, names.guest)]);
+  const roomId = await publicRoomWith(a, owner, c, guest, roomExtra);
+  return {
+    a,
+    c,
+    owner,
+    guest,
+    roomId,
+    async close() {
+      await c.close();
+      await a.stop();
+      ca.remove();
     },
   };
 }
