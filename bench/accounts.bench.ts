@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { createApp } from "../src/api/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { buildServices } from "../src/services/index.ts";
-import { hashPassword, verifyPassword } from "../src/services/accounts-passwords.ts";
-import { hashToken, newAccessToken } from "../src/services/auth.ts";
-import { systemClock } from "../src/services/clock.ts";
-import { createLogger } from "../src/services/logger.ts";
+import { hashPassword, verifyPassword } from "../src/services/accounts/passwords.ts";
+import { hashToken, newAccessToken } from "../src/services/accounts/access-tokens.ts";
+import { systemClock } from "../src/runtime/clock.ts";
+import { createLogger } from "../src/runtime/logger.ts";
 import { createStorage, openDatabase } from "../src/storage/index.ts";
 import { opsPerSecond, report } from "./measure.ts";
 

@@ -8,7 +8,7 @@ import { canonicalJson } from "../src/core/json/canonical-json.ts";
 import { parseJson } from "../src/core/json/parse-json.ts";
 import { sha256 } from "../src/core/crypto/sha256.ts";
 import { generateSigningSeed, publicKeyFromSeed, signEd25519, verifyEd25519 } from "../src/core/crypto/ed25519.ts";
-import { referenceSha256, referenceSignEd25519, referenceVerifyEd25519 } from "../src/core/crypto/reference.ts";
+import { referenceSha256, referenceSignEd25519, referenceVerifyEd25519 } from "../test/core/crypto/reference.ts";
 import { eventIdFor } from "../src/core/events/event-hashes.ts";
 import { checkContentHash, hashAndSignEvent, verifyEventSignature } from "../src/core/events/event-signing.ts";
 import { validatePdu } from "../src/core/events/pdu-format.ts";

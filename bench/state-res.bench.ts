@@ -7,7 +7,7 @@
  * next. `bun bench/state-res.bench.ts`.
  */
 import { resolveStateSync } from "../src/core/state-res/resolve-state.ts";
-import { createStateResPool } from "../src/workers/state-res-pool.ts";
+import { createStateResPool } from "../src/workers/state-res/pool.ts";
 import { buildForkedRoom } from "../test/helpers/synthetic-room.ts";
 
 const SIZES = [10_000, 100_000];

@@ -1,5 +1,5 @@
 /**
- * Builds the single executable `dist/conduit`: the server, every worker (`src/workers/*.worker.ts`,
+ * Builds the single executable `dist/conduit`: the server, every worker (each `src/workers/<name>/<name>.worker.ts`,
  * which a compiled binary can only start if they are bundled as extra entry points) and the SQL
  * migrations (embedded by their text imports). The binary reads no `.env` or `bunfig.toml` from
  * where it runs: its TOML config and CONDUIT_* variables are its only inputs.
@@ -11,7 +11,7 @@ export const defaultOutfile = join(root, "dist", "conduit");
 
 /** Compiles the executable to `outfile` and returns its path. */
 export async function build(outfile = defaultOutfile): Promise<string> {
-  const workers = [...new Bun.Glob("src/workers/*.worker.ts").scanSync({ cwd: root })].sort();
+  const workers = [...new Bun.Glob("src/workers/*/*.worker.ts").scanSync({ cwd: root })].sort();
   const result = await Bun.build({
     entrypoints: [join(root, "src/main.ts"), ...workers.map((w) => join(root, w))],
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },

@@ -7,10 +7,10 @@ import pkg from "../package.json" with { type: "json" };
 import { createApp, serve } from "./api/app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { buildServices } from "./services";
-import { systemClock } from "./services/clock";
-import { rotateSigningKey } from "./services/server-keys";
-import { createStateResPool } from "./workers/state-res-pool";
-import { createLogger, parseLevel } from "./services/logger";
+import { systemClock } from "./runtime/clock";
+import { rotateSigningKey } from "./services/federation/keys/signing-key";
+import { createStateResPool } from "./workers/state-res/pool";
+import { createLogger, parseLevel } from "./runtime/logger";
 import { StorageError } from "./storage/db";
 import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
 
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   // The federation sender runs in its own thread with its own database connection, started when
   // there is something to send.
   const federationSender = config.allow_federation
-    ? { start: () => new Worker(new URL("./workers/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
+    ? { start: () => new Worker(new URL("./workers/federation-sender/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
     : undefined;
   const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
   let services;

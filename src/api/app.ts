@@ -4,13 +4,13 @@
  */
 import { Elysia } from "elysia";
 import type { Services } from "../services";
-import { addressSource, rememberClientAddress, type AddressSource } from "./request-context";
+import { addressSource, rememberClientAddress, type AddressSource } from "./http/request-context";
 import { clientAuth } from "./plugins/client-auth";
 import { cors } from "./plugins/cors";
 import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestLog } from "./plugins/request-log";
-import { methodsByPath, modernPath } from "./route-table";
+import { methodsByPath, modernPath } from "./http/route-table";
 import { accountDataRoutes } from "./client/account-data";
 import { filterRoutes } from "./client/filter";
 import { presenceRoutes } from "./client/presence";

@@ -4,26 +4,26 @@
  */
 import type { Config } from "../config";
 import type { Storage } from "../storage";
-import { createAccountDataService } from "./account-data";
-import { createAccountsService } from "./accounts";
-import { createDevicesService } from "./accounts-devices";
-import { createAccountEvents } from "./accounts-events";
-import { createPasswordChecker } from "./accounts-passwords";
-import { createProfileService } from "./accounts-profile";
-import { createAuthService } from "./auth";
-import type { Clock } from "./clock";
-import { createFiltersService } from "./filters";
-import type { Logger } from "./logger";
-import { createNotifier } from "./notifier";
+import { createAccountDataService } from "./accounts/account-data";
+import { createAccountsService } from "./accounts/accounts";
+import { createDevicesService } from "./accounts/devices";
+import { createAccountEvents } from "./accounts/account-events";
+import { createPasswordChecker } from "./accounts/passwords";
+import { createProfileService } from "./accounts/profile";
+import { createAuthService } from "./accounts/access-tokens";
+import type { Clock } from "../runtime/clock";
+import { createFiltersService } from "./accounts/filters";
+import type { Logger } from "../runtime/logger";
+import { createNotifier } from "./sync/notifier";
 import { createRateLimiter } from "./rate-limit";
-import { buildRoomServices } from "./room-services";
-import { loadOrCreateSigningKey } from "./server-keys";
-import { buildSyncServices } from "./sync-services";
-import { createUiaService } from "./uia";
+import { buildRoomServices } from "./rooms/index";
+import { loadOrCreateSigningKey } from "./federation/keys/signing-key";
+import { buildSyncServices } from "./sync/index";
+import { createUiaService } from "./accounts/uia";
 import { createFederation } from "./federation";
-import type { SenderWorker } from "./federation/sender";
-import type { StateResPool } from "../workers/state-res-pool";
-import { createOutboundEvents } from "./federation/outbound-events";
+import type { SenderWorker } from "./federation/outbound/sender";
+import type { StateResPool } from "../workers/state-res/pool";
+import { createOutboundEvents } from "./federation/outbound/event-fanout";
 import { buildFederationRooms } from "./federation/rooms";
 
 export interface ServiceDeps {

@@ -8,7 +8,7 @@
  * and user), registration (per address), and message sending (`take("message", userId)`).
  */
 import type { Config, RateLimitRule } from "../config";
-import type { Clock } from "./clock";
+import type { Clock } from "../runtime/clock";
 import { limitExceeded } from "./matrix-error";
 
 export type RateLimitAction = "login" | "failed_login" | "register" | "message";

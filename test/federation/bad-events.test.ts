@@ -5,7 +5,7 @@
 // (never shown), and a replayed transaction is not applied twice.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { hashAndSignEvent, rulesFor, type JsonObject, type PduTemplate } from "../../src/core";
-import { wireForm } from "../../src/services/federation/outbound-events";
+import { wireForm } from "../../src/services/federation/outbound/event-fanout";
 import { api, type Session } from "../helpers/client";
 import { say, texts, timeline } from "../helpers/federated-rooms";
 import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../helpers/federation";

@@ -4,11 +4,11 @@
 // order, default port, Host header and SNI, the address denylist, TLS verification, size caps.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Resolver } from "node:dns/promises";
-import { cacheLifetime, createServerDiscovery } from "../../src/services/federation/discovery";
-import { createAddressGuard, InvalidCidrError } from "../../src/services/federation/ip-ranges";
-import { createOutboundHttp, OutboundError, type OutboundHttp } from "../../src/services/federation/outbound-http";
+import { cacheLifetime, createServerDiscovery } from "../../src/net/discovery";
+import { createAddressGuard, InvalidCidrError } from "../../src/net/ip-ranges";
+import { createOutboundHttp, OutboundError, type OutboundHttp } from "../../src/net/outbound-http";
 import { loadConfig } from "../../src/config";
-import { systemClock } from "../../src/services/clock";
+import { systemClock } from "../../src/runtime/clock";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server";
 import { createTestCa, type TestCa } from "../helpers/tls";
 

@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { JsonObject } from "../../src/core";
 import { rulesFor } from "../../src/core";
-import { wireForm } from "../../src/services/federation/outbound-events";
+import { wireForm } from "../../src/services/federation/outbound/event-fanout";
 import { api, type Session } from "../helpers/client";
 import { say, texts, timeline } from "../helpers/federated-rooms";
 import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../helpers/federation";

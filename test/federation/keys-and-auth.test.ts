@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeBase64, verifyJsonSignature, type JsonObject } from "../../src/core";
-import { RemoteError } from "../../src/services/federation/client";
-import { signRequest } from "../../src/services/federation/x-matrix";
+import { RemoteError } from "../../src/net/federation-client";
+import { signRequest } from "../../src/net/x-matrix";
 import { createTestCa, type TestCa } from "../helpers/tls";
 import { api, registerUser, trustTestCa } from "../helpers/client";
 import {

@@ -5,10 +5,10 @@
 // and signature checks of PUT /send.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../src/core";
-import { RemoteError } from "../../src/services/federation/client";
-import { signRequest } from "../../src/services/federation/x-matrix";
-import type { SenderEvent } from "../../src/workers/federation-sender-protocol";
-import { backoffDelay } from "../../src/workers/federation-sender";
+import { RemoteError } from "../../src/net/federation-client";
+import { signRequest } from "../../src/net/x-matrix";
+import type { SenderEvent } from "../../src/workers/federation-sender/protocol";
+import { backoffDelay } from "../../src/workers/federation-sender/sender-loop";
 import { startInProcessServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 

@@ -9,8 +9,8 @@ import { createRoom, membershipOn, publicRoomWith, say, setState } from "../help
 import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../helpers/federation";
 import { createTestCa, type TestCa } from "../helpers/tls";
 import { rulesFor } from "../../src/core";
-import { RemoteError } from "../../src/services/federation/client";
-import { wireForm } from "../../src/services/federation/outbound-events";
+import { RemoteError } from "../../src/net/federation-client";
+import { wireForm } from "../../src/services/federation/outbound/event-fanout";
 
 let ca: TestCa;
 let setup: FederationSetup;

@@ -4,7 +4,7 @@
 // second server, which must resolve the two forks and end with both changes.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rulesFor, type JsonObject } from "../../src/core";
-import { wireForm } from "../../src/services/federation/outbound-events";
+import { wireForm } from "../../src/services/federation/outbound/event-fanout";
 import { registerUser, trustTestCa, type Session } from "../helpers/client";
 import { createRoom, joinRoom, say, setState, stateContent, until } from "../helpers/federated-rooms";
 import { startInProcessServer, type FederationSetup, type InProcessServer } from "../helpers/federation";

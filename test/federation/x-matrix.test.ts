@@ -2,7 +2,7 @@
 // the spec allows (case-insensitive names, quoted or bare values, escapes, unknown parameters).
 import { expect, test } from "bun:test";
 import { generateSigningSeed, publicKeyFromSeed, verifyJsonSignature } from "../../src/core";
-import { parseXMatrix, requestSigningObject, signRequest } from "../../src/services/federation/x-matrix";
+import { parseXMatrix, requestSigningObject, signRequest } from "../../src/net/x-matrix";
 
 test("a header we sign parses back and its signature verifies over the request object", () => {
   const key = { keyId: "ed25519:k1", seed: generateSigningSeed() };

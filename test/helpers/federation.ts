@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { createApp, serve } from "../../src/api/app";
 import { loadConfig } from "../../src/config";
 import { buildServices, type Services } from "../../src/services";
-import { systemClock } from "../../src/services/clock";
-import { createLogger } from "../../src/services/logger";
+import { systemClock } from "../../src/runtime/clock";
+import { createLogger } from "../../src/runtime/logger";
 import { createStorage, openDatabase } from "../../src/storage";
-import { createStateResPool } from "../../src/workers/state-res-pool";
+import { createStateResPool } from "../../src/workers/state-res/pool";
 import { startServer, type TestServer } from "./server";
 import { registerUser, trustTestCa, type Session } from "./client";
 import { publicRoomWith } from "./federated-rooms";
@@ -96,7 +96,7 @@ export interface InProcessOptions {
   port?: number;
 }
 
-const senderWorkerUrl = new URL("../../src/workers/federation-sender.worker.ts", import.meta.url);
+const senderWorkerUrl = new URL("../../src/workers/federation-sender/federation-sender.worker.ts", import.meta.url);
 
 export async function startInProcessServer(setup: FederationSetup, opts: InProcessOptions = {}): Promise<InProcessServer> {
   const port = opts.port ?? freePort();

@@ -4,8 +4,8 @@
  */
 import { loadConfig } from "../../src/config";
 import { buildServices } from "../../src/services";
-import type { Clock } from "../../src/services/clock";
-import { createLogger } from "../../src/services/logger";
+import type { Clock } from "../../src/runtime/clock";
+import { createLogger } from "../../src/runtime/logger";
 import { createStorage, openDatabase } from "../../src/storage";
 
 export async function testServices(env: Record<string, string> = {}) {

@@ -7,7 +7,7 @@
 // passing unexpectedly, and the marker must go.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { decodeBase64, verifyJsonSignature, type JsonObject } from "../../src/core";
-import { RemoteError } from "../../src/services/federation/client";
+import { RemoteError } from "../../src/net/federation-client";
 import { api, type Session } from "../helpers/client";
 import { startInProcessServer, type FederatedServer, type InProcessServer } from "../helpers/federation";
 import { createTestCa } from "../helpers/tls";

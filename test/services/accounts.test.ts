@@ -2,9 +2,9 @@
 // decides; the loser gets M_USER_IN_USE and no token), the last-seen write throttle, and the
 // account events other areas subscribe to.
 import { expect, test } from "bun:test";
-import type { RegisterResponse } from "../../src/services/accounts";
-import type { AccountEvent } from "../../src/services/accounts-events";
-import { hashToken } from "../../src/services/auth";
+import type { RegisterResponse } from "../../src/services/accounts/accounts";
+import type { AccountEvent } from "../../src/services/accounts/account-events";
+import { hashToken } from "../../src/services/accounts/access-tokens";
 import { testServices } from "../helpers/services";
 
 const ctx = { operation: "POST /_matrix/client/v3/register", clientAddress: "127.0.0.1" };

@@ -1,10 +1,10 @@
 // Spec "Guest access": who must leave a room once its m.room.guest_access stops letting guests join,
 // and the server making them leave when a change of the room's state does so.
 import { expect, test } from "bun:test";
-import type { Requester } from "../../src/services/auth";
+import type { Requester } from "../../src/services/accounts/access-tokens";
 import { testServices } from "../helpers/services";
 import type { JsonObject } from "../../src/core/types";
-import { guestsCanJoin, guestsToRemove } from "../../src/services/guest-access";
+import { guestsCanJoin, guestsToRemove } from "../../src/services/rooms/guest-access";
 
 const members = [
   { userId: "@guest-joined:hs", membership: "join" },

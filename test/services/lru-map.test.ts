@@ -1,7 +1,7 @@
 // The bounded LRU map behind the rooms area's caches: entry and weight bounds, recency on `get`
 // (not on `peek`), and eviction notices.
 import { expect, test } from "bun:test";
-import { createLruMap } from "../../src/services/lru-map";
+import { createLruMap } from "../../src/runtime/lru-map";
 
 test("keeps at most maxEntries, evicting the least recently used first", () => {
   const evicted: string[] = [];

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createNotifier } from "../../src/services/notifier";
+import { createNotifier } from "../../src/services/sync/notifier";
 
 test("a waiter is woken by an update for its user and not by others'", async () => {
   const n = createNotifier();

@@ -2,7 +2,7 @@
 // check/record pair used for failure-only limits, and the off switch.
 import { expect, test } from "bun:test";
 import type { Config } from "../../src/config";
-import type { Clock } from "../../src/services/clock";
+import type { Clock } from "../../src/runtime/clock";
 import { MatrixError } from "../../src/services/matrix-error";
 import { createRateLimiter } from "../../src/services/rate-limit";
 

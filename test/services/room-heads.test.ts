@@ -3,7 +3,7 @@
 // DAG with the right joined members and current state.
 import { expect, test } from "bun:test";
 import { refId, stateKeyOf } from "../../src/core/types";
-import type { Requester } from "../../src/services/auth";
+import type { Requester } from "../../src/services/accounts/access-tokens";
 import { testServices } from "../helpers/services";
 
 const alice: Requester = { userId: "@alice:localhost", deviceId: "ADEV", isGuest: false };

@@ -2,7 +2,7 @@
 // batch intact, and failures that roll back and retry the batch task by task.
 import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
-import { createRoomQueue } from "../../src/services/room-queue";
+import { createRoomQueue } from "../../src/services/rooms/queue";
 
 class Refusal extends Error {}
 

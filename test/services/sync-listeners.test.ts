@@ -1,9 +1,9 @@
 // The change listeners the federation sender subscribes to: typing starts and stops (by request and
 // by expiry) and stored receipts, each told once, with room, user and what changed.
 import { beforeAll, expect, test } from "bun:test";
-import type { Requester } from "../../src/services/auth";
-import type { ReceiptChange } from "../../src/services/receipts";
-import type { TypingChange } from "../../src/services/typing";
+import type { Requester } from "../../src/services/accounts/access-tokens";
+import type { ReceiptChange } from "../../src/services/edus/receipts";
+import type { TypingChange } from "../../src/services/edus/typing";
 import { testServices } from "../helpers/services";
 
 const alice: Requester = { userId: "@alice:localhost", deviceId: "ADEV", isGuest: false };

@@ -2,11 +2,11 @@
 // `completed`, session binding and expiry, one use per session, and the bound on open sessions.
 import { expect, test } from "bun:test";
 import type { Config } from "../../src/config";
-import { createPasswordChecker, hashPassword } from "../../src/services/accounts-passwords";
-import type { Clock } from "../../src/services/clock";
+import { createPasswordChecker, hashPassword } from "../../src/services/accounts/passwords";
+import type { Clock } from "../../src/runtime/clock";
 import { MatrixError } from "../../src/services/matrix-error";
 import { createRateLimiter } from "../../src/services/rate-limit";
-import { UiaRequired, createUiaService, type Flow, type UiaRequest } from "../../src/services/uia";
+import { UiaRequired, createUiaService, type Flow, type UiaRequest } from "../../src/services/accounts/uia";
 import { createStorage, openDatabase } from "../../src/storage";
 
 const TOKEN = "m.login.registration_token";

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { resolveStateSync } from "../../src/core/state-res/resolve-state.ts";
-import { createStateResPool } from "../../src/workers/state-res-pool.ts";
+import { createStateResPool } from "../../src/workers/state-res/pool.ts";
 import { buildForkedRoom } from "../helpers/synthetic-room.ts";
 import { vectorChecks } from "../core/state-res-vectors.ts";
 

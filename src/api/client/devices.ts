@@ -9,8 +9,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { clientAuth } from "../plugins/client-auth";
-import { requestContext } from "../request-context";
-import { AuthDict } from "./auth-dict";
+import { requestContext } from "../http/request-context";
+import { AuthDict } from "../schemas/auth-dict";
 
 const DEVICE = "/_matrix/client/v3/devices/:deviceId";
 

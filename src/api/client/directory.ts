@@ -11,7 +11,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { PublicRoomsRequest } from "../public-rooms-request";
+import { PublicRoomsRequest } from "../schemas/public-rooms-request";
 import { clientAuth } from "../plugins/client-auth";
 
 const ALIAS = "/_matrix/client/v3/directory/room/:roomAlias";

@@ -7,10 +7,10 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { LOGIN_FLOWS } from "../../services/accounts";
+import { LOGIN_FLOWS } from "../../services/accounts/accounts";
 import { clientAuth } from "../plugins/client-auth";
 import { rateLimit } from "../plugins/rate-limit";
-import { clientAddress } from "../request-context";
+import { clientAddress } from "../http/request-context";
 
 const LoginBody = t.Object({
   type: t.String(),

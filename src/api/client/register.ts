@@ -7,8 +7,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { rateLimit } from "../plugins/rate-limit";
-import { clientAddress, requestContext } from "../request-context";
-import { AuthDict } from "./auth-dict";
+import { clientAddress, requestContext } from "../http/request-context";
+import { AuthDict } from "../schemas/auth-dict";
 
 const RegisterBody = t.Object({
   auth: t.Optional(AuthDict),

@@ -6,7 +6,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import type { CreateRoomRequest } from "../../services/room-creation";
+import type { CreateRoomRequest } from "../../services/rooms/creation";
 import { clientAuth } from "../plugins/client-auth";
 
 const StateEvent = t.Object({ type: t.String(), state_key: t.Optional(t.String()), content: t.Record(t.String(), t.Unknown()) });

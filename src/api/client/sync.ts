@@ -3,7 +3,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { maxSyncTimeoutMs } from "../../services/sync";
+import { maxSyncTimeoutMs } from "../../services/sync/sync";
 import { clientAuth } from "../plugins/client-auth";
 
 /** Seconds past the longest long-poll before Bun may close a quiet connection. */

@@ -5,7 +5,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { PublicRoomsRequest } from "../public-rooms-request";
+import { PublicRoomsRequest } from "../schemas/public-rooms-request";
 import { serverAuth } from "../plugins/server-auth";
 
 export const federationPublicRoomsRoutes = ({ federation, directory }: Services) =>

@@ -3,8 +3,8 @@
  * Tokens are accepted only in that header (query-string tokens leak into logs and proxies).
  */
 import { Elysia } from "elysia";
-import type { AuthService } from "../../services/auth";
-import { clientAddress } from "../request-context";
+import type { AuthService } from "../../services/accounts/access-tokens";
+import { clientAddress } from "../http/request-context";
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;

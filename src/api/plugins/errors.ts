@@ -6,7 +6,7 @@
  */
 import { Elysia, ValidationError } from "elysia";
 import { MatrixError, badJson, invalidParam, notJson, unrecognized } from "../../services/matrix-error";
-import type { Logger } from "../../services/logger";
+import type { Logger } from "../../runtime/logger";
 
 /** Answers which methods a path is routed for; filled in once every route is registered. */
 export type MethodsForPath = (path: string) => string[];

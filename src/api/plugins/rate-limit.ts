@@ -5,7 +5,7 @@
  */
 import { Elysia } from "elysia";
 import type { RateLimitAction, RateLimiter } from "../../services/rate-limit";
-import { clientAddress } from "../request-context";
+import { clientAddress } from "../http/request-context";
 
 export const rateLimit = (limiter: RateLimiter) =>
   new Elysia({ name: "rate-limit" }).macro({

@@ -4,7 +4,7 @@
  * the path is cut out of the URL string rather than parsed.
  */
 import { Elysia } from "elysia";
-import type { Logger } from "../../services/logger";
+import type { Logger } from "../../runtime/logger";
 
 /** Elysia hands every hook of a request the same context object: the start time rides on it. */
 interface Timed {

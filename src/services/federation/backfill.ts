@@ -6,16 +6,16 @@
  */
 import { refId } from "../../core";
 import type { Storage } from "../../storage";
-import type { Requester } from "../auth";
-import type { Clock } from "../clock";
-import type { EventStore } from "../event-store";
-import type { Logger } from "../logger";
-import { END, START, parseToken } from "../pagination";
-import type { Visibility } from "../visibility";
-import type { FederationClient } from "./client";
-import type { InboundEvents } from "./inbound-events";
-import type { PduChecker } from "./pdu-checks";
-import { belongsTo } from "./pdu-checks";
+import type { Requester } from "../accounts/access-tokens";
+import type { Clock } from "../../runtime/clock";
+import type { EventStore } from "../rooms/event-store";
+import type { Logger } from "../../runtime/logger";
+import { END, START, parseToken } from "../rooms/pagination";
+import type { Visibility } from "../rooms/visibility";
+import type { FederationClient } from "../../net/federation-client";
+import type { InboundEvents } from "./inbound/room-pipeline";
+import type { PduChecker } from "./inbound/pdu-checker";
+import { belongsTo } from "./inbound/pdu-checker";
 import type { RoomView } from "./room-view";
 
 /** The oldest events looked at for missing predecessors. */

@@ -8,12 +8,12 @@
 import { isJsonObject, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { NewPresence, PresenceState } from "../../storage/presence";
-import type { Clock } from "../clock";
-import type { PresenceService } from "../presence";
-import type { ReceiptsService } from "../receipts";
-import type { TypingService } from "../typing";
-import type { FederationSender } from "./sender";
-import type { TransactionReceiver } from "./transactions";
+import type { Clock } from "../../runtime/clock";
+import type { PresenceService } from "../edus/presence";
+import type { ReceiptsService } from "../edus/receipts";
+import type { TypingService } from "../edus/typing";
+import type { FederationSender } from "./outbound/sender";
+import type { TransactionReceiver } from "./inbound/transactions";
 import { serverOf, type RoomView } from "./room-view";
 
 const PRESENCE_STATES = new Set(["online", "unavailable", "offline"]);

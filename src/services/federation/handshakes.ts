@@ -19,17 +19,17 @@ import {
   type RoomVersionRules,
 } from "../../core";
 import type { Storage } from "../../storage";
-import { authMapOf } from "../auth-state";
-import type { Clock } from "../clock";
-import type { EventStore } from "../event-store";
+import { authMapOf } from "../rooms/auth-inputs";
+import type { Clock } from "../../runtime/clock";
+import type { EventStore } from "../rooms/event-store";
 import { MatrixError, badJson, forbidden } from "../matrix-error";
-import type { RoomHeads } from "../room-heads";
-import type { SigningKey } from "../server-keys";
-import type { StateMap } from "../state";
-import type { InboundEvents } from "./inbound-events";
-import { wireForm } from "./outbound-events";
-import { asSigned, type CheckedPdu, type PduChecker } from "./pdu-checks";
-import type { FederationSender } from "./sender";
+import type { RoomHeads } from "../rooms/heads";
+import type { SigningKey } from "./keys/signing-key";
+import type { StateMap } from "../rooms/state";
+import type { InboundEvents } from "./inbound/room-pipeline";
+import { wireForm } from "./outbound/event-fanout";
+import { asSigned, type CheckedPdu, type PduChecker } from "./inbound/pdu-checker";
+import type { FederationSender } from "./outbound/sender";
 import { strippedState, type FederationServing } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
 

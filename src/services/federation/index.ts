@@ -7,18 +7,18 @@ import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 import { ConfigError, type Config } from "../../config";
 import type { Storage } from "../../storage";
-import type { Clock } from "../clock";
-import type { Logger } from "../logger";
+import type { Clock } from "../../runtime/clock";
+import type { Logger } from "../../runtime/logger";
 import { forbidden } from "../matrix-error";
-import type { SigningKey } from "../server-keys";
-import { createFederationClient, type FederationClient } from "./client";
-import { createServerDiscovery } from "./discovery";
-import { createAddressGuard, InvalidCidrError } from "./ip-ranges";
-import { createKeyRing } from "./key-ring";
-import { createOutboundHttp } from "./outbound-http";
+import type { SigningKey } from "./keys/signing-key";
+import { createFederationClient, type FederationClient } from "../../net/federation-client";
+import { createServerDiscovery } from "../../net/discovery";
+import { createAddressGuard, InvalidCidrError } from "../../net/ip-ranges";
+import { createKeyRing } from "./keys/key-ring";
+import { createOutboundHttp } from "../../net/outbound-http";
 import { createRemoteProfiles } from "./remote-profiles";
-import { createRequestAuthenticator } from "./request-auth";
-import { createFederationSender, type SenderWorker } from "./sender";
+import { createRequestAuthenticator } from "./inbound/request-auth";
+import { createFederationSender, type SenderWorker } from "./outbound/sender";
 
 export interface FederationDeps {
   config: Config;

@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from "../../core";
 import { MatrixError, notFound } from "../matrix-error";
-import { RemoteError, type FederationClient } from "./client";
+import { RemoteError, type FederationClient } from "../../net/federation-client";
 
 export function createRemoteProfiles(client: FederationClient) {
   return {

@@ -11,10 +11,10 @@ import {
   type RoomVersionRules,
 } from "../../core";
 import type { Storage } from "../../storage";
-import type { EventStore } from "../event-store";
+import type { EventStore } from "../rooms/event-store";
 import { forbidden, notFound } from "../matrix-error";
-import type { StateMap, StateService } from "../state";
-import { serverAllowedByAcl } from "./server-acl";
+import type { StateMap, StateService } from "../rooms/state";
+import { serverAllowedByAcl } from "./inbound/server-acl";
 
 const EMPTY: StateMap = new Map();
 

@@ -8,11 +8,11 @@
 import { redact, refId, stateKeyOf, type JsonObject, type Pdu, type RoomVersionRules } from "../../core";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
-import type { Clock } from "../clock";
-import type { EventStore } from "../event-store";
+import type { Clock } from "../../runtime/clock";
+import type { EventStore } from "../rooms/event-store";
 import { forbidden, notFound } from "../matrix-error";
-import type { StateMap, StateService } from "../state";
-import { wireForm } from "./outbound-events";
+import type { StateMap, StateService } from "../rooms/state";
+import { wireForm } from "./outbound/event-fanout";
 import { serverOf, type RoomView } from "./room-view";
 
 const MAX_BACKFILL = 100;

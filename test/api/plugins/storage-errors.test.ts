@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Elysia } from "elysia";
 import { errors } from "../../../src/api/plugins/errors";
-import { createLogger } from "../../../src/services/logger";
+import { createLogger } from "../../../src/runtime/logger";
 import { createStorage, openDatabase } from "../../../src/storage";
 
 const dir = mkdtempSync(join(tmpdir(), "conduit-full-"));

@@ -11,7 +11,7 @@ import {
   referenceSha256,
   referenceSignEd25519,
   referenceVerifyEd25519,
-} from "../../../src/core/crypto/reference.ts";
+} from "./reference.ts";
 import { sha256 } from "../../../src/core/crypto/sha256.ts";
 import { randomString, seededRandom } from "../../helpers/random-json.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import vectors from "../../fixtures/spec-test-vectors.json";
 import { generateSigningSeed, publicKeyFromSeed } from "../../../src/core/crypto/ed25519.ts";
-import { referenceSha256 } from "../../../src/core/crypto/reference.ts";
+import { referenceSha256 } from "../crypto/reference.ts";
 import { decodeBase64 } from "../../../src/core/encoding/base64.ts";
 import { contentHash, eventIdFor, referenceHash, roomIdFor } from "../../../src/core/events/event-hashes.ts";
 import {

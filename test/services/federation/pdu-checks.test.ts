@@ -3,8 +3,8 @@
 // invitee's server.
 import { describe, expect, test } from "bun:test";
 import { generateSigningSeed, hashAndSignEvent, publicKeyFromSeed, rulesFor, signEvent } from "../../../src/core";
-import { checkPdu, signedWith, type KeyTable } from "../../../src/services/federation/pdu-checks";
-import type { KnownKey } from "../../../src/services/federation/key-validity";
+import { checkPdu, signedWith, type KeyTable } from "../../../src/services/federation/inbound/pdu-checker";
+import type { KnownKey } from "../../../src/core/signing/key-validity";
 
 const seedA = generateSigningSeed();
 const seedB = generateSigningSeed();

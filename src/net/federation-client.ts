@@ -1,0 +1,102 @@
+/**
+ * Requests to other homeservers: resolves the destination (discovery), signs the request with our
+ * key (X-Matrix), sends it through the guarded HTTPS client, and returns the JSON body of a 2xx
+ * answer. Anything else becomes a `RemoteError` (the server answered) or an `OutboundError` (it
+ * could not be reached), so callers can tell "refused" from "retry later".
+ */
+import type { JsonValue } from "../core";
+import type { SigningKey } from "../services/federation/keys/signing-key";
+import type { ServerDiscovery } from "./discovery";
+import { OutboundError, type OutboundHttp } from "./outbound-http";
+import { signRequest } from "./x-matrix";
+
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** A remote server answered with a non-2xx status. */
+export class RemoteError extends Error {
+  constructor(
+    readonly destination: string,
+    readonly status: number,
+    readonly errcode: string | undefined,
+    readonly body: unknown,
+  ) {
+    super(`${destination} answered ${status}${errcode ? ` ${errcode}` : ""}`);
+    this.name = "RemoteError";
+  }
+}
+
+export interface FederationRequest {
+  method: "GET" | "PUT" | "POST" | "DELETE";
+  /** Path and query, already percent-encoded. */
+  path: string;
+  body?: JsonValue;
+  /** Key-server requests go unsigned; everything else is signed. */
+  signed?: boolean;
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
+export interface FederationClient {
+  request<T = unknown>(destination: string, req: FederationRequest): Promise<T>;
+}
+
+export interface FederationClientDeps {
+  serverName: string;
+  signingKey: SigningKey;
+  discovery: ServerDiscovery;
+  http: OutboundHttp;
+}
+
+export function createFederationClient(deps: FederationClientDeps): FederationClient {
+  return {
+    async request<T>(destination: string, req: FederationRequest): Promise<T> {
+      const { targets } = await deps.discovery.resolve(destination);
+      const headers: Record<string, string> = { accept: "application/json" };
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        body = JSON.stringify(req.body);
+        headers["content-type"] = "application/json";
+      }
+      if (req.signed !== false) {
+        headers.authorization = signRequest(
+          { method: req.method, uri: req.path, origin: deps.serverName, destination, content: req.body },
+          deps.signingKey,
+        );
+      }
+      let lastError: unknown;
+      for (const target of targets) {
+        let res;
+        try {
+          res = await deps.http.request(target, {
+            method: req.method,
+            path: req.path,
+            headers,
+            body,
+            maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
+            timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          });
+        } catch (e) {
+          // Another SRV target may be up; anything but a refused connection is final.
+          lastError = e;
+          if (e instanceof OutboundError && e.kind === "network") continue;
+          throw e;
+        }
+        const text = new TextDecoder().decode(res.body);
+        let parsed: unknown;
+        try {
+          parsed = text === "" ? undefined : JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        if (res.status < 200 || res.status >= 300) {
+          const errcode = typeof parsed === "object" && parsed !== null ? (parsed as { errcode?: unknown }).errcode : undefined;
+          throw new RemoteError(destination, res.status, typeof errcode === "string" ? errcode : undefined, parsed);
+        }
+        if (parsed === undefined) throw new RemoteError(destination, res.status, undefined, text.slice(0, 200));
+        return parsed as T;
+      }
+      throw lastError;
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Accounts and sessions: registration (behind UIA, with a registration token when configured),
+ * password login, logout, password change and deactivation. A session is one device with one
+ * access token; logging in again with a known device id replaces that device's token. All of a
+ * request's writes commit together, so a registration that loses a race for its user id leaves
+ * nothing behind and issues no token.
+ */
+import type { Config } from "../../config";
+import type { Storage } from "../../storage";
+import type { AccountEvents } from "./account-events";
+import { hashPassword, type PasswordChecker } from "./passwords";
+import { generateDeviceId, generateLocalpart, localpartFromUsername, userIdFor } from "./user-ids";
+import { hashToken, newAccessToken, type Requester } from "./access-tokens";
+import type { Clock } from "../../runtime/clock";
+import { MatrixError, forbidden, invalidParam, missingParam } from "../matrix-error";
+import type { RateLimiter } from "../rate-limit";
+import { LOGIN_DUMMY, LOGIN_PASSWORD, LOGIN_REGISTRATION_TOKEN, type Flow, type UiaService } from "./uia";
+
+export const userInUse = () => new MatrixError(400, "M_USER_IN_USE", "This user id is already taken");
+
+/** Where a request came from, for UIA session binding and per-address rate limits. */
+export interface RequestContext {
+  /** Method and path, e.g. `POST /_matrix/client/v3/register`. */
+  operation: string;
+  clientAddress: string;
+}
+
+export interface RegisterParams {
+  kind: "user" | "guest";
+  username?: string;
+  password?: string;
+  deviceId?: string;
+  initialDeviceDisplayName?: string;
+  inhibitLogin?: boolean;
+  auth?: unknown;
+}
+
+export interface LoginParams {
+  type: string;
+  identifier?: unknown;
+  user?: string;
+  password?: string;
+  deviceId?: string;
+  initialDeviceDisplayName?: string;
+}
+
+export interface SessionResponse {
+  user_id: string;
+  access_token: string;
+  device_id: string;
+  /** Deprecated by the spec, still read by clients. */
+  home_server: string;
+}
+
+/** With `inhibit_login`, registration answers without a device or token. */
+export type RegisterResponse = SessionResponse | { user_id: string; home_server: string };
+
+/** Device ids end up in keys and URLs; the spec gives no limit, we keep them as short as user ids. */
+const MAX_DEVICE_ID_BYTES = 255;
+/** A generated localpart colliding is unlikely; a few retries make it impossible in practice. */
+const GENERATED_LOCALPART_ATTEMPTS = 5;
+
+/** Only `m.login.password` is offered; token, SSO and application-service logins are not. */
+export const LOGIN_FLOWS = [{ type: LOGIN_PASSWORD }] as const;
+/** UIA for an account's own sensitive operations: its password again. */
+export const REAUTH_FLOWS: readonly Flow[] = [[LOGIN_PASSWORD]];
+
+export interface AccountsDeps {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  uia: UiaService;
+  passwords: PasswordChecker;
+  rateLimits: RateLimiter;
+  events: AccountEvents;
+}
+
+export function createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events }: AccountsDeps) {
+  const serverName = config.server_name;
+  const registrationFlows: readonly Flow[] = [[config.registration_token === undefined ? LOGIN_DUMMY : LOGIN_REGISTRATION_TOKEN]];
+
+  function checkDeviceId(deviceId: string | undefined): void {
+    if (deviceId !== undefined && (deviceId === "" || Buffer.byteLength(deviceId) > MAX_DEVICE_ID_BYTES)) {
+      throw invalidParam(`device_id must be 1 to ${MAX_DEVICE_ID_BYTES} bytes long`);
+    }
+  }
+
+  /** Creates the device if new (else keeps its name) and gives it a fresh token; call inside a transaction. */
+  function issueSession(userId: string, deviceId: string | undefined, displayName: string | undefined): SessionResponse {
+    const device = deviceId ?? generateDeviceId();
+    const token = newAccessToken();
+    const now = clock.now();
+    storage.accounts.ensureDevice(userId, device, displayName ?? null, now);
+    // The spec lets a login with a known device id invalidate that device's earlier tokens.
+    storage.accounts.deleteDeviceTokens(userId, device);
+    storage.accounts.insertToken(hashToken(token), userId, device, now);
+    return { user_id: userId, access_token: token, device_id: device, home_server: serverName };
+  }
+
+  function assertRegistrationAllowed(): void {
+    if (!config.allow_registration) throw forbidden("Registration is disabled on this homeserver");
+  }
+
+  /** Inserts the user, then logs in unless inhibited; false when the user id is taken. */
+  function createAccount(userId: string, passwordHash: string, params: RegisterParams): RegisterResponse | undefined {
+    return storage.transaction(() => {
+      const created = storage.accounts.insertUser({
+        userId,
+        passwordHash,
+        // Registration sets the display name to the localpart, as the spec's examples and Synapse do.
+        displayname: userId.slice(1, userId.indexOf(":")),
+        isGuest: false,
+        createdTs: clock.now(),
+      });
+      if (!created) return undefined;
+      if (params.inhibitLogin) return { user_id: userId, home_server: serverName };
+      return issueSession(userId, params.deviceId, params.initialDeviceDisplayName);
+    });
+  }
+
+  return {
+    /** `POST /register`: user-id checks come before UIA, as the spec requires. */
+    async register(params: RegisterParams, ctx: RequestContext): Promise<RegisterResponse> {
+      assertRegistrationAllowed();
+      // Guest access is an optional module this server does not offer; the spec's 403 says so.
+      if (params.kind === "guest") throw forbidden("Guest access is not enabled on this homeserver");
+      rateLimits.check("register", ctx.clientAddress);
+      checkDeviceId(params.deviceId);
+      const localpart = params.username === undefined ? undefined : localpartFromUsername(params.username, serverName);
+      if (localpart !== undefined && storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
+
+      const uiaRequest = { operation: ctx.operation, auth: params.auth, clientAddress: ctx.clientAddress };
+      return uia.run(uiaRequest, registrationFlows, async () => {
+        if (params.password === undefined) throw missingParam("Missing 'password'");
+        const passwordHash = await hashPassword(params.password);
+        let response: RegisterResponse | undefined;
+        if (localpart !== undefined) {
+          // Another registration may have taken the name while we hashed: the insert is the arbiter.
+          response = createAccount(userIdFor(localpart, serverName), passwordHash, params);
+        } else {
+          for (let i = 0; i < GENERATED_LOCALPART_ATTEMPTS && !response; i++) {
+            response = createAccount(userIdFor(generateLocalpart(), serverName), passwordHash, params);
+          }
+        }
+        if (!response) throw userInUse();
+        rateLimits.record("register", ctx.clientAddress);
+        return response;
+      });
+    },
+
+    /** `GET /register/available` */
+    usernameAvailable(username: string): { available: true } {
+      assertRegistrationAllowed();
+      const localpart = localpartFromUsername(username, serverName);
+      if (storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
+      return { available: true };
+    },
+
+    /** `GET /register/m.login.registration_token/validity` */
+    registrationTokenValidity(token: string, clientAddress: string): { valid: boolean } {
+      assertRegistrationAllowed();
+      return { valid: uia.registrationTokenValid(token, clientAddress) };
+    },
+
+    /** `POST /login` with `m.login.password`. */
+    async login(params: LoginParams, clientAddress: string): Promise<SessionResponse> {
+      if (params.type !== LOGIN_PASSWORD) throw new MatrixError(400, "M_UNKNOWN", `Login type '${params.type}' is not supported`);
+      checkDeviceId(params.deviceId);
+      const userId = await passwords.check(params, clientAddress);
+      return storage.transaction(() => issueSession(userId, params.deviceId, params.initialDeviceDisplayName));
+    },
+
+    /** `POST /logout`: the device goes, and its token with it. */
+    logout(requester: Requester): void {
+      storage.accounts.deleteDevice(requester.userId, requester.deviceId);
+    },
+
+    /** `POST /logout/all` */
+    logoutAll(requester: Requester): void {
+      storage.accounts.deleteAllDevices(requester.userId);
+    },
+
+    /** `POST /account/password`; `logout_devices` (default true) logs out every other device. */
+    async changePassword(
+      requester: Requester,
+      params: { newPassword: string; logoutDevices?: boolean; auth?: unknown },
+      ctx: RequestContext,
+    ): Promise<void> {
+      const uiaRequest = { ...ctx, userId: requester.userId, auth: params.auth };
+      await uia.run(uiaRequest, REAUTH_FLOWS, async () => {
+        const hash = await hashPassword(params.newPassword);
+        storage.transaction(() => {
+          storage.accounts.setPasswordHash(requester.userId, hash);
+          if (params.logoutDevices ?? true) storage.accounts.deleteDevicesExcept(requester.userId, requester.deviceId);
+        });
+      });
+    },
+
+    /**
+     * `POST /account/deactivate`: no more logins, every device and token gone, profile cleared.
+     * No third-party identifiers are ever bound here, so there is nothing to unbind ("success").
+     */
+    async deactivate(requester: Requester, auth: unknown, ctx: RequestContext) {
+      const uiaRequest = { ...ctx, userId: requester.userId, auth };
+      await uia.run(uiaRequest, REAUTH_FLOWS, () => {
+        storage.transaction(() => {
+          storage.accounts.deactivateUser(requester.userId);
+          storage.accounts.deleteAllDevices(requester.userId);
+        });
+      });
+      await events.emit({ type: "deactivated", userId: requester.userId });
+      return { id_server_unbind_result: "success" as const };
+    },
+  };
+}
+export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -1,0 +1,130 @@
+/**
+ * Invites across servers (spec "Inviting to a room"): a user of another server is invited
+ * through their server first, which co-signs the invite (`/v2/invite`), then the invite enters the
+ * room like any event; an invite from another server for one of our users is checked, co-signed
+ * and, for a room we are not in, kept with the room's stripped state for the invitee to answer.
+ */
+import { isJsonObject, isSupportedRoomVersion, rulesFor, signEvent, type JsonObject } from "../../core";
+import type { Storage } from "../../storage";
+import type { Requester } from "../accounts/access-tokens";
+import type { EventBuilder } from "../rooms/event-builder";
+import type { EventStore } from "../rooms/event-store";
+import type { Logger } from "../../runtime/logger";
+import { MatrixError, badJson, forbidden, notFound } from "../matrix-error";
+import type { MembershipService } from "./local";
+import type { RoomHeads } from "../rooms/heads";
+import type { SigningKey } from "../federation/keys/signing-key";
+import { RemoteError, type FederationClient } from "../../net/federation-client";
+import type { InboundEvents } from "../federation/inbound/room-pipeline";
+import { destinationsOf, wireForm } from "../federation/outbound/event-fanout";
+import type { RecordOutOfRoom } from "./out-of-room";
+import { asSigned, type CheckedPdu, type PduChecker } from "../federation/inbound/pdu-checker";
+import type { FederationSender } from "../federation/outbound/sender";
+import { strippedState } from "../federation/serving";
+import { serverOf, type RoomView } from "../federation/room-view";
+
+export function createInvites(deps: {
+  serverName: string;
+  signingKey: SigningKey;
+  storage: Storage;
+  log: Logger;
+  client: FederationClient;
+  checker: PduChecker;
+  view: RoomView;
+  inbound: InboundEvents;
+  sender: FederationSender;
+  local: MembershipService;
+  roomHeads: RoomHeads;
+  eventStore: EventStore;
+  eventBuilder: EventBuilder;
+  recordOutOfRoom: RecordOutOfRoom;
+  /** Whether this server takes part in the room (one of our users is joined). */
+  participating(roomId: string): boolean;
+}) {
+  const { serverName, storage, client, checker, view, inbound, sender, local, roomHeads, eventStore, recordOutOfRoom } = deps;
+  const isLocal = (id: string) => serverOf(id) === serverName;
+
+  return {
+    /** `POST /invite`: a user of another server is invited through their server first. */
+    async invite(requester: Requester, roomId: string, target: string, reason?: string, isDirect = false): Promise<void> {
+      if (isLocal(target)) return local.invite(requester, roomId, target, reason);
+      const rules = view.requireRoom(roomId);
+      const current = storage.memberships.get(roomId, target)?.membership;
+      if (current === "join") throw forbidden(`${target} is already in the room`);
+      if (current === "ban") throw forbidden(`${target} is banned from the room`);
+      const head = roomHeads.get(roomId)!;
+      const state = view.currentState(roomId);
+      const content: JsonObject = { membership: "invite" };
+      if (reason !== undefined) content.reason = reason;
+      if (isDirect) content.is_direct = true;
+      const { pdu } = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
+      const targetServer = serverOf(target);
+      let answer: { event?: unknown };
+      try {
+        answer = await client.request(targetServer, {
+          method: "PUT",
+          path: `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
+          body: { room_version: rules.id, event: wireForm(pdu, rules), invite_room_state: strippedState(state, eventStore, rules) },
+        });
+      } catch (e) {
+        if (e instanceof RemoteError && e.status < 500) throw forbidden(`${targetServer} refused the invite (${e.errcode ?? e.status})`);
+        throw new MatrixError(502, "M_UNKNOWN", `${targetServer} could not be reached to deliver the invite`);
+      }
+      const verdict = await checker.check(answer.event, rules);
+      if (!verdict.ok || verdict.pdu.event_id !== pdu.event_id || !(await checker.signedBy(verdict.pdu, targetServer, rules))) {
+        throw new MatrixError(502, "M_UNKNOWN", `${targetServer} returned an invite it did not sign`);
+      }
+      const outcome = await inbound.process(verdict.pdu, serverName, rules, {
+        gapFill: false,
+        afterPersist: (h) => sender.queuePdu(destinationsOf(h, verdict.pdu), wireForm(verdict.pdu, rules)),
+      });
+      if (outcome.error) throw forbidden(outcome.error);
+    },
+
+    /**
+     * The invitees of `createRoom` who belong to other servers (the room creation invited ours).
+     * The room exists whatever happens here: a failed invite is logged, and can be sent again.
+     */
+    async inviteAfterCreation(requester: Requester, roomId: string, invitees: readonly string[], isDirect: boolean): Promise<void> {
+      for (const target of new Set(invitees)) {
+        if (isLocal(target)) continue;
+        await this.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
+          deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: (e as Error).message }),
+        );
+      }
+    },
+
+    /** `PUT /v2/invite/{roomId}/{eventId}`: another server invites one of our users. */
+    async receiveInvite(origin: string, roomId: string, eventId: string, body: unknown) {
+      if (!isJsonObject(body) || !isJsonObject(body.event)) throw badJson("An invite needs an event");
+      const version = typeof body.room_version === "string" ? body.room_version : "1";
+      if (!isSupportedRoomVersion(version)) {
+        throw new MatrixError(400, "M_INCOMPATIBLE_ROOM_VERSION", `Room version ${version} is not supported here`, { room_version: version });
+      }
+      const rules = rulesFor(version);
+      if (storage.rooms.get(roomId)) view.requireAllowed(roomId, origin);
+      const verdict = await checker.check(body.event, rules);
+      if (!verdict.ok) throw forbidden(`The invite is not acceptable: ${verdict.reason}`);
+      const pdu = verdict.pdu;
+      if (pdu.event_id !== eventId || pdu.room_id !== roomId) throw badJson("The invite does not match the request path");
+      if (pdu.type !== "m.room.member" || pdu.content.membership !== "invite" || typeof pdu.state_key !== "string") {
+        throw badJson("The event is not an invite");
+      }
+      if (serverOf(pdu.sender) !== origin) throw forbidden("The inviter does not belong to the requesting server");
+      if (!isLocal(pdu.state_key)) throw badJson("The invitee is not a user of this server");
+      const user = storage.accounts.getUser(pdu.state_key);
+      if (!user || user.deactivated) throw notFound(`Unknown user ${pdu.state_key}`);
+      const signed = Object.assign(signEvent(asSigned(pdu, rules), rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
+        event_id: pdu.event_id,
+      }) as CheckedPdu;
+      // In a room we take part in, the invite arrives again through the room; otherwise keep it
+      // here with the room's stripped state, for the invitee to see and answer.
+      if (!deps.participating(roomId)) {
+        const inviteState = Array.isArray(body.invite_room_state) ? body.invite_room_state.filter(isJsonObject) : [];
+        recordOutOfRoom(signed, rules, inviteState);
+      }
+      return { event: wireForm(signed, rules) };
+    },
+  };
+}
+export type Invites = ReturnType<typeof createInvites>;

@@ -1,0 +1,208 @@
+/**
+ * Membership that crosses servers, for local users: joining a room through a resident server
+ * (`make_join` + `send_join`; the answer is checked and stored by the join answers), knocking and
+ * leaving (rejecting an invite) the same way. A template from a resident is never signed as
+ * received: we rebuild every security field of the event ourselves. Everything that does not
+ * need another server goes to the local membership service.
+ */
+import {
+  hashAndSignEvent,
+  isJsonObject,
+  isSupportedRoomVersion,
+  roomVersions,
+  rulesFor,
+  type EventRef,
+  type JsonObject,
+  type PduTemplate,
+} from "../../core";
+import { randomBytes } from "node:crypto";
+import type { Storage } from "../../storage";
+import type { Requester } from "../accounts/access-tokens";
+import type { Clock } from "../../runtime/clock";
+import type { DirectoryService } from "../rooms/directory";
+import type { Logger } from "../../runtime/logger";
+import { MatrixError, badJson, forbidden, notFound } from "../matrix-error";
+import type { MembershipService } from "./local";
+import { memberContent } from "../rooms/member-content";
+import type { SigningKey } from "../federation/keys/signing-key";
+import { RemoteError, type FederationClient } from "../../net/federation-client";
+import type { FederatedDirectory } from "../federation/remote-directory";
+import type { JoinAnswers } from "./join-answer";
+import type { RecordOutOfRoom } from "./out-of-room";
+import { wireForm } from "../federation/outbound/event-fanout";
+import type { CheckedPdu } from "../federation/inbound/pdu-checker";
+import { serverOf, type RoomView } from "../federation/room-view";
+
+type RemoteMembership = "join" | "leave" | "knock";
+
+/** Large rooms answer `send_join` with their whole state: allow it room to arrive. */
+const SEND_JOIN_MAX_BYTES = 512 * 1024 * 1024;
+const SEND_JOIN_TIMEOUT_MS = 5 * 60_000;
+const SUPPORTED_VERSIONS = Object.keys(roomVersions);
+
+export function createRemoteMembership(deps: {
+  serverName: string;
+  signingKey: SigningKey;
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  client: FederationClient;
+  view: RoomView;
+  local: MembershipService;
+  directory: DirectoryService;
+  aliases: FederatedDirectory;
+  joinAnswers: JoinAnswers;
+  recordOutOfRoom: RecordOutOfRoom;
+}) {
+  const { serverName, storage, client, view, local } = deps;
+
+  const isLocal = (id: string) => serverOf(id) === serverName;
+
+  /** Whether this server takes part in the room: one of our users is joined. */
+  function participating(roomId: string): boolean {
+    return storage.memberships.usersWith(roomId, "join").some(isLocal);
+  }
+
+  /** A room id as given, or the room an alias points at (asking the alias's server when remote). */
+  async function resolveRoom(roomIdOrAlias: string): Promise<{ roomId: string; servers: string[] }> {
+    if (!roomIdOrAlias.startsWith("#")) return { roomId: deps.directory.resolveRoom(roomIdOrAlias), servers: [] };
+    const { room_id, servers } = await deps.aliases.resolveAlias(roomIdOrAlias);
+    return { roomId: room_id, servers };
+  }
+
+  /** Servers worth asking about a room: those given, the room id's, and whoever invited the user. */
+  function candidateServers(roomId: string, userId: string, given: readonly string[]): string[] {
+    const out = [...given];
+    const colon = roomId.indexOf(":");
+    if (colon > 0) out.push(roomId.slice(colon + 1));
+    const invite = storage.memberships.get(roomId, userId);
+    if (invite) out.push(serverOf(invite.sender));
+    for (const s of view.joinedServers(roomId)) out.push(s);
+    return [...new Set(out)].filter((s) => s !== serverName);
+  }
+
+  /**
+   * Asks `server` for a membership template and builds our own event from it: only the graph
+   * position (prev_events, auth_events, depth) and, for a restricted join, the authorising user
+   * come from the template; sender, state_key, type, membership and room are ours.
+   */
+  async function buildFromTemplate(server: string, roomId: string, userId: string, membership: RemoteMembership, content: JsonObject) {
+    const versions = SUPPORTED_VERSIONS.map((v) => `ver=${encodeURIComponent(v)}`).join("&");
+    const query = membership === "leave" ? "" : `?${versions}`;
+    const res = await client.request<{ event?: unknown; room_version?: unknown }>(server, {
+      method: "GET",
+      path: `/_matrix/federation/v1/make_${membership}/${encodeURIComponent(roomId)}/${encodeURIComponent(userId)}${query}`,
+    });
+    const version = typeof res.room_version === "string" ? res.room_version : "1";
+    if (!isSupportedRoomVersion(version)) throw new MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION", `Room version ${version} is not supported`);
+    const rules = rulesFor(version);
+    const template = res.event;
+    if (!isJsonObject(template)) throw badJson(`${server} sent no ${membership} template`);
+    const refs = (value: unknown): EventRef[] => {
+      if (!Array.isArray(value)) throw badJson(`${server} sent a ${membership} template without event references`);
+      return value as EventRef[];
+    };
+    const ownContent: JsonObject = { ...content, membership };
+    const via = isJsonObject(template.content) ? template.content.join_authorised_via_users_server : undefined;
+    if (membership === "join" && typeof via === "string") ownContent.join_authorised_via_users_server = via;
+    if (typeof template.depth !== "number" || !Number.isSafeInteger(template.depth) || template.depth < 0) {
+      throw badJson(`${server} sent a ${membership} template with a bad depth`);
+    }
+    const event: PduTemplate = {
+      room_id: roomId,
+      sender: userId,
+      state_key: userId,
+      type: "m.room.member",
+      content: ownContent,
+      origin_server_ts: deps.clock.now(),
+      depth: template.depth,
+      prev_events: refs(template.prev_events),
+      auth_events: refs(template.auth_events),
+    };
+    if (rules.redaction !== "v11") event.origin = serverName;
+    if (rules.eventFormat === "v1") event.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
+    const { pdu, eventId } = hashAndSignEvent(event, rules, serverName, deps.signingKey.keyId, deps.signingKey.seed);
+    return { rules, pdu: Object.assign(pdu, { event_id: eventId }) as CheckedPdu };
+  }
+
+  /** Tries each server in turn; the last failure becomes the client's error. */
+  async function withServers<T>(servers: readonly string[], what: string, attempt: (server: string) => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (const server of servers) {
+      try {
+        return await attempt(server);
+      } catch (e) {
+        last = e;
+        deps.log.info(`remote ${what} failed`, { server, error: (e as Error).message });
+      }
+    }
+    if (last instanceof RemoteError && last.status === 403) {
+      throw forbidden(`${last.destination} refused: ${(last.body as { error?: string } | undefined)?.error ?? "forbidden"}`);
+    }
+    if (last instanceof MatrixError) throw last;
+    if (last === undefined) throw notFound(`No server is known to ${what} through`);
+    throw new MatrixError(502, "M_UNKNOWN", `No server could ${what}: ${(last as Error).message}`);
+  }
+
+  /** make_/send_ for a leave or knock of a room this server is not in. */
+  async function remoteMembership(requester: Requester, roomId: string, membership: "leave" | "knock", content: JsonObject, via: readonly string[]) {
+    const servers = candidateServers(roomId, requester.userId, via);
+    await withServers(servers, membership, async (server) => {
+      const { rules, pdu } = await buildFromTemplate(server, roomId, requester.userId, membership, content);
+      const version = membership === "knock" ? "v1" : "v2";
+      const answer = await client.request<JsonObject>(server, {
+        method: "PUT",
+        path: `/_matrix/federation/${version}/send_${membership}/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
+        body: wireForm(pdu, rules),
+      });
+      const knockState = Array.isArray(answer?.knock_room_state) ? (answer.knock_room_state as JsonObject[]) : undefined;
+      deps.recordOutOfRoom(pdu, rules, knockState);
+    });
+  }
+
+  return {
+    participating,
+
+    /** `POST /join`: through a resident server unless this server is already in the room. */
+    async join(requester: Requester, roomIdOrAlias: string, reason: string | undefined, via: readonly string[] = []) {
+      const { roomId, servers } = await resolveRoom(roomIdOrAlias);
+      const remote = candidateServers(roomId, requester.userId, [...via, ...servers]);
+      if (participating(roomId) || (storage.rooms.get(roomId) && remote.length === 0)) {
+        return local.join(requester, roomId, reason);
+      }
+      const content = memberContent(storage, requester.userId, "join");
+      if (reason !== undefined) content.reason = reason;
+      await withServers(remote, "join", async (server) => {
+        const { rules, pdu } = await buildFromTemplate(server, roomId, requester.userId, "join", content);
+        const answer = await client.request<JsonObject>(server, {
+          method: "PUT",
+          path: `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
+          body: wireForm(pdu, rules),
+          maxBytes: SEND_JOIN_MAX_BYTES,
+          timeoutMs: SEND_JOIN_TIMEOUT_MS,
+        });
+        await deps.joinAnswers.apply(pdu, rules, answer, server);
+      });
+      return { room_id: roomId };
+    },
+
+    /** `POST /knock`: local when this server is in the room, else through a resident. */
+    async knock(requester: Requester, roomIdOrAlias: string, reason: string | undefined, via: readonly string[] = []) {
+      const { roomId, servers } = await resolveRoom(roomIdOrAlias);
+      if (participating(roomId)) return local.knock(requester, roomId, reason);
+      const content = memberContent(storage, requester.userId, "knock");
+      if (reason !== undefined) content.reason = reason;
+      await remoteMembership(requester, roomId, "knock", content, [...via, ...servers]);
+      return { room_id: roomId };
+    },
+
+    /** `POST /leave`: a remote round trip only to reject an invite (or withdraw a knock) of a room we are not in. */
+    async leave(requester: Requester, roomId: string, reason?: string): Promise<void> {
+      const current = storage.memberships.get(roomId, requester.userId)?.membership;
+      if (participating(roomId) || (current !== "invite" && current !== "knock")) return local.leave(requester, roomId, reason);
+      await remoteMembership(requester, roomId, "leave", reason === undefined ? {} : { reason }, []);
+    },
+
+  };
+}
+export type RemoteMembershipService = ReturnType<typeof createRemoteMembership>;

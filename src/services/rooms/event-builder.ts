@@ -1,0 +1,144 @@
+/**
+ * Builds a complete, signed PDU for a local sender on top of a room's head: `auth_events` chosen
+ * from the current state by the auth events selection, `prev_events` = the forward extremities,
+ * `depth` one past the greatest, the room version's id and reference format, content hash and our
+ * signature. It then checks the result (format, size, auth rules) and refuses with a Matrix error.
+ */
+import { JsonError, MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, validatePdu } from "../../core";
+import type { RoomVersionRules } from "../../core/room-versions";
+import { stateKeyOf, type EventRef, type JsonObject, type Pdu, type PduTemplate } from "../../core/types";
+import type { EventStore } from "./event-store";
+import { forbidden, tooLarge, badJson } from "../matrix-error";
+import type { RoomHead } from "./heads";
+import type { SigningKey } from "../federation/keys/signing-key";
+import type { StateMap } from "./state";
+import { randomBytes } from "node:crypto";
+
+/** What a local user asks to send. */
+export interface EventDraft {
+  type: string;
+  state_key?: string;
+  content: JsonObject;
+  sender: string;
+  /** Before v11 a redaction names its target at the top level (since v11: in content). */
+  redacts?: string;
+}
+
+/** A signed PDU with its id attached, and its canonical JSON as stored (computed once). */
+export type BuiltEvent = Pdu & { event_id: string };
+export interface Built {
+  pdu: BuiltEvent;
+  json: string;
+}
+
+/** Depth is an integer that canonical JSON can carry. */
+const MAX_DEPTH = Number.MAX_SAFE_INTEGER;
+const CREATE_KEY = stateKeyOf("m.room.create", "");
+
+export interface BuilderDeps {
+  serverName: string;
+  signingKey: SigningKey;
+  eventStore: EventStore;
+  now(): number;
+}
+
+export function createEventBuilder(deps: BuilderDeps) {
+  const { serverName, signingKey, eventStore } = deps;
+
+  const refFor = (eventId: string, rules: RoomVersionRules): EventRef => {
+    if (rules.eventFormat !== "v1") return eventId;
+    // Rooms 1-2 cite events as [id, hashes].
+    const hashes = eventStore.getPdu(eventId)?.hashes;
+    return [eventId, { sha256: hashes?.sha256 ?? "" }];
+  };
+
+  /** Client bodies may carry floats; an event cannot (canonical JSON has integers only). */
+  function hashOrRefuse(template: PduTemplate, rules: RoomVersionRules) {
+    try {
+      return hashAndSignEvent(template, rules, serverName, signingKey.keyId, signingKey.seed);
+    } catch (e) {
+      if (e instanceof JsonError) throw badJson(`Event is not canonical JSON: ${e.message}`);
+      throw e;
+    }
+  }
+
+  function sign(template: PduTemplate, rules: RoomVersionRules): Built {
+    // Rooms 1-2 carry a random id on our server name; later versions derive it from the content.
+    if (rules.eventFormat === "v1") template.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
+    const { pdu, eventId } = hashOrRefuse(template, rules);
+    // The stored form: what was signed (with the id only where the format carries it).
+    const json = canonicalJson(pdu);
+    const size = Buffer.byteLength(json, "utf8");
+    if (size > MAX_PDU_BYTES) throw tooLarge(`Event is ${size} bytes; the limit is ${MAX_PDU_BYTES}`);
+    const check = validatePdu(pdu, rules);
+    if (!check.valid) throw badJson(check.reason);
+    return { pdu: Object.assign(pdu, { event_id: eventId }), json };
+  }
+
+  return {
+    /**
+     * The room's m.room.create event. Since v12 it has no `room_id` and the room id is derived from
+     * it; before, the room id is random on our server name.
+     */
+    buildCreate(draft: EventDraft, rules: RoomVersionRules): Built & { roomId: string } {
+      const base: PduTemplate = {
+        sender: draft.sender,
+        type: "m.room.create",
+        state_key: "",
+        content: draft.content,
+        origin_server_ts: deps.now(),
+        depth: 1,
+        prev_events: [],
+        auth_events: [],
+      };
+      let roomId: string;
+      let built: Built;
+      if (rules.roomIdIsCreateEventHash) {
+        // since v12: no room_id; the room id is the create event's id with the `!` sigil.
+        built = sign(base, rules);
+        roomId = `!${built.pdu.event_id.slice(1)}`;
+      } else {
+        roomId = `!${randomBytes(18).toString("base64url")}:${serverName}`;
+        built = sign({ ...base, room_id: roomId }, rules);
+      }
+      const verdict = authCheck(built.pdu, [], rules.id);
+      if (!verdict.allowed) throw badJson(verdict.reason);
+      return { roomId, ...built };
+    },
+
+    /** Builds and authorises `draft` on top of `head`, whose current state is `state`. */
+    build(head: RoomHead, state: StateMap, draft: EventDraft): Built {
+      const { rules } = head;
+      const authIds: string[] = [];
+      for (const key of authEventTypesFor(draft.type, draft.sender, draft.state_key, draft.content, rules)) {
+        const id = state.get(key);
+        if (id !== undefined) authIds.push(id);
+      }
+      const template: PduTemplate = {
+        room_id: head.roomId,
+        sender: draft.sender,
+        type: draft.type,
+        content: draft.content,
+        origin_server_ts: deps.now(),
+        depth: Math.min(head.depth + 1, MAX_DEPTH),
+        prev_events: head.extremities.map((id) => refFor(id, rules)),
+        auth_events: authIds.map((id) => refFor(id, rules)),
+      };
+      if (draft.state_key !== undefined) template.state_key = draft.state_key;
+      if (draft.redacts !== undefined && !rules.redactsInContent) template.redacts = draft.redacts;
+      const built = sign(template, rules);
+
+      // since v12 the create event is implied, not cited, but the auth rules still need it.
+      const authPdus: Pdu[] = [];
+      const ids = rules.roomIdIsCreateEventHash ? [...authIds, state.get(CREATE_KEY)] : authIds;
+      for (const id of ids) {
+        const event = id === undefined ? null : eventStore.getPdu(id);
+        if (event) authPdus.push(event);
+      }
+      const verdict = authCheck(built.pdu, authPdus, head.version);
+      if (!verdict.allowed) throw forbidden(verdict.reason);
+      return built;
+    },
+  };
+}
+export type EventBuilder = ReturnType<typeof createEventBuilder>;

@@ -1,0 +1,22 @@
+/**
+ * What room membership needs from accounts: the profile copied into a user's m.room.member
+ * content, and whether an invitee exists (local users only; remote ones are federation's business).
+ */
+import type { JsonObject } from "../../core/types";
+import type { Storage } from "../../storage";
+import { notFound } from "../matrix-error";
+
+/** `{membership}` plus the user's displayname and avatar_url when this server knows them. */
+export function memberContent(storage: Storage, userId: string, membership: string): JsonObject {
+  const content: JsonObject = { membership };
+  const user = storage.accounts.getUser(userId);
+  if (user?.displayname) content.displayname = user.displayname;
+  if (user?.avatar_url) content.avatar_url = user.avatar_url;
+  return content;
+}
+
+/** 404 when a local invitee has no account. */
+export function requireInvitee(storage: Storage, userId: string, serverName: string): void {
+  const local = userId.endsWith(`:${serverName}`);
+  if (local && !storage.accounts.getUser(userId)) throw notFound(`Unknown user ${userId}`);
+}

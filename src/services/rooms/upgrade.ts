@@ -1,0 +1,134 @@
+/**
+ * `POST /rooms/{roomId}/upgrade` (spec "Room Upgrades", server behaviour): check the requester may
+ * send m.room.tombstone; create the replacement room with `predecessor` and the old room's `type`;
+ * copy the transferable state; move local aliases and directory publication; tombstone the old
+ * room; and restrict its power levels so no one but moderators can speak or invite there.
+ */
+import { powerLevelOf, requiredPowerLevel } from "../../core";
+import { isSupportedRoomVersion, rulesFor } from "../../core/room-versions";
+import { stateKeyOf, type JsonObject } from "../../core/types";
+import type { Storage } from "../../storage";
+import type { Requester } from "../accounts/access-tokens";
+import { authMapOf } from "./auth-inputs";
+import type { EventDraft } from "./event-builder";
+import type { EventStore } from "./event-store";
+import type { EventsService } from "./send";
+import { MatrixError, forbidden, notFound } from "../matrix-error";
+import { memberContent } from "./member-content";
+import { unsupportedRoomVersion, type RoomCreation } from "./creation";
+import type { StateService } from "./state";
+
+/** The state the spec recommends carrying over (never memberships). */
+const TRANSFERABLE = [
+  "m.room.server_acl",
+  "m.room.encryption",
+  "m.room.name",
+  "m.room.avatar",
+  "m.room.topic",
+  "m.room.guest_access",
+  "m.room.history_visibility",
+  "m.room.join_rules",
+];
+
+export function createRoomUpgrades(deps: {
+  storage: Storage;
+  state: StateService;
+  eventStore: EventStore;
+  events: EventsService;
+  roomCreation: RoomCreation;
+}) {
+  const { storage, state, eventStore, events } = deps;
+
+  return {
+    async upgrade(requester: Requester, roomId: string, newVersion: string, additionalCreators: string[] = []): Promise<{ replacement_room: string }> {
+      const room = storage.rooms.get(roomId);
+      if (!room || room.state_group === null) throw notFound(`Room ${roomId} is not known to this server`);
+      if (!isSupportedRoomVersion(newVersion)) throw unsupportedRoomVersion(newVersion);
+      const user = requester.userId;
+      if (storage.memberships.get(roomId, user)?.membership !== "join") throw forbidden(`${user} is not in room ${roomId}`);
+      const oldRules = rulesFor(room.room_version);
+      const newRules = rulesFor(newVersion);
+      const current = state.stateOfGroup(room.state_group);
+      const auth = authMapOf(current, eventStore, [stateKeyOf("m.room.create", ""), stateKeyOf("m.room.power_levels", "")]);
+      if (powerLevelOf(user, auth, oldRules) < requiredPowerLevel("m.room.tombstone", true, auth, oldRules)) {
+        throw forbidden("You do not have permission to upgrade this room");
+      }
+      const content = (type: string): JsonObject | undefined => {
+        const id = current.get(stateKeyOf(type, ""));
+        return id === undefined ? undefined : eventStore.getPdu(id)?.content;
+      };
+
+      const createContent: JsonObject = { room_version: newVersion, predecessor: { room_id: roomId } };
+      // since v12 the predecessor's event id may be left out; older versions name the last event.
+      const lastEvent = storage.events.streamRangeDesc(roomId, 0, Number.MAX_SAFE_INTEGER, 1)[0];
+      if (!newRules.privilegedCreators && lastEvent) (createContent.predecessor as JsonObject).event_id = lastEvent.event_id;
+      if (!newRules.useCreatorFromSender) createContent.creator = user;
+      const oldCreate = content("m.room.create");
+      if (oldCreate?.type !== undefined) createContent.type = oldCreate.type;
+      if (newRules.privilegedCreators && additionalCreators.length > 0) createContent.additional_creators = [...new Set(additionalCreators)];
+
+      // Power levels: copied; since v12 creators are implicit and must not be listed; before v12
+      // the upgrader needs power in the new room, so they keep at least 100.
+      const oldLevels = content("m.room.power_levels") ?? {};
+      const users: JsonObject = { ...((oldLevels.users as JsonObject | undefined) ?? {}) };
+      if (newRules.privilegedCreators) {
+        delete users[user];
+        for (const c of additionalCreators) delete users[c];
+      } else {
+        const level = typeof users[user] === "number" ? (users[user] as number) : 0;
+        users[user] = Math.max(level, 100);
+      }
+      const stateDraft = (type: string, body: JsonObject, state_key = ""): EventDraft => ({ type, state_key, content: body, sender: user });
+      const drafts: EventDraft[] = [
+        stateDraft("m.room.member", memberContent(storage, user, "join"), user),
+        stateDraft("m.room.power_levels", { ...oldLevels, users }),
+      ];
+      for (const type of TRANSFERABLE) {
+        const body = content(type);
+        if (body !== undefined) drafts.push(stateDraft(type, body));
+      }
+      const canonical = content("m.room.canonical_alias");
+      if (canonical !== undefined && Object.keys(canonical).length > 0) drafts.push(stateDraft("m.room.canonical_alias", canonical));
+
+      const newRoomId = await deps.roomCreation.createWith({
+        creator: user,
+        rules: newRules,
+        createContent,
+        drafts,
+        inside: (id) => {
+          storage.aliases.moveAll(roomId, id);
+          if (room.published) {
+            storage.rooms.setPublished(id, true);
+            storage.rooms.setPublished(roomId, false);
+          }
+        },
+      });
+
+      await events.send(roomId, {
+        type: "m.room.tombstone",
+        state_key: "",
+        content: { body: "This room has been replaced", replacement_room: newRoomId },
+        sender: user,
+      });
+      if (canonical !== undefined && Object.keys(canonical).length > 0) {
+        await events.send(roomId, { type: "m.room.canonical_alias", state_key: "", content: {}, sender: user });
+      }
+      // Mute the old room: speaking and inviting need more than an ordinary member's level.
+      const usersDefault = typeof oldLevels.users_default === "number" ? oldLevels.users_default : 0;
+      const restricted = Math.max(50, usersDefault + 1);
+      await events
+        .send(roomId, {
+          type: "m.room.power_levels",
+          state_key: "",
+          content: { ...oldLevels, events_default: restricted, invite: restricted },
+          sender: user,
+        })
+        .catch((e: unknown) => {
+          // "If possible": the upgrader may lack the power to change levels.
+          if (!(e instanceof MatrixError && e.status === 403)) throw e;
+        });
+      return { replacement_room: newRoomId };
+    },
+  };
+}
+export type RoomUpgrades = ReturnType<typeof createRoomUpgrades>;

@@ -1,0 +1,352 @@
+/**
+ * The `rooms` part of a `/sync` response: for each room of the user, the timeline since the token
+ * (newest events first, up to the filter's limit, `limited` when a gap remains, `prev_batch` to
+ * paginate back), the state delta between the token and the start of that timeline, ephemeral
+ * typing and receipts, room account data, unread counts and the summary. Only rooms whose streams
+ * moved since the token are looked at; an initial sync (or a room joined since the token) gets the
+ * whole state at the start of its timeline.
+ */
+import type { CompiledFilter, RoomEventMatcher } from "../../core/filter";
+import { projectEventFields } from "../../core/filter";
+import { formatSyncToken, type SyncToken } from "../../core/sync-token";
+import { stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
+import type { Storage } from "../../storage";
+import type { EventRow } from "../../storage/events";
+import type { MembershipRow } from "../../storage/memberships";
+import type { ReceiptRow } from "../../storage/receipts";
+import type { RoomActivityRepo } from "../../storage/room-activity";
+import type { ClientEvents } from "../rooms/client-events";
+import type { EventStore } from "../rooms/event-store";
+import { receiptEvent } from "../edus/receipts";
+import type { ReceiptsService } from "../edus/receipts";
+import type { StateMap, StateService } from "../rooms/state";
+import type { LazyMembersCache } from "./lazy-members";
+import { MAX_LIMIT, type Timeline } from "../rooms/timeline";
+import type { TypingService } from "../edus/typing";
+import type { Visibility } from "../rooms/visibility";
+
+/** Timeline length when the filter names none. */
+const defaultTimelineLimit = 10;
+/** The most rows read per step while looking for events the filter and visibility let through. */
+const maxScanBatch = 100;
+const heroCount = 5;
+/** State keys of membership events start with this. */
+const memberKeyPrefix = stateKeyOf("m.room.member", "");
+/** Stripped state that tells a user about a room before they join it (spec "Stripped state"). */
+const strippedTypes = [
+  "m.room.create", "m.room.name", "m.room.avatar", "m.room.topic",
+  "m.room.join_rules", "m.room.canonical_alias", "m.room.encryption",
+];
+
+export interface SyncRoomsDeps {
+  storage: Storage;
+  activity: RoomActivityRepo;
+  state: StateService;
+  timeline: Timeline;
+  eventStore: EventStore;
+  clientEvents: ClientEvents;
+  visibility: Visibility;
+  typing: TypingService;
+  receipts: ReceiptsService;
+  lazyMembers: LazyMembersCache;
+}
+
+/** Everything one sync computation knows before it looks at rooms. */
+export interface RoomsRequest {
+  userId: string;
+  deviceId: string;
+  filter: CompiledFilter;
+  /** Undefined for an initial sync. */
+  since: SyncToken | undefined;
+  to: SyncToken;
+  fullState: boolean;
+  /** Answer with `state_after` (state at the timeline's end) instead of `state`. */
+  useStateAfter: boolean;
+  /** Room account data events changed since the token, by room. */
+  roomAccountData: Map<string, JsonObject[]>;
+  /** Receipt rows changed since the token (every receipt of the room for rooms synced in full). */
+  receiptsByRoom: Map<string, ReceiptRow[]>;
+}
+
+export interface RoomsSection {
+  join: Record<string, JsonObject>;
+  invite: Record<string, JsonObject>;
+  knock: Record<string, JsonObject>;
+  leave: Record<string, JsonObject>;
+}
+
+interface TimelineBatch {
+  rows: EventRow[];
+  limited: boolean;
+}
+
+export function createSyncRooms(deps: SyncRoomsDeps) {
+  const { storage, activity, state, timeline: roomTimeline, eventStore, clientEvents, visibility, typing, receipts, lazyMembers } = deps;
+
+  /**
+   * Newest-first scan of (from, to] keeping what the user may see and the filter allows. The first
+   * read asks for exactly limit + 1 rows (the common case: everything passes); later reads grow.
+   */
+  function readTimeline(userId: string, roomId: string, from: number, to: number, matcher: RoomEventMatcher): TimelineBatch {
+    const limit = Math.min(matcher.limit ?? defaultTimelineLimit, MAX_LIMIT);
+    const kept: EventRow[] = [];
+    let upper = to;
+    let scanned = 0;
+    let batch = limit + 1;
+    // Bounded so a long invisible history (joined-only visibility) is not read to its start.
+    const scanLimit = limit * 10 + maxScanBatch * 4;
+    while (scanned < scanLimit) {
+      const rows = storage.events.streamRangeDesc(roomId, from, upper, batch);
+      scanned += rows.length;
+      for (const row of visibility.filterVisible(userId, rows)) {
+        if (!matcher.matches(filterable(row))) continue;
+        if (kept.length === limit) return { rows: kept.reverse(), limited: true };
+        kept.push(row);
+      }
+      if (rows.length < batch) return { rows: kept.reverse(), limited: false };
+      upper = rows[rows.length - 1]!.stream_ordering - 1;
+      batch = Math.min(batch * 2, maxScanBatch);
+    }
+    return { rows: kept.reverse(), limited: true };
+  }
+
+  function filterable(row: EventRow) {
+    return {
+      type: row.type,
+      sender: row.sender,
+      room_id: row.room_id,
+      get content() {
+        return clientEvents.visiblePdu(row).content;
+      },
+    };
+  }
+
+  function format(req: RoomsRequest, row: EventRow): JsonObject {
+    const event =
+      req.filter.eventFormat === "federation"
+        ? (eventStore.pduOf(row) as unknown as JsonObject)
+        : clientEvents.format(row, { userId: req.userId, deviceId: req.deviceId }, { omitRoomId: true });
+    return req.filter.eventFields ? projectEventFields(event, req.filter.eventFields) : event;
+  }
+
+  function stateRows(ids: Iterable<string>): EventRow[] {
+    const rows: EventRow[] = [];
+    for (const id of ids) {
+      const row = storage.events.get(id);
+      if (row) rows.push(row);
+    }
+    return rows;
+  }
+
+  /** The state at the start of the timeline (before its first event; else as of `to`). */
+  function stateAtStart(roomId: string, timeline: TimelineBatch, to: number): StateMap {
+    const first = timeline.rows[0];
+    if (!first) return roomTimeline.stateAtStream(roomId, to);
+    return first.state_before === null ? new Map() : state.stateOfGroup(first.state_before);
+  }
+
+  /**
+   * The state section. `state` describes the timeline's start: everything there for a full sync
+   * of the room, else what changed between the token and that start (nothing when the timeline
+   * has no gap). `state_after` (since v1.16, on request) describes the timeline's end the same
+   * way, so it also carries the state changes inside the timeline. With lazy loading, membership
+   * is limited to the timeline's senders (and the user on a full sync, and the heroes), skipping
+   * what this device already holds, but never dropping membership changes since the token.
+   */
+  function stateSection(
+    req: RoomsRequest,
+    roomId: string,
+    timeline: TimelineBatch,
+    full: boolean,
+    until: number,
+    heroes: readonly string[] | undefined,
+  ): EventRow[] {
+    const matcher = req.filter.room.state;
+    if (!matcher.allowsRoom(roomId)) return [];
+    const lazy = matcher.lazyLoadMembers;
+    const after = req.useStateAfter;
+    if (!full && !lazy && !after && !timeline.limited) return [];
+    const at = after ? roomTimeline.stateAtStream(roomId, until) : stateAtStart(roomId, timeline, until);
+
+    const chosen = new Map<StateKey, string>();
+    if (full) {
+      for (const [k, v] of at) chosen.set(k, v);
+    } else if (after || timeline.limited) {
+      const before = roomTimeline.stateAtStream(roomId, req.since!.events);
+      // Equal maps are the same cached group: nothing changed.
+      if (before !== at) for (const [k, v] of at) if (before.get(k) !== v) chosen.set(k, v);
+    }
+    if (lazy) {
+      const changed = full ? new Map<StateKey, string>() : new Map(chosen);
+      for (const k of [...chosen.keys()]) if (k.startsWith(memberKeyPrefix)) chosen.delete(k);
+      const wanted = new Set(timeline.rows.map((r) => r.sender));
+      if (full) wanted.add(req.userId);
+      for (const hero of heroes ?? []) wanted.add(hero);
+      for (const member of wanted) {
+        const key = stateKeyOf("m.room.member", member);
+        const id = at.get(key);
+        if (id === undefined) continue;
+        const redundant = !matcher.includeRedundantMembers && lazyMembers.sent(req.userId, req.deviceId, roomId, member, id);
+        if (!redundant) chosen.set(key, id);
+      }
+      for (const [k, v] of changed) if (k.startsWith(memberKeyPrefix)) chosen.set(k, v);
+    }
+    const rows = stateRows(chosen.values());
+    return rows.filter((row) => matcher.matches(filterable(row)));
+  }
+
+  function rememberMembers(req: RoomsRequest, roomId: string, rows: readonly EventRow[]): void {
+    const members: [string, string][] = [];
+    for (const row of rows) if (row.type === "m.room.member" && row.state_key !== null) members.push([row.state_key, row.event_id]);
+    if (members.length > 0) lazyMembers.remember(req.userId, req.deviceId, roomId, members);
+  }
+
+  function summary(userId: string, roomId: string): { heroes: string[]; body: JsonObject } {
+    let heroes = activity.membersByAge(roomId, userId, false, heroCount);
+    if (heroes.length === 0) heroes = activity.membersByAge(roomId, userId, true, heroCount);
+    return {
+      heroes,
+      body: {
+        "m.heroes": heroes,
+        "m.joined_member_count": storage.memberships.count(roomId, "join"),
+        "m.invited_member_count": storage.memberships.count(roomId, "invite"),
+      },
+    };
+  }
+
+  function ephemeral(req: RoomsRequest, roomId: string, full: boolean): JsonObject[] {
+    const matcher = req.filter.room.ephemeral;
+    if (!matcher.allowsRoom(roomId)) return [];
+    const events: JsonObject[] = [];
+    const since = req.since;
+    const typingStale = since !== undefined && since.typingEpoch !== req.to.typingEpoch;
+    const users = typing.typingUsers(roomId);
+    const typingNews = full ? users.length > 0 : typingStale || typing.changedAt(roomId) > since!.typing;
+    if (typingNews && matcher.matches({ type: "m.typing", room_id: roomId })) {
+      events.push({ type: "m.typing", content: { user_ids: users } });
+    }
+    const rows = full ? receipts.inRoom(roomId, req.to.receipts) : req.receiptsByRoom.get(roomId);
+    const receipt = rows ? receiptEvent(rows, req.userId) : undefined;
+    if (receipt && matcher.matches({ type: "m.receipt", room_id: roomId })) events.push(receipt);
+    return events;
+  }
+
+  /** Where `/messages` continues backwards: just before the first event, else from the token. */
+  function prevBatch(req: RoomsRequest, timeline: TimelineBatch): string {
+    const first = timeline.rows[0];
+    return first ? roomTimeline.prevBatchFor(first) : formatSyncToken(req.to);
+  }
+
+  /**
+   * One room the user is (or was, up to `until`) in. `full`: the client knows nothing of it yet.
+   * Returns undefined when nothing changed there, unless `force` (the membership itself changed).
+   */
+  function roomUpdate(
+    req: RoomsRequest,
+    m: MembershipRow,
+    opts: { full: boolean; hasEvents: boolean; until: number; force?: boolean },
+  ): JsonObject | undefined {
+    const { full, hasEvents, until } = opts;
+    const roomId = m.room_id;
+    const from = full ? 0 : req.since!.events;
+    const timeline: TimelineBatch = hasEvents
+      ? readTimeline(req.userId, roomId, from, until, req.filter.room.timeline)
+      : { rows: [], limited: false };
+    const wantsSummary = full || timeline.rows.some((r) => r.type === "m.room.member");
+    const room = wantsSummary && m.membership === "join" ? summary(req.userId, roomId) : undefined;
+    const stateRowsOut = stateSection(req, roomId, timeline, full || req.fullState, until, room?.heroes);
+    const accountData = req.roomAccountData.get(roomId) ?? [];
+    const ephemeralEvents = m.membership === "join" ? ephemeral(req, roomId, full) : [];
+    const changed = full || opts.force || req.fullState || timeline.rows.length > 0 || stateRowsOut.length > 0 || accountData.length > 0 || ephemeralEvents.length > 0;
+    if (!changed) return undefined;
+
+    rememberMembers(req, roomId, stateRowsOut);
+    rememberMembers(req, roomId, timeline.rows);
+    const out: JsonObject = {
+      timeline: {
+        events: timeline.rows.map((r) => format(req, r)),
+        limited: timeline.limited,
+        prev_batch: prevBatch(req, timeline),
+      },
+      [req.useStateAfter ? "state_after" : "state"]: { events: stateRowsOut.map((r) => format(req, r)) },
+      account_data: { events: accountData },
+    };
+    if (m.membership !== "join") return out;
+    out.ephemeral = { events: ephemeralEvents };
+    if (room) out.summary = room.body;
+    const readUpTo = Math.max(receipts.readUpTo(roomId, req.userId), m.stream_ordering);
+    out.unread_notifications = {
+      notification_count: activity.countUnread(roomId, req.userId, readUpTo, req.to.events),
+      highlight_count: 0,
+    };
+    return out;
+  }
+
+  /** Stripped state for an invite or knock: key room state plus the membership event itself. */
+  function strippedState(m: MembershipRow): JsonObject[] {
+    const row = storage.events.get(m.event_id);
+    if (!row) return [];
+    const group = row.state_after ?? row.state_before;
+    const map = group === null ? new Map<StateKey, string>() : state.stateOfGroup(group);
+    const ids = strippedTypes.map((type) => map.get(stateKeyOf(type, ""))).filter((id): id is string => id !== undefined);
+    const events = stateRows(ids);
+    events.push(row);
+    return events.map((r) => {
+      const pdu = clientEvents.visiblePdu(r);
+      return { type: r.type, state_key: r.state_key ?? "", sender: r.sender, content: pdu.content };
+    });
+  }
+
+  return {
+    /** Builds the rooms section for the user's memberships. */
+    build(req: RoomsRequest, memberships: readonly MembershipRow[]): RoomsSection {
+      const out: RoomsSection = { join: {}, invite: {}, knock: {}, leave: {} };
+      const { since, to, filter } = req;
+      const initial = since === undefined;
+      // Rooms with new events: one range scan when the gap is short, else one probe per room.
+      let moved: (roomId: string) => boolean = () => true;
+      if (!initial) {
+        const range = to.events - since.events;
+        if (range <= Math.max(200, memberships.length * 4)) {
+          const rooms = activity.roomsWithEvents(since.events, to.events);
+          moved = (roomId) => rooms.has(roomId);
+        } else {
+          moved = (roomId) => activity.latestInRoom(roomId, to.events) > since.events;
+        }
+      }
+
+      for (const m of memberships) {
+        const roomId = m.room_id;
+        if (!filter.room.allowsRoom(roomId)) continue;
+        const changedHere = !initial && m.stream_ordering > since.events && m.stream_ordering <= to.events;
+        switch (m.membership) {
+          case "join": {
+            const full = initial || changedHere;
+            const update = roomUpdate(req, m, { full, hasEvents: full || moved(roomId), until: to.events });
+            if (update) out.join[roomId] = update;
+            break;
+          }
+          case "invite":
+            if (initial || changedHere) out.invite[roomId] = { invite_state: { events: strippedState(m) } };
+            break;
+          case "knock":
+            if (initial || changedHere) out.knock[roomId] = { knock_state: { events: strippedState(m) } };
+            break;
+          case "leave":
+          case "ban": {
+            // The final events up to the leave; rooms left before the token only with include_leave
+            // on a full sync.
+            const until = Math.min(m.stream_ordering, to.events);
+            let update: JsonObject | undefined;
+            if (changedHere) update = roomUpdate(req, m, { full: false, hasEvents: true, until, force: true });
+            else if ((initial || req.fullState) && filter.room.includeLeave) update = roomUpdate(req, m, { full: true, hasEvents: true, until });
+            if (update) out.leave[roomId] = update;
+            break;
+          }
+        }
+      }
+      return out;
+    },
+  };
+}
+export type SyncRooms = ReturnType<typeof createSyncRooms>;

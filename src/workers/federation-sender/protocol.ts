@@ -1,0 +1,20 @@
+/**
+ * Messages between the main thread and the federation sender worker. The main thread only says
+ * "there is work" (after committing queue rows) or "this server contacted us"; the worker reports
+ * what it delivered or why it will retry later.
+ */
+import type { Config } from "../../config";
+
+export type SenderCommand =
+  | { type: "start"; config: Config; databaseFile: string }
+  /** New rows were committed for these destinations. */
+  | { type: "wake"; destinations: string[] }
+  /** The destination just sent us a request: it is up, so retry it now. */
+  | { type: "contact"; destination: string }
+  | { type: "stop" };
+
+export type SenderEvent =
+  | { type: "started" }
+  | { type: "sent"; destination: string; txnId: string; pdus: number; edus: number }
+  | { type: "failed"; destination: string; txnId: string; failures: number; retryInMs: number; error: string }
+  | { type: "stopped" };

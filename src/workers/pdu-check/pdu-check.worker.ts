@@ -1,0 +1,26 @@
+/**
+ * A PDU check worker: format, signatures and content hashes of a batch of events, with the keys
+ * the main thread looked up, so a large join's checks do not hold up the event loop.
+ */
+import { decodeBase64, rulesFor } from "../../core";
+import { checkPdu } from "../../services/federation/inbound/pdu-checker";
+import type { KnownKey } from "../../core/signing/key-validity";
+import type { CheckBatch, FromPduCheckWorker } from "./protocol";
+
+declare const self: Worker;
+
+self.onmessage = (event: MessageEvent<CheckBatch>) => {
+  const batch = event.data;
+  let reply: FromPduCheckWorker;
+  try {
+    const rules = rulesFor(batch.roomVersion);
+    const keys = new Map<string, KnownKey>(
+      batch.keys.map(([name, key, validUntilTs, expiredTs]) => [name, { key: decodeBase64(key), validUntilTs, expiredTs }]),
+    );
+    const verdicts = (JSON.parse(batch.pdus) as unknown[]).map((raw) => checkPdu(raw, rules, keys));
+    reply = { kind: "checked", jobId: batch.jobId, verdicts: JSON.stringify(verdicts) };
+  } catch (error) {
+    reply = { kind: "failed", jobId: batch.jobId, error: error instanceof Error ? error.message : String(error) };
+  }
+  self.postMessage(reply);
+};
