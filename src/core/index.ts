@@ -59,6 +59,21 @@ export {
   type SignedEvent,
 } from "./events/event-signing.ts";
 export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, type PduCheck } from "./events/pdu-format.ts";
+export {
+  asSigned,
+  belongsTo,
+  checkPdu,
+  keyName,
+  requiredSigners,
+  roomIdOf,
+  signedWith,
+  type CheckedPdu,
+  type KeyTable,
+  type PduCheckRunner,
+  type PduVerdict,
+} from "./events/pdu-checks.ts";
+export { usableAt, type KnownKey } from "./signing/key-validity.ts";
+export type { SigningKey } from "./signing/signing-key.ts";
 
 // Filters and sync tokens
 export { splitDotPath } from "./dot-path.ts";
@@ -82,4 +97,4 @@ export { DEFAULT_LEVELS, namedLevelOf, parsePowerLevels, powerLevelOf, requiredP
 export { privilegedCreatorsOf, roomCreatorOf } from "./auth/room-creators.ts";
 
 // State resolution
-export { resolveState, resolveStateSync, type FetchEvent } from "./state-res/resolve-state.ts";
+export { resolveState, resolveStateSync, type FetchEvent, type StateResolver } from "./state-res/resolve-state.ts";

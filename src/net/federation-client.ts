@@ -4,8 +4,7 @@
  * answer. Anything else becomes a `RemoteError` (the server answered) or an `OutboundError` (it
  * could not be reached), so callers can tell "refused" from "retry later".
  */
-import type { JsonValue } from "../core";
-import type { SigningKey } from "../services/federation/keys/signing-key";
+import type { JsonValue, SigningKey } from "../core";
 import type { ServerDiscovery } from "./discovery";
 import { OutboundError, type OutboundHttp } from "./outbound-http";
 import { signRequest } from "./x-matrix";

@@ -4,8 +4,7 @@
  * follows RFC 9110 auth-params: names case-insensitive, values quoted (with backslash escapes) or
  * bare tokens (colons allowed, for older servers), unknown parameters ignored.
  */
-import { signJson, type JsonValue } from "../core";
-import type { SigningKey } from "../services/federation/keys/signing-key";
+import { signJson, type JsonValue, type SigningKey } from "../core";
 
 export interface XMatrixParams {
   origin: string;

@@ -52,18 +52,24 @@ export function createLogger(level: Level, write: (line: string, level: Level) =
  */
 const FLUSH_DELAY_MS = 10;
 let pendingOut = "";
+let flushesAtExit = false;
 function flushOut(): void {
   if (pendingOut === "") return;
   process.stdout.write(pendingOut);
   pendingOut = "";
 }
-process.on("exit", flushOut);
 
 function defaultWrite(line: string, level: Level): void {
   if (level === "error" || level === "warn") {
     flushOut();
     process.stderr.write(`${line}\n`);
     return;
+  }
+  // Registered with the first buffered line, not at import: importing the logger (as every
+  // worker does) has no effect on the process.
+  if (!flushesAtExit) {
+    flushesAtExit = true;
+    process.on("exit", flushOut);
   }
   if (pendingOut === "") setTimeout(flushOut, FLUSH_DELAY_MS).unref();
   pendingOut += `${line}\n`;

@@ -22,7 +22,7 @@ import { buildSyncServices } from "./sync/index";
 import { createUiaService } from "./accounts/uia";
 import { createFederation } from "./federation";
 import type { SenderWorker } from "./federation/outbound/sender";
-import type { StateResPool } from "../workers/state-res/pool";
+import type { StateResolver } from "../core";
 import { createOutboundEvents } from "./federation/outbound/event-fanout";
 import { buildFederationRooms } from "./federation/rooms";
 
@@ -34,7 +34,7 @@ export interface ServiceDeps {
   /** The federation sender worker (main.ts starts it; tests may leave it out). */
   federationSender?: SenderWorker;
   /** State resolution off the main thread (main.ts starts it; without it, resolution runs inline). */
-  stateResPool?: StateResPool;
+  stateResPool?: StateResolver;
 }
 
 export function buildServices(deps: ServiceDeps) {

@@ -104,13 +104,14 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
   const config = await loadConfig({ env: { ...federationEnv(setup, port, opts.env ?? {}), CONDUIT_DATABASE_PATH: dataDir } });
   const databaseFile = join(dataDir, "conduit.db");
   const storage = createStorage(openDatabase(databaseFile));
+  const stateResPool = opts.stateResPool ? createStateResPool() : undefined;
   const services = buildServices({
     config,
     storage,
     clock: systemClock,
     log: createLogger("error"),
     federationSender: { start: () => new Worker(senderWorkerUrl), databaseFile },
-    stateResPool: opts.stateResPool ? createStateResPool() : undefined,
+    stateResPool,
   });
   const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
   const app = createApp(services);
@@ -136,7 +137,7 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
       await server?.stop(false);
       server = undefined;
       await services.federation.sender.stop();
-      services.stateResPool?.close();
+      stateResPool?.close();
       storage.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },

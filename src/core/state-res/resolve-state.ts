@@ -13,6 +13,11 @@ import { loadStateMaps } from "./state-sets.ts";
 
 export type { FetchEvent } from "./event-index.ts";
 
+/** Resolution off the main thread (the worker pool) has the async form's signature. */
+export interface StateResolver {
+  resolveState(roomVersion: string, stateSets: readonly (readonly string[])[], fetchEvent: FetchEvent): Promise<string[]>;
+}
+
 export function resolveStateSync(
   roomVersion: string,
   stateSets: readonly (readonly string[])[],

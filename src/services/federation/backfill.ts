@@ -4,18 +4,17 @@
  * our earliest ones are asked of a server in the room (`/backfill`), checked like any other PDU,
  * and stored as history: in place for /messages, invisible to /sync as news.
  */
-import { refId } from "../../core";
+import { belongsTo, refId } from "../../core";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import type { Clock } from "../../runtime/clock";
 import type { EventStore } from "../rooms/event-store";
 import type { Logger } from "../../runtime/logger";
-import { END, START, parseToken } from "../rooms/pagination";
+import { END, parseToken, START } from "../rooms/pagination";
 import type { Visibility } from "../rooms/visibility";
 import type { FederationClient } from "../../net/federation-client";
 import type { InboundEvents } from "./inbound/room-pipeline";
 import type { PduChecker } from "./inbound/pdu-checker";
-import { belongsTo } from "./inbound/pdu-checker";
 import type { RoomView } from "./room-view";
 
 /** The oldest events looked at for missing predecessors. */

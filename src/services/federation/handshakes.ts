@@ -6,6 +6,7 @@
  * and answers (for a join: the state before it and the auth chain).
  */
 import {
+  asSigned,
   authEventTypesFor,
   checkStateDependentAuthRules,
   isJsonObject,
@@ -13,22 +14,23 @@ import {
   powerLevelOf,
   signEvent,
   stateKeyOf,
+  type CheckedPdu,
   type EventRef,
   type JsonObject,
   type Pdu,
   type RoomVersionRules,
+  type SigningKey,
 } from "../../core";
 import type { Storage } from "../../storage";
 import { authMapOf } from "../rooms/auth-inputs";
 import type { Clock } from "../../runtime/clock";
 import type { EventStore } from "../rooms/event-store";
-import { MatrixError, badJson, forbidden } from "../matrix-error";
+import { badJson, forbidden, MatrixError } from "../matrix-error";
 import type { RoomHeads } from "../rooms/heads";
-import type { SigningKey } from "./keys/signing-key";
 import type { StateMap } from "../rooms/state";
 import type { InboundEvents } from "./inbound/room-pipeline";
 import { wireForm } from "./outbound/event-fanout";
-import { asSigned, type CheckedPdu, type PduChecker } from "./inbound/pdu-checker";
+import type { PduChecker } from "./inbound/pdu-checker";
 import type { FederationSender } from "./outbound/sender";
 import { strippedState, type FederationServing } from "./serving";
 import { serverOf, type RoomView } from "./room-view";

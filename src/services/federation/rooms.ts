@@ -4,6 +4,7 @@
  * other servers, the resident side of membership handshakes, and cross-server membership for
  * our own users.
  */
+import type { SigningKey } from "../../core";
 import type { Config } from "../../config";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
@@ -12,7 +13,6 @@ import type { Notifier } from "../sync/notifier";
 import type { RoomServices } from "../rooms/index";
 import type { Federation } from ".";
 import type { DirectoryService } from "../rooms/directory";
-import type { SigningKey } from "./keys/signing-key";
 import type { PresenceService } from "../edus/presence";
 import type { ReceiptsService } from "../edus/receipts";
 import type { TypingService } from "../edus/typing";
@@ -24,7 +24,7 @@ import { createHandshakes } from "./handshakes";
 import { createInboundEvents, type RoomWrites } from "./inbound/room-pipeline";
 import { createPduChecker } from "./inbound/pdu-checker";
 import { createPduCheckPool } from "../../workers/pdu-check/pool";
-import type { StateResPool } from "../../workers/state-res/pool";
+import type { StateResolver } from "../../core";
 import { createInvites } from "../membership/invites";
 import { createJoinAnswers } from "../membership/join-answer";
 import { createOutOfRoomMemberships } from "../membership/out-of-room";
@@ -46,7 +46,7 @@ export interface FederationRoomDeps extends RoomServices {
   receipts: ReceiptsService;
   presence: PresenceService;
   visibility: Visibility;
-  stateResPool?: StateResPool;
+  stateResPool?: StateResolver;
 }
 
 export function buildFederationRooms(deps: FederationRoomDeps) {

@@ -4,21 +4,29 @@
  * room like any event; an invite from another server for one of our users is checked, co-signed
  * and, for a room we are not in, kept with the room's stripped state for the invitee to answer.
  */
-import { isJsonObject, isSupportedRoomVersion, rulesFor, signEvent, type JsonObject } from "../../core";
+import {
+  asSigned,
+  isJsonObject,
+  isSupportedRoomVersion,
+  rulesFor,
+  signEvent,
+  type CheckedPdu,
+  type JsonObject,
+  type SigningKey,
+} from "../../core";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import type { EventBuilder } from "../rooms/event-builder";
 import type { EventStore } from "../rooms/event-store";
 import type { Logger } from "../../runtime/logger";
-import { MatrixError, badJson, forbidden, notFound } from "../matrix-error";
+import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { MembershipService } from "./local";
 import type { RoomHeads } from "../rooms/heads";
-import type { SigningKey } from "../federation/keys/signing-key";
 import { RemoteError, type FederationClient } from "../../net/federation-client";
 import type { InboundEvents } from "../federation/inbound/room-pipeline";
 import { destinationsOf, wireForm } from "../federation/outbound/event-fanout";
 import type { RecordOutOfRoom } from "./out-of-room";
-import { asSigned, type CheckedPdu, type PduChecker } from "../federation/inbound/pdu-checker";
+import type { PduChecker } from "../federation/inbound/pdu-checker";
 import type { FederationSender } from "../federation/outbound/sender";
 import { strippedState } from "../federation/serving";
 import { serverOf, type RoomView } from "../federation/room-view";

@@ -7,10 +7,12 @@
  */
 import {
   authCheck,
+  belongsTo,
   checkStateDependentAuthRules,
   isJsonObject,
   refId,
   stateKeyOf,
+  type CheckedPdu,
   type JsonObject,
   type Pdu,
   type RoomVersionRules,
@@ -18,9 +20,9 @@ import {
 } from "../../core";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
-import { MatrixError, forbidden } from "../matrix-error";
+import { forbidden, MatrixError } from "../matrix-error";
 import type { RoomWrites } from "../federation/inbound/room-pipeline";
-import { belongsTo, type CheckedPdu, type PduChecker } from "../federation/inbound/pdu-checker";
+import type { PduChecker } from "../federation/inbound/pdu-checker";
 
 export function createJoinAnswers(deps: RoomWrites & { storage: Storage; clock: Clock; checker: PduChecker }) {
   const { storage, checker, roomQueue, roomHeads, eventStore } = deps;

@@ -4,12 +4,11 @@
  * state in `unsigned.invite_room_state`, where clients expect it) and the user's membership row
  * points at it, so /sync can show it.
  */
-import { canonicalJson, type JsonObject, type RoomVersionRules } from "../../core";
+import { canonicalJson, type CheckedPdu, type JsonObject, type RoomVersionRules } from "../../core";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
 import type { Notifier } from "../sync/notifier";
 import { wireForm } from "../federation/outbound/event-fanout";
-import type { CheckedPdu } from "../federation/inbound/pdu-checker";
 
 export type RecordOutOfRoom = (pdu: CheckedPdu, rules: RoomVersionRules, strippedRoomState?: JsonObject[]) => void;
 

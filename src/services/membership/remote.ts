@@ -11,9 +11,11 @@ import {
   isSupportedRoomVersion,
   roomVersions,
   rulesFor,
+  type CheckedPdu,
   type EventRef,
   type JsonObject,
   type PduTemplate,
+  type SigningKey,
 } from "../../core";
 import { randomBytes } from "node:crypto";
 import type { Storage } from "../../storage";
@@ -21,16 +23,14 @@ import type { Requester } from "../accounts/access-tokens";
 import type { Clock } from "../../runtime/clock";
 import type { DirectoryService } from "../rooms/directory";
 import type { Logger } from "../../runtime/logger";
-import { MatrixError, badJson, forbidden, notFound } from "../matrix-error";
+import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { MembershipService } from "./local";
 import { memberContent } from "../rooms/member-content";
-import type { SigningKey } from "../federation/keys/signing-key";
 import { RemoteError, type FederationClient } from "../../net/federation-client";
 import type { FederatedDirectory } from "../federation/remote-directory";
 import type { JoinAnswers } from "./join-answer";
 import type { RecordOutOfRoom } from "./out-of-room";
 import { wireForm } from "../federation/outbound/event-fanout";
-import type { CheckedPdu } from "../federation/inbound/pdu-checker";
 import { serverOf, type RoomView } from "../federation/room-view";
 
 type RemoteMembership = "join" | "leave" | "knock";

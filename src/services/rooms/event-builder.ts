@@ -4,13 +4,21 @@
  * `depth` one past the greatest, the room version's id and reference format, content hash and our
  * signature. It then checks the result (format, size, auth rules) and refuses with a Matrix error.
  */
-import { JsonError, MAX_PDU_BYTES, authCheck, authEventTypesFor, canonicalJson, hashAndSignEvent, validatePdu } from "../../core";
+import {
+  authCheck,
+  authEventTypesFor,
+  canonicalJson,
+  hashAndSignEvent,
+  JsonError,
+  MAX_PDU_BYTES,
+  validatePdu,
+  type SigningKey,
+} from "../../core";
 import type { RoomVersionRules } from "../../core/room-versions";
 import { stateKeyOf, type EventRef, type JsonObject, type Pdu, type PduTemplate } from "../../core/types";
 import type { EventStore } from "./event-store";
-import { forbidden, tooLarge, badJson } from "../matrix-error";
+import { badJson, forbidden, tooLarge } from "../matrix-error";
 import type { RoomHead } from "./heads";
-import type { SigningKey } from "../federation/keys/signing-key";
 import type { StateMap } from "./state";
 import { randomBytes } from "node:crypto";
 

@@ -2,6 +2,7 @@
  * Wires the rooms area: persistence (queue, heads, state groups, persister), the local event
  * pipeline, and the client-facing room services. Called by the composition root.
  */
+import type { SigningKey } from "../../core";
 import type { Config } from "../../config";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
@@ -24,7 +25,6 @@ import { createRoomQueue } from "./queue";
 import { createRoomSummaries } from "./summary";
 import { createRoomUpgrades } from "./upgrade";
 import { createRoomsService } from "./room-actions";
-import type { SigningKey } from "../federation/keys/signing-key";
 import { createStateService } from "./state";
 import { createTimeline } from "./timeline";
 import { createVisibility } from "./visibility";

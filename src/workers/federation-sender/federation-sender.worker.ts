@@ -3,10 +3,9 @@
  * write beside the main thread), builds the signing HTTPS client, and runs the delivery loop on
  * the commands the main thread posts.
  */
-import { createOutboundClient } from "../../services/federation";
+import { createOutboundClient } from "../../net";
 import { systemClock } from "../../runtime/clock";
 import { createLogger, parseLevel } from "../../runtime/logger";
-import { loadOrCreateSigningKey } from "../../services/federation/keys/signing-key";
 import { createStorage, openDatabase } from "../../storage";
 import { createSenderLoop } from "./sender-loop";
 import type { SenderCommand, SenderEvent } from "./protocol";
@@ -21,9 +20,8 @@ self.onmessage = (message: MessageEvent<SenderCommand>) => {
   const command = message.data;
   switch (command.type) {
     case "start": {
-      const { config, databaseFile } = command;
+      const { config, databaseFile, signingKey } = command;
       const storage = createStorage(openDatabase(databaseFile, { companion: true }));
-      const signingKey = loadOrCreateSigningKey(storage, systemClock);
       loop = createSenderLoop({
         serverName: config.server_name,
         queue: storage.federationQueue,

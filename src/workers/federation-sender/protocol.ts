@@ -4,9 +4,11 @@
  * what it delivered or why it will retry later.
  */
 import type { Config } from "../../config";
+import type { SigningKey } from "../../core";
 
 export type SenderCommand =
-  | { type: "start"; config: Config; databaseFile: string }
+  /** The signing key comes from the main thread, which loaded (or created) it at start. */
+  | { type: "start"; config: Config; databaseFile: string; signingKey: SigningKey }
   /** New rows were committed for these destinations. */
   | { type: "wake"; destinations: string[] }
   /** The destination just sent us a request: it is up, so retry it now. */

@@ -2,9 +2,7 @@
  * A PDU check worker: format, signatures and content hashes of a batch of events, with the keys
  * the main thread looked up, so a large join's checks do not hold up the event loop.
  */
-import { decodeBase64, rulesFor } from "../../core";
-import { checkPdu } from "../../services/federation/inbound/pdu-checker";
-import type { KnownKey } from "../../core/signing/key-validity";
+import { checkPdu, decodeBase64, rulesFor, type KnownKey } from "../../core";
 import type { CheckBatch, FromPduCheckWorker } from "./protocol";
 
 declare const self: Worker;

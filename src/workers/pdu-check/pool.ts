@@ -3,8 +3,7 @@
  * per worker, checked in parallel, and the verdicts come back in order. Workers start on first
  * use and never keep the process alive while idle.
  */
-import { encodeBase64, type RoomVersionRules } from "../../core";
-import type { KeyTable, PduCheckRunner, PduVerdict } from "../../services/federation/inbound/pdu-checker";
+import { encodeBase64, type KeyTable, type PduCheckRunner, type PduVerdict, type RoomVersionRules } from "../../core";
 import type { CheckBatch, FromPduCheckWorker } from "./protocol";
 
 /** The worker script beside this module (in a compiled binary, at the bundle's workers/ path). */

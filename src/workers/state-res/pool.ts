@@ -6,16 +6,15 @@
  */
 import type { RoomVersionRules } from "../../core/room-versions.ts";
 import { rulesFor } from "../../core/room-versions.ts";
-import type { FetchEvent } from "../../core/state-res/resolve-state.ts";
+import type { FetchEvent, StateResolver } from "../../core/state-res/resolve-state.ts";
 import type { Pdu } from "../../core/types.ts";
 import { refId } from "../../core/types.ts";
 import type { FromStateResWorker, ToStateResWorker } from "./protocol.ts";
 
-export interface StateResPool {
+export interface StateResPool extends StateResolver {
   readonly size: number;
   /** How many worker threads are running now (none until the first resolution). */
   running(): number;
-  resolveState(roomVersion: string, stateSets: readonly (readonly string[])[], fetchEvent: FetchEvent): Promise<string[]>;
   /** Stops the workers; unfinished jobs reject. */
   close(): void;
 }

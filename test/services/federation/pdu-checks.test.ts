@@ -2,9 +2,17 @@
 // event id locally) must still verify when checked again, e.g. an invite countersigned by the
 // invitee's server.
 import { describe, expect, test } from "bun:test";
-import { generateSigningSeed, hashAndSignEvent, publicKeyFromSeed, rulesFor, signEvent } from "../../../src/core";
-import { checkPdu, signedWith, type KeyTable } from "../../../src/services/federation/inbound/pdu-checker";
-import type { KnownKey } from "../../../src/core/signing/key-validity";
+import {
+  checkPdu,
+  generateSigningSeed,
+  hashAndSignEvent,
+  publicKeyFromSeed,
+  rulesFor,
+  signedWith,
+  signEvent,
+  type KeyTable,
+  type KnownKey,
+} from "../../../src/core";
 
 const seedA = generateSigningSeed();
 const seedB = generateSigningSeed();

@@ -1,123 +1,22 @@
 /**
- * The checks every PDU from another server passes before anything else looks at it, whatever
- * the ingress (/send, backfill, missing events, state, send_join answers, invites): the room
- * version's format, the signatures of every server that must have signed it (the sender's; the
- * event id's domain in rooms 1-2; the authorising server of a restricted join), with keys valid
- * at `origin_server_ts` since room version 5, and the content hash — a mismatch redacts the event
- * rather than refusing it. Auth rules come after, in the room pipeline.
- *
- * The checks proper (`checkPdu`) are pure, given the keys: the checker fetches the keys a batch
- * needs first, then checks small batches here and large ones (a join's state) in the check
- * workers, off the event loop.
+ * The federation PDU checker: looks up the signing keys a batch of PDUs needs (fetching the
+ * unknown ones), then runs the pure checks of `core/events/pdu-checks` here in small slices or,
+ * for a large batch (a join's state), in the check workers, off the event loop.
  */
 import {
-  checkContentHash,
-  eventIdFor,
+  checkPdu,
   isJsonObject,
-  redact,
-  validatePdu,
-  verifyEventSignature,
-  type JsonObject,
+  keyName,
+  requiredSigners,
+  signedWith,
+  type KeyTable,
+  type KnownKey,
   type Pdu,
+  type PduCheckRunner,
+  type PduVerdict,
   type RoomVersionRules,
 } from "../../../core";
-import type { KeyRing, KnownKey } from "../keys/key-ring";
-import { usableAt } from "../../../core/signing/key-validity";
-
-export type CheckedPdu = Pdu & { event_id: string };
-
-export type PduVerdict =
-  | { ok: true; pdu: CheckedPdu; redacted: boolean }
-  | { ok: false; eventId?: string; reason: string };
-
-/** Keys by `server \0 key id`. */
-export type KeyTable = ReadonlyMap<string, KnownKey>;
-
-/** Checks many PDUs with the keys at hand, elsewhere (the check workers). */
-export interface PduCheckRunner {
-  check(raws: readonly unknown[], rules: RoomVersionRules, keys: KeyTable): Promise<PduVerdict[]>;
-}
-
-const serverOf = (id: string) => id.slice(id.indexOf(":") + 1);
-const keyName = (server: string, keyId: string) => `${server}\u0000${keyId}`;
-
-/** The servers whose signatures an event needs (spec "Validating hashes and signatures"). */
-export function requiredSigners(pdu: Pdu, eventId: string, rules: RoomVersionRules): string[] {
-  const servers = new Set([serverOf(pdu.sender)]);
-  // Rooms 1-2: the server that minted the event id vouches for it too.
-  if (rules.eventFormat === "v1") servers.add(serverOf(eventId));
-  // since v8: a restricted join is signed by the server of the user who authorised it.
-  const via = isJsonObject(pdu.content) ? pdu.content.join_authorised_via_users_server : undefined;
-  if (rules.restrictedJoins && pdu.type === "m.room.member" && pdu.content.membership === "join" && typeof via === "string") {
-    servers.add(serverOf(via));
-  }
-  return [...servers];
-}
-
-/** The room of a checked event (since v12 the create event names none: its id does). */
-export function roomIdOf(pdu: CheckedPdu): string {
-  return typeof pdu.room_id === "string" ? pdu.room_id : `!${pdu.event_id.slice(1)}`;
-}
-
-/** Whether a checked event belongs to `roomId` (since v12 the create event names no room: its id does). */
-export function belongsTo(pdu: CheckedPdu, roomId: string, rules: RoomVersionRules): boolean {
-  if (pdu.room_id === roomId) return true;
-  return rules.roomIdIsCreateEventHash && pdu.type === "m.room.create" && `!${pdu.event_id.slice(1)}` === roomId;
-}
-
-/** `unsigned` is the sender's business: it is neither hashed, signed nor kept. */
-function withoutUnsigned(raw: JsonObject): JsonObject {
-  const { unsigned: _unsigned, ...rest } = raw;
-  return rest;
-}
-
-/**
- * The event as its sender signed it. Since room version 3 the id is derived, never part of the
- * event, but a checked event carries it locally: verifying (or countersigning) with it attached
- * would cover bytes no other server signs.
- */
-export function asSigned(pdu: Pdu, rules: RoomVersionRules): Pdu {
-  if (rules.eventFormat === "v1" || pdu.event_id === undefined) return pdu;
-  const { event_id: _derived, ...signed } = pdu;
-  return signed as Pdu;
-}
-
-/** True when `server` signed the event with a key it held at the time (v5+) or ever (v1-4). */
-export function signedWith(checked: Pdu, server: string, rules: RoomVersionRules, keys: KeyTable): boolean {
-  const pdu = asSigned(checked, rules);
-  const byServer = isJsonObject(pdu.signatures) ? pdu.signatures[server] : undefined;
-  if (!isJsonObject(byServer)) return false;
-  const validAt = rules.enforceKeyValidity ? pdu.origin_server_ts : undefined;
-  for (const keyId of Object.keys(byServer)) {
-    const known = keyId.startsWith("ed25519:") ? keys.get(keyName(server, keyId)) : undefined;
-    if (known && usableAt(known, validAt) && verifyEventSignature(pdu, rules, server, keyId, known.key)) return true;
-  }
-  return false;
-}
-
-/** Every check but the auth rules, with the signing keys already looked up. */
-export function checkPdu(raw: unknown, rules: RoomVersionRules, keys: KeyTable): PduVerdict {
-  const format = validatePdu(isJsonObject(raw) ? withoutUnsigned(raw) : raw, rules);
-  if (!format.valid) {
-    const claimed = isJsonObject(raw) && typeof raw.event_id === "string" ? raw.event_id : undefined;
-    return { ok: false, eventId: claimed, reason: format.reason };
-  }
-  const pdu = format.pdu;
-  let eventId: string;
-  try {
-    eventId = eventIdFor(pdu, rules);
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message };
-  }
-  for (const server of requiredSigners(pdu, eventId, rules)) {
-    if (!signedWith(pdu, server, rules, keys)) return { ok: false, eventId, reason: `not validly signed by ${server}` };
-  }
-  // A wrong content hash means the content was altered: keep only what the signatures cover.
-  if (!checkContentHash(pdu)) {
-    return { ok: true, pdu: Object.assign(redact(pdu, rules), { event_id: eventId }), redacted: true };
-  }
-  return { ok: true, pdu: Object.assign({ ...pdu }, { event_id: eventId }), redacted: false };
-}
+import type { KeyRing } from "../keys/key-ring";
 
 /** Batches at least this large go to the check workers. */
 const OFFLOAD_AT = 256;

@@ -11,16 +11,16 @@ import {
   refId,
   resolveStateSync,
   stateKeyOf,
+  type CheckedPdu,
   type Pdu,
   type RoomVersionRules,
   type StateKey,
 } from "../../../core";
 import type { Storage } from "../../../storage";
-import type { StateResPool } from "../../../workers/state-res/pool";
+import type { StateResolver } from "../../../core";
 import { authMapOf } from "../../rooms/auth-inputs";
 import type { EventStore } from "../../rooms/event-store";
 import type { StateMap } from "../../rooms/state";
-import type { CheckedPdu } from "./pdu-checker";
 import type { RoomView } from "../room-view";
 
 /** States with more entries than this (together) are resolved in the worker pool. */
@@ -39,7 +39,7 @@ export function withEvent(s: StateMap, pdu: CheckedPdu): StateMap {
   return next;
 }
 
-export function createRoomAuth(deps: { storage: Storage; view: RoomView; eventStore: EventStore; stateResPool?: StateResPool }) {
+export function createRoomAuth(deps: { storage: Storage; view: RoomView; eventStore: EventStore; stateResPool?: StateResolver }) {
   const { storage, view, eventStore } = deps;
 
   const isRejected = (id: string) => storage.events.get(id)?.rejected_reason != null;

@@ -7,7 +7,16 @@
  * with `get_missing_events`, a long one by asking for the state at the missing event
  * (`/state_ids`, then `/event` for what we lack), whose events are kept as outliers.
  */
-import { isJsonObject, refId, type Pdu, type RoomVersionRules, type StateKey } from "../../../core";
+import {
+  belongsTo,
+  isJsonObject,
+  refId,
+  roomIdOf,
+  type CheckedPdu,
+  type Pdu,
+  type RoomVersionRules,
+  type StateKey,
+} from "../../../core";
 import type { Storage } from "../../../storage";
 import type { Logger } from "../../../runtime/logger";
 import type { EventPersister } from "../../rooms/persister";
@@ -16,9 +25,9 @@ import type { Notifier } from "../../sync/notifier";
 import type { RoomHead, RoomHeads } from "../../rooms/heads";
 import type { RoomQueue, TaskContext } from "../../rooms/queue";
 import type { StateMap, StateService } from "../../rooms/state";
-import type { StateResPool } from "../../../workers/state-res/pool";
+import type { StateResolver } from "../../../core";
 import type { FederationClient } from "../../../net/federation-client";
-import { belongsTo, roomIdOf, type CheckedPdu, type PduChecker } from "./pdu-checker";
+import type { PduChecker } from "./pdu-checker";
 import { createRoomAuth, POOL_STATE_SIZE, stateKeyOfPdu, withEvent } from "./room-auth";
 import type { RoomView } from "../room-view";
 
@@ -57,7 +66,7 @@ export interface InboundDeps extends RoomWrites {
   checker: PduChecker;
   view: RoomView;
   /** Resolves large states off the main thread; small ones are resolved inline either way. */
-  stateResPool?: StateResPool;
+  stateResPool?: StateResolver;
 }
 
 export function createInboundEvents(deps: InboundDeps) {

@@ -6,16 +6,16 @@
 import {
   canonicalJson,
   decodeBase64,
+  ED25519_PUBLIC_KEY_BYTES,
   encodeBase64,
   isJsonObject,
   parseKeyId,
   signJson,
   verifyJsonSignature,
-  ED25519_PUBLIC_KEY_BYTES,
   type JsonObject,
+  type SigningKey,
 } from "../../../core";
 import type { StoredKeyDocument } from "../../../storage/remote-keys";
-import type { SigningKey } from "./signing-key";
 
 /** How long others may cache our keys. */
 export const OWN_KEYS_LIFETIME_MS = 24 * 3_600_000;

@@ -5,16 +5,23 @@
  * one server are shared by concurrent callers and, after a miss, not retried for a short while.
  * The same store answers `/_matrix/key/v2/query` when another server uses us as its notary.
  */
-import { isJsonObject, publicKeyFromSeed, signJson, verifyJsonSignature, type JsonObject } from "../../../core";
+import {
+  isJsonObject,
+  publicKeyFromSeed,
+  signJson,
+  usableAt,
+  verifyJsonSignature,
+  type JsonObject,
+  type KnownKey,
+  type SigningKey,
+} from "../../../core";
 import type { Storage } from "../../../storage";
 import type { Clock } from "../../../runtime/clock";
 import type { Logger } from "../../../runtime/logger";
-import type { SigningKey } from "./signing-key";
 import type { FederationClient } from "../../../net/federation-client";
 import { buildOwnKeyDocument, decodePublicKey, readRemoteKeyDocument } from "./key-documents";
-import { usableAt, type KnownKey } from "../../../core/signing/key-validity";
 
-export type { KnownKey } from "../../../core/signing/key-validity";
+export type { KnownKey } from "../../../core";
 
 /** After a fetch that did not produce the wanted key, wait this long before asking again. */
 const REFETCH_AFTER_MISS_MS = 10_000;

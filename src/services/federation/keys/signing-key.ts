@@ -4,14 +4,9 @@
  * Rotation (run while the server is stopped) retires the current key — it stays published in
  * `old_verify_keys` so events it signed remain verifiable — and creates a new one.
  */
-import { generateEd25519KeyId, generateSigningSeed } from "../../../core";
+import { generateEd25519KeyId, generateSigningSeed, type SigningKey } from "../../../core";
 import type { Storage } from "../../../storage";
 import type { Clock } from "../../../runtime/clock";
-
-export interface SigningKey {
-  keyId: string;
-  seed: Uint8Array;
-}
 
 function createSigningKey(storage: Storage, clock: Clock): SigningKey {
   const keyId = generateEd25519KeyId();

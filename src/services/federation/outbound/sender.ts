@@ -4,7 +4,7 @@
  * committed. A request from a server that is in backoff wakes its queue at once.
  */
 import type { Config } from "../../../config";
-import type { JsonObject } from "../../../core";
+import type { JsonObject, SigningKey } from "../../../core";
 import type { Storage } from "../../../storage";
 import type { SenderCommand, SenderEvent } from "../../../workers/federation-sender/protocol";
 import type { Clock } from "../../../runtime/clock";
@@ -32,9 +32,10 @@ export function createFederationSender(deps: {
   storage: Storage;
   clock: Clock;
   log: Logger;
+  signingKey: SigningKey;
   worker?: SenderWorker;
 }) {
-  const { config, storage, clock, log } = deps;
+  const { config, storage, clock, log, signingKey } = deps;
   const starter = config.allow_federation ? deps.worker : undefined;
   let worker: Worker | undefined;
   let stopping = false;
@@ -50,7 +51,7 @@ export function createFederationSender(deps: {
     worker = starter.start();
     worker.addEventListener("message", onMessage);
     worker.addEventListener("error", (e) => log.error("federation sender worker failed", { error: e.message }));
-    post({ type: "start", config, databaseFile: starter.databaseFile });
+    post({ type: "start", config, databaseFile: starter.databaseFile, signingKey });
   }
 
   function onMessage(message: MessageEvent<SenderEvent>): void {

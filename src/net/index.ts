@@ -1,0 +1,39 @@
+/**
+ * The outbound server-to-server stack, as the services and the federation sender worker both
+ * build it from the config: address guard, HTTPS client with the trusted roots, server
+ * discovery, and the client that signs each request with X-Matrix.
+ */
+import { readFileSync } from "node:fs";
+import { getCACertificates } from "node:tls";
+import { ConfigError, type Config } from "../config";
+import type { SigningKey } from "../core";
+import type { Clock } from "../runtime/clock";
+import { createServerDiscovery } from "./discovery";
+import { createFederationClient, type FederationClient } from "./federation-client";
+import { createAddressGuard, InvalidCidrError } from "./ip-ranges";
+import { createOutboundHttp } from "./outbound-http";
+
+/** Trusted roots for outbound TLS: the runtime's and the system's, plus the configured extra CA. */
+function trustedCas(config: Config): string[] {
+  const roots = getCACertificates("default");
+  if (!config.federation_tls_ca) return roots;
+  try {
+    return [...roots, readFileSync(config.federation_tls_ca, "utf8")];
+  } catch (e) {
+    throw new ConfigError(`config key "federation_tls_ca" names ${config.federation_tls_ca}, which cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** The signing HTTPS client to other servers; the sender worker builds its own with this too. */
+export function createOutboundClient(config: Config, signingKey: SigningKey, clock: Clock): FederationClient {
+  let guard;
+  try {
+    guard = createAddressGuard(config.ip_range_denylist);
+  } catch (e) {
+    if (e instanceof InvalidCidrError) throw new ConfigError(`config key "ip_range_denylist" has an invalid entry: ${e.message}`);
+    throw e;
+  }
+  const http = createOutboundHttp({ guard, ca: trustedCas(config), allowInvalidCertificates: config.allow_invalid_tls_certificates });
+  const discovery = createServerDiscovery({ http, clock });
+  return createFederationClient({ serverName: config.server_name, signingKey, discovery, http });
+}
