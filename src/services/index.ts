@@ -21,7 +21,7 @@ import { loadOrCreateSigningKey } from "./federation/keys/signing-key";
 import { buildSyncServices } from "./sync/index";
 import { createUiaService } from "./accounts/uia";
 import { createFederation } from "./federation";
-import type { SenderWorker } from "./federation/outbound/sender";
+import type { SenderWorker } from "../workers/federation-sender/sender";
 import type { StateResolver } from "../core";
 import { createOutboundEvents } from "./federation/outbound/event-fanout";
 import { buildFederationRooms } from "./federation/rooms";

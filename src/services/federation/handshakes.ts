@@ -31,7 +31,7 @@ import type { StateMap } from "../rooms/state";
 import type { InboundEvents } from "./inbound/room-pipeline";
 import { wireForm } from "./outbound/event-fanout";
 import type { PduChecker } from "./inbound/pdu-checker";
-import type { FederationSender } from "./outbound/sender";
+import type { FederationSender } from "../../workers/federation-sender/sender";
 import { strippedState, type FederationServing } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
 

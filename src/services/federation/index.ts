@@ -14,7 +14,7 @@ import type { FederationClient } from "../../net/federation-client";
 import { createKeyRing } from "./keys/key-ring";
 import { createRemoteProfiles } from "./remote-profiles";
 import { createRequestAuthenticator } from "./inbound/request-auth";
-import { createFederationSender, type SenderWorker } from "./outbound/sender";
+import { createFederationSender, type SenderWorker } from "../../workers/federation-sender/sender";
 
 export interface FederationDeps {
   config: Config;

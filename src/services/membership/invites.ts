@@ -27,7 +27,7 @@ import type { InboundEvents } from "../federation/inbound/room-pipeline";
 import { destinationsOf, wireForm } from "../federation/outbound/event-fanout";
 import type { RecordOutOfRoom } from "./out-of-room";
 import type { PduChecker } from "../federation/inbound/pdu-checker";
-import type { FederationSender } from "../federation/outbound/sender";
+import type { FederationSender } from "../../workers/federation-sender/sender";
 import { strippedState } from "../federation/serving";
 import { serverOf, type RoomView } from "../federation/room-view";
 

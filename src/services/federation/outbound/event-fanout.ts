@@ -5,7 +5,7 @@
  */
 import type { JsonObject, Pdu, RoomVersionRules } from "../../../core";
 import type { RoomHead } from "../../rooms/heads";
-import type { FederationSender } from "./sender";
+import type { FederationSender } from "../../../workers/federation-sender/sender";
 import { serverOf } from "../room-view";
 
 /** The PDU as it travels: `event_id` only in rooms 1-2, where it is part of the event. */

@@ -3,12 +3,12 @@
  * caller's transaction when there is one), then wake the sender worker once the rows are
  * committed. A request from a server that is in backoff wakes its queue at once.
  */
-import type { Config } from "../../../config";
-import type { JsonObject, SigningKey } from "../../../core";
-import type { Storage } from "../../../storage";
-import type { SenderCommand, SenderEvent } from "../../../workers/federation-sender/protocol";
-import type { Clock } from "../../../runtime/clock";
-import type { Logger } from "../../../runtime/logger";
+import type { Config } from "../../config";
+import type { JsonObject, SigningKey } from "../../core";
+import type { Storage } from "../../storage";
+import type { SenderCommand, SenderEvent } from "./protocol";
+import type { Clock } from "../../runtime/clock";
+import type { Logger } from "../../runtime/logger";
 
 /**
  * How to start the sender worker, and the database file it opens. The worker starts only when
