@@ -5,7 +5,7 @@
 import type { Config } from "../config";
 import type { Storage } from "../storage";
 import { createAccountDataService } from "./accounts/account-data";
-import { createAccountsService } from "./accounts/accounts";
+import { createAccountsService } from "./accounts/users";
 import { createDevicesService } from "./accounts/devices";
 import { createAccountEvents } from "./accounts/account-events";
 import { createPasswordChecker } from "./accounts/passwords";

@@ -2,7 +2,7 @@
 // decides; the loser gets M_USER_IN_USE and no token), the last-seen write throttle, and the
 // account events other areas subscribe to.
 import { expect, test } from "bun:test";
-import type { RegisterResponse } from "../../src/services/accounts/accounts";
+import type { RegisterResponse } from "../../src/services/accounts/users";
 import type { AccountEvent } from "../../src/services/accounts/account-events";
 import { hashToken } from "../../src/services/accounts/access-tokens";
 import { testServices } from "../helpers/services";

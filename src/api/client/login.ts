@@ -7,7 +7,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { LOGIN_FLOWS } from "../../services/accounts/accounts";
+import { LOGIN_FLOWS } from "../../services/accounts/users";
 import { clientAuth } from "../plugins/client-auth";
 import { rateLimit } from "../plugins/rate-limit";
 import { clientAddress } from "../http/request-context";

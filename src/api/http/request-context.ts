@@ -6,7 +6,7 @@
  * proxy forwarded in `X-Forwarded-For`. Requests that did not come through `serve` report "unknown".
  */
 import { isIP } from "node:net";
-import type { RequestContext } from "../../services/accounts/accounts";
+import type { RequestContext } from "../../services/accounts/users";
 
 /** The server that accepted a request: it can name the request's peer. */
 interface Peer {

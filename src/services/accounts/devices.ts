@@ -5,7 +5,7 @@
  */
 import type { Storage } from "../../storage";
 import type { DeviceRow } from "../../storage/accounts";
-import { REAUTH_FLOWS, type RequestContext } from "./accounts";
+import { REAUTH_FLOWS, type RequestContext } from "./users";
 import type { Requester } from "./access-tokens";
 import { notFound } from "../matrix-error";
 import type { UiaService } from "./uia";
