@@ -80,7 +80,7 @@ async function bigJoin(): Promise<void> {
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: MEMBERS }, (_, i) =>
-        host.services.events.send(roomId, {
+        host.services.rooms.send.send(roomId, {
           type: "m.room.member",
           state_key: `@member${i}:${host.serverName}`,
           sender: `@member${i}:${host.serverName}`,

@@ -8,7 +8,9 @@ import { createApp, serve } from "./api/app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { buildServices } from "./services";
 import { systemClock } from "./runtime/clock";
-import { rotateSigningKey } from "./services/federation/keys/signing-key";
+import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/keys/signing-key";
+import { createFederationSender } from "./workers/federation-sender/sender";
+import { createPduCheckPool } from "./workers/pdu-check/pool";
 import { createStateResPool } from "./workers/state-res/pool";
 import { createLogger, parseLevel } from "./runtime/logger";
 import { StorageError } from "./storage/db";
@@ -109,15 +111,27 @@ async function main(): Promise<void> {
   const stopCheckpoints = scheduleCheckpoints(db, CHECKPOINT_INTERVAL_MS, (error) =>
     log.warn("WAL checkpoint failed", { error }),
   );
-  // The federation sender runs in its own thread with its own database connection, started when
-  // there is something to send.
-  const federationSender = config.allow_federation
+  // The threads: the federation sender (its own database connection, started when there is
+  // something to send) and the pools for state resolution and PDU checks (started on first use).
+  const signingKey = loadOrCreateSigningKey(storage, systemClock);
+  const senderWorker = config.allow_federation
     ? { start: () => new Worker(new URL("./workers/federation-sender/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
     : undefined;
+  const sender = createFederationSender({ config, storage, clock: systemClock, log, signingKey, worker: senderWorker });
   const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
+  const pduCheckPool = createPduCheckPool();
   let services;
   try {
-    services = buildServices({ config, storage, clock: systemClock, log, federationSender, stateResPool });
+    services = buildServices({
+      config,
+      storage,
+      clock: systemClock,
+      log,
+      signingKey,
+      outbound: sender,
+      stateResolver: stateResPool,
+      pduChecks: pduCheckPool,
+    });
   } catch (e) {
     stopCheckpoints();
     storage.close();
@@ -143,9 +157,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
-    services.notifier.close(); // long-polls answer now instead of at their timeout
+    services.sync.notifier.close(); // long-polls answer now instead of at their timeout
     await server.stop(false); // stop accepting; wait for in-flight requests
-    await services.federation.sender.stop();
+    await sender.stop();
     stateResPool.close();
     stopCheckpoints();
     storage.close();

@@ -51,7 +51,7 @@ export function createApp(services: Services) {
     .use(cors)
     .use(errors(log, (path) => methodsFor(path)))
     .use(jsonBody(config.max_request_size))
-    .use(clientAuth(services.auth))
+    .use(clientAuth(services.accounts.tokens))
     .use(rateLimit(services.rateLimits))
     .use(serverAuth(services.federation))
     .use(versionsRoutes())

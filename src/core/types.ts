@@ -22,6 +22,12 @@ export interface JsonObject {
 /** `signatures[serverName][keyId] = unpadded base64 signature` */
 export type Signatures = Record<string, Record<string, string>>;
 
+/** An ephemeral data unit between servers (typing, receipts, presence, ...). */
+export interface Edu {
+  edu_type: string;
+  content: JsonObject;
+}
+
 /**
  * A persistent data unit. Room versions 1 and 2 reference events as `[event_id, hashes]` pairs and
  * carry `event_id`; versions 3+ reference bare ids and derive the id from the reference hash.

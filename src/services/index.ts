@@ -1,66 +1,66 @@
 /**
- * The composition root: builds every service from the config, storage and clock, wiring their
- * dependencies explicitly. Tests call it with a temporary database and a fake clock.
+ * The composition root: builds every area from the config, storage, clock and the threads
+ * main.ts started, in dependency order, and returns them as nested areas. No globals, no
+ * container: tests call it with a temporary database and a fake clock.
+ *
+ * A new area (media, e2ee, push, search, appservices, admin) is a folder with an `index.ts`
+ * exporting `buildX(deps)`, and one line below.
  */
 import type { Config } from "../config";
-import type { Storage } from "../storage";
-import { createAccountDataService } from "./accounts/account-data";
-import { createAccountsService } from "./accounts/users";
-import { createDevicesService } from "./accounts/devices";
-import { createAccountEvents } from "./accounts/account-events";
-import { createPasswordChecker } from "./accounts/passwords";
-import { createProfileService } from "./accounts/profile";
-import { createAuthService } from "./accounts/access-tokens";
+import type { PduCheckRunner, SigningKey, StateResolver } from "../core";
 import type { Clock } from "../runtime/clock";
-import { createFiltersService } from "./accounts/filters";
 import type { Logger } from "../runtime/logger";
-import { createNotifier } from "./sync/notifier";
+import type { Storage } from "../storage";
+import { buildAccounts } from "./accounts";
+import { buildEdus } from "./edus";
+import { buildFederation } from "./federation";
+import type { OutboundQueue } from "./federation/outbound/queue";
+import { buildMembership } from "./membership";
 import { createRateLimiter } from "./rate-limit";
-import { buildRoomServices } from "./rooms/index";
-import { loadOrCreateSigningKey } from "./federation/keys/signing-key";
-import { buildSyncServices } from "./sync/index";
-import { createUiaService } from "./accounts/uia";
-import { createFederation } from "./federation";
-import type { SenderWorker } from "../workers/federation-sender/sender";
-import type { StateResolver } from "../core";
-import { createOutboundEvents } from "./federation/outbound/event-fanout";
-import { buildFederationRooms } from "./federation/rooms";
+import { buildRooms } from "./rooms";
+import { buildSync } from "./sync";
+import { createNotifier } from "./sync/notifier";
 
 export interface ServiceDeps {
   config: Config;
   storage: Storage;
   clock: Clock;
   log: Logger;
-  /** The federation sender worker (main.ts starts it; tests may leave it out). */
-  federationSender?: SenderWorker;
-  /** State resolution off the main thread (main.ts starts it; without it, resolution runs inline). */
-  stateResPool?: StateResolver;
+  /** The server's signing key (`loadOrCreateSigningKey` in federation/keys). */
+  signingKey: SigningKey;
+  /** Where events and EDUs for other servers are queued: the federation sender worker's queue. */
+  outbound: OutboundQueue;
+  /** State resolution off the main thread (main.ts starts the pool; without it, inline). */
+  stateResolver?: StateResolver;
+  /** PDU checks off the main thread (main.ts starts the pool; without it, inline). */
+  pduChecks?: PduCheckRunner;
 }
 
 export function buildServices(deps: ServiceDeps) {
-  const { config, storage, clock } = deps;
-  const signingKey = loadOrCreateSigningKey(storage, clock);
+  const { config, storage, clock, log, signingKey } = deps;
+  // Shared by every area: request budgets, and the notifier that wakes long-polling /sync.
   const rateLimits = createRateLimiter(config.rate_limits, clock);
-  const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
-  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
-  const accountEvents = createAccountEvents();
   const notifier = createNotifier();
-  const base = {
-    ...deps,
+
+  const accounts = buildAccounts({ config, storage, clock, rateLimits, notifier });
+  const rooms = buildRooms({ config, storage, clock, log, signingKey, notifier, rateLimits });
+  const edus = buildEdus({ storage, clock, notifier, members: rooms.members, accountData: accounts.accountData });
+  const sync = buildSync({ storage, clock, notifier, accounts, rooms, edus });
+  const federation = buildFederation({
+    config,
+    storage,
+    clock,
+    log,
     signingKey,
-    auth: createAuthService(storage, clock),
     notifier,
-    rateLimits,
-    accountEvents,
-    accounts: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events: accountEvents }),
-    devices: createDevicesService(storage, uia),
-    profile: createProfileService(storage, accountEvents, config.server_name),
-    filters: createFiltersService(storage),
-    accountData: createAccountDataService(storage, notifier),
-    federation: createFederation({ ...deps, signingKey, senderWorker: deps.federationSender }),
-  };
-  const rooms = { ...base, ...buildRoomServices({ ...base, onLocalEvent: createOutboundEvents(base.federation.sender) }) };
-  const synced = { ...rooms, ...buildSyncServices(rooms) };
-  return { ...synced, federationRooms: buildFederationRooms(synced) };
+    rooms,
+    edus,
+    outbound: deps.outbound,
+    stateResolver: deps.stateResolver,
+    pduChecks: deps.pduChecks,
+  });
+  const membership = buildMembership({ config, storage, clock, log, signingKey, notifier, accountEvents: accounts.events, rooms, federation });
+
+  return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -27,9 +27,9 @@ afterAll(() => pair?.close());
 /** An event of C's user (or `sender`), on top of C's view of the room, signed with C's key. */
 function forge(content: JsonObject, opts: { type?: string; stateKey?: string; sender?: string; prevEvents?: string[] } = {}) {
   const services = c.services;
-  const head = services.roomHeads.get(roomId)!;
+  const head = services.rooms.heads.get(roomId)!;
   const rules = rulesFor(head.version);
-  const current = services.federationRooms.view.currentState(roomId);
+  const current = services.federation.view.currentState(roomId);
   const sender = opts.sender ?? mallory.user_id;
   const auth = ["m.room.power_levels\u0000", `m.room.member\u0000${sender}`].flatMap((k) => {
     const id = current.get(k as `${string}\u0000${string}`);
@@ -46,7 +46,7 @@ function forge(content: JsonObject, opts: { type?: string; stateKey?: string; se
     auth_events: auth,
   };
   if (opts.stateKey !== undefined) template.state_key = opts.stateKey;
-  const { pdu, eventId } = hashAndSignEvent(template, rules, c.serverName, c.services.signingKey.keyId, c.services.signingKey.seed);
+  const { pdu, eventId } = hashAndSignEvent(template, rules, c.serverName, c.signingKey.keyId, c.signingKey.seed);
   return { eventId, wire: wireForm(pdu, rules) };
 }
 
@@ -132,7 +132,7 @@ describe("what a misbehaving server sends", () => {
   });
 
   test("an event allowed by its history but not by the current state is soft-failed: never shown", async () => {
-    const before = c.services.roomHeads.get(roomId)!.extremities;
+    const before = c.services.rooms.heads.get(roomId)!.extremities;
     const ban = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/ban`, {
       token: alice.access_token,
       body: { user_id: mallory.user_id },

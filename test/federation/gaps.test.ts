@@ -24,7 +24,7 @@ beforeAll(async () => {
   pair = await startRoomWithInProcessGuest({ owner: "alice", guest: "carol" });
   ({ a, c, owner: alice, guest: carol, roomId } = pair);
   // From now on C's events stay in its queue: the receiver learns of them only as the test says.
-  await c.services.federation.sender.stop();
+  await c.sender.stop();
 });
 afterAll(() => pair?.close());
 
@@ -33,8 +33,8 @@ async function gapOf(count: number, prefix: string): Promise<{ bodies: string[];
   const bodies = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   let newest = "";
   for (const body of bodies) newest = await say(c, carol, roomId, body);
-  const head = c.services.roomHeads.get(roomId)!;
-  const pdu = c.services.eventStore.getPdu(newest)!;
+  const head = c.services.rooms.heads.get(roomId)!;
+  const pdu = c.services.rooms.eventStore.getPdu(newest)!;
   const res = await c.services.federation.client.request<{ pdus: Record<string, JsonObject> }>(a.serverName, {
     method: "PUT",
     path: `/_matrix/federation/v1/send/gap-${prefix}`,

@@ -114,7 +114,7 @@ describe("signed requests", () => {
   });
 
   const sign = (uri: string, destination: string, method = "GET") =>
-    signRequest({ method, uri, origin: a.serverName, destination }, a.services.signingKey);
+    signRequest({ method, uri, origin: a.serverName, destination }, a.signingKey);
 
   test("an unsigned request is 401 M_UNAUTHORIZED", async () => {
     const res = await b.fetch(profilePath(b));

@@ -22,14 +22,14 @@ const received: { origin: string; n: number }[] = [];
 const TEST_EDU = "org.conduit.test.counter";
 
 function watchB(server: InProcessServer): void {
-  server.services.federationRooms.transactions.onEdu(TEST_EDU, (origin, content) => {
+  server.services.federation.transactions.onEdu(TEST_EDU, (origin, content) => {
     received.push({ origin, n: content.n as number });
   });
 }
 
 function queueCounters(from: InProcessServer, to: string, first: number, count: number): void {
   for (let n = first; n < first + count; n++) {
-    from.services.federation.sender.queueEdu([to], { edu_type: TEST_EDU, content: { n } });
+    from.sender.queueEdu([to], { edu_type: TEST_EDU, content: { n } });
   }
 }
 
@@ -43,7 +43,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 function collectEvents(server: InProcessServer): SenderEvent[] {
   const events: SenderEvent[] = [];
-  server.services.federation.sender.onEvent((e) => events.push(e));
+  server.sender.onEvent((e) => events.push(e));
   return events;
 }
 
@@ -170,7 +170,7 @@ describe("receiving /send", () => {
     const path = "/_matrix/federation/v1/send/forged";
     const authorization = signRequest(
       { method: "PUT", uri: path, origin: a.serverName, destination: b.serverName, content: { pdus: [], edus: [] } },
-      a.services.signingKey,
+      a.signingKey,
     );
     const res = await b.fetch(path, {
       method: "PUT",

@@ -142,8 +142,8 @@ describe("a server the room's ACL bars", () => {
       expect({ path, status: await statusOf(ask(c, method, path)) }).toEqual({ path, status: 403 });
     }
     // Its PDUs get an error each.
-    const head = c.services.roomHeads.get(roomId)!;
-    const { pdu } = c.services.eventBuilder.build(head, c.services.federationRooms.view.currentState(roomId), {
+    const head = c.services.rooms.heads.get(roomId)!;
+    const { pdu } = c.services.rooms.builder.build(head, c.services.federation.view.currentState(roomId), {
       type: "m.room.message",
       content: { msgtype: "m.text", body: "from a barred server" },
       sender: mallory.user_id,

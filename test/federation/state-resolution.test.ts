@@ -31,7 +31,7 @@ beforeAll(async () => {
   await setState(host, owner, roomId, "m.room.power_levels", { ...levels, state_default: 0 });
   await Promise.all(
     Array.from({ length: MEMBERS }, (_, i) =>
-      host.services.events.send(roomId, {
+      host.services.rooms.send.send(roomId, {
         type: "m.room.member",
         state_key: `@m${i}:${host.serverName}`,
         sender: `@m${i}:${host.serverName}`,
@@ -48,19 +48,19 @@ afterAll(async () => {
 
 test("a merge of two forks of a large room is resolved, and both sides' changes survive", async () => {
   // The other server's events stay home from now on, until the test hands one over.
-  await other.services.federation.sender.stop();
+  await other.sender.stop();
   await setState(other, guest, roomId, "m.room.topic", { topic: "topic from the other server" });
   await setState(host, owner, roomId, "m.room.name", { name: "name from the host" });
   // The host learns the topic change: it now has two forward extremities.
-  const topicId = other.services.roomHeads.get(roomId)!.extremities[0]!;
-  const topic = other.services.eventStore.getPdu(topicId)!;
+  const topicId = other.services.rooms.heads.get(roomId)!.extremities[0]!;
+  const topic = other.services.rooms.eventStore.getPdu(topicId)!;
   const res = await other.services.federation.client.request<{ pdus: Record<string, JsonObject> }>(host.serverName, {
     method: "PUT",
     path: "/_matrix/federation/v1/send/fork-1",
     body: { origin: other.serverName, origin_server_ts: Date.now(), pdus: [wireForm(topic, rulesFor("12"))] },
   });
   expect(res.pdus[topicId]).toEqual({});
-  expect(host.services.roomHeads.get(roomId)!.extremities).toHaveLength(2);
+  expect(host.services.rooms.heads.get(roomId)!.extremities).toHaveLength(2);
   // The host's next event merges both forks; the other server gets it (and fetches the name change).
   await say(host, owner, roomId, "merged");
   const name = await until("the host's name on the other server", async () => {

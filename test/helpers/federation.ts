@@ -15,6 +15,9 @@ import { systemClock } from "../../src/runtime/clock";
 import { createLogger } from "../../src/runtime/logger";
 import { createStorage, openDatabase } from "../../src/storage";
 import { createStateResPool } from "../../src/workers/state-res/pool";
+import { createFederationSender, type FederationSender } from "../../src/workers/federation-sender/sender";
+import { loadOrCreateSigningKey } from "../../src/services/federation/keys/signing-key";
+import type { SigningKey } from "../../src/core";
 import { startServer, type TestServer } from "./server";
 import { registerUser, trustTestCa, type Session } from "./client";
 import { publicRoomWith } from "./federated-rooms";
@@ -78,6 +81,9 @@ export interface InProcessServer {
   baseUrl: string;
   dataDir: string;
   services: Services;
+  /** The sender worker's queue (`services.federation.outbound`), with its delivery reports. */
+  sender: FederationSender;
+  signingKey: SigningKey;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops listening; the services (and their federation client) stay usable. */
   stopListening(): Promise<void>;
@@ -105,14 +111,11 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
   const databaseFile = join(dataDir, "conduit.db");
   const storage = createStorage(openDatabase(databaseFile));
   const stateResPool = opts.stateResPool ? createStateResPool() : undefined;
-  const services = buildServices({
-    config,
-    storage,
-    clock: systemClock,
-    log: createLogger("error"),
-    federationSender: { start: () => new Worker(senderWorkerUrl), databaseFile },
-    stateResPool,
-  });
+  const log = createLogger("error");
+  const signingKey = loadOrCreateSigningKey(storage, systemClock);
+  const worker = { start: () => new Worker(senderWorkerUrl), databaseFile };
+  const sender = createFederationSender({ config, storage, clock: systemClock, log, signingKey, worker });
+  const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound: sender, stateResolver: stateResPool });
   const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
   const app = createApp(services);
   let server: ReturnType<typeof serve> | undefined;
@@ -129,6 +132,8 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
     baseUrl: `https://127.0.0.1:${port}`,
     dataDir,
     services,
+    sender,
+    signingKey,
     fetch: trustingFetch(`https://127.0.0.1:${port}`, setup.ca.caCert),
     stopListening,
     startListening,
@@ -136,7 +141,7 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
       // Let requests in flight finish before the database goes away.
       await server?.stop(false);
       server = undefined;
-      await services.federation.sender.stop();
+      await sender.stop();
       stateResPool?.close();
       storage.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });

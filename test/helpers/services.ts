@@ -6,13 +6,19 @@ import { loadConfig } from "../../src/config";
 import { buildServices } from "../../src/services";
 import type { Clock } from "../../src/runtime/clock";
 import { createLogger } from "../../src/runtime/logger";
+import { loadOrCreateSigningKey } from "../../src/services/federation/keys/signing-key";
 import { createStorage, openDatabase } from "../../src/storage";
+import { createFederationSender } from "../../src/workers/federation-sender/sender";
 
 export async function testServices(env: Record<string, string> = {}) {
   let now = 1_700_000_000_000;
   const clock: Clock = { now: () => now };
   const config = await loadConfig({ env: { CONDUIT_RATE_LIMITS_ENABLED: "false", ...env }, warn: () => {} });
   const storage = createStorage(openDatabase(":memory:"));
-  const services = buildServices({ config, storage, clock, log: createLogger("error", () => {}) });
-  return { services, storage, advance: (ms: number) => (now += ms) };
+  const log = createLogger("error", () => {});
+  const signingKey = loadOrCreateSigningKey(storage, clock);
+  // No sender worker: what is queued for other servers stays in the queue.
+  const outbound = createFederationSender({ config, storage, clock, log, signingKey });
+  const services = buildServices({ config, storage, clock, log, signingKey, outbound });
+  return { services, storage, signingKey, advance: (ms: number) => (now += ms) };
 }

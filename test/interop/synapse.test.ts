@@ -134,11 +134,11 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
   describe("transactions", () => {
     test("our sender delivers an EDU that Synapse accepts and hands to its user (to-device)", async () => {
       const sent = new Promise<void>((resolve) =>
-        probe.services.federation.sender.onEvent((e) => e.type === "sent" && e.destination === synapse.serverName && resolve()),
+        probe.sender.onEvent((e) => e.type === "sent" && e.destination === synapse.serverName && resolve()),
       );
       const since = (await synapse.api("GET", "/_matrix/client/v3/sync?timeout=0", { token: bob.access_token })).body.next_batch as string;
       const marker = nonce();
-      probe.services.federation.sender.queueEdu([synapse.serverName], {
+      probe.sender.queueEdu([synapse.serverName], {
         edu_type: "m.direct_to_device",
         content: {
           sender: `@probe:${probe.serverName}`,

@@ -14,8 +14,8 @@ test("two registrations of one name started together: one account, one token, on
   const { services, storage } = await testServices();
   // Both pass the availability check before either inserts: they race on the insert itself.
   const results = await Promise.allSettled([
-    services.accounts.register({ kind: "user", username: "same", password: "first", auth: dummy }, ctx),
-    services.accounts.register({ kind: "user", username: "same", password: "second", auth: dummy }, ctx),
+    services.accounts.users.register({ kind: "user", username: "same", password: "first", auth: dummy }, ctx),
+    services.accounts.users.register({ kind: "user", username: "same", password: "second", auth: dummy }, ctx),
   ]);
   const won = results.filter((r) => r.status === "fulfilled");
   const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -30,35 +30,35 @@ test("two registrations of one name started together: one account, one token, on
 
 test("last_seen is written at most once a minute per device", async () => {
   const { services, storage, advance } = await testServices();
-  const s = await services.accounts.register({ kind: "user", username: "seen", password: "pw", auth: dummy }, ctx);
+  const s = await services.accounts.users.register({ kind: "user", username: "seen", password: "pw", auth: dummy }, ctx);
   if (!("access_token" in s)) throw new Error("expected a session");
   const seen = () => storage.accounts.getDevice("@seen:localhost", s.device_id);
-  services.auth.authenticate(s.access_token, "10.0.0.1");
+  services.accounts.tokens.authenticate(s.access_token, "10.0.0.1");
   const first = seen()!;
   expect(first.last_seen_ip).toBe("10.0.0.1");
   advance(59_000);
-  services.auth.authenticate(s.access_token, "10.0.0.2");
+  services.accounts.tokens.authenticate(s.access_token, "10.0.0.2");
   expect(seen()).toEqual(first);
   advance(1_000);
-  services.auth.authenticate(s.access_token, "10.0.0.3");
+  services.accounts.tokens.authenticate(s.access_token, "10.0.0.3");
   expect(seen()).toMatchObject({ last_seen_ip: "10.0.0.3", last_seen_ts: first.last_seen_ts! + 60_000 });
 });
 
 test("profile changes and deactivation reach subscribers after they are committed", async () => {
   const { services, storage } = await testServices();
-  const s = await services.accounts.register({ kind: "user", username: "watched", password: "pw", auth: dummy }, ctx);
+  const s = await services.accounts.users.register({ kind: "user", username: "watched", password: "pw", auth: dummy }, ctx);
   if (!("access_token" in s)) throw new Error("expected a session");
-  const requester = services.auth.authenticate(s.access_token);
+  const requester = services.accounts.tokens.authenticate(s.access_token);
   const seen: AccountEvent[] = [];
-  services.accountEvents.subscribe((event) => {
+  services.accounts.events.subscribe((event) => {
     // Committed before listeners run: the stored profile already shows the change.
     if (event.type === "profile") expect(storage.accounts.getUser(event.userId)?.displayname).toBe(event.displayname);
     seen.push(event);
   });
-  await services.profile.setField(requester, requester.userId, "displayname", { displayname: "Watched One" });
-  await services.profile.setField(requester, requester.userId, "m.tz", { "m.tz": "Europe/Berlin" });
-  await services.profile.setField(requester, requester.userId, "avatar_url", { avatar_url: "mxc://localhost/a" });
-  await services.accounts.deactivate(
+  await services.accounts.profile.setField(requester, requester.userId, "displayname", { displayname: "Watched One" });
+  await services.accounts.profile.setField(requester, requester.userId, "m.tz", { "m.tz": "Europe/Berlin" });
+  await services.accounts.profile.setField(requester, requester.userId, "avatar_url", { avatar_url: "mxc://localhost/a" });
+  await services.accounts.users.deactivate(
     requester,
     { type: "m.login.password", identifier: { type: "m.id.user", user: "watched" }, password: "pw" },
     { operation: "POST /_matrix/client/v3/account/deactivate", clientAddress: "127.0.0.1" },

@@ -47,19 +47,19 @@ test("a change to `forbidden` makes joined and invited local guests leave, by th
   const member = user("member", false);
   const [joined, invited] = [user("g1", true), user("g2", true)];
   // A private room: guests may join (preset `private_chat`), and the members invite.
-  const { room_id: roomId } = await services.roomCreation.createRoom(admin, { preset: "private_chat", invite: [member.userId, joined.userId, invited.userId] });
+  const { room_id: roomId } = await services.rooms.creation.createRoom(admin, { preset: "private_chat", invite: [member.userId, joined.userId, invited.userId] });
   for (const who of [member, joined]) await services.membership.join(who, roomId);
   const membershipOf = (u: Requester) => storage.memberships.get(roomId, u.userId)?.membership;
 
   // Another state change, or guest access set to what it already allows, removes nobody.
-  await services.rooms.setState(admin, roomId, "m.room.topic", "", { topic: "t" });
-  await services.rooms.setState(admin, roomId, "m.room.guest_access", "", { guest_access: "can_join" });
-  await services.rooms.sendMessage(admin, roomId, "m.room.message", "after-1", { body: "x" });
+  await services.rooms.actions.setState(admin, roomId, "m.room.topic", "", { topic: "t" });
+  await services.rooms.actions.setState(admin, roomId, "m.room.guest_access", "", { guest_access: "can_join" });
+  await services.rooms.actions.sendMessage(admin, roomId, "m.room.message", "after-1", { body: "x" });
   expect([membershipOf(joined), membershipOf(invited)]).toEqual(["join", "invite"]);
 
-  await services.rooms.setState(admin, roomId, "m.room.guest_access", "", { guest_access: "forbidden" });
+  await services.rooms.actions.setState(admin, roomId, "m.room.guest_access", "", { guest_access: "forbidden" });
   // The removal is queued behind the change; a later write to the room runs after it.
-  await services.rooms.sendMessage(admin, roomId, "m.room.message", "after-2", { body: "x" });
+  await services.rooms.actions.sendMessage(admin, roomId, "m.room.message", "after-2", { body: "x" });
   expect([membershipOf(joined), membershipOf(invited), membershipOf(member), membershipOf(admin)]).toEqual(["leave", "leave", "join", "join"]);
   for (const guest of [joined, invited]) {
     expect(storage.events.get(storage.memberships.get(roomId, guest.userId)!.event_id)!.sender).toBe(guest.userId);

@@ -8,30 +8,30 @@ import { clientAuth } from "../plugins/client-auth";
 
 export const accountDataRoutes = (services: Services) =>
   new Elysia()
-    .use(clientAuth(services.auth))
+    .use(clientAuth(services.accounts.tokens))
     .put(
       "/_matrix/client/v3/user/:userId/account_data/:type",
       ({ requester, params, body }) => {
-        services.accountData.setGlobal(requester, params.userId, params.type, body);
+        services.accounts.accountData.setGlobal(requester, params.userId, params.type, body);
         return {};
       },
       { auth: true },
     )
     .get(
       "/_matrix/client/v3/user/:userId/account_data/:type",
-      ({ requester, params }) => services.accountData.getGlobal(requester, params.userId, params.type),
+      ({ requester, params }) => services.accounts.accountData.getGlobal(requester, params.userId, params.type),
       { auth: true },
     )
     .put(
       "/_matrix/client/v3/user/:userId/rooms/:roomId/account_data/:type",
       ({ requester, params, body }) => {
-        services.accountData.setForRoom(requester, params.userId, params.roomId, params.type, body);
+        services.accounts.accountData.setForRoom(requester, params.userId, params.roomId, params.type, body);
         return {};
       },
       { auth: true },
     )
     .get(
       "/_matrix/client/v3/user/:userId/rooms/:roomId/account_data/:type",
-      ({ requester, params }) => services.accountData.getForRoom(requester, params.userId, params.roomId, params.type),
+      ({ requester, params }) => services.accounts.accountData.getForRoom(requester, params.userId, params.roomId, params.type),
       { auth: true },
     );

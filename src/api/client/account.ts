@@ -10,7 +10,7 @@ import { clientAuth } from "../plugins/client-auth";
 import { requestContext } from "../http/request-context";
 import { AuthDict } from "../schemas/auth-dict";
 
-export const accountRoutes = ({ accounts, auth }: Services) =>
+export const accountRoutes = ({ accounts: { users: accounts, tokens: auth } }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .get(

@@ -8,7 +8,7 @@ import type { Services } from "../../services";
 import { roomVersions } from "../../core/room-versions";
 import { clientAuth } from "../plugins/client-auth";
 
-export const capabilitiesRoutes = ({ auth, config }: Services) => {
+export const capabilitiesRoutes = ({ accounts: { tokens: auth }, config }: Services) => {
   const body = {
     capabilities: {
       "m.change_password": { enabled: true },

@@ -14,7 +14,7 @@ import { AuthDict } from "../schemas/auth-dict";
 
 const DEVICE = "/_matrix/client/v3/devices/:deviceId";
 
-export const devicesRoutes = ({ devices, auth }: Services) =>
+export const devicesRoutes = ({ accounts: { devices, tokens: auth } }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .get("/_matrix/client/v3/devices", ({ requester }) => devices.listDevices(requester), { auth: true })

@@ -18,7 +18,7 @@ const ALIAS = "/_matrix/client/v3/directory/room/:roomAlias";
 const LIST = "/_matrix/client/v3/directory/list/room/:roomId";
 const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);
 
-export const directoryRoutes = ({ auth, directory, federationRooms }: Services) => {
+export const directoryRoutes = ({ accounts: { tokens: auth }, rooms: { directory }, federation }: Services) => {
   return new Elysia()
     .use(clientAuth(auth))
     .put(ALIAS, ({ requester, params, body }) => {
@@ -26,7 +26,7 @@ export const directoryRoutes = ({ auth, directory, federationRooms }: Services) 
       return {};
     }, { auth: true, body: t.Object({ room_id: t.String() }) })
     // Another server's alias is asked of that server.
-    .get(ALIAS, ({ params }) => federationRooms.directory.resolveAlias(params.roomAlias))
+    .get(ALIAS, ({ params }) => federation.directory.resolveAlias(params.roomAlias))
     .delete(ALIAS, ({ requester, params }) => {
       directory.deleteAlias(requester, params.roomAlias);
       return {};
@@ -38,8 +38,8 @@ export const directoryRoutes = ({ auth, directory, federationRooms }: Services) 
       return {};
     }, { auth: true, body: t.Object({ visibility: t.Optional(Visibility) }) })
     .get("/_matrix/client/v3/publicRooms", ({ query }) =>
-      federationRooms.directory.publicRooms(query.server, { limit: query.limit, since: query.since }), { query: t.Object({ limit: t.Optional(t.Numeric({ minimum: 0 })), since: t.Optional(t.String()), server: t.Optional(t.String()) }) })
-    .post("/_matrix/client/v3/publicRooms", ({ query, body }) => federationRooms.directory.publicRooms(query.server, body), {
+      federation.directory.publicRooms(query.server, { limit: query.limit, since: query.since }), { query: t.Object({ limit: t.Optional(t.Numeric({ minimum: 0 })), since: t.Optional(t.String()), server: t.Optional(t.String()) }) })
+    .post("/_matrix/client/v3/publicRooms", ({ query, body }) => federation.directory.publicRooms(query.server, body), {
       auth: true,
       query: t.Object({ server: t.Optional(t.String()) }),
       body: PublicRoomsRequest,

@@ -8,14 +8,14 @@ import { clientAuth } from "../plugins/client-auth";
 
 export const filterRoutes = (services: Services) =>
   new Elysia()
-    .use(clientAuth(services.auth))
+    .use(clientAuth(services.accounts.tokens))
     .post(
       "/_matrix/client/v3/user/:userId/filter",
-      ({ requester, params, body }) => services.filters.createFilter(requester, params.userId, body),
+      ({ requester, params, body }) => services.accounts.filters.createFilter(requester, params.userId, body),
       { auth: true },
     )
     .get(
       "/_matrix/client/v3/user/:userId/filter/:filterId",
-      ({ requester, params }) => services.filters.getFilter(requester, params.userId, params.filterId),
+      ({ requester, params }) => services.accounts.filters.getFilter(requester, params.userId, params.filterId),
       { auth: true },
     );

@@ -22,7 +22,7 @@ const LoginBody = t.Object({
   refresh_token: t.Optional(t.Boolean()),
 });
 
-export const loginRoutes = ({ accounts, auth, config, rateLimits }: Services) => {
+export const loginRoutes = ({ accounts: { users: accounts, tokens: auth }, config, rateLimits }: Services) => {
   // Sent only when the operator configured a client base URL: clients then reconfigure themselves.
   const wellKnown = config.well_known.client === undefined ? {} : { well_known: { "m.homeserver": { base_url: config.well_known.client } } };
   return new Elysia()

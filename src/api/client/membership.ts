@@ -25,32 +25,32 @@ const Via = t.Object({
 });
 const viaOf = (q: { via?: string | string[]; server_name?: string | string[] }) => [q.via ?? [], q.server_name ?? []].flat();
 
-export const membershipRoutes = ({ auth, membership, federationRooms }: Services) =>
+export const membershipRoutes = ({ accounts: { tokens: auth }, membership }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     // Joins, knocks, invites and leaves may need another server: federation decides.
     .post("/_matrix/client/v3/join/:roomIdOrAlias", ({ requester, params, body, query }) =>
-      federationRooms.membership.join(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
+      membership.join(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
       auth: true,
       body: t.Optional(Reason),
       query: Via,
     })
-    .post(`${ROOM}/join`, ({ requester, params, body }) => federationRooms.membership.join(requester, params.roomId, body?.reason), {
+    .post(`${ROOM}/join`, ({ requester, params, body }) => membership.join(requester, params.roomId, body?.reason), {
       auth: true,
       body: t.Optional(Reason),
     })
     .post("/_matrix/client/v3/knock/:roomIdOrAlias", ({ requester, params, body, query }) =>
-      federationRooms.membership.knock(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
+      membership.knock(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
       auth: true,
       body: t.Optional(Reason),
       query: Via,
     })
     .post(`${ROOM}/invite`, async ({ requester, params, body }) => {
-      await federationRooms.invites.invite(requester, params.roomId, body.user_id, body.reason);
+      await membership.invite(requester, params.roomId, body.user_id, body.reason);
       return {};
     }, { auth: true, body: Target })
     .post(`${ROOM}/leave`, async ({ requester, params, body }) => {
-      await federationRooms.membership.leave(requester, params.roomId, body?.reason);
+      await membership.leave(requester, params.roomId, body?.reason);
       return {};
     }, { auth: true, body: t.Optional(Reason) })
     .post(`${ROOM}/forget`, ({ requester, params }) => {

@@ -7,11 +7,11 @@ import { clientAuth } from "../plugins/client-auth";
 
 export const presenceRoutes = (services: Services) =>
   new Elysia()
-    .use(clientAuth(services.auth))
+    .use(clientAuth(services.accounts.tokens))
     .put(
       "/_matrix/client/v3/presence/:userId/status",
       ({ requester, params, body }) => {
-        services.presence.setPresence(requester, params.userId, body.presence, body.status_msg);
+        services.edus.presence.setPresence(requester, params.userId, body.presence, body.status_msg);
         return {};
       },
       {
@@ -24,6 +24,6 @@ export const presenceRoutes = (services: Services) =>
     )
     .get(
       "/_matrix/client/v3/presence/:userId/status",
-      ({ requester, params }) => services.presence.getPresence(requester, params.userId),
+      ({ requester, params }) => services.edus.presence.getPresence(requester, params.userId),
       { auth: true },
     );

@@ -12,7 +12,7 @@ import { clientAuth } from "../plugins/client-auth";
 
 const FIELD = "/_matrix/client/v3/profile/:userId/:keyName";
 
-export const profileRoutes = ({ profile, auth, config, federation }: Services) => {
+export const profileRoutes = ({ accounts: { profile, tokens: auth }, config, federation }: Services) => {
   /** Another server's user: their server is asked. */
   const remote = (userId: string) => federation.enabled && !userId.endsWith(`:${config.server_name}`);
   return new Elysia()

@@ -11,6 +11,6 @@ import { clientAuth } from "../plugins/client-auth";
 
 export const pushRulesRoutes = (services: Services) =>
   new Elysia()
-    .use(clientAuth(services.auth))
+    .use(clientAuth(services.accounts.tokens))
     .get("/_matrix/client/v3/pushrules/", ({ requester }) => ({ global: defaultPushRules(requester.userId) }), { auth: true })
     .get("/_matrix/client/v3/pushrules/global/", ({ requester }) => defaultPushRules(requester.userId), { auth: true });

@@ -6,10 +6,10 @@ import type { Services } from "../../services";
 import { clientAuth } from "../plugins/client-auth";
 
 export const readMarkersRoutes = (services: Services) =>
-  new Elysia().use(clientAuth(services.auth)).post(
+  new Elysia().use(clientAuth(services.accounts.tokens)).post(
     "/_matrix/client/v3/rooms/:roomId/read_markers",
     ({ requester, params, body }) => {
-      services.receipts.postReadMarkers(requester, params.roomId, body);
+      services.edus.receipts.postReadMarkers(requester, params.roomId, body);
       return {};
     },
     {

@@ -6,10 +6,10 @@ import type { Services } from "../../services";
 import { clientAuth } from "../plugins/client-auth";
 
 export const receiptsRoutes = (services: Services) =>
-  new Elysia().use(clientAuth(services.auth)).post(
+  new Elysia().use(clientAuth(services.accounts.tokens)).post(
     "/_matrix/client/v3/rooms/:roomId/receipt/:receiptType/:eventId",
     ({ requester, params, body }) => {
-      services.receipts.postReceipt(requester, params.roomId, params.receiptType, params.eventId, body);
+      services.edus.receipts.postReceipt(requester, params.roomId, params.receiptType, params.eventId, body);
       return {};
     },
     { auth: true },

@@ -21,7 +21,7 @@ const RegisterBody = t.Object({
   refresh_token: t.Optional(t.Boolean()),
 });
 
-export const registerRoutes = ({ accounts, rateLimits }: Services) =>
+export const registerRoutes = ({ accounts: { users: accounts }, rateLimits }: Services) =>
   new Elysia()
     .use(rateLimit(rateLimits))
     .post(

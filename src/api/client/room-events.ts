@@ -27,7 +27,7 @@ function content(body: unknown): JsonObject {
 
 const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 
-export const roomEventsRoutes = ({ auth, rooms, timeline, federationRooms }: Services) =>
+export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline }, federation }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body }) =>
@@ -52,7 +52,7 @@ export const roomEventsRoutes = ({ auth, rooms, timeline, federationRooms }: Ser
     .get(`${ROOM}/messages`, async ({ requester, params, query }) => {
       const dir = query.dir ?? "b";
       // Paging back past our earliest event fetches older history from the room's other servers.
-      if (dir === "b") await federationRooms.backfill.beforeMessages(requester, params.roomId, query.from, query.limit ?? 10);
+      if (dir === "b") await federation.backfill.beforeMessages(requester, params.roomId, query.from, query.limit ?? 10);
       return timeline.messages(requester, params.roomId, { ...query, dir });
     },
       {

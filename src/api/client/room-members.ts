@@ -10,7 +10,7 @@ import { clientAuth } from "../plugins/client-auth";
 
 const Membership = t.Union(["join", "invite", "knock", "leave", "ban"].map((m) => t.Literal(m)));
 
-export const roomMembersRoutes = ({ auth, rooms }: Services) =>
+export const roomMembersRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms } }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .get("/_matrix/client/v3/rooms/:roomId/members", ({ requester, params, query }) => rooms.members(requester, params.roomId, query), {

@@ -26,14 +26,14 @@ const CreateRoomBody = t.Object({
   power_level_content_override: t.Optional(t.Record(t.String(), t.Unknown())),
 });
 
-export const roomsRoutes = ({ auth, roomCreation, rooms, roomUpgrades, federationRooms }: Services) =>
+export const roomsRoutes = ({ accounts: { tokens: auth }, rooms: { creation: roomCreation, actions: rooms, upgrades: roomUpgrades }, membership }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .post(
       "/_matrix/client/v3/createRoom",
       async ({ requester, body }) => {
         const created = await roomCreation.createRoom(requester, body as CreateRoomRequest);
-        await federationRooms.invites.inviteAfterCreation(requester, created.room_id, body.invite ?? [], body.is_direct === true);
+        await membership.inviteAfterCreation(requester, created.room_id, body.invite ?? [], body.is_direct === true);
         return created;
       },
       { auth: true, body: CreateRoomBody },

@@ -9,13 +9,13 @@ import { clientAuth } from "../plugins/client-auth";
 /** Seconds past the longest long-poll before Bun may close a quiet connection. */
 const idleMarginSeconds = 15;
 
-export const syncRoutes = (services: Services) =>
-  new Elysia().use(clientAuth(services.auth)).get(
+export const syncRoutes = ({ accounts, sync: { sync } }: Services) =>
+  new Elysia().use(clientAuth(accounts.tokens)).get(
     "/_matrix/client/v3/sync",
     ({ requester, query, request, server }) => {
       // A long-poll is silent until it answers; Bun's default idle timeout (10 s) would cut it.
       server?.timeout(request, Math.ceil(maxSyncTimeoutMs / 1000) + idleMarginSeconds);
-      return services.sync.sync(
+      return sync.sync(
         requester,
         {
           since: query.since,

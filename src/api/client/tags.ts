@@ -9,16 +9,16 @@ import { clientAuth } from "../plugins/client-auth";
 
 export const tagsRoutes = (services: Services) =>
   new Elysia()
-    .use(clientAuth(services.auth))
+    .use(clientAuth(services.accounts.tokens))
     .get(
       "/_matrix/client/v3/user/:userId/rooms/:roomId/tags",
-      ({ requester, params }) => services.accountData.getTags(requester, params.userId, params.roomId),
+      ({ requester, params }) => services.accounts.accountData.getTags(requester, params.userId, params.roomId),
       { auth: true },
     )
     .put(
       "/_matrix/client/v3/user/:userId/rooms/:roomId/tags/:tag",
       ({ requester, params, body }) => {
-        services.accountData.setTag(requester, params.userId, params.roomId, params.tag, body);
+        services.accounts.accountData.setTag(requester, params.userId, params.roomId, params.tag, body);
         return {};
       },
       { auth: true },
@@ -26,7 +26,7 @@ export const tagsRoutes = (services: Services) =>
     .delete(
       "/_matrix/client/v3/user/:userId/rooms/:roomId/tags/:tag",
       ({ requester, params }) => {
-        services.accountData.deleteTag(requester, params.userId, params.roomId, params.tag);
+        services.accounts.accountData.deleteTag(requester, params.userId, params.roomId, params.tag);
         return {};
       },
       { auth: true },

@@ -6,10 +6,10 @@ import type { Services } from "../../services";
 import { clientAuth } from "../plugins/client-auth";
 
 export const typingRoutes = (services: Services) =>
-  new Elysia().use(clientAuth(services.auth)).put(
+  new Elysia().use(clientAuth(services.accounts.tokens)).put(
     "/_matrix/client/v3/rooms/:roomId/typing/:userId",
     ({ requester, params, body }) => {
-      services.typing.setTyping(requester, params.roomId, params.userId, body.typing, body.timeout);
+      services.edus.typing.setTyping(requester, params.roomId, params.userId, body.typing, body.timeout);
       return {};
     },
     { auth: true, body: t.Object({ typing: t.Boolean(), timeout: t.Optional(t.Integer({ minimum: 0 })) }) },

@@ -15,8 +15,8 @@ import { serverAuth } from "../plugins/server-auth";
 const V1 = "/_matrix/federation/v1";
 const EventQuery = t.Object({ event_id: t.String() });
 
-export const federationEventRoutes = ({ federation, federationRooms }: Services) => {
-  const serving = federationRooms.serving;
+export const federationEventRoutes = ({ federation }: Services) => {
+  const serving = federation.serving;
   return new Elysia()
     .use(serverAuth(federation))
     .get(`${V1}/event/:eventId`, ({ origin, params }) => serving.getEvent(origin, params.eventId), { federation: true })

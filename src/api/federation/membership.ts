@@ -16,8 +16,8 @@ import { serverAuth } from "../plugins/server-auth";
 const Versions = t.Object({ ver: t.Optional(t.Union([t.String(), t.Array(t.String())])) });
 const versionsOf = (ver: string | string[] | undefined) => (ver === undefined ? undefined : typeof ver === "string" ? [ver] : ver);
 
-export const federationMembershipRoutes = ({ federation, federationRooms }: Services) => {
-  const { handshakes, invites } = federationRooms;
+export const federationMembershipRoutes = ({ federation, membership }: Services) => {
+  const { handshakes } = federation;
   return new Elysia()
     .use(serverAuth(federation))
     .get(
@@ -42,5 +42,5 @@ export const federationMembershipRoutes = ({ federation, federationRooms }: Serv
     .put("/_matrix/federation/v1/send_knock/:roomId/:eventId", ({ origin, params, body }) =>
       handshakes.sendKnock(origin, params.roomId, params.eventId, body), { federation: true })
     .put("/_matrix/federation/v2/invite/:roomId/:eventId", ({ origin, params, body }) =>
-      invites.receiveInvite(origin, params.roomId, params.eventId, body), { federation: true });
+      membership.receiveInvite(origin, params.roomId, params.eventId, body), { federation: true });
 };

@@ -8,7 +8,7 @@ import type { Services } from "../../services";
 import { PublicRoomsRequest } from "../schemas/public-rooms-request";
 import { serverAuth } from "../plugins/server-auth";
 
-export const federationPublicRoomsRoutes = ({ federation, directory }: Services) =>
+export const federationPublicRoomsRoutes = ({ federation, rooms: { directory } }: Services) =>
   new Elysia()
     .use(serverAuth(federation))
     .get("/_matrix/federation/v1/publicRooms", ({ query }) => directory.publicRooms({ limit: query.limit, since: query.since }), {

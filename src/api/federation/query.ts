@@ -7,7 +7,7 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { serverAuth } from "../plugins/server-auth";
 
-export const federationQueryRoutes = ({ profile, federation, federationRooms }: Services) =>
+export const federationQueryRoutes = ({ accounts: { profile }, federation }: Services) =>
   new Elysia()
     .use(serverAuth(federation))
     .get(
@@ -15,7 +15,7 @@ export const federationQueryRoutes = ({ profile, federation, federationRooms }: 
       ({ query }) => (query.field === undefined ? profile.getProfile(query.user_id) : profile.getField(query.user_id, query.field)),
       { federation: true, query: t.Object({ user_id: t.String(), field: t.Optional(t.String()) }) },
     )
-    .get("/_matrix/federation/v1/query/directory", ({ query }) => federationRooms.directory.answerAlias(query.room_alias), {
+    .get("/_matrix/federation/v1/query/directory", ({ query }) => federation.directory.answerAlias(query.room_alias), {
       federation: true,
       query: t.Object({ room_alias: t.String() }),
     });

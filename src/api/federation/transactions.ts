@@ -7,9 +7,9 @@ import { Elysia } from "elysia";
 import type { Services } from "../../services";
 import { serverAuth } from "../plugins/server-auth";
 
-export const federationTransactionRoutes = ({ federation, federationRooms }: Services) =>
+export const federationTransactionRoutes = ({ federation }: Services) =>
   new Elysia().use(serverAuth(federation)).put(
     "/_matrix/federation/v1/send/:txnId",
-    ({ origin, params, body }) => federationRooms.transactions.receive(origin, params.txnId, body),
+    ({ origin, params, body }) => federation.transactions.receive(origin, params.txnId, body),
     { federation: true },
   );

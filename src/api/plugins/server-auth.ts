@@ -33,7 +33,7 @@ export const serverAuth = (federation: Federation) =>
             authorization: request.headers.get("authorization"),
             content: hasBody ? (body as JsonValue) : undefined,
           });
-          federation.sender.contact(origin);
+          federation.outbound.contact(origin);
           return { origin };
         },
       },

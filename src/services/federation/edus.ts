@@ -12,7 +12,7 @@ import type { Clock } from "../../runtime/clock";
 import type { PresenceService } from "../edus/presence";
 import type { ReceiptsService } from "../edus/receipts";
 import type { TypingService } from "../edus/typing";
-import type { FederationSender } from "../../workers/federation-sender/sender";
+import type { OutboundQueue } from "./outbound/queue";
 import type { TransactionReceiver } from "./inbound/transactions";
 import { serverOf, type RoomView } from "./room-view";
 
@@ -23,7 +23,7 @@ export function connectEdus(deps: {
   storage: Storage;
   clock: Clock;
   view: RoomView;
-  sender: FederationSender;
+  sender: OutboundQueue;
   transactions: TransactionReceiver;
   typing: TypingService;
   receipts: ReceiptsService;

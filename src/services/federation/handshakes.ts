@@ -31,7 +31,7 @@ import type { StateMap } from "../rooms/state";
 import type { InboundEvents } from "./inbound/room-pipeline";
 import { wireForm } from "./outbound/event-fanout";
 import type { PduChecker } from "./inbound/pdu-checker";
-import type { FederationSender } from "../../workers/federation-sender/sender";
+import type { OutboundQueue } from "./outbound/queue";
 import { strippedState, type FederationServing } from "./serving";
 import { serverOf, type RoomView } from "./room-view";
 
@@ -52,7 +52,7 @@ export function createHandshakes(deps: {
   eventStore: EventStore;
   checker: PduChecker;
   inbound: InboundEvents;
-  sender: FederationSender;
+  sender: OutboundQueue;
   serving: FederationServing;
 }) {
   const { serverName, storage, view, roomHeads, eventStore, checker, inbound, sender, serving } = deps;

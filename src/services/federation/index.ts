@@ -1,20 +1,36 @@
 /**
- * The federation service: builds the outbound stack (address guard, HTTPS client, discovery,
- * signing client) from the config, the key ring, and the inbound request authenticator.
- * `allow_federation = false` keeps it all switched off.
+ * Wires the federation area: the signing client to other servers and the key ring, inbound
+ * request authentication, the PDU checker, the room pipeline for remote events and the
+ * transaction receiver feeding it, room reads for other servers, the resident side of
+ * membership handshakes, directories across servers, backfill, EDU exchange, and the fan-out of
+ * local events to the room's other servers. `allow_federation = false` keeps it all switched
+ * off: every outbound request is refused and nothing is queued.
  */
-import type { SigningKey } from "../../core";
 import type { Config } from "../../config";
+import type { PduCheckRunner, StateResolver, SigningKey } from "../../core";
 import { createOutboundClient } from "../../net";
-import type { Storage } from "../../storage";
+import type { FederationClient } from "../../net/federation-client";
 import type { Clock } from "../../runtime/clock";
 import type { Logger } from "../../runtime/logger";
+import type { Storage } from "../../storage";
+import type { Edus } from "../edus";
 import { forbidden } from "../matrix-error";
-import type { FederationClient } from "../../net/federation-client";
-import { createKeyRing } from "./keys/key-ring";
-import { createRemoteProfiles } from "./remote-profiles";
+import type { Rooms } from "../rooms";
+import type { Notifier } from "../sync/notifier";
+import { createBackfill } from "./backfill";
+import { connectEdus } from "./edus";
+import { createHandshakes } from "./handshakes";
+import { createPduChecker } from "./inbound/pdu-checker";
 import { createRequestAuthenticator } from "./inbound/request-auth";
-import { createFederationSender, type SenderWorker } from "../../workers/federation-sender/sender";
+import { createInboundEvents, type RoomWrites } from "./inbound/room-pipeline";
+import { createTransactionReceiver } from "./inbound/transactions";
+import { createKeyRing } from "./keys/key-ring";
+import { createOutboundEvents } from "./outbound/event-fanout";
+import type { OutboundQueue } from "./outbound/queue";
+import { createFederatedDirectory } from "./remote-directory";
+import { createRemoteProfiles } from "./remote-profiles";
+import { createRoomView } from "./room-view";
+import { createFederationServing } from "./serving";
 
 export interface FederationDeps {
   config: Config;
@@ -22,12 +38,20 @@ export interface FederationDeps {
   clock: Clock;
   log: Logger;
   signingKey: SigningKey;
-  /** The sender worker; without it, outbound items are queued but not delivered. */
-  senderWorker?: SenderWorker;
+  notifier: Notifier;
+  rooms: Rooms;
+  edus: Edus;
+  /** Where events and EDUs for other servers are queued (the sender worker's queue). */
+  outbound: OutboundQueue;
+  /** Large state resolutions off the main thread; without it, they run inline. */
+  stateResolver?: StateResolver;
+  /** Large batches of PDU checks off the main thread; without it, they run inline. */
+  pduChecks?: PduCheckRunner;
 }
 
-export function createFederation(deps: FederationDeps) {
-  const { config, storage, clock, log, signingKey } = deps;
+export function buildFederation(deps: FederationDeps) {
+  const { config, storage, clock, log, signingKey, rooms, edus, outbound } = deps;
+  const serverName = config.server_name;
   if (config.allow_federation && config.allow_invalid_tls_certificates) {
     log.warn(
       "allow_invalid_tls_certificates is on: certificates of remote servers are NOT verified, so anyone on the network path can impersonate them. Use this only on an isolated test network.",
@@ -37,22 +61,65 @@ export function createFederation(deps: FederationDeps) {
   const client: FederationClient = config.allow_federation
     ? createOutboundClient(config, signingKey, clock)
     : { request: () => Promise.reject(forbidden("Federation is disabled on this server")) };
-  const keys = createKeyRing({
-    serverName: config.server_name,
+  const keys = createKeyRing({ serverName, signingKey, storage, client, trustedServers: config.trusted_servers, clock, log });
+  const checker = createPduChecker(keys, deps.pduChecks);
+  const view = createRoomView({ storage, state: rooms.state, eventStore: rooms.eventStore });
+  const writes: RoomWrites = {
+    roomQueue: rooms.queue,
+    roomHeads: rooms.heads,
+    roomState: rooms.state,
+    eventStore: rooms.eventStore,
+    persister: rooms.persister,
+    notifier: deps.notifier,
+  };
+  const inbound = createInboundEvents({ ...writes, storage, log, client, checker, view, stateResolver: deps.stateResolver });
+  const transactions = createTransactionReceiver({ storage, clock, log, receivePdus: inbound.receivePdus });
+  const serving = createFederationServing({ serverName, storage, clock, view, eventStore: rooms.eventStore, state: rooms.state });
+  const handshakes = createHandshakes({
+    serverName,
     signingKey,
     storage,
-    client,
-    trustedServers: config.trusted_servers,
+    clock,
+    view,
+    roomHeads: rooms.heads,
+    eventStore: rooms.eventStore,
+    checker,
+    inbound,
+    sender: outbound,
+    serving,
+  });
+  const directory = createFederatedDirectory({ serverName, client, directory: rooms.directory, view });
+  const backfill = createBackfill({
+    serverName,
+    storage,
     clock,
     log,
+    client,
+    checker,
+    inbound,
+    view,
+    eventStore: rooms.eventStore,
+    visibility: rooms.visibility,
   });
+  // Our events and EDUs leave for the room's other servers, queued where they are stored.
+  rooms.send.onLocalEvent(createOutboundEvents(outbound));
+  connectEdus({ serverName, storage, clock, view, sender: outbound, transactions, ...edus });
+
   return {
     enabled: config.allow_federation,
     client,
     keys,
-    authenticateRequest: createRequestAuthenticator(config.server_name, keys, clock),
-    sender: createFederationSender({ config, storage, clock, log, signingKey, worker: deps.senderWorker }),
+    outbound,
+    authenticateRequest: createRequestAuthenticator(serverName, keys, clock),
     profiles: createRemoteProfiles(client),
+    checker,
+    view,
+    inbound,
+    transactions,
+    serving,
+    handshakes,
+    directory,
+    backfill,
   };
 }
-export type Federation = ReturnType<typeof createFederation>;
+export type Federation = ReturnType<typeof buildFederation>;

@@ -27,7 +27,7 @@ import type { InboundEvents } from "../federation/inbound/room-pipeline";
 import { destinationsOf, wireForm } from "../federation/outbound/event-fanout";
 import type { RecordOutOfRoom } from "./out-of-room";
 import type { PduChecker } from "../federation/inbound/pdu-checker";
-import type { FederationSender } from "../../workers/federation-sender/sender";
+import type { OutboundQueue } from "../federation/outbound/queue";
 import { strippedState } from "../federation/serving";
 import { serverOf, type RoomView } from "../federation/room-view";
 
@@ -40,7 +40,7 @@ export function createInvites(deps: {
   checker: PduChecker;
   view: RoomView;
   inbound: InboundEvents;
-  sender: FederationSender;
+  sender: OutboundQueue;
   local: MembershipService;
   roomHeads: RoomHeads;
   eventStore: EventStore;
@@ -52,7 +52,7 @@ export function createInvites(deps: {
   const { serverName, storage, client, checker, view, inbound, sender, local, roomHeads, eventStore, recordOutOfRoom } = deps;
   const isLocal = (id: string) => serverOf(id) === serverName;
 
-  return {
+  const invites = {
     /** `POST /invite`: a user of another server is invited through their server first. */
     async invite(requester: Requester, roomId: string, target: string, reason?: string, isDirect = false): Promise<void> {
       if (isLocal(target)) return local.invite(requester, roomId, target, reason);
@@ -96,7 +96,7 @@ export function createInvites(deps: {
     async inviteAfterCreation(requester: Requester, roomId: string, invitees: readonly string[], isDirect: boolean): Promise<void> {
       for (const target of new Set(invitees)) {
         if (isLocal(target)) continue;
-        await this.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
+        await invites.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
           deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: (e as Error).message }),
         );
       }
@@ -134,5 +134,6 @@ export function createInvites(deps: {
       return { event: wireForm(signed, rules) };
     },
   };
+  return invites;
 }
 export type Invites = ReturnType<typeof createInvites>;

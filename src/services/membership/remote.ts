@@ -164,7 +164,7 @@ export function createRemoteMembership(deps: {
     participating,
 
     /** `POST /join`: through a resident server unless this server is already in the room. */
-    async join(requester: Requester, roomIdOrAlias: string, reason: string | undefined, via: readonly string[] = []) {
+    async join(requester: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []) {
       const { roomId, servers } = await resolveRoom(roomIdOrAlias);
       const remote = candidateServers(roomId, requester.userId, [...via, ...servers]);
       if (participating(roomId) || (storage.rooms.get(roomId) && remote.length === 0)) {
@@ -187,7 +187,7 @@ export function createRemoteMembership(deps: {
     },
 
     /** `POST /knock`: local when this server is in the room, else through a resident. */
-    async knock(requester: Requester, roomIdOrAlias: string, reason: string | undefined, via: readonly string[] = []) {
+    async knock(requester: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []) {
       const { roomId, servers } = await resolveRoom(roomIdOrAlias);
       if (participating(roomId)) return local.knock(requester, roomId, reason);
       const content = memberContent(storage, requester.userId, "knock");

@@ -1,6 +1,7 @@
 /**
- * Wires the rooms area: persistence (queue, heads, state groups, persister), the local event
- * pipeline, and the client-facing room services. Called by the composition root.
+ * Wires the rooms area: persistence (queue, heads, state groups, persister), the local send
+ * pipeline, and the client-facing room services (actions, timeline, directory, creation,
+ * upgrades). Membership is its own area, built over this one and federation.
  */
 import type { SigningKey } from "../../core";
 import type { Config } from "../../config";
@@ -12,10 +13,8 @@ import { createEventBuilder } from "./event-builder";
 import { createEventPersister } from "./persister";
 import { createEventStore } from "./event-store";
 import { createGuestAccessEnforcer } from "./guest-access";
-import { createEventsService, type EventsDeps } from "./send";
+import { createEventsService } from "./send";
 import { MatrixError } from "../matrix-error";
-import { createMembershipService } from "../membership/local";
-import type { AccountEvents } from "../accounts/account-events";
 import type { Logger } from "../../runtime/logger";
 import type { Notifier } from "../sync/notifier";
 import type { RateLimiter } from "../rate-limit";
@@ -28,21 +27,19 @@ import { createRoomsService } from "./room-actions";
 import { createStateService } from "./state";
 import { createTimeline } from "./timeline";
 import { createVisibility } from "./visibility";
+import { createMembershipView } from "./membership-view";
 
-export interface RoomServiceDeps {
+export interface RoomsDeps {
   config: Config;
   storage: Storage;
   clock: Clock;
+  log: Logger;
   signingKey: SigningKey;
   notifier: Notifier;
   rateLimits: RateLimiter;
-  accountEvents: AccountEvents;
-  log: Logger;
-  /** Federation's hook: every local event, inside the transaction that stores it. */
-  onLocalEvent?: EventsDeps["onLocalEvent"];
 }
 
-export function buildRoomServices(deps: RoomServiceDeps) {
+export function buildRooms(deps: RoomsDeps) {
   const { config, storage, clock, notifier } = deps;
   const now = () => clock.now();
   const serverName = config.server_name;
@@ -68,7 +65,7 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     now,
     onCurrentStateChange: (roomId, changed) => guestAccess.onCurrentStateChange(roomId, changed),
   });
-  const events = createEventsService({
+  const send = createEventsService({
     storage,
     queue,
     heads,
@@ -78,60 +75,49 @@ export function buildRoomServices(deps: RoomServiceDeps) {
     persister,
     notifier,
     allowEncryption: config.allow_encryption,
-    onLocalEvent: deps.onLocalEvent,
   });
   const clientEvents = createClientEvents({ storage, eventStore, now });
   const visibility = createVisibility({ storage, state, eventStore });
   const summaries = createRoomSummaries({ storage, state, eventStore });
   const directory = createDirectoryService({ storage, state, eventStore, summaries, visibility, serverName, now });
-  const rooms = createRoomsService({
+  const actions = createRoomsService({
     storage,
     state,
     eventStore,
-    events,
+    events: send,
     heads,
     visibility,
     clientEvents,
     directory,
     takeMessageToken: (userId) => deps.rateLimits.take("message", userId),
   });
-  const roomCreation = createRoomCreation({ config, storage, queue, heads, builder, persister, events, invalidate, now });
-  const membership = createMembershipService({
-    storage,
-    events,
-    serverName,
-    resolveRoom: (r) => directory.resolveRoom(r),
-    guestsCanJoin: (r) => summaries.summary(r)?.guest_can_join === true,
-  });
-  const guestAccess = createGuestAccessEnforcer({ storage, queue, heads, state, eventStore, events, serverName, log: deps.log });
+  const creation = createRoomCreation({ config, storage, queue, heads, builder, persister, events: send, invalidate, now });
+  const guestAccess = createGuestAccessEnforcer({ storage, queue, heads, state, eventStore, events: send, serverName, log: deps.log });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
-  const roomUpgrades = createRoomUpgrades({ storage, state, eventStore, events, roomCreation });
-
-  // Spec "Events on Change of Profile Information": a new displayname or avatar is announced in
-  // every joined room; a deactivated account leaves its rooms.
-  deps.accountEvents.subscribe(async (event) => {
-    if (event.type === "profile") await membership.refreshProfile(event.userId);
-    else await membership.leaveAll(event.userId);
-  });
+  const upgrades = createRoomUpgrades({ storage, state, eventStore, events: send, roomCreation: creation });
 
   return {
-    // The persistence path, for federation's remote events: on `roomQueue` (runExclusive while it
-    // resolves state), `persister.persist(roomHeads.get(roomId), {pdu, stateBefore, ...})`.
-    roomQueue: queue,
-    roomHeads: heads,
-    eventBuilder: builder,
-    roomState: state,
+    // The persistence path, for federation's remote events: on `queue` (runExclusive while it
+    // resolves state), `persister.persist(heads.get(roomId), {pdu, stateBefore, ...})`.
+    queue,
+    heads,
+    state,
     eventStore,
-    events,
     persister,
+    builder,
+    /** The send pipeline for local events (build, authorise, persist, notify, tell listeners). */
+    send,
     clientEvents,
     visibility,
+    summaries,
+    /** Who is joined where, read-only: for EDUs and /sync. */
+    members: createMembershipView(storage),
     directory,
-    rooms,
-    roomCreation,
-    membership,
+    /** Client operations on one room: messages, state, redactions, members, joined rooms. */
+    actions,
+    creation,
     timeline,
-    roomUpgrades,
+    upgrades,
   };
 }
-export type RoomServices = ReturnType<typeof buildRoomServices>;
+export type Rooms = ReturnType<typeof buildRooms>;

@@ -34,12 +34,14 @@ export interface EventsDeps {
   notifier: Notifier;
   /** `allow_encryption = false`: no local event may turn encryption on (existing rooms keep it). */
   allowEncryption: boolean;
-  /** Called in the same transaction for every local event stored (federation queues it). */
-  onLocalEvent?: (head: RoomHead, pdu: BuiltEvent) => void;
 }
+
+/** Told of every local event in the transaction that stores it (federation queues it there). */
+export type LocalEventListener = (head: RoomHead, pdu: BuiltEvent) => void;
 
 export function createEventsService(deps: EventsDeps) {
   const { storage, queue, heads, state, builder, persister, notifier } = deps;
+  const listeners: LocalEventListener[] = [];
 
   /** Builds, authorises and persists one local event; runs inside a room-queue task. */
   function append(head: RoomHead, draft: EventDraft, ctx: TaskContext, txn?: TxnRecord): SentEvent {
@@ -49,7 +51,7 @@ export function createEventsService(deps: EventsDeps) {
     const current = head.stateGroup === null ? EMPTY_STATE : state.stateOfGroup(head.stateGroup);
     const { pdu, json } = builder.build(head, current, draft);
     const persisted = persister.persist(head, { pdu, json, stateBefore: head.stateGroup, txn });
-    deps.onLocalEvent?.(head, pdu);
+    for (const listener of listeners) listener(head, pdu);
     ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
     return { eventId: persisted.eventId, stream: persisted.stream };
   }
@@ -77,6 +79,11 @@ export function createEventsService(deps: EventsDeps) {
 
   return {
     append,
+
+    /** Subscribes to every local event, called inside the transaction that stores it. */
+    onLocalEvent(listener: LocalEventListener): void {
+      listeners.push(listener);
+    },
 
     /**
      * Sends a local event into a room this server knows and returns it once committed. A state

@@ -1,71 +1,55 @@
 /**
- * Wires the sync area: typing, receipts and read markers, presence, the membership view they
- * share, and `/sync` itself over the rooms area's state, events and visibility. Called by the
- * composition root after the room services exist.
+ * Wires the sync area: `/sync` over the rooms area (state, timeline, visibility), the EDUs and
+ * account data. The notifier that wakes long-polls is made by the composition root, since every
+ * area that writes wakes it.
  */
-import type { Storage } from "../../storage";
-import type { AccountDataService } from "../accounts/account-data";
-import type { ClientEvents } from "../rooms/client-events";
 import type { Clock } from "../../runtime/clock";
-import type { EventStore } from "../rooms/event-store";
-import type { FiltersService } from "../accounts/filters";
-import { createMembershipView } from "../rooms/membership-view";
-import type { Notifier } from "./notifier";
-import { createPresenceService } from "../edus/presence";
-import { createReceiptsService } from "../edus/receipts";
-import type { StateService } from "../rooms/state";
-import { createSyncService } from "./sync";
+import type { Storage } from "../../storage";
+import type { Accounts } from "../accounts";
+import type { Edus } from "../edus";
+import type { Rooms } from "../rooms";
 import { createLazyMembersCache } from "./lazy-members";
+import type { Notifier } from "./notifier";
 import { createSyncRooms } from "./rooms-section";
-import type { Timeline } from "../rooms/timeline";
-import { createTypingService } from "../edus/typing";
-import type { Visibility } from "../rooms/visibility";
+import { createSyncService } from "./sync";
 
-export interface SyncServiceDeps {
+export interface SyncDeps {
   storage: Storage;
   clock: Clock;
   notifier: Notifier;
-  filters: FiltersService;
-  accountData: AccountDataService;
-  roomState: StateService;
-  timeline: Timeline;
-  eventStore: EventStore;
-  clientEvents: ClientEvents;
-  visibility: Visibility;
+  accounts: Pick<Accounts, "filters" | "accountData">;
+  rooms: Pick<Rooms, "state" | "timeline" | "eventStore" | "clientEvents" | "visibility" | "members">;
+  edus: Edus;
 }
 
-export function buildSyncServices(deps: SyncServiceDeps) {
-  const { storage, clock, notifier, accountData } = deps;
-  const members = createMembershipView(storage);
-  const typing = createTypingService({ members, notifier });
-  const receipts = createReceiptsService({ storage, members, notifier, clock, accountData });
-  const presence = createPresenceService({ storage, members, notifier, clock });
+export function buildSync(deps: SyncDeps) {
+  const { storage, clock, notifier, accounts, rooms, edus } = deps;
   const lazyMembers = createLazyMembersCache();
   const syncRooms = createSyncRooms({
     storage,
     activity: storage.roomActivity,
-    state: deps.roomState,
-    timeline: deps.timeline,
-    eventStore: deps.eventStore,
-    clientEvents: deps.clientEvents,
-    visibility: deps.visibility,
-    typing,
-    receipts,
+    state: rooms.state,
+    timeline: rooms.timeline,
+    eventStore: rooms.eventStore,
+    clientEvents: rooms.clientEvents,
+    visibility: rooms.visibility,
+    typing: edus.typing,
+    receipts: edus.receipts,
     lazyMembers,
   });
   const sync = createSyncService({
     storage,
     clock,
     notifier,
-    filters: deps.filters,
-    accountData,
-    typing,
-    receipts,
-    presence,
-    members,
+    filters: accounts.filters,
+    accountData: accounts.accountData,
+    typing: edus.typing,
+    receipts: edus.receipts,
+    presence: edus.presence,
+    members: rooms.members,
     rooms: syncRooms,
     lazyMembers,
   });
-  return { typing, receipts, presence, sync };
+  return { sync, notifier };
 }
-export type SyncServices = ReturnType<typeof buildSyncServices>;
+export type Sync = ReturnType<typeof buildSync>;

@@ -4,7 +4,7 @@
  * committed. A request from a server that is in backoff wakes its queue at once.
  */
 import type { Config } from "../../config";
-import type { JsonObject, SigningKey } from "../../core";
+import type { Edu, JsonObject, SigningKey } from "../../core";
 import type { Storage } from "../../storage";
 import type { SenderCommand, SenderEvent } from "./protocol";
 import type { Clock } from "../../runtime/clock";
@@ -20,10 +20,6 @@ export interface SenderWorker {
   databaseFile: string;
 }
 
-export interface Edu {
-  edu_type: string;
-  content: JsonObject;
-}
 
 const STOP_TIMEOUT_MS = 5_000;
 

@@ -39,7 +39,7 @@ export function withEvent(s: StateMap, pdu: CheckedPdu): StateMap {
   return next;
 }
 
-export function createRoomAuth(deps: { storage: Storage; view: RoomView; eventStore: EventStore; stateResPool?: StateResolver }) {
+export function createRoomAuth(deps: { storage: Storage; view: RoomView; eventStore: EventStore; stateResolver?: StateResolver }) {
   const { storage, view, eventStore } = deps;
 
   const isRejected = (id: string) => storage.events.get(id)?.rejected_reason != null;
@@ -107,7 +107,7 @@ export function createRoomAuth(deps: { storage: Storage; view: RoomView; eventSt
 
   /** Resolves with the worker pool when the states are large enough to be worth the trip. */
   async function resolveAsync(rules: RoomVersionRules, states: readonly StateMap[]): Promise<StateMap> {
-    const pool = deps.stateResPool;
+    const pool = deps.stateResolver;
     const size = states.reduce((n, s) => n + s.size, 0);
     if (!pool || states.length < 2 || size < POOL_STATE_SIZE) return resolve(rules, states);
     const fetch = (id: string) => eventStore.getPdu(id) ?? undefined;

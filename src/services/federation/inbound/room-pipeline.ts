@@ -66,12 +66,12 @@ export interface InboundDeps extends RoomWrites {
   checker: PduChecker;
   view: RoomView;
   /** Resolves large states off the main thread; small ones are resolved inline either way. */
-  stateResPool?: StateResolver;
+  stateResolver?: StateResolver;
 }
 
 export function createInboundEvents(deps: InboundDeps) {
   const { storage, log, client, checker, view, roomQueue, roomHeads, roomState, eventStore, persister, notifier } = deps;
-  const auth = createRoomAuth({ storage, view, eventStore, stateResPool: deps.stateResPool });
+  const auth = createRoomAuth({ storage, view, eventStore, stateResolver: deps.stateResolver });
   const { isRejected, hasState, createEventFor, authEventsOf, authAgainst, checkAgainstAuthEvents, resolve, resolveAsync } = auth;
 
   function headOf(roomId: string): RoomHead {
@@ -272,7 +272,7 @@ export function createInboundEvents(deps: InboundDeps) {
    */
   function quick(pdu: CheckedPdu, rules: RoomVersionRules): boolean {
     if (authEventsOf(pdu, rules).missing.length > 0 || !pdu.prev_events.every((ref) => hasState(refId(ref)))) return false;
-    if (!deps.stateResPool || pdu.prev_events.length < 2) return true;
+    if (!deps.stateResolver || pdu.prev_events.length < 2) return true;
     const size = pdu.prev_events.reduce((n, ref) => n + (view.stateAfter(refId(ref))?.size ?? 0), 0);
     return size < POOL_STATE_SIZE;
   }

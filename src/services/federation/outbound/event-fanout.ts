@@ -5,7 +5,7 @@
  */
 import type { JsonObject, Pdu, RoomVersionRules } from "../../../core";
 import type { RoomHead } from "../../rooms/heads";
-import type { FederationSender } from "../../../workers/federation-sender/sender";
+import type { OutboundQueue } from "./queue";
 import { serverOf } from "../room-view";
 
 /** The PDU as it travels: `event_id` only in rooms 1-2, where it is part of the event. */
@@ -21,6 +21,6 @@ export function destinationsOf(head: RoomHead, pdu: Pdu): Set<string> {
   return servers;
 }
 
-export function createOutboundEvents(sender: FederationSender) {
+export function createOutboundEvents(sender: OutboundQueue) {
   return (head: RoomHead, pdu: Pdu): void => sender.queuePdu(destinationsOf(head, pdu), wireForm(pdu, head.rules));
 }

@@ -1,0 +1,45 @@
+/**
+ * Wires the accounts area: users (registration, login, passwords, deactivation), access tokens,
+ * devices, profiles, user-interactive auth, filters and account data.
+ */
+import type { Config } from "../../config";
+import type { Clock } from "../../runtime/clock";
+import type { Storage } from "../../storage";
+import type { RateLimiter } from "../rate-limit";
+import type { Notifier } from "../sync/notifier";
+import { createAuthService } from "./access-tokens";
+import { createAccountDataService } from "./account-data";
+import { createAccountEvents } from "./account-events";
+import { createDevicesService } from "./devices";
+import { createFiltersService } from "./filters";
+import { createPasswordChecker } from "./passwords";
+import { createProfileService } from "./profile";
+import { createUiaService } from "./uia";
+import { createAccountsService } from "./users";
+
+export interface AccountsDeps {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  rateLimits: RateLimiter;
+  notifier: Notifier;
+}
+
+export function buildAccounts(deps: AccountsDeps) {
+  const { config, storage, clock, rateLimits } = deps;
+  const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
+  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
+  const events = createAccountEvents();
+  return {
+    /** Access tokens: who a request is from. */
+    tokens: createAuthService(storage, clock),
+    /** Profile changes and deactivations, for the areas that follow them (membership). */
+    events,
+    users: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events }),
+    devices: createDevicesService(storage, uia),
+    profile: createProfileService(storage, events, config.server_name),
+    filters: createFiltersService(storage),
+    accountData: createAccountDataService(storage, deps.notifier),
+  };
+}
+export type Accounts = ReturnType<typeof buildAccounts>;

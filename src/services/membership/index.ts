@@ -1,0 +1,112 @@
+/**
+ * Wires the membership area (spec "Room membership"): the one entry point for every membership
+ * action of our users, whether it stays on this server (`local.ts`) or needs another one
+ * (`remote.ts`: make_/send_ join, knock and leave; `invites.ts`), and the invites other servers
+ * send us. It is built over the rooms and federation areas, which is why it is an area of its own.
+ */
+import type { Config } from "../../config";
+import type { SigningKey } from "../../core";
+import type { Clock } from "../../runtime/clock";
+import type { Logger } from "../../runtime/logger";
+import type { Storage } from "../../storage";
+import type { Requester } from "../accounts/access-tokens";
+import type { AccountEvents } from "../accounts/account-events";
+import type { Federation } from "../federation";
+import type { Rooms } from "../rooms";
+import type { Notifier } from "../sync/notifier";
+import { createInvites } from "./invites";
+import { createJoinAnswers } from "./join-answer";
+import { createMembershipService } from "./local";
+import { createOutOfRoomMemberships } from "./out-of-room";
+import { createRemoteMembership } from "./remote";
+
+export interface MembershipAreaDeps {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  signingKey: SigningKey;
+  notifier: Notifier;
+  accountEvents: AccountEvents;
+  rooms: Rooms;
+  federation: Federation;
+}
+
+export function buildMembership(deps: MembershipAreaDeps) {
+  const { config, storage, clock, log, signingKey, notifier, rooms, federation } = deps;
+  const serverName = config.server_name;
+  const local = createMembershipService({
+    storage,
+    events: rooms.send,
+    serverName,
+    resolveRoom: (r) => rooms.directory.resolveRoom(r),
+    guestsCanJoin: (r) => rooms.summaries.summary(r)?.guest_can_join === true,
+  });
+  const joinAnswers = createJoinAnswers({
+    roomQueue: rooms.queue,
+    roomHeads: rooms.heads,
+    roomState: rooms.state,
+    eventStore: rooms.eventStore,
+    persister: rooms.persister,
+    notifier,
+    storage,
+    clock,
+    checker: federation.checker,
+  });
+  const recordOutOfRoom = createOutOfRoomMemberships({ storage, clock, notifier });
+  const remote = createRemoteMembership({
+    serverName,
+    signingKey,
+    storage,
+    clock,
+    log,
+    client: federation.client,
+    view: federation.view,
+    local,
+    directory: rooms.directory,
+    aliases: federation.directory,
+    joinAnswers,
+    recordOutOfRoom,
+  });
+  const invites = createInvites({
+    serverName,
+    signingKey,
+    storage,
+    log,
+    client: federation.client,
+    checker: federation.checker,
+    view: federation.view,
+    inbound: federation.inbound,
+    sender: federation.outbound,
+    local,
+    roomHeads: rooms.heads,
+    eventStore: rooms.eventStore,
+    eventBuilder: rooms.builder,
+    recordOutOfRoom,
+    participating: remote.participating,
+  });
+
+  // Spec "Events on Change of Profile Information": a new displayname or avatar is announced in
+  // every joined room; a deactivated account leaves its rooms.
+  deps.accountEvents.subscribe(async (event) => {
+    if (event.type === "profile") await local.refreshProfile(event.userId);
+    else await local.leaveAll(event.userId);
+  });
+
+  return {
+    // Joins, knocks and leaves may need another server (the remote side falls back to local).
+    join: remote.join,
+    knock: remote.knock,
+    leave: remote.leave,
+    // Invites go through the invitee's server when it is another one.
+    invite: (requester: Requester, roomId: string, target: string, reason?: string) => invites.invite(requester, roomId, target, reason),
+    inviteAfterCreation: invites.inviteAfterCreation,
+    kick: local.kick,
+    ban: local.ban,
+    unban: local.unban,
+    forget: local.forget,
+    /** `PUT /v2/invite` from another server, for one of our users. */
+    receiveInvite: invites.receiveInvite,
+  };
+}
+export type Membership = ReturnType<typeof buildMembership>;
