@@ -86,7 +86,7 @@ export {
   type FilterJson,
   type RoomEventMatcher,
 } from "./filter.ts";
-export { formatSyncToken, parseSyncToken, type SyncToken } from "./sync-token.ts";
+export { formatSyncToken, parseSyncToken, roomEventsPosition, type SyncToken } from "./sync-token.ts";
 
 // Authorization rules
 export { authCheck, checkStateDependentAuthRules, checkStateIndependentAuthRules, type AuthCheckOptions } from "./auth/auth-check.ts";

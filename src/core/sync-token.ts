@@ -1,41 +1,34 @@
 /**
- * The `/sync` token: one position per stream (room events by `stream_ordering`, account data,
- * receipts, presence, to-device, device lists, typing). Every stream but typing is durable; typing
- * lives in memory and restarts from zero, so its position carries the epoch of the process that
- * issued it: a token from another epoch means "the client knows no typing state".
- * Pagination endpoints (`/messages`) accept these tokens too and read the `events` position.
+ * The `/sync` token: the position of every sync stream, in the order `/sync` lists them (room
+ * events first), and the epoch of the process that issued it: in-memory streams (typing) restart
+ * at zero with each process, so their positions count only within the epoch that wrote them.
+ * `s<position>_<position>_..._<epoch>`. Pagination endpoints (`/messages`) accept these tokens
+ * too and read the room events position.
  */
 
 export interface SyncToken {
-  events: number;
-  accountData: number;
-  receipts: number;
-  presence: number;
-  toDevice: number;
-  deviceLists: number;
-  typing: number;
-  /** Identifies the process whose in-memory typing stream `typing` counts in. */
-  typingEpoch: string;
+  positions: number[];
+  epoch: string;
 }
 
-const pattern = /^s(\d{1,15})_(\d{1,15})_(\d{1,15})_(\d{1,15})_(\d{1,15})_(\d{1,15})_(\d{1,15})_([0-9a-z]{1,16})$/;
+/** At most this many streams: a bound on what a client can make us parse. */
+const MAX_POSITIONS = 32;
+const pattern = /^s((?:\d{1,15}_){1,32})([0-9a-z]{1,16})$/;
 
 export function formatSyncToken(t: SyncToken): string {
-  return `s${t.events}_${t.accountData}_${t.receipts}_${t.presence}_${t.toDevice}_${t.deviceLists}_${t.typing}_${t.typingEpoch}`;
+  return `s${t.positions.join("_")}_${t.epoch}`;
 }
 
 /** Returns the token a string encodes, or undefined when it is not one of ours. */
 export function parseSyncToken(raw: string): SyncToken | undefined {
   const m = pattern.exec(raw);
   if (!m) return undefined;
-  return {
-    events: Number(m[1]),
-    accountData: Number(m[2]),
-    receipts: Number(m[3]),
-    presence: Number(m[4]),
-    toDevice: Number(m[5]),
-    deviceLists: Number(m[6]),
-    typing: Number(m[7]),
-    typingEpoch: m[8]!,
-  };
+  const positions = m[1]!.slice(0, -1).split("_").map(Number);
+  if (positions.length > MAX_POSITIONS) return undefined;
+  return { positions, epoch: m[2]! };
+}
+
+/** The room events position of a token (the first stream). */
+export function roomEventsPosition(t: SyncToken): number {
+  return t.positions[0]!;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { checkFilter, compileFilter, projectEventFields } from "../../src/core/filter";
 import { splitDotPath } from "../../src/core/dot-path";
-import { formatSyncToken, parseSyncToken } from "../../src/core/sync-token";
 
 const msg = { type: "m.room.message", sender: "@a:x", room_id: "!r:x", content: { body: "hi" } };
 
@@ -121,16 +120,5 @@ describe("event_fields", () => {
     expect(splitDotPath("content.m\\.relates_to")).toEqual(["content", "m.relates_to"]);
     expect(splitDotPath("content.m\\\\foo")).toEqual(["content", "m\\foo"]);
     expect(splitDotPath("a\\xb")).toEqual(["a\\xb"]);
-  });
-});
-
-describe("sync token", () => {
-  test("round-trips and rejects foreign strings", () => {
-    const t = { events: 12, accountData: 3, receipts: 4, presence: 5, toDevice: 0, deviceLists: 7, typing: 6, typingEpoch: "k9" };
-    const raw = formatSyncToken(t);
-    expect(parseSyncToken(raw)).toEqual(t);
-    expect(parseSyncToken("t12-3")).toBeUndefined();
-    expect(parseSyncToken(`${raw}_1`)).toBeUndefined();
-    expect(parseSyncToken("s1_2_3")).toBeUndefined();
   });
 });

@@ -3,9 +3,8 @@
  * with one expiry timer per typing user. Every start and stop (by request or by timeout) moves the
  * typing stream, wakes the room's joined members' `/sync`, and is told to listeners (the federation
  * sender relays both directions to other servers).
- * The stream restarts at zero with each process; `epoch` tells tokens of this process apart.
+ * The stream lives in memory and restarts at zero with each process (the sync token's epoch says which).
  */
-import { randomBytes } from "node:crypto";
 import type { Requester } from "../accounts/access-tokens";
 import { forbidden } from "../matrix-error";
 import type { MembershipView } from "../rooms/membership-view";
@@ -31,8 +30,6 @@ export function createTypingService(deps: { members: MembershipView; notifier: N
   const { members, notifier } = deps;
   const rooms = new Map<string, RoomTyping>();
   const listeners = new Set<(change: TypingChange) => void>();
-  // Unique per process: two processes never share an epoch, even when started in the same ms.
-  const epoch = randomBytes(5).toString("hex");
   let position = 0;
 
   function changed(roomId: string, room: RoomTyping, userId: string, typing: boolean): void {
@@ -61,8 +58,6 @@ export function createTypingService(deps: { members: MembershipView; notifier: N
   }
 
   return {
-    epoch,
-
     /** PUT /rooms/{roomId}/typing/{userId}: only for yourself, only in a room you have joined. */
     setTyping(requester: Requester, roomId: string, userId: string, typing: boolean, timeoutMs?: number): void {
       if (requester.userId !== userId) throw forbidden("Cannot set the typing state of another user");

@@ -4,7 +4,7 @@
  * `/messages` also accepts /sync tokens (`s…`), read as "after every event persisted up to that
  * stream position".
  */
-import { parseSyncToken } from "../../core/sync-token";
+import { parseSyncToken, roomEventsPosition } from "../../core/sync-token";
 import type { Storage } from "../../storage";
 import type { EventRow, TopologicalPosition } from "../../storage/events";
 import { invalidParam } from "../matrix-error";
@@ -31,6 +31,6 @@ export function parseToken(storage: Storage, roomId: string, token: string): Top
   const t = /^t(-?\d{1,16})_(-?\d{1,16})$/.exec(token);
   if (t) return { depth: Number(t[1]), stream: Number(t[2]) };
   const sync = parseSyncToken(token);
-  if (sync) return storage.events.lastPositionAtStream(roomId, sync.events) ?? START;
+  if (sync) return storage.events.lastPositionAtStream(roomId, roomEventsPosition(sync)) ?? START;
   throw invalidParam(`Unknown pagination token ${JSON.stringify(token)}`);
 }

@@ -1,7 +1,7 @@
 /**
- * Wires the sync area: `/sync` over the rooms area (state, timeline, visibility), the EDUs and
- * account data. The notifier that wakes long-polls is made by the composition root, since every
- * area that writes wakes it.
+ * Wires the sync area: `/sync` as the list of its stream providers (`streams/`: room events,
+ * account data, receipts, presence, to-device, device lists, typing). The notifier that wakes
+ * long-polls is made by the composition root, since every area that writes wakes it.
  */
 import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
@@ -11,6 +11,14 @@ import type { Rooms } from "../rooms";
 import { createLazyMembersCache } from "./lazy-members";
 import type { Notifier } from "./notifier";
 import { createSyncRooms } from "./rooms-section";
+import { accountDataStream } from "./streams/account-data";
+import { deviceListsStream } from "./streams/device-lists";
+import { presenceStream } from "./streams/presence";
+import { receiptsStream } from "./streams/receipts";
+import { roomsStream } from "./streams/rooms";
+import type { SyncStream } from "./streams/stream";
+import { toDeviceStream } from "./streams/to-device";
+import { typingStream } from "./streams/typing";
 import { createSyncService } from "./sync";
 
 export interface SyncDeps {
@@ -25,7 +33,7 @@ export interface SyncDeps {
 export function buildSync(deps: SyncDeps) {
   const { storage, clock, notifier, accounts, rooms, edus } = deps;
   const lazyMembers = createLazyMembersCache();
-  const syncRooms = createSyncRooms({
+  const roomsSection = createSyncRooms({
     storage,
     activity: storage.roomActivity,
     state: rooms.state,
@@ -33,22 +41,26 @@ export function buildSync(deps: SyncDeps) {
     eventStore: rooms.eventStore,
     clientEvents: rooms.clientEvents,
     visibility: rooms.visibility,
-    typing: edus.typing,
     receipts: edus.receipts,
     lazyMembers,
   });
+  // The streams after the room events, in token order: append new ones at the end.
+  const streams: SyncStream[] = [
+    accountDataStream(accounts.accountData),
+    receiptsStream(edus.receipts),
+    presenceStream(edus.presence, rooms.members),
+    toDeviceStream(),
+    deviceListsStream(),
+    typingStream(edus.typing),
+  ];
   const sync = createSyncService({
-    storage,
     clock,
     notifier,
     filters: accounts.filters,
-    accountData: accounts.accountData,
-    typing: edus.typing,
-    receipts: edus.receipts,
     presence: edus.presence,
-    members: rooms.members,
-    rooms: syncRooms,
     lazyMembers,
+    rooms: roomsStream(storage, roomsSection),
+    streams,
   });
   return { sync, notifier };
 }

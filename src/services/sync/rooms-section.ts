@@ -1,29 +1,27 @@
 /**
  * The `rooms` part of a `/sync` response: for each room of the user, the timeline since the token
  * (newest events first, up to the filter's limit, `limited` when a gap remains, `prev_batch` to
- * paginate back), the state delta between the token and the start of that timeline, ephemeral
- * typing and receipts, room account data, unread counts and the summary. Only rooms whose streams
- * moved since the token are looked at; an initial sync (or a room joined since the token) gets the
- * whole state at the start of its timeline.
+ * paginate back), the state delta between the token and the start of that timeline, unread
+ * counts and the summary, plus what the other streams hold for the room (ephemeral typing and
+ * receipts, room account data). Only rooms whose events moved since the token are read; an
+ * initial sync (or a room joined since the token) gets the whole state at the start of its
+ * timeline.
  */
-import type { CompiledFilter, RoomEventMatcher } from "../../core/filter";
+import type { RoomEventMatcher } from "../../core/filter";
 import { projectEventFields } from "../../core/filter";
-import { formatSyncToken, type SyncToken } from "../../core/sync-token";
 import { stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import type { MembershipRow } from "../../storage/memberships";
-import type { ReceiptRow } from "../../storage/receipts";
 import type { RoomActivityRepo } from "../../storage/room-activity";
 import type { ClientEvents } from "../rooms/client-events";
 import type { EventStore } from "../rooms/event-store";
-import { receiptEvent } from "../edus/receipts";
 import type { ReceiptsService } from "../edus/receipts";
 import type { StateMap, StateService } from "../rooms/state";
 import type { LazyMembersCache } from "./lazy-members";
 import { MAX_LIMIT, type Timeline } from "../rooms/timeline";
-import type { TypingService } from "../edus/typing";
 import type { Visibility } from "../rooms/visibility";
+import type { RoomShare, SyncRequest } from "./streams/stream";
 
 /** Timeline length when the filter names none. */
 const defaultTimelineLimit = 10;
@@ -46,34 +44,25 @@ export interface SyncRoomsDeps {
   eventStore: EventStore;
   clientEvents: ClientEvents;
   visibility: Visibility;
-  typing: TypingService;
   receipts: ReceiptsService;
   lazyMembers: LazyMembersCache;
 }
 
-/** Everything one sync computation knows before it looks at rooms. */
-export interface RoomsRequest {
-  userId: string;
-  deviceId: string;
-  filter: CompiledFilter;
-  /** Undefined for an initial sync. */
-  since: SyncToken | undefined;
-  to: SyncToken;
-  fullState: boolean;
-  /** Answer with `state_after` (state at the timeline's end) instead of `state`. */
-  useStateAfter: boolean;
-  /** Room account data events changed since the token, by room. */
-  roomAccountData: Map<string, JsonObject[]>;
-  /** Receipt rows changed since the token (every receipt of the room for rooms synced in full). */
-  receiptsByRoom: Map<string, ReceiptRow[]>;
+/** One sync computation as the rooms section sees it: room event positions, and the other streams' shares. */
+export interface RoomsRequest extends SyncRequest {
+  /** The room event position of the token; undefined for an initial sync. */
+  since: number | undefined;
+  to: number;
+  /** The other streams' share of each room. */
+  shares: readonly ((roomId: string, full: boolean) => RoomShare | undefined)[];
 }
 
-export interface RoomsSection {
+export type RoomsSection = {
   join: Record<string, JsonObject>;
   invite: Record<string, JsonObject>;
   knock: Record<string, JsonObject>;
   leave: Record<string, JsonObject>;
-}
+};
 
 interface TimelineBatch {
   rows: EventRow[];
@@ -81,7 +70,7 @@ interface TimelineBatch {
 }
 
 export function createSyncRooms(deps: SyncRoomsDeps) {
-  const { storage, activity, state, timeline: roomTimeline, eventStore, clientEvents, visibility, typing, receipts, lazyMembers } = deps;
+  const { storage, activity, state, timeline: roomTimeline, eventStore, clientEvents, visibility, receipts, lazyMembers } = deps;
 
   /**
    * Newest-first scan of (from, to] keeping what the user may see and the filter allows. The first
@@ -172,7 +161,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     if (full) {
       for (const [k, v] of at) chosen.set(k, v);
     } else if (after || timeline.limited) {
-      const before = roomTimeline.stateAtStream(roomId, req.since!.events);
+      const before = roomTimeline.stateAtStream(roomId, req.since!);
       // Equal maps are the same cached group: nothing changed.
       if (before !== at) for (const [k, v] of at) if (before.get(k) !== v) chosen.set(k, v);
     }
@@ -214,27 +203,22 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     };
   }
 
-  function ephemeral(req: RoomsRequest, roomId: string, full: boolean): JsonObject[] {
-    const matcher = req.filter.room.ephemeral;
-    if (!matcher.allowsRoom(roomId)) return [];
-    const events: JsonObject[] = [];
-    const since = req.since;
-    const typingStale = since !== undefined && since.typingEpoch !== req.to.typingEpoch;
-    const users = typing.typingUsers(roomId);
-    const typingNews = full ? users.length > 0 : typingStale || typing.changedAt(roomId) > since!.typing;
-    if (typingNews && matcher.matches({ type: "m.typing", room_id: roomId })) {
-      events.push({ type: "m.typing", content: { user_ids: users } });
+  /** The other streams' events in the room: ephemeral ones (joined rooms only) and room account data. */
+  function shared(req: RoomsRequest, roomId: string, full: boolean, joined: boolean) {
+    const ephemeral: JsonObject[] = [];
+    const accountData: JsonObject[] = [];
+    for (const share of req.shares) {
+      const part = share(roomId, full);
+      if (part?.accountData) accountData.push(...part.accountData);
+      if (joined && part?.ephemeral) ephemeral.push(...part.ephemeral);
     }
-    const rows = full ? receipts.inRoom(roomId, req.to.receipts) : req.receiptsByRoom.get(roomId);
-    const receipt = rows ? receiptEvent(rows, req.userId) : undefined;
-    if (receipt && matcher.matches({ type: "m.receipt", room_id: roomId })) events.push(receipt);
-    return events;
+    return { ephemeral, accountData };
   }
 
   /** Where `/messages` continues backwards: just before the first event, else from the token. */
   function prevBatch(req: RoomsRequest, timeline: TimelineBatch): string {
     const first = timeline.rows[0];
-    return first ? roomTimeline.prevBatchFor(first) : formatSyncToken(req.to);
+    return first ? roomTimeline.prevBatchFor(first) : req.nextBatch;
   }
 
   /**
@@ -248,15 +232,14 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
   ): JsonObject | undefined {
     const { full, hasEvents, until } = opts;
     const roomId = m.room_id;
-    const from = full ? 0 : req.since!.events;
+    const from = full ? 0 : req.since!;
     const timeline: TimelineBatch = hasEvents
       ? readTimeline(req.userId, roomId, from, until, req.filter.room.timeline)
       : { rows: [], limited: false };
     const wantsSummary = full || timeline.rows.some((r) => r.type === "m.room.member");
     const room = wantsSummary && m.membership === "join" ? summary(req.userId, roomId) : undefined;
     const stateRowsOut = stateSection(req, roomId, timeline, full || req.fullState, until, room?.heroes);
-    const accountData = req.roomAccountData.get(roomId) ?? [];
-    const ephemeralEvents = m.membership === "join" ? ephemeral(req, roomId, full) : [];
+    const { ephemeral: ephemeralEvents, accountData } = shared(req, roomId, full, m.membership === "join");
     const changed = full || opts.force || req.fullState || timeline.rows.length > 0 || stateRowsOut.length > 0 || accountData.length > 0 || ephemeralEvents.length > 0;
     if (!changed) return undefined;
 
@@ -276,7 +259,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     if (room) out.summary = room.body;
     const readUpTo = Math.max(receipts.readUpTo(roomId, req.userId), m.stream_ordering);
     out.unread_notifications = {
-      notification_count: activity.countUnread(roomId, req.userId, readUpTo, req.to.events),
+      notification_count: activity.countUnread(roomId, req.userId, readUpTo, req.to),
       highlight_count: 0,
     };
     return out;
@@ -306,23 +289,23 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
       // Rooms with new events: one range scan when the gap is short, else one probe per room.
       let moved: (roomId: string) => boolean = () => true;
       if (!initial) {
-        const range = to.events - since.events;
+        const range = to - since;
         if (range <= Math.max(200, memberships.length * 4)) {
-          const rooms = activity.roomsWithEvents(since.events, to.events);
+          const rooms = activity.roomsWithEvents(since, to);
           moved = (roomId) => rooms.has(roomId);
         } else {
-          moved = (roomId) => activity.latestInRoom(roomId, to.events) > since.events;
+          moved = (roomId) => activity.latestInRoom(roomId, to) > since;
         }
       }
 
       for (const m of memberships) {
         const roomId = m.room_id;
         if (!filter.room.allowsRoom(roomId)) continue;
-        const changedHere = !initial && m.stream_ordering > since.events && m.stream_ordering <= to.events;
+        const changedHere = !initial && m.stream_ordering > since && m.stream_ordering <= to;
         switch (m.membership) {
           case "join": {
             const full = initial || changedHere;
-            const update = roomUpdate(req, m, { full, hasEvents: full || moved(roomId), until: to.events });
+            const update = roomUpdate(req, m, { full, hasEvents: full || moved(roomId), until: to });
             if (update) out.join[roomId] = update;
             break;
           }
@@ -336,7 +319,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
           case "ban": {
             // The final events up to the leave; rooms left before the token only with include_leave
             // on a full sync.
-            const until = Math.min(m.stream_ordering, to.events);
+            const until = Math.min(m.stream_ordering, to);
             let update: JsonObject | undefined;
             if (changedHere) update = roomUpdate(req, m, { full: false, hasEvents: true, until, force: true });
             else if ((initial || req.fullState) && filter.room.includeLeave) update = roomUpdate(req, m, { full: true, hasEvents: true, until });

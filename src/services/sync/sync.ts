@@ -5,24 +5,20 @@
  * The computation itself never awaits, so it sees one consistent database and no wake-up can slip
  * between reading the streams and starting to wait.
  */
+import { randomBytes } from "node:crypto";
+import type { CompiledFilter } from "../../core/filter";
 import { formatSyncToken, parseSyncToken, type SyncToken } from "../../core/sync-token";
 import type { JsonObject } from "../../core/types";
-import type { Storage } from "../../storage";
-import { GLOBAL_ROOM } from "../../storage/account-data";
-import type { ReceiptRow } from "../../storage/receipts";
-import type { AccountDataService } from "../accounts/account-data";
 import type { Requester } from "../accounts/access-tokens";
-import type { Clock } from "../../runtime/clock";
 import type { FiltersService } from "../accounts/filters";
-import { invalidParam } from "../matrix-error";
-import type { MembershipView } from "../rooms/membership-view";
-import type { Notifier } from "./notifier";
 import type { PresenceService, PresenceState } from "../edus/presence";
-import type { ReceiptsService } from "../edus/receipts";
-import type { RoomsSection, SyncRooms } from "./rooms-section";
+import { invalidParam } from "../matrix-error";
+import type { Clock } from "../../runtime/clock";
 import type { LazyMembersCache } from "./lazy-members";
-import type { TypingService } from "../edus/typing";
-import { projectEventFields, type CompiledFilter } from "../../core/filter";
+import type { Notifier } from "./notifier";
+import type { RoomsSection } from "./rooms-section";
+import type { RoomsStream } from "./streams/rooms";
+import type { RoomShare, SyncRequest, SyncStream } from "./streams/stream";
 
 /** Long-polls are capped so a proxy or client timeout never cuts one off mid-wait. */
 export const maxSyncTimeoutMs = 60_000;
@@ -37,46 +33,29 @@ export interface SyncParams {
   timeoutMs: number;
 }
 
-export interface SyncResponse {
-  next_batch: string;
-  rooms: RoomsSection;
-  account_data: { events: JsonObject[] };
-  presence: { events: JsonObject[] };
-  to_device: { events: JsonObject[] };
-  device_lists: { changed: string[]; left: string[] };
-  device_one_time_keys_count: Record<string, number>;
-}
+/** `next_batch`, `rooms`, and the top-level fields the streams fill in. */
+export type SyncResponse = JsonObject & { next_batch: string; rooms: RoomsSection };
 
 export interface SyncDeps {
-  storage: Storage;
   clock: Clock;
   notifier: Notifier;
   filters: FiltersService;
-  accountData: AccountDataService;
-  typing: TypingService;
-  receipts: ReceiptsService;
   presence: PresenceService;
-  members: MembershipView;
-  rooms: SyncRooms;
   lazyMembers: LazyMembersCache;
+  /** The room events stream, first in the token and built last (it holds the other streams' room shares). */
+  rooms: RoomsStream;
+  /** Every other stream, in token order. */
+  streams: readonly SyncStream[];
 }
 
 export function createSyncService(deps: SyncDeps) {
-  const { storage, clock, notifier, filters, accountData, typing, receipts, presence, members, rooms, lazyMembers } = deps;
+  const { clock, notifier, filters, presence, rooms, streams, lazyMembers } = deps;
+  // Unique per process: two processes never share an epoch, even when started in the same ms.
+  const epoch = randomBytes(5).toString("hex");
 
   /** Where every stream stands now. */
   function currentToken(): SyncToken {
-    return {
-      events: storage.events.maxStreamOrdering(),
-      accountData: accountData.position(),
-      receipts: receipts.position(),
-      presence: presence.position(),
-      // Slots for the E2EE streams, which have no positions yet.
-      toDevice: 0,
-      deviceLists: 0,
-      typing: typing.position(),
-      typingEpoch: typing.epoch,
-    };
+    return { positions: [rooms.position(), ...streams.map((s) => s.position())], epoch };
   }
 
   function parseSince(raw: string | undefined): SyncToken | undefined {
@@ -86,85 +65,33 @@ export function createSyncService(deps: SyncDeps) {
     return token;
   }
 
-  function project(filter: CompiledFilter, event: JsonObject): JsonObject {
-    return filter.eventFields ? projectEventFields(event, filter.eventFields) : event;
+  /**
+   * The token's position for stream `i`: none on an initial sync, none for an in-memory stream of
+   * another process, 0 for a stream the token predates.
+   */
+  function sinceFor(since: SyncToken | undefined, i: number, inMemory = false): number | undefined {
+    if (!since) return undefined;
+    if (inMemory && since.epoch !== epoch) return undefined;
+    return since.positions[i] ?? 0;
   }
 
-  function accountDataSection(userId: string, since: SyncToken | undefined, to: SyncToken, filter: CompiledFilter) {
-    const global: JsonObject[] = [];
-    const byRoom = new Map<string, JsonObject[]>();
-    for (const row of accountData.changedSince(userId, since?.accountData ?? 0, to.accountData)) {
-      const event = { type: row.type, content: JSON.parse(row.content) as JsonObject };
-      if (row.room_id === GLOBAL_ROOM) {
-        if (filter.accountData.matches(event)) global.push(project(filter, event));
-      } else if (filter.room.accountData.matches({ ...event, room_id: row.room_id })) {
-        const list = byRoom.get(row.room_id) ?? [];
-        list.push(project(filter, event));
-        byRoom.set(row.room_id, list);
-      }
-    }
-    return { global, byRoom };
-  }
-
-  function receiptsByRoom(since: SyncToken | undefined, to: SyncToken): Map<string, ReceiptRow[]> {
-    const out = new Map<string, ReceiptRow[]>();
-    if (!since) return out;
-    for (const row of receipts.changedSince(since.receipts, to.receipts)) {
-      const list = out.get(row.room_id) ?? [];
-      list.push(row);
-      out.set(row.room_id, list);
-    }
-    return out;
-  }
-
-  function presenceSection(userId: string, since: SyncToken | undefined, to: SyncToken, filter: CompiledFilter): JsonObject[] {
-    let rows;
-    if (!since) {
-      rows = presence.of([...members.usersSharingRooms(userId)], to.presence);
-    } else {
-      rows = presence.changedSince(since.presence, to.presence);
-      if (rows.length > 0) {
-        const visible = members.usersSharingRooms(userId);
-        rows = rows.filter((r) => visible.has(r.user_id));
-      }
-    }
-    return rows
-      .map((r) => presence.event(r))
-      .filter((e) => filter.presence.matches({ type: "m.presence", sender: e.sender as string }))
-      .map((e) => project(filter, e));
-  }
-
-  function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams): SyncResponse {
-    const { fullState, useStateAfter } = params;
+  function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams) {
     const { userId, deviceId } = requester;
     const to = currentToken();
-    const ad = accountDataSection(userId, since, to, filter);
+    const req: SyncRequest = { userId, deviceId, filter, fullState: params.fullState, useStateAfter: params.useStateAfter, nextBatch: formatSyncToken(to) };
     if (!since) lazyMembers.reset(userId, deviceId);
-    const roomsSection = rooms.build(
-      { userId, deviceId, filter, since, to, fullState, useStateAfter, roomAccountData: ad.byRoom, receiptsByRoom: receiptsByRoom(since, to) },
-      storage.memberships.forUser(userId),
-    );
-    return {
-      next_batch: formatSyncToken(to),
-      rooms: roomsSection,
-      account_data: { events: ad.global },
-      presence: { events: presenceSection(userId, since, to, filter) },
-      to_device: { events: [] },
-      device_lists: { changed: [], left: [] },
-      device_one_time_keys_count: {},
-    };
-  }
-
-  function isEmpty(r: SyncResponse): boolean {
-    const { join, invite, knock, leave } = r.rooms;
-    return (
-      r.account_data.events.length === 0 &&
-      r.presence.events.length === 0 &&
-      r.to_device.events.length === 0 &&
-      r.device_lists.changed.length === 0 &&
-      r.device_lists.left.length === 0 &&
-      isEmptyRecord(join) && isEmptyRecord(invite) && isEmptyRecord(knock) && isEmptyRecord(leave)
-    );
+    const fields: JsonObject = {};
+    const shares: ((roomId: string, full: boolean) => RoomShare | undefined)[] = [];
+    let news = false;
+    streams.forEach((stream, i) => {
+      const section = stream.section(req, sinceFor(since, i + 1, stream.inMemory), to.positions[i + 1]!);
+      if (section.fields) Object.assign(fields, section.fields);
+      if (section.inRoom) shares.push(section.inRoom);
+      news ||= section.news;
+    });
+    const roomsPart = rooms.section(req, sinceFor(since, 0), to.positions[0]!, shares);
+    const response: SyncResponse = { next_batch: req.nextBatch, rooms: roomsPart.rooms, ...fields };
+    return { response, news: news || roomsPart.news };
   }
 
   return {
@@ -175,17 +102,17 @@ export function createSyncService(deps: SyncDeps) {
       const filter = filters.syncFilter(requester.userId, params.filter);
       const ended = presence.syncStarted(requester.userId, params.setPresence);
       try {
-        let response = compute(requester, since, filter, params);
+        let result = compute(requester, since, filter, params);
         // An initial or full-state sync answers at once; so does one with news.
-        if (!since || params.fullState || !isEmpty(response)) return response;
+        if (!since || params.fullState || result.news) return result.response;
         const deadline = clock.now() + Math.min(Math.max(params.timeoutMs, 0), maxSyncTimeoutMs);
-        while (isEmpty(response)) {
+        while (!result.news) {
           const remaining = deadline - clock.now();
           if (remaining <= 0 || signal?.aborted) break;
           if (!(await notifier.wait(requester.userId, remaining, () => false, signal))) break;
-          response = compute(requester, since, filter, params);
+          result = compute(requester, since, filter, params);
         }
-        return response;
+        return result.response;
       } finally {
         ended();
       }
@@ -193,8 +120,3 @@ export function createSyncService(deps: SyncDeps) {
   };
 }
 export type SyncService = ReturnType<typeof createSyncService>;
-
-function isEmptyRecord(o: Record<string, unknown>): boolean {
-  for (const _ in o) return false;
-  return true;
-}
