@@ -1,0 +1,149 @@
+// Events that must not get in, sent over /send by a real (in-process) server that joined the room
+// and then misbehaves: a bad signature is dropped, a content hash mismatch is redacted (its forged
+// content never reaches a client), an event the auth rules refuse is stored rejected and never
+// shown, an event allowed by its own history but not by the room's current state is soft-failed
+// (never shown), and a replayed transaction is not applied twice.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { hashAndSignEvent, rulesFor, type JsonObject, type PduTemplate } from "../../../../src/core";
+import { wireForm } from "../../../../src/services/federation/outbound/event-fanout";
+import { api, type Session } from "../../../helpers/client";
+import { say, texts, timeline } from "../../../helpers/federated-rooms";
+import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../../../helpers/federation";
+
+let pair: RoomWithInProcessGuest;
+let a: FederatedServer;
+/** The misbehaving server: its own key signs what the test forges. */
+let c: InProcessServer;
+let alice: Session;
+let mallory: Session;
+let roomId: string;
+
+beforeAll(async () => {
+  pair = await startRoomWithInProcessGuest({ owner: "alice", guest: "mallory" }, { name: "guarded" });
+  ({ a, c, owner: alice, guest: mallory, roomId } = pair);
+});
+afterAll(() => pair?.close());
+
+/** An event of C's user (or `sender`), on top of C's view of the room, signed with C's key. */
+function forge(content: JsonObject, opts: { type?: string; stateKey?: string; sender?: string; prevEvents?: string[] } = {}) {
+  const services = c.services;
+  const head = services.rooms.heads.get(roomId)!;
+  const rules = rulesFor(head.version);
+  const current = services.federation.view.currentState(roomId);
+  const sender = opts.sender ?? mallory.user_id;
+  const auth = ["m.room.power_levels\u0000", `m.room.member\u0000${sender}`].flatMap((k) => {
+    const id = current.get(k as `${string}\u0000${string}`);
+    return id === undefined ? [] : [id];
+  });
+  const template: PduTemplate = {
+    room_id: roomId,
+    sender,
+    type: opts.type ?? "m.room.message",
+    content,
+    origin_server_ts: Date.now(),
+    depth: head.depth + 1,
+    prev_events: opts.prevEvents ?? head.extremities,
+    auth_events: auth,
+  };
+  if (opts.stateKey !== undefined) template.state_key = opts.stateKey;
+  const { pdu, eventId } = hashAndSignEvent(template, rules, c.serverName, c.signingKey.keyId, c.signingKey.seed);
+  return { eventId, wire: wireForm(pdu, rules) };
+}
+
+let txnCounter = 0;
+async function send(pdus: JsonObject[], txnId = `evil-${++txnCounter}`) {
+  return c.services.federation.client.request<{ pdus: Record<string, { error?: string }> }>(a.serverName, {
+    method: "PUT",
+    path: `/_matrix/federation/v1/send/${txnId}`,
+    body: { origin: c.serverName, origin_server_ts: Date.now(), pdus },
+  });
+}
+
+async function eventOnA(eventId: string): Promise<number> {
+  const res = await api(a.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`, {
+    token: alice.access_token,
+  });
+  return res.status;
+}
+
+describe("what a misbehaving server sends", () => {
+  test("a well-formed message from it is accepted (the baseline)", async () => {
+    const good = forge({ msgtype: "m.text", body: "hello from C" });
+    const res = await send([good.wire]);
+    expect(res.pdus[good.eventId]).toEqual({});
+    expect(await eventOnA(good.eventId)).toBe(200);
+  });
+
+  test("a bad signature is dropped", async () => {
+    const forged = forge({ msgtype: "m.text", body: "bad signature" });
+    const sigs = forged.wire.signatures as Record<string, Record<string, string>>;
+    const [keyId, sig] = Object.entries(sigs[c.serverName]!)[0]!;
+    sigs[c.serverName]![keyId] = (sig[0] === "A" ? "B" : "A") + sig.slice(1);
+    const res = await send([forged.wire]);
+    expect(res.pdus[forged.eventId]?.error).toContain("not validly signed");
+    expect(await eventOnA(forged.eventId)).toBe(404);
+    expect(texts(await timeline(a, alice, roomId))).not.toContain("bad signature");
+  });
+
+  test("a content hash mismatch is redacted: the forged content never reaches a client", async () => {
+    const forged = forge({ msgtype: "m.text", body: "original" });
+    // The signature covers the redacted event, so it still verifies; the content hash does not.
+    (forged.wire.content as JsonObject).body = "tampered";
+    const res = await send([forged.wire]);
+    expect(res.pdus[forged.eventId]).toEqual({});
+    const seen = await api<{ content: JsonObject }>(a.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(forged.eventId)}`, {
+      token: alice.access_token,
+    });
+    expect(seen.status).toBe(200);
+    expect(seen.body.content).toEqual({});
+    const bodies = texts(await timeline(a, alice, roomId));
+    expect(bodies).not.toContain("tampered");
+    expect(bodies).not.toContain("original");
+  });
+
+  test("an event the auth rules refuse is rejected and never shown", async () => {
+    // Mallory (power 0) tries to make herself all-powerful.
+    const grab = forge({ users: { [mallory.user_id]: 100 }, users_default: 0 }, { type: "m.room.power_levels", stateKey: "" });
+    // And a user of C who never joined speaks.
+    const ghost = forge({ msgtype: "m.text", body: "from a ghost" }, { sender: `@ghost:${c.serverName}` });
+    const res = await send([grab.wire, ghost.wire]);
+    expect(res.pdus[grab.eventId]?.error).toBeDefined();
+    expect(res.pdus[ghost.eventId]?.error).toBeDefined();
+    expect(await eventOnA(grab.eventId)).toBe(404);
+    expect(await eventOnA(ghost.eventId)).toBe(404);
+    const levels = await api<{ users: Record<string, number> }>(a.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`, {
+      token: alice.access_token,
+    });
+    expect(levels.body.users[mallory.user_id]).toBeUndefined();
+    expect(texts(await timeline(a, alice, roomId))).not.toContain("from a ghost");
+    // A's own rooms move on as before.
+    await say(a, alice, roomId, "still fine");
+  });
+
+  test("a replayed transaction gets the first answer and changes nothing", async () => {
+    const hello = forge({ msgtype: "m.text", body: "once only" });
+    const body = [hello.wire];
+    const first = await send(body, "replayed-txn");
+    expect(first.pdus[hello.eventId]).toEqual({});
+    const again = await send(body, "replayed-txn");
+    expect(again).toEqual(first);
+    const bodies = texts(await timeline(a, alice, roomId));
+    expect(bodies.filter((b) => b === "once only")).toEqual(["once only"]);
+  });
+
+  test("an event allowed by its history but not by the current state is soft-failed: never shown", async () => {
+    const before = c.services.rooms.heads.get(roomId)!.extremities;
+    const ban = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/ban`, {
+      token: alice.access_token,
+      body: { user_id: mallory.user_id },
+    });
+    expect(ban.status).toBe(200);
+    // Written on top of the room as it was before the ban: fine there, not in the room as it is.
+    const late = forge({ msgtype: "m.text", body: "after the ban" }, { prevEvents: before });
+    const res = await send([late.wire]);
+    expect(res.pdus[late.eventId]).toEqual({});
+    expect(await eventOnA(late.eventId)).toBe(404);
+    expect(texts(await timeline(a, alice, roomId))).not.toContain("after the ban");
+  });
+
+});
