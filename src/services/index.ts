@@ -19,6 +19,7 @@ import { buildMembership } from "./membership";
 import { createRateLimiter } from "./rate-limit";
 import { buildRooms } from "./rooms";
 import { buildSync } from "./sync";
+import type { SharedDeps } from "./shared-deps";
 import { createNotifier } from "./sync/notifier";
 
 export interface ServiceDeps {
@@ -42,24 +43,15 @@ export function buildServices(deps: ServiceDeps) {
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const notifier = createNotifier();
 
-  const accounts = buildAccounts({ config, storage, clock, rateLimits, notifier });
-  const rooms = buildRooms({ config, storage, clock, log, signingKey, notifier, rateLimits });
-  const edus = buildEdus({ storage, clock, notifier, members: rooms.members, accountData: accounts.accountData });
-  const sync = buildSync({ storage, clock, notifier, accounts, rooms, edus });
-  const federation = buildFederation({
-    config,
-    storage,
-    clock,
-    log,
-    signingKey,
-    notifier,
-    rooms,
-    edus,
-    outbound: deps.outbound,
-    stateResolver: deps.stateResolver,
-    pduChecks: deps.pduChecks,
-  });
-  const membership = buildMembership({ config, storage, clock, log, signingKey, notifier, accountEvents: accounts.events, rooms, federation });
+  const shared: SharedDeps = { config, storage, clock, log, signingKey, rateLimits, notifier };
+
+  const accounts = buildAccounts(shared);
+  const rooms = buildRooms(shared);
+  const edus = buildEdus({ ...shared, members: rooms.members, accountData: accounts.accountData });
+  const sync = buildSync({ ...shared, accounts, rooms, edus });
+  const { outbound, stateResolver, pduChecks } = deps;
+  const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
+  const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation });
 
   return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership };
 }

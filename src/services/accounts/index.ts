@@ -2,11 +2,6 @@
  * Wires the accounts area: users (registration, login, passwords, deactivation), access tokens,
  * devices, profiles, user-interactive auth, filters and account data.
  */
-import type { Config } from "../../config";
-import type { Clock } from "../../runtime/clock";
-import type { Storage } from "../../storage";
-import type { RateLimiter } from "../rate-limit";
-import type { Notifier } from "../sync/notifier";
 import { createAuthService } from "./access-tokens";
 import { createAccountDataService } from "./account-data";
 import { createAccountEvents } from "./account-events";
@@ -14,16 +9,11 @@ import { createDevicesService } from "./devices";
 import { createFiltersService } from "./filters";
 import { createPasswordChecker } from "./passwords";
 import { createProfileService } from "./profile";
+import type { SharedDeps } from "../shared-deps";
 import { createUiaService } from "./uia";
 import { createAccountsService } from "./users";
 
-export interface AccountsDeps {
-  config: Config;
-  storage: Storage;
-  clock: Clock;
-  rateLimits: RateLimiter;
-  notifier: Notifier;
-}
+export type AccountsDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "rateLimits" | "notifier">;
 
 export function buildAccounts(deps: AccountsDeps) {
   const { config, storage, clock, rateLimits } = deps;

@@ -2,19 +2,14 @@
  * Wires the EDU area: typing notifications, receipts and read markers, presence. Each tells
  * listeners of its changes (federation relays our users' ones) and wakes the `/sync`s concerned.
  */
-import type { Clock } from "../../runtime/clock";
-import type { Storage } from "../../storage";
 import type { AccountDataService } from "../accounts/account-data";
 import type { MembershipView } from "../rooms/membership-view";
-import type { Notifier } from "../sync/notifier";
 import { createPresenceService } from "./presence";
 import { createReceiptsService } from "./receipts";
+import type { SharedDeps } from "../shared-deps";
 import { createTypingService } from "./typing";
 
-export interface EdusDeps {
-  storage: Storage;
-  clock: Clock;
-  notifier: Notifier;
+export interface EdusDeps extends Pick<SharedDeps, "storage" | "clock" | "notifier"> {
   members: MembershipView;
   accountData: AccountDataService;
 }

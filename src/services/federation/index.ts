@@ -6,17 +6,12 @@
  * local events to the room's other servers. `allow_federation = false` keeps it all switched
  * off: every outbound request is refused and nothing is queued.
  */
-import type { Config } from "../../config";
-import type { PduCheckRunner, StateResolver, SigningKey } from "../../core";
+import type { PduCheckRunner, StateResolver } from "../../core";
 import { createOutboundClient } from "../../net";
 import type { FederationClient } from "../../net/federation-client";
-import type { Clock } from "../../runtime/clock";
-import type { Logger } from "../../runtime/logger";
-import type { Storage } from "../../storage";
 import type { Edus } from "../edus";
 import { forbidden } from "../matrix-error";
 import type { Rooms } from "../rooms";
-import type { Notifier } from "../sync/notifier";
 import { createBackfill } from "./backfill";
 import { connectEdus } from "./edus";
 import { createHandshakes } from "./handshakes";
@@ -30,15 +25,10 @@ import type { OutboundQueue } from "./outbound/queue";
 import { createFederatedDirectory } from "./remote-directory";
 import { createRemoteProfiles } from "./remote-profiles";
 import { createRoomView } from "./room-view";
+import type { SharedDeps } from "../shared-deps";
 import { createFederationServing } from "./serving";
 
-export interface FederationDeps {
-  config: Config;
-  storage: Storage;
-  clock: Clock;
-  log: Logger;
-  signingKey: SigningKey;
-  notifier: Notifier;
+export interface FederationDeps extends Omit<SharedDeps, "rateLimits"> {
   rooms: Rooms;
   edus: Edus;
   /** Where events and EDUs for other servers are queued (the sender worker's queue). */

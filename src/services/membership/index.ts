@@ -4,29 +4,18 @@
  * (`remote.ts`: make_/send_ join, knock and leave; `invites.ts`), and the invites other servers
  * send us. It is built over the rooms and federation areas, which is why it is an area of its own.
  */
-import type { Config } from "../../config";
-import type { SigningKey } from "../../core";
-import type { Clock } from "../../runtime/clock";
-import type { Logger } from "../../runtime/logger";
-import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import type { AccountEvents } from "../accounts/account-events";
 import type { Federation } from "../federation";
 import type { Rooms } from "../rooms";
-import type { Notifier } from "../sync/notifier";
 import { createInvites } from "./invites";
 import { createJoinAnswers } from "./join-answer";
 import { createMembershipService } from "./local";
 import { createOutOfRoomMemberships } from "./out-of-room";
 import { createRemoteMembership } from "./remote";
+import type { SharedDeps } from "../shared-deps";
 
-export interface MembershipAreaDeps {
-  config: Config;
-  storage: Storage;
-  clock: Clock;
-  log: Logger;
-  signingKey: SigningKey;
-  notifier: Notifier;
+export interface MembershipAreaDeps extends Omit<SharedDeps, "rateLimits"> {
   accountEvents: AccountEvents;
   rooms: Rooms;
   federation: Federation;

@@ -3,10 +3,6 @@
  * pipeline, and the client-facing room services (actions, timeline, directory, creation,
  * upgrades). Membership is its own area, built over this one and federation.
  */
-import type { SigningKey } from "../../core";
-import type { Config } from "../../config";
-import type { Storage } from "../../storage";
-import type { Clock } from "../../runtime/clock";
 import { createClientEvents } from "./client-events";
 import { createDirectoryService } from "./directory";
 import { createEventBuilder } from "./event-builder";
@@ -15,9 +11,6 @@ import { createEventStore } from "./event-store";
 import { createGuestAccessEnforcer } from "./guest-access";
 import { createEventsService } from "./send";
 import { MatrixError } from "../matrix-error";
-import type { Logger } from "../../runtime/logger";
-import type { Notifier } from "../sync/notifier";
-import type { RateLimiter } from "../rate-limit";
 import { createRoomCreation } from "./creation";
 import { createRoomHeads } from "./heads";
 import { createRoomQueue } from "./queue";
@@ -26,18 +19,11 @@ import { createRoomUpgrades } from "./upgrade";
 import { createRoomsService } from "./room-actions";
 import { createStateService } from "./state";
 import { createTimeline } from "./timeline";
+import type { SharedDeps } from "../shared-deps";
 import { createVisibility } from "./visibility";
 import { createMembershipView } from "./membership-view";
 
-export interface RoomsDeps {
-  config: Config;
-  storage: Storage;
-  clock: Clock;
-  log: Logger;
-  signingKey: SigningKey;
-  notifier: Notifier;
-  rateLimits: RateLimiter;
-}
+export type RoomsDeps = SharedDeps;
 
 export function buildRooms(deps: RoomsDeps) {
   const { config, storage, clock, notifier } = deps;

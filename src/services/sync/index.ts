@@ -3,13 +3,10 @@
  * account data, receipts, presence, to-device, device lists, typing). The notifier that wakes
  * long-polls is made by the composition root, since every area that writes wakes it.
  */
-import type { Clock } from "../../runtime/clock";
-import type { Storage } from "../../storage";
 import type { Accounts } from "../accounts";
 import type { Edus } from "../edus";
 import type { Rooms } from "../rooms";
 import { createLazyMembersCache } from "./lazy-members";
-import type { Notifier } from "./notifier";
 import { createSyncRooms } from "./rooms-section";
 import { accountDataStream } from "./streams/account-data";
 import { deviceListsStream } from "./streams/device-lists";
@@ -19,12 +16,10 @@ import { roomsStream } from "./streams/rooms";
 import type { SyncStream } from "./streams/stream";
 import { toDeviceStream } from "./streams/to-device";
 import { typingStream } from "./streams/typing";
+import type { SharedDeps } from "../shared-deps";
 import { createSyncService } from "./sync";
 
-export interface SyncDeps {
-  storage: Storage;
-  clock: Clock;
-  notifier: Notifier;
+export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "notifier"> {
   accounts: Pick<Accounts, "filters" | "accountData">;
   rooms: Pick<Rooms, "state" | "timeline" | "eventStore" | "clientEvents" | "visibility" | "members">;
   edus: Edus;
