@@ -9,6 +9,8 @@ import { isIP } from "node:net";
 import { parse as parseToml } from "smol-toml";
 import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { parse as parseYaml } from "yaml";
+import { checkRegistration, registrationClash, type Registration } from "./core/appservices/registration";
 import { isSupportedRoomVersion } from "./core/room-versions";
 
 /** A bad config: main prints the message as one sentence and exits with status 1. */
@@ -46,6 +48,8 @@ export const ConfigSchema = T.Object({
   room_cache_capacity: T.Integer({ minimum: 1 }),
   well_known: T.Object({ client: T.Optional(T.String()), server: T.Optional(T.String()) }),
   tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
+  /** Application service registration files (YAML), as Synapse lists them; read by `readAppserviceFiles`. */
+  app_service_config_files: T.Array(T.String({ minLength: 1 })),
   /** CIDR ranges outbound federation never connects to (SSRF guard); `[]` allows every address. */
   ip_range_denylist: T.Array(T.String()),
   /** A PEM file of extra certificate authorities trusted for outbound federation, beside the system store. */
@@ -102,6 +106,7 @@ const defaults = (): Table => ({
   log: "info",
   state_res_workers: 0,
   room_cache_capacity: 500,
+  app_service_config_files: [],
   well_known: {},
   rate_limits: {
     enabled: true,
@@ -303,4 +308,46 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const config = Value.Clean(ConfigSchema, structuredClone(global)) as Static<typeof ConfigSchema>;
   checkValues(config);
   return { ...config, source: path ?? "built-in defaults" };
+}
+
+export type RegistrationParse = { ok: true; registration: Registration } | { ok: false; error: string };
+
+/**
+ * An application service registration from YAML text (a file, or an admin command's text): the
+ * registration, or one sentence naming the line (bad YAML) or the field (bad registration).
+ * Duplicate keys are refused: two `as_token` lines would leave it unclear which one counts.
+ */
+export function parseRegistrationYaml(text: string, serverName: string): RegistrationParse {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (e) {
+    // The yaml package's message is "<problem> at line L, column C:" followed by a code excerpt.
+    const problem = e instanceof Error ? (e.message.split("\n")[0] ?? "").replace(/:$/, "") : String(e);
+    return { ok: false, error: `is not valid YAML: ${problem}` };
+  }
+  const check = checkRegistration(doc, serverName);
+  if (!check.ok) return { ok: false, error: `has a bad field: "${check.field}" ${check.problem}` };
+  return check;
+}
+
+/**
+ * Reads and checks the registration files of `app_service_config_files` at start. A missing or
+ * bad file, or two registrations sharing an id or an as_token (the spec demands both be unique),
+ * stops the start with a ConfigError naming the file and the field.
+ */
+export async function readAppserviceFiles(config: Pick<Config, "app_service_config_files" | "server_name">): Promise<{ path: string; registration: Registration }[]> {
+  const loaded: { path: string; registration: Registration }[] = [];
+  for (const path of config.app_service_config_files) {
+    const file = Bun.file(path);
+    if (!(await file.exists())) throw new ConfigError(`config key "app_service_config_files" names ${path}, which does not exist`);
+    const parsed = parseRegistrationYaml(await file.text(), config.server_name);
+    if (!parsed.ok) throw new ConfigError(`appservice registration ${path} ${parsed.error}`);
+    for (const other of loaded) {
+      const clash = registrationClash(parsed.registration, other.registration);
+      if (clash) throw new ConfigError(`appservice registrations ${other.path} and ${path} have the same ${clash}, which must be unique`);
+    }
+    loaded.push({ path, registration: parsed.registration });
+  }
+  return loaded;
 }

@@ -98,3 +98,29 @@ export { privilegedCreatorsOf, roomCreatorOf } from "./auth/room-creators.ts";
 
 // State resolution
 export { resolveState, resolveStateSync, type FetchEvent, type StateResolver } from "./state-res/resolve-state.ts";
+
+// Application services: registrations and namespaces
+export {
+  checkRegistration,
+  NAMESPACE_KINDS,
+  registrationClash,
+  type Namespace,
+  type NamespaceKind,
+  type Registration,
+  type RegistrationCheck,
+} from "./appservices/registration.ts";
+export {
+  compileAppservice,
+  isExclusive,
+  isInNamespace,
+  isInterestedInEvent,
+  isInterestedInRoom,
+  isInterestedInUser,
+  mayActAs,
+  receiptsForAppservice,
+  type Appservice,
+  type CompiledNamespace,
+  type InterestEvent,
+  type ReceiptContent,
+  type RoomFacts,
+} from "./appservices/namespaces.ts";
