@@ -21,6 +21,8 @@ import { createTxnIdsRepo } from "./txn-ids";
 import { createRemoteKeysRepo } from "./remote-keys";
 import { createFederationQueueRepo } from "./federation-queue";
 import { createFederationTxnsRepo } from "./federation-txns";
+import { createAppservicesRepo } from "./appservices";
+import { createAppserviceQueueRepo } from "./appservice-queue";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -41,6 +43,8 @@ export function createStorage(db: Database) {
     remoteKeys: createRemoteKeysRepo(db),
     federationQueue: createFederationQueueRepo(db),
     federationTxns: createFederationTxnsRepo(db),
+    appservices: createAppservicesRepo(db),
+    appserviceQueue: createAppserviceQueueRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own
