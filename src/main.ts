@@ -5,7 +5,7 @@
 import { dirname, join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { createApp, serve } from "./api/app";
-import { ConfigError, loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig, readAppserviceFiles, type Config } from "./config";
 import { buildServices } from "./services";
 import { systemClock } from "./runtime/clock";
 import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/keys/signing-key";
@@ -81,6 +81,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger(parseLevel(config.log));
   for (const w of warnings) log.warn(w);
+  let appserviceFiles: Awaited<ReturnType<typeof readAppserviceFiles>>;
+  try {
+    appserviceFiles = await readAppserviceFiles(config);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
 
   let tls: { cert: string; key: string } | undefined;
   if (config.tls) {
@@ -131,6 +138,7 @@ async function main(): Promise<void> {
       outbound: sender,
       stateResolver: stateResPool,
       pduChecks: pduCheckPool,
+      appserviceFiles,
     });
   } catch (e) {
     stopCheckpoints();

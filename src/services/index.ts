@@ -12,6 +12,8 @@ import type { Clock } from "../runtime/clock";
 import type { Logger } from "../runtime/logger";
 import type { Storage } from "../storage";
 import { buildAccounts } from "./accounts";
+import { buildAppservices } from "./appservices";
+import { createAppserviceRegistry, type RegistrationFile } from "./appservices/registry";
 import { buildEdus } from "./edus";
 import { buildFederation } from "./federation";
 import type { OutboundQueue } from "./federation/outbound/queue";
@@ -35,6 +37,8 @@ export interface ServiceDeps {
   stateResolver?: StateResolver;
   /** PDU checks off the main thread (main.ts starts the pool; without it, inline). */
   pduChecks?: PduCheckRunner;
+  /** The appservice registration files main.ts read at start (`readAppserviceFiles`). */
+  appserviceFiles?: readonly RegistrationFile[];
 }
 
 export function buildServices(deps: ServiceDeps) {
@@ -42,8 +46,9 @@ export function buildServices(deps: ServiceDeps) {
   // Shared by every area: request budgets, and the notifier that wakes long-polling /sync.
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const notifier = createNotifier();
+  const appserviceRegistry = createAppserviceRegistry({ config, storage, clock, log, files: deps.appserviceFiles });
 
-  const shared: SharedDeps = { config, storage, clock, log, signingKey, rateLimits, notifier };
+  const shared: SharedDeps = { config, storage, clock, log, signingKey, rateLimits, notifier, appserviceRegistry };
 
   const accounts = buildAccounts(shared);
   const rooms = buildRooms(shared);
@@ -52,7 +57,8 @@ export function buildServices(deps: ServiceDeps) {
   const { outbound, stateResolver, pduChecks } = deps;
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation });
+  const appservices = buildAppservices(shared);
 
-  return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership };
+  return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership, appservices };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -7,6 +7,7 @@ import type { SigningKey } from "../core";
 import type { Clock } from "../runtime/clock";
 import type { Logger } from "../runtime/logger";
 import type { Storage } from "../storage";
+import type { AppserviceRegistry } from "./appservices/registry";
 import type { RateLimiter } from "./rate-limit";
 import type { Notifier } from "./sync/notifier";
 
@@ -20,4 +21,6 @@ export interface SharedDeps {
   rateLimits: RateLimiter;
   /** Wakes the long-polling `/sync` of the users an update concerns. */
   notifier: Notifier;
+  /** The application services: who owns which names, whose an as_token is. */
+  appserviceRegistry: AppserviceRegistry;
 }

@@ -71,7 +71,10 @@ function requiredString(doc: Doc, key: string, at = ""): string {
   const field = at + key;
   if (value === undefined) throw new FieldProblem(field, "is missing");
   // A token written as 0123e4 or 1234 reads as a number in YAML: say how to keep it text.
-  if (typeof value !== "string") throw new FieldProblem(field, `is ${describe(value)}, but it must be a string (quote it)`);
+  if (typeof value !== "string") {
+    const hint = typeof value === "number" || typeof value === "boolean" ? " (quote it)" : "";
+    throw new FieldProblem(field, `is ${describe(value)}, but it must be a string${hint}`);
+  }
   if (value === "") throw new FieldProblem(field, "is empty");
   return value;
 }
