@@ -45,7 +45,7 @@ export function buildServices(deps: ServiceDeps) {
   const { config, storage, clock, log, signingKey } = deps;
   // Shared by every area: request budgets, and the notifier that wakes long-polling /sync.
   const rateLimits = createRateLimiter(config.rate_limits, clock);
-  const notifier = createNotifier();
+  const notifier = createNotifier(clock);
   const appserviceRegistry = createAppserviceRegistry({ config, storage, clock, log, files: deps.appserviceFiles });
 
   const shared: SharedDeps = { config, storage, clock, log, signingKey, rateLimits, notifier, appserviceRegistry };

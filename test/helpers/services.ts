@@ -1,18 +1,18 @@
 /**
- * Services over an in-memory database with a controllable clock, for service-level tests that
- * need exact control over time or concurrency (HTTP tests use the real server instead).
+ * Services over an in-memory database with a fake clock (`advance(ms)` runs the timers due), for
+ * service-level tests that need exact control over time or concurrency (HTTP tests use the real
+ * server instead).
  */
 import { loadConfig } from "../../src/config";
 import { buildServices } from "../../src/services";
-import type { Clock } from "../../src/runtime/clock";
+import { createFakeClock } from "../../src/runtime/clock";
 import { createLogger } from "../../src/runtime/logger";
 import { loadOrCreateSigningKey } from "../../src/services/federation/keys/signing-key";
 import { createStorage, openDatabase } from "../../src/storage";
 import { createFederationSender } from "../../src/workers/federation-sender/sender";
 
 export async function testServices(env: Record<string, string> = {}) {
-  let now = 1_700_000_000_000;
-  const clock: Clock = { now: () => now };
+  const clock = createFakeClock();
   const config = await loadConfig({ env: { CONDUIT_RATE_LIMITS_ENABLED: "false", ...env }, warn: () => {} });
   const storage = createStorage(openDatabase(":memory:"));
   const log = createLogger("error", () => {});
@@ -20,5 +20,5 @@ export async function testServices(env: Record<string, string> = {}) {
   // No sender worker: what is queued for other servers stays in the queue.
   const outbound = createFederationSender({ config, storage, clock, log, signingKey });
   const services = buildServices({ config, storage, clock, log, signingKey, outbound });
-  return { services, storage, signingKey, advance: (ms: number) => (now += ms) };
+  return { services, storage, signingKey, clock, advance: clock.advance };
 }

@@ -2,13 +2,12 @@
 // check/record pair used for failure-only limits, and the off switch.
 import { expect, test } from "bun:test";
 import type { Config } from "../../src/config";
-import type { Clock } from "../../src/runtime/clock";
+import { createFakeClock } from "../../src/runtime/clock";
 import { MatrixError } from "../../src/services/matrix-error";
 import { createRateLimiter } from "../../src/services/rate-limit";
 
 function setup(enabled = true) {
-  let now = 1_000_000;
-  const clock: Clock = { now: () => now };
+  const clock = createFakeClock(1_000_000);
   const config: Config["rate_limits"] = {
     enabled,
     login: { per_second: 0.5, burst: 2 },
@@ -16,7 +15,7 @@ function setup(enabled = true) {
     register: { per_second: 1, burst: 1 },
     message: { per_second: 2, burst: 3 },
   };
-  return { limiter: createRateLimiter(config, clock), advance: (ms: number) => (now += ms) };
+  return { limiter: createRateLimiter(config, clock), advance: clock.advance };
 }
 
 function limitedFor(fn: () => void): number | undefined {

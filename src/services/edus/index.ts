@@ -17,7 +17,7 @@ export interface EdusDeps extends Pick<SharedDeps, "storage" | "clock" | "notifi
 export function buildEdus(deps: EdusDeps) {
   const { storage, clock, notifier, members, accountData } = deps;
   return {
-    typing: createTypingService({ members, notifier }),
+    typing: createTypingService({ members, notifier, clock }),
     receipts: createReceiptsService({ storage, members, notifier, clock, accountData }),
     presence: createPresenceService({ storage, members, notifier, clock }),
   };

@@ -22,7 +22,8 @@ const defaultOfflineAfterMs = 30_000;
 
 interface Syncing {
   active: number;
-  timer?: ReturnType<typeof setTimeout>;
+  /** Cancels the pending check for idleness. */
+  cancelIdle?: () => void;
 }
 
 export function createPresenceService(deps: {
@@ -96,15 +97,15 @@ export function createPresenceService(deps: {
       const entry = syncing.get(userId) ?? { active: 0 };
       syncing.set(userId, entry);
       entry.active++;
-      if (entry.timer !== undefined) clearTimeout(entry.timer);
-      entry.timer = undefined;
+      entry.cancelIdle?.();
+      entry.cancelIdle = undefined;
       const wanted = setPresence ?? "online";
       if (wanted !== "offline") update(userId, wanted, undefined, wanted === "online");
       return () => {
         entry.active--;
         if (entry.active > 0) return;
-        if (entry.timer !== undefined) clearTimeout(entry.timer);
-        entry.timer = setTimeout(() => goOfflineIfIdle(userId), offlineAfterMs);
+        entry.cancelIdle?.();
+        entry.cancelIdle = clock.schedule(offlineAfterMs, () => goOfflineIfIdle(userId));
       };
     },
 

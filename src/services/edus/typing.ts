@@ -8,6 +8,7 @@
 import type { Requester } from "../accounts/access-tokens";
 import { forbidden } from "../matrix-error";
 import type { MembershipView } from "../rooms/membership-view";
+import type { Clock } from "../../runtime/clock";
 import type { Notifier } from "../sync/notifier";
 
 export interface TypingChange {
@@ -21,13 +22,14 @@ const maxTimeoutMs = 120_000;
 const defaultTimeoutMs = 30_000;
 
 interface RoomTyping {
-  users: Map<string, ReturnType<typeof setTimeout>>;
+  /** Typing users, each with the cancel function of their expiry. */
+  users: Map<string, () => void>;
   /** The stream position of this room's last change. */
   changedAt: number;
 }
 
-export function createTypingService(deps: { members: MembershipView; notifier: Notifier }) {
-  const { members, notifier } = deps;
+export function createTypingService(deps: { members: MembershipView; notifier: Notifier; clock: Clock }) {
+  const { members, notifier, clock } = deps;
   const rooms = new Map<string, RoomTyping>();
   const listeners = new Set<(change: TypingChange) => void>();
   let position = 0;
@@ -40,9 +42,9 @@ export function createTypingService(deps: { members: MembershipView; notifier: N
 
   function stop(roomId: string, userId: string): void {
     const room = rooms.get(roomId);
-    const timer = room?.users.get(userId);
-    if (!room || timer === undefined) return;
-    clearTimeout(timer);
+    const cancel = room?.users.get(userId);
+    if (!room || cancel === undefined) return;
+    cancel();
     room.users.delete(userId);
     changed(roomId, room, userId, false);
   }
@@ -51,8 +53,8 @@ export function createTypingService(deps: { members: MembershipView; notifier: N
     let room = rooms.get(roomId);
     if (!room) rooms.set(roomId, (room = { users: new Map(), changedAt: 0 }));
     const previous = room.users.get(userId);
-    if (previous !== undefined) clearTimeout(previous);
-    room.users.set(userId, setTimeout(() => stop(roomId, userId), Math.min(Math.max(timeoutMs, 0), maxTimeoutMs)));
+    previous?.();
+    room.users.set(userId, clock.schedule(Math.min(Math.max(timeoutMs, 0), maxTimeoutMs), () => stop(roomId, userId)));
     // A refresh of someone already typing changes nothing anyone can see.
     if (previous === undefined) changed(roomId, room, userId, true);
   }

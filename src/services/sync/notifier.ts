@@ -3,6 +3,8 @@
  * loop. A waiter registers before it re-checks for news, so an update landing between a sync's
  * check and its wait is never missed.
  */
+import type { Clock } from "../../runtime/clock";
+
 export interface Notifier {
   /**
    * Resolves when one of `userId`'s streams changes, after `timeoutMs`, or at once if `hasNews()`
@@ -20,7 +22,7 @@ export interface Notifier {
   close(): void;
 }
 
-export function createNotifier(): Notifier {
+export function createNotifier(clock: Clock): Notifier {
   const waiters = new Map<string, Set<(woken: boolean) => void>>();
   let count = 0;
   let closed = false;
@@ -35,7 +37,7 @@ export function createNotifier(): Notifier {
         const finish = (woken: boolean) => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
+          cancelTimer();
           signal?.removeEventListener("abort", onAbort);
           set.delete(finish);
           if (set.size === 0 && waiters.get(userId) === set) waiters.delete(userId);
@@ -45,7 +47,7 @@ export function createNotifier(): Notifier {
         const onAbort = () => finish(false);
         count++;
         set.add(finish);
-        const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+        const cancelTimer = clock.schedule(timeoutMs, () => finish(false));
         signal?.addEventListener("abort", onAbort);
         if (hasNews()) finish(true);
       });

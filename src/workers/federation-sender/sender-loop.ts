@@ -35,17 +35,18 @@ export function createSenderLoop(deps: SenderLoopDeps) {
   const { queue, clock, log } = deps;
   /** Destinations being drained; `again` asks for one more pass after new work arrived. */
   const running = new Map<string, { again: boolean }>();
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Cancels the retry timer of each destination backing off. */
+  const timers = new Map<string, () => void>();
   let txnCounter = 0;
   let stopping = false;
 
   function schedule(destination: string, at: number): void {
-    clearTimeout(timers.get(destination));
-    const timer = setTimeout(() => {
+    timers.get(destination)?.();
+    const cancel = clock.schedule(at - clock.now(), () => {
       timers.delete(destination);
       void drain(destination);
-    }, Math.max(0, at - clock.now()));
-    timers.set(destination, timer);
+    });
+    timers.set(destination, cancel);
   }
 
   async function send(destination: string, batch: TransactionBatch): Promise<void> {
@@ -129,14 +130,14 @@ export function createSenderLoop(deps: SenderLoopDeps) {
     },
     contact(destination: string): void {
       queue.resetBackoff(destination);
-      clearTimeout(timers.get(destination));
+      timers.get(destination)?.();
       timers.delete(destination);
       void drain(destination);
     },
     /** Stops sending; an in-flight transaction stays fixed in the queue and is resent later. */
     stop(): void {
       stopping = true;
-      for (const timer of timers.values()) clearTimeout(timer);
+      for (const cancel of timers.values()) cancel();
       timers.clear();
     },
   };

@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import type { Config } from "../../../src/config";
 import { createPasswordChecker, hashPassword } from "../../../src/services/accounts/passwords";
-import type { Clock } from "../../../src/runtime/clock";
+import { createFakeClock } from "../../../src/runtime/clock";
 import { MatrixError } from "../../../src/services/matrix-error";
 import { createRateLimiter } from "../../../src/services/rate-limit";
 import { UiaRequired, createUiaService, type Flow, type UiaRequest } from "../../../src/services/accounts/uia";
@@ -14,8 +14,7 @@ const DUMMY = "m.login.dummy";
 const PASSWORD = "m.login.password";
 
 function setup() {
-  let now = 5_000_000;
-  const clock: Clock = { now: () => now };
+  const clock = createFakeClock(5_000_000);
   const storage = createStorage(openDatabase(":memory:"));
   const limits: Config["rate_limits"] = {
     enabled: false,
@@ -27,7 +26,7 @@ function setup() {
   const rateLimits = createRateLimiter(limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, "localhost");
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: "tok" });
-  return { uia, storage, advance: (ms: number) => (now += ms) };
+  return { uia, storage, advance: clock.advance };
 }
 
 const request = (auth: unknown, extra: Partial<UiaRequest> = {}): UiaRequest => ({

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, parseRegistrationYaml, type Config } from "../../../src/config";
 import type { Registration } from "../../../src/core";
-import type { Clock } from "../../../src/runtime/clock";
+import { createFakeClock } from "../../../src/runtime/clock";
 import { createLogger } from "../../../src/runtime/logger";
 import { createAppserviceRegistry, type RegistrationFile } from "../../../src/services/appservices/registry";
 import { MatrixError } from "../../../src/services/matrix-error";
@@ -16,7 +16,7 @@ import { createStorage, openDatabase, type Storage } from "../../../src/storage"
 const dir = mkdtempSync(join(tmpdir(), "conduit-as-registry-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const clock: Clock = { now: () => 1_000 };
+const clock = createFakeClock(1_000);
 let config: Config;
 
 const yaml = (id: string, asToken = `as-${id}`) => `

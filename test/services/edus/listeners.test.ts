@@ -10,10 +10,11 @@ const alice: Requester = { userId: "@alice:localhost", deviceId: "ADEV", isGuest
 const bob: Requester = { userId: "@bob:localhost", deviceId: "BDEV", isGuest: false };
 let services: Awaited<ReturnType<typeof testServices>>["services"];
 let storage: Awaited<ReturnType<typeof testServices>>["storage"];
+let advance: (ms: number) => void;
 let roomId: string;
 
 beforeAll(async () => {
-  ({ services, storage } = await testServices());
+  ({ services, storage, advance } = await testServices());
   roomId = (await services.rooms.creation.createRoom(alice, { preset: "public_chat" })).room_id;
   await services.membership.join(bob, roomId);
 });
@@ -23,7 +24,9 @@ test("typing: start, refresh (silent), expiry, start again and explicit stop", a
   const unsubscribe = services.edus.typing.onChange((c) => changes.push(c));
   services.edus.typing.setTyping(alice, roomId, alice.userId, true, 40);
   services.edus.typing.setTyping(alice, roomId, alice.userId, true, 40);
-  await Bun.sleep(120);
+  advance(39);
+  expect(changes).toHaveLength(1);
+  advance(1); // the expiry
   services.edus.typing.setTyping(bob, roomId, bob.userId, true, 30_000);
   services.edus.typing.setTyping(bob, roomId, bob.userId, false);
   services.edus.typing.setTyping(bob, roomId, bob.userId, false);

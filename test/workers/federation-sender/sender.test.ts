@@ -1,8 +1,7 @@
 // Outbound transactions through the sender worker, between two instances over TLS on loopback:
 // order and batching (≤100 EDUs per transaction), a receiver that is down while items queue up
-// (exponential backoff, then an immediate retry when it contacts us), a sender restarted with a
-// full queue (nothing lost), replayed transactions answered but not re-applied, and the limits
-// and signature checks of PUT /send.
+// (nothing lost once it is back), a sender restarted with a full queue (nothing lost), replayed
+// transactions answered but not re-applied, and the limits and signature checks of PUT /send.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../../src/core";
 import { RemoteError } from "../../../src/net/federation-client";
@@ -81,26 +80,21 @@ describe("delivery", () => {
     expect(sent.every((e) => e.type === "sent" && e.edus <= 100)).toBe(true);
   });
 
-  test("a receiver that was down gets everything, at once when it contacts us", async () => {
+  test("a receiver that was down gets everything once it is back and contacts us", async () => {
+    // (The backoff and the immediate retry on contact are timed on a fake clock in sender-loop.test.ts.)
     received.length = 0;
     const events = collectEvents(a);
     await b.stopListening();
     queueCounters(a, b.serverName, 0, 120);
-    // Two failures: the next retry is 4 s away.
-    await until(() => events.filter((e) => e.type === "failed").length >= 1);
-    await Bun.sleep(2_500);
-    const failures = events.filter((e) => e.type === "failed");
-    expect(failures.length).toBeGreaterThanOrEqual(2);
-    expect(failures.map((e) => (e.type === "failed" ? e.retryInMs : 0)).slice(0, 2)).toEqual([2_000, 4_000]);
+    await until(() => events.some((e) => e.type === "failed"));
+    expect(events.find((e) => e.type === "failed")).toMatchObject({ destination: b.serverName, failures: 1, retryInMs: 2_000 });
     queueCounters(a, b.serverName, 120, 80);
     expect(received).toEqual([]);
 
     b.startListening();
-    const contactedAt = Date.now();
     // Any authenticated request from B tells A that B is back.
     await b.services.federation.client.request(a.serverName, { method: "GET", path: "/_matrix/federation/v1/query/profile?user_id=%40x%3Ay" }).catch(() => undefined);
     await until(() => received.length === 200);
-    expect(Date.now() - contactedAt).toBeLessThan(3_000);
     expect(received.map((r) => r.n)).toEqual([...Array(200).keys()]);
   });
 
