@@ -4,7 +4,7 @@
  */
 import { Elysia } from "elysia";
 import type { Services } from "../services";
-import { addressSource, rememberClientAddress, type AddressSource } from "./http/request-context";
+import { addressSource, rememberClientAddress, rememberSocket, type AddressSource } from "./http/request-context";
 import { clientAuth } from "./plugins/client-auth";
 import { cors } from "./plugins/cors";
 import { errors } from "./plugins/errors";
@@ -118,12 +118,14 @@ export function serve(app: App, opts: ServeOptions) {
           url.pathname = modern;
           // Only the request Bun received knows its socket: take the address before rebuilding.
           const address = addresses.addressOf(request);
-          request = new Request(url.href, request);
-          rememberClientAddress(request, address);
-          return handle(request);
+          const rebuilt = new Request(url.href, request);
+          rememberClientAddress(rebuilt, address);
+          rememberSocket(rebuilt, server, request);
+          return handle(rebuilt);
         }
       }
       rememberClientAddress(request, addresses);
+      rememberSocket(request, server);
       return handle(request);
     },
   });

@@ -15,6 +15,11 @@ export interface TestServer {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   /** Every line the server printed so far (stdout and stderr). */
   output: string[];
+  /**
+   * The first line printed from now on that `match` accepts (say, the log line that shows a
+   * long-poll is parked): how tests wait for a state of the server instead of sleeping.
+   */
+  nextLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
@@ -30,6 +35,8 @@ export interface StartOptions {
   config?: false;
   /** Working directory of the server process. */
   cwd?: string;
+  /** The log level (`info` unless a test watches debug lines). */
+  log?: "info" | "debug";
   /** Rate limits to enforce (the others keep their defaults); without this option every limit is off. */
   rateLimits?: Partial<Record<"login" | "failed_login" | "register" | "message", { per_second: number; burst: number }>>;
 }
@@ -59,7 +66,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       'address = "127.0.0.1"',
       "port = 0",
       "allow_registration = true",
-      'log = "info"',
+      `log = "${opts.log ?? "info"}"`,
       opts.toml ?? "",
       ...rateLimitsToml(opts.rateLimits),
     ].join("\n"),
@@ -72,6 +79,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     stderr: "pipe",
   });
   const output: string[] = [];
+  const watchers = new Set<(line: string) => void>();
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("\n")}`)), 15_000);
     const collect = async (stream: ReadableStream<Uint8Array>) => {
@@ -84,6 +92,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
           const line = pending.slice(0, nl);
           pending = pending.slice(nl + 1);
           output.push(line);
+          for (const watch of [...watchers]) watch(line);
           const m = /"listening":"([^"]+)"/.exec(line);
           if (m) {
             clearTimeout(timer);
@@ -104,6 +113,21 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     dataDir,
     proc,
     output,
+    nextLine(match, timeoutMs = 15_000) {
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watch);
+          reject(new Error(`no matching line within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const watch = (line: string) => {
+          if (!match(line)) return;
+          clearTimeout(timer);
+          watchers.delete(watch);
+          resolve(line);
+        };
+        watchers.add(watch);
+      });
+    },
     async stop(signal = "SIGTERM") {
       proc.kill(signal);
       const code = await proc.exited;

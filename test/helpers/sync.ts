@@ -3,6 +3,7 @@
  * test reads "what did this user see since last time".
  */
 import type { UserCall } from "./as-user";
+import type { TestServer } from "./server";
 
 export interface SyncEvent {
   type: string;
@@ -68,3 +69,9 @@ export function syncClient(call: UserCall): SyncClient {
 
 /** The events of `type` in a list. */
 export const ofType = (events: readonly SyncEvent[], type: string) => events.filter((e) => e.type === type);
+
+/** Resolves once `userId`'s next `/sync` is parked waiting for news (the server logs at debug). */
+export function parked(server: TestServer, userId: string): Promise<string> {
+  const user = JSON.stringify(userId);
+  return server.nextLine((line) => line.includes('"msg":"sync waits for news"') && line.includes(`"user_id":${user}`));
+}

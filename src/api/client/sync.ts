@@ -4,6 +4,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { maxSyncTimeoutMs } from "../../services/sync/sync";
+import { allowSilence } from "../http/request-context";
 import { clientAuth } from "../plugins/client-auth";
 
 /** Seconds past the longest long-poll before Bun may close a quiet connection. */
@@ -12,9 +13,9 @@ const idleMarginSeconds = 15;
 export const syncRoutes = ({ accounts, sync: { sync } }: Services) =>
   new Elysia().use(clientAuth(accounts.tokens)).get(
     "/_matrix/client/v3/sync",
-    ({ requester, query, request, server }) => {
+    ({ requester, query, request }) => {
       // A long-poll is silent until it answers; Bun's default idle timeout (10 s) would cut it.
-      server?.timeout(request, Math.ceil(maxSyncTimeoutMs / 1000) + idleMarginSeconds);
+      allowSilence(request, Math.ceil(maxSyncTimeoutMs / 1000) + idleMarginSeconds);
       return sync.sync(
         requester,
         {

@@ -8,9 +8,10 @@
 import { isIP } from "node:net";
 import type { RequestContext } from "../../services/accounts/users";
 
-/** The server that accepted a request: it can name the request's peer. */
+/** The server that accepted a request: it can name the request's peer and keep its socket open. */
 interface Peer {
   requestIP(request: Request): { address: string } | null;
+  timeout(request: Request, seconds: number): void;
 }
 
 /** Finds a request's client address, looked up only when a handler asks (most never do). */
@@ -61,6 +62,22 @@ export function clientAddress(request: Request): string {
   const source = sources.get(request);
   if (source === undefined) return "unknown";
   return typeof source === "string" ? source : (source.addressOf(request) ?? "unknown");
+}
+
+/** Per request: the server whose socket it came on, and the request Bun received (before an r0 rewrite). */
+const sockets = new WeakMap<Request, { server: Peer; received: Request }>();
+
+export function rememberSocket(request: Request, server: Peer, received: Request = request): void {
+  sockets.set(request, { server, received });
+}
+
+/**
+ * Lets the request's connection stay quiet for `seconds` (a long-poll is silent until it answers;
+ * Bun closes a connection idle for 10 s by default). A no-op for requests not from `serve`.
+ */
+export function allowSilence(request: Request, seconds: number): void {
+  const socket = sockets.get(request);
+  socket?.server.timeout(socket.received, seconds);
 }
 
 export function requestContext(request: Request): RequestContext {

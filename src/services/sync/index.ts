@@ -19,14 +19,14 @@ import { typingStream } from "./streams/typing";
 import type { SharedDeps } from "../shared-deps";
 import { createSyncService } from "./sync";
 
-export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "notifier"> {
+export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "log" | "notifier"> {
   accounts: Pick<Accounts, "filters" | "accountData">;
   rooms: Pick<Rooms, "state" | "timeline" | "eventStore" | "clientEvents" | "visibility" | "members">;
   edus: Edus;
 }
 
 export function buildSync(deps: SyncDeps) {
-  const { storage, clock, notifier, accounts, rooms, edus } = deps;
+  const { storage, clock, log, notifier, accounts, rooms, edus } = deps;
   const lazyMembers = createLazyMembersCache();
   const roomsSection = createSyncRooms({
     storage,
@@ -50,6 +50,7 @@ export function buildSync(deps: SyncDeps) {
   ];
   const sync = createSyncService({
     clock,
+    log,
     notifier,
     filters: accounts.filters,
     presence: edus.presence,

@@ -14,6 +14,7 @@ import type { FiltersService } from "../accounts/filters";
 import type { PresenceService, PresenceState } from "../edus/presence";
 import { invalidParam } from "../matrix-error";
 import type { Clock } from "../../runtime/clock";
+import type { Logger } from "../../runtime/logger";
 import type { LazyMembersCache } from "./lazy-members";
 import type { Notifier } from "./notifier";
 import type { RoomsSection } from "./rooms-section";
@@ -38,6 +39,7 @@ export type SyncResponse = JsonObject & { next_batch: string; rooms: RoomsSectio
 
 export interface SyncDeps {
   clock: Clock;
+  log: Logger;
   notifier: Notifier;
   filters: FiltersService;
   presence: PresenceService;
@@ -49,7 +51,7 @@ export interface SyncDeps {
 }
 
 export function createSyncService(deps: SyncDeps) {
-  const { clock, notifier, filters, presence, rooms, streams, lazyMembers } = deps;
+  const { clock, log, notifier, filters, presence, rooms, streams, lazyMembers } = deps;
   // Unique per process: two processes never share an epoch, even when started in the same ms.
   const epoch = randomBytes(5).toString("hex");
 
@@ -109,6 +111,7 @@ export function createSyncService(deps: SyncDeps) {
         while (!result.news) {
           const remaining = deadline - clock.now();
           if (remaining <= 0 || signal?.aborted) break;
+          log.debug("sync waits for news", { user_id: requester.userId, timeout_ms: remaining });
           if (!(await notifier.wait(requester.userId, remaining, () => false, signal))) break;
           result = compute(requester, since, filter, params);
         }

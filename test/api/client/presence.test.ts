@@ -5,7 +5,7 @@ import { enc } from "../../helpers/as-user";
 import { expectError } from "../../helpers/client";
 import type { TestServer } from "../../helpers/server";
 import { serverWithUsers, type TestUser } from "../../helpers/users";
-import { ofType, syncClient } from "../../helpers/sync";
+import { ofType, parked, syncClient } from "../../helpers/sync";
 
 let server: TestServer;
 let alice: TestUser;
@@ -13,7 +13,7 @@ let bob: TestUser;
 let carol: TestUser;
 
 beforeAll(async () => {
-  ({ server, users: { alice, bob, carol } } = await serverWithUsers(["alice", "bob", "carol"]));
+  ({ server, users: { alice, bob, carol } } = await serverWithUsers(["alice", "bob", "carol"], { log: "debug" }));
   const roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat" })).body.room_id;
   await bob.call("POST", `/join/${enc(roomId)}`, {});
 });
@@ -35,8 +35,9 @@ test("a user's own presence: offline before anything, then what they set", async
 test("presence of users sharing a room reaches /sync and wakes it; others' does not", async () => {
   const sync = syncClient(alice.call);
   await sync.next({ set_presence: "offline" });
+  const waiting = parked(server, alice.id);
   const pending = sync.next({ set_presence: "offline", timeout: "10000" });
-  await Bun.sleep(50);
+  await waiting;
   await bob.call("PUT", status(bob), { presence: "online", status_msg: "here" });
   const body = await pending;
   const bobs = ofType(body.presence.events, "m.presence").filter((e) => e.sender === bob.id);

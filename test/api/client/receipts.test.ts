@@ -6,7 +6,7 @@ import { enc } from "../../helpers/as-user";
 import { expectError } from "../../helpers/client";
 import type { TestServer } from "../../helpers/server";
 import { serverWithUsers, type TestUser } from "../../helpers/users";
-import { ofType, syncClient, type SyncBody } from "../../helpers/sync";
+import { ofType, parked, syncClient, type SyncBody } from "../../helpers/sync";
 
 let server: TestServer;
 let alice: TestUser;
@@ -16,7 +16,7 @@ let roomId: string;
 const sent: string[] = [];
 
 beforeAll(async () => {
-  ({ server, users: { alice, bob, carol } } = await serverWithUsers(["alice", "bob", "carol"]));
+  ({ server, users: { alice, bob, carol } } = await serverWithUsers(["alice", "bob", "carol"], { log: "debug" }));
   roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat" })).body.room_id;
   await bob.call("POST", `/join/${enc(roomId)}`, {});
   for (let i = 0; i < 4; i++) {
@@ -31,8 +31,9 @@ const receiptsIn = (body: SyncBody) => ofType(body.rooms.join[roomId]?.ephemeral
 test("m.read reaches the other member and wakes their long-poll; the sender's unread count drops", async () => {
   const aliceSync = syncClient(alice.call);
   await aliceSync.next();
+  const waiting = parked(server, alice.id);
   const pending = aliceSync.next({ timeout: "10000" });
-  await Bun.sleep(50);
+  await waiting;
   expect((await bob.call("POST", receipt("m.read", sent[1]!), {})).status).toBe(200);
   const content = receiptsIn(await pending);
   expect(content).toHaveLength(1);

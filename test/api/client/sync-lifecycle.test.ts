@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { asUser, enc } from "../../helpers/as-user";
 import { registerUser } from "../../helpers/client";
 import { startServer } from "../../helpers/server";
-import { ofType, type SyncBody } from "../../helpers/sync";
+import { ofType, parked, type SyncBody } from "../../helpers/sync";
 
 const dataDir = mkdtempSync(join(tmpdir(), "conduit-sync-restart-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -49,12 +49,13 @@ test("a token from before a restart returns what happened since, typing reset in
 });
 
 test("SIGTERM answers a pending long-poll at once and exits cleanly", async () => {
-  const server = await startServer();
+  const server = await startServer({ log: "debug" });
   const user = await registerUser(server.baseUrl, "sleeper");
   const call = asUser(server.baseUrl, user);
   const first = await call<SyncBody>("GET", "/sync");
+  const waiting = parked(server, user.user_id);
   const pending = call<SyncBody>("GET", `/sync?since=${first.body.next_batch}&timeout=60000`);
-  await Bun.sleep(100);
+  await waiting;
   const started = performance.now();
   expect(await server.stop()).toBe(0);
   expect(performance.now() - started).toBeLessThan(5_000);
