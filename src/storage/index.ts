@@ -23,6 +23,7 @@ import { createFederationQueueRepo } from "./federation-queue";
 import { createFederationTxnsRepo } from "./federation-txns";
 import { createAppservicesRepo } from "./appservices";
 import { createAppserviceQueueRepo } from "./appservice-queue";
+import { createOpenIdTokensRepo } from "./openid-tokens";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -45,6 +46,7 @@ export function createStorage(db: Database) {
     federationTxns: createFederationTxnsRepo(db),
     appservices: createAppservicesRepo(db),
     appserviceQueue: createAppserviceQueueRepo(db),
+    openIdTokens: createOpenIdTokensRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own
