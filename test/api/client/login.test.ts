@@ -121,12 +121,6 @@ describe("access tokens", () => {
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ errcode: "M_UNKNOWN_TOKEN", soft_logout: false });
   });
-
-  test("a token in the query string is not accepted", async () => {
-    const s = await loginUser(srv.baseUrl, "alice");
-    const res = await api(srv.baseUrl, "GET", `${WHOAMI}?access_token=${s.access_token}`);
-    expectError(res, 401, "M_MISSING_TOKEN");
-  });
 });
 
 describe("logout", () => {
