@@ -1,6 +1,6 @@
 /**
  * Other servers' signing keys: one row per (server, key id) with how long it may be trusted, and
- * the newest self-signed key document per server for notary answers.
+ * for each the newest self-signed key document that listed it, for notary answers.
  */
 import type { Database } from "bun:sqlite";
 
@@ -15,6 +15,7 @@ export interface RemoteKeyRow {
 
 export interface KeyDocumentRow {
   server_name: string;
+  key_id: string;
   document: string;
   valid_until_ts: number;
   fetched_ts: number;
@@ -32,10 +33,11 @@ const UPSERT_OLD = `
   INSERT INTO remote_server_keys (server_name, key_id, public_key, valid_until_ts, expired_ts) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (server_name, key_id) DO UPDATE SET
     expired_ts = min(coalesce(expired_ts, excluded.expired_ts), excluded.expired_ts)`;
-const SELECT_DOCUMENT = "SELECT * FROM remote_server_key_documents WHERE server_name = ?";
+const SELECT_DOCUMENTS = "SELECT * FROM remote_server_key_documents WHERE server_name = ? ORDER BY key_id";
+const SELECT_DOCUMENT = "SELECT * FROM remote_server_key_documents WHERE server_name = ? AND key_id = ?";
 const UPSERT_DOCUMENT = `
-  INSERT INTO remote_server_key_documents (server_name, document, valid_until_ts, fetched_ts) VALUES (?, ?, ?, ?)
-  ON CONFLICT (server_name) DO UPDATE SET
+  INSERT INTO remote_server_key_documents (server_name, key_id, document, valid_until_ts, fetched_ts) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (server_name, key_id) DO UPDATE SET
     document = excluded.document, valid_until_ts = excluded.valid_until_ts, fetched_ts = excluded.fetched_ts
   WHERE excluded.valid_until_ts >= valid_until_ts`;
 
@@ -55,8 +57,13 @@ export function createRemoteKeysRepo(db: Database) {
       return db.query<RemoteKeyRow, [string, string]>(SELECT_KEY).get(serverName, keyId);
     },
 
-    getDocument(serverName: string): KeyDocumentRow | null {
-      return db.query<KeyDocumentRow, [string]>(SELECT_DOCUMENT).get(serverName);
+    /** The newest document that listed each of the server's keys. */
+    getDocuments(serverName: string): KeyDocumentRow[] {
+      return db.query<KeyDocumentRow, [string]>(SELECT_DOCUMENTS).all(serverName);
+    },
+
+    getDocumentForKey(serverName: string, keyId: string): KeyDocumentRow | null {
+      return db.query<KeyDocumentRow, [string, string]>(SELECT_DOCUMENT).get(serverName, keyId);
     },
 
     /** Stores a verified key document and the keys it lists, atomically. */
@@ -64,7 +71,9 @@ export function createRemoteKeysRepo(db: Database) {
       db.transaction(() => {
         for (const k of doc.current) db.query(UPSERT_CURRENT).run(doc.serverName, k.keyId, k.publicKey, doc.validUntilTs);
         for (const k of doc.old) db.query(UPSERT_OLD).run(doc.serverName, k.keyId, k.publicKey, k.expiredTs, k.expiredTs);
-        db.query(UPSERT_DOCUMENT).run(doc.serverName, doc.document, doc.validUntilTs, doc.fetchedTs);
+        for (const k of [...doc.current, ...doc.old]) {
+          db.query(UPSERT_DOCUMENT).run(doc.serverName, k.keyId, doc.document, doc.validUntilTs, doc.fetchedTs);
+        }
       })();
     },
   };

@@ -19,6 +19,7 @@ import type { Storage } from "../../../storage";
 import type { Clock } from "../../../runtime/clock";
 import type { Logger } from "../../../runtime/logger";
 import type { FederationClient } from "../../../net/federation-client";
+import type { KeyDocumentRow } from "../../../storage/remote-keys";
 import { buildOwnKeyDocument, decodePublicKey, readRemoteKeyDocument } from "./key-documents";
 
 export type { KnownKey } from "../../../core";
@@ -31,9 +32,13 @@ const KEY_RESPONSE_MAX_BYTES = 1024 * 1024;
 const MAX_NOTARY_SERVERS = 100;
 
 
-/** One server of a notary query; without a minimum the notary uses the current time. */
+/**
+ * One server of a notary query: the keys asked about (none: all we know of) and how long the
+ * answer must stay valid (without a minimum, the current time).
+ */
 export interface KeyQuery {
   serverName: string;
+  keyIds?: readonly string[];
   minimumValidUntilTs?: number;
 }
 
@@ -201,17 +206,29 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     return false;
   }
 
-  async function documentFor(serverName: string, minValid: number): Promise<JsonObject | null> {
-    if (serverName === deps.serverName) return ownKeyDocument();
-    let row = storage.remoteKeys.getDocument(serverName);
-    if (!row || row.valid_until_ts < minValid) {
-      await fetchDirect(serverName);
-      // When the server cannot be reached, its last answer still lets others check old events.
-      row = storage.remoteKeys.getDocument(serverName);
+  /** The stored documents listing the asked keys (every key when none is named). */
+  function storedDocuments(serverName: string, keyIds: readonly string[]): KeyDocumentRow[] {
+    if (keyIds.length === 0) return storage.remoteKeys.getDocuments(serverName);
+    return keyIds.flatMap((id) => storage.remoteKeys.getDocumentForKey(serverName, id) ?? []);
+  }
+
+  /**
+   * A notary answer for one server, countersigned: the documents that listed the asked keys,
+   * fetched again first when one is missing or not valid long enough. When the server cannot be
+   * reached (or no longer lists a key), its last answer still lets others check old events.
+   */
+  async function documentsFor(query: KeyQuery): Promise<JsonObject[]> {
+    if (query.serverName === deps.serverName) return [ownKeyDocument()];
+    const keyIds = [...new Set(query.keyIds ?? [])];
+    const minValid = query.minimumValidUntilTs ?? clock.now();
+    let rows = storedDocuments(query.serverName, keyIds);
+    const complete = rows.length > 0 && (keyIds.length === 0 || rows.length === keyIds.length);
+    if (!complete || rows.some((r) => r.valid_until_ts < minValid)) {
+      await fetchDirect(query.serverName);
+      rows = storedDocuments(query.serverName, keyIds);
     }
-    if (!row) return null;
-    const doc = JSON.parse(row.document) as JsonObject;
-    return signJson(doc, deps.serverName, deps.signingKey.keyId, deps.signingKey.seed);
+    const distinct = [...new Set(rows.map((r) => r.document))];
+    return distinct.map((text) => signJson(JSON.parse(text) as JsonObject, deps.serverName, deps.signingKey.keyId, deps.signingKey.seed));
   }
 
   return {
@@ -220,10 +237,8 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     verifySignedBy: (object, serverName, validAt) => verifySignedBy(object, serverName, validAt),
     ownKeyDocument,
     async queryKeys(queries) {
-      const docs = await Promise.all(
-        queries.slice(0, MAX_NOTARY_SERVERS).map((q) => documentFor(q.serverName, q.minimumValidUntilTs ?? clock.now())),
-      );
-      return docs.filter((d): d is JsonObject => d !== null);
+      const docs = await Promise.all(queries.slice(0, MAX_NOTARY_SERVERS).map(documentsFor));
+      return docs.flat();
     },
   };
 }

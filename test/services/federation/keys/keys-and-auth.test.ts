@@ -6,12 +6,21 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeBase64, verifyJsonSignature, type JsonObject } from "../../../../src/core";
+import {
+  decodeBase64,
+  encodeBase64,
+  generateSigningSeed,
+  publicKeyFromSeed,
+  signJson,
+  verifyJsonSignature,
+  type JsonObject,
+} from "../../../../src/core";
 import { RemoteError } from "../../../../src/net/federation-client";
 import { signRequest } from "../../../../src/net/x-matrix";
 import { createTestCa, type TestCa } from "../../../helpers/tls";
 import { api, registerUser, trustTestCa } from "../../../helpers/client";
 import {
+  freePort,
   startFederatedServer,
   startInProcessServer,
   type FederatedServer,
@@ -59,6 +68,18 @@ describe("key publication", () => {
     expect(verifiesWithOwnKeys(doc, b.serverName)).toBe(true);
   });
 
+  test("GET /key/v2/server/{keyId}, the older form, answers the same document", async () => {
+    const doc = (await (await b.fetch("/_matrix/key/v2/server")).json()) as JsonObject;
+    const [keyId] = Object.keys(doc.verify_keys as object);
+    for (const id of [keyId!, "ed25519:unknown"]) {
+      const res = await b.fetch(`/_matrix/key/v2/server/${encodeURIComponent(id)}`);
+      expect(res.status).toBe(200);
+      const byId = (await res.json()) as JsonObject;
+      expect(byId.verify_keys).toEqual(doc.verify_keys);
+      expect(verifiesWithOwnKeys(byId, b.serverName)).toBe(true);
+    }
+  });
+
   test("/federation/v1/version needs no signature", async () => {
     const res = await b.fetch("/_matrix/federation/v1/version");
     expect(res.status).toBe(200);
@@ -88,6 +109,104 @@ describe("notary", () => {
     expect(own.server_keys.map((d) => d.server_name)).toEqual([notary.serverName]);
     const unknown = (await (await notary.fetch("/_matrix/key/v2/query/127.0.0.1:1")).json()) as { server_keys: JsonObject[] };
     expect(unknown.server_keys).toEqual([]);
+  });
+});
+
+/**
+ * An origin server that only serves `/_matrix/key/v2/server`, signed with keys the test chooses:
+ * what it answers can change between requests, and it counts them.
+ */
+function fakeKeyOrigin() {
+  const port = freePort();
+  const serverName = `127.0.0.1:${port}`;
+  const keys = new Map<string, Uint8Array>();
+  let served: { keyIds: string[]; validUntilTs: number } = { keyIds: [], validUntilTs: 0 };
+  let fetches = 0;
+  const http = Bun.serve({
+    hostname: "127.0.0.1",
+    port,
+    tls: { cert: Bun.file(setup.cert.certPath), key: Bun.file(setup.cert.keyPath) },
+    fetch(request) {
+      if (new URL(request.url).pathname !== "/_matrix/key/v2/server") return new Response("", { status: 404 });
+      fetches++;
+      let doc: JsonObject = {
+        server_name: serverName,
+        valid_until_ts: served.validUntilTs,
+        verify_keys: Object.fromEntries(served.keyIds.map((id) => [id, { key: encodeBase64(publicKeyFromSeed(keys.get(id)!)) }])),
+        old_verify_keys: {},
+      };
+      for (const id of served.keyIds) doc = signJson(doc, serverName, id, keys.get(id)!);
+      return Response.json(doc);
+    },
+  });
+  return {
+    serverName,
+    get fetches() {
+      return fetches;
+    },
+    /** From now on, serve a document listing these keys (created on first use). */
+    serve(keyIds: string[], validUntilTs: number) {
+      for (const id of keyIds) if (!keys.has(id)) keys.set(id, generateSigningSeed());
+      served = { keyIds, validUntilTs };
+    },
+    stop: () => http.stop(true),
+  };
+}
+
+describe("notary answers per key", () => {
+  const query = async (server: string, keys: Record<string, { minimum_valid_until_ts?: number }>) => {
+    const res = await notary.fetch("/_matrix/key/v2/query", { method: "POST", body: JSON.stringify({ server_keys: { [server]: keys } }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { server_keys: JsonObject[] }).server_keys;
+  };
+  const keyIdsOf = (docs: JsonObject[]) => docs.map((d) => Object.keys(d.verify_keys as object));
+
+  test("an origin that stops listing a key cannot make the notary forget it", async () => {
+    const origin = fakeKeyOrigin();
+    try {
+      const now = Date.now();
+      origin.serve(["ed25519:key_1"], now + 3_600_000);
+      expect(keyIdsOf(await query(origin.serverName, { "ed25519:key_1": {} }))).toEqual([["ed25519:key_1"]]);
+      expect(origin.fetches).toBe(1);
+
+      // Asked for a longer validity, the notary fetches again; the origin now lists another key.
+      origin.serve(["ed25519:key_2"], now + 7_200_000);
+      const refetched = await query(origin.serverName, { "ed25519:key_1": { minimum_valid_until_ts: now + 5_400_000 } });
+      expect(origin.fetches).toBe(2);
+      // The best it has for key_1 is still the first document.
+      expect(keyIdsOf(refetched)).toEqual([["ed25519:key_1"]]);
+
+      // Within the first document's validity, key_1 is answered from storage, without a fetch.
+      const stored = await query(origin.serverName, { "ed25519:key_1": { minimum_valid_until_ts: now } });
+      expect(keyIdsOf(stored)).toEqual([["ed25519:key_1"]]);
+      expect(origin.fetches).toBe(2);
+
+      // Asked for every key, the notary answers every document it holds; by id, just that key's.
+      const all = await query(origin.serverName, {});
+      expect(keyIdsOf(all).sort()).toEqual([["ed25519:key_1"], ["ed25519:key_2"]]);
+      const byGet = await notary.fetch(`/_matrix/key/v2/query/${origin.serverName}/ed25519:key_2`);
+      expect(keyIdsOf(((await byGet.json()) as { server_keys: JsonObject[] }).server_keys)).toEqual([["ed25519:key_2"]]);
+      for (const doc of all) expect(verifiesWithOwnKeys(doc, origin.serverName)).toBe(true);
+    } finally {
+      origin.stop();
+    }
+  });
+
+  test("an expired key is still answered when the origin offers nothing better", async () => {
+    const origin = fakeKeyOrigin();
+    try {
+      const expired = Date.now() - 86_400_000;
+      origin.serve(["ed25519:key_0"], expired);
+      expect(keyIdsOf(await query(origin.serverName, { "ed25519:key_0": {} }))).toEqual([["ed25519:key_0"]]);
+      const again = await query(origin.serverName, { "ed25519:key_0": { minimum_valid_until_ts: expired + 1000 } });
+      expect(again.map((d) => d.valid_until_ts)).toEqual([expired]);
+      origin.stop();
+      // With the origin gone, the stored document is the answer.
+      const gone = await query(origin.serverName, { "ed25519:key_0": { minimum_valid_until_ts: expired + 1000 } });
+      expect(gone.map((d) => d.valid_until_ts)).toEqual([expired]);
+    } finally {
+      origin.stop();
+    }
   });
 });
 
