@@ -99,3 +99,31 @@ export function createFederationClient(deps: FederationClientDeps): FederationCl
     },
   };
 }
+
+/**
+ * Whether an error means the remote server lacks the endpoint (it predates that version of an
+ * API): 404 or 405 without a Matrix error other than `M_UNRECOGNIZED`, or 400 `M_UNRECOGNIZED`.
+ * A 404 `M_NOT_FOUND` is an answer about the resource, not about the endpoint.
+ */
+export function isUnknownEndpoint(e: unknown): boolean {
+  if (!(e instanceof RemoteError)) return false;
+  if (e.status === 404 || e.status === 405) return e.errcode === undefined || e.errcode === "M_UNRECOGNIZED";
+  return e.status === 400 && e.errcode === "M_UNRECOGNIZED";
+}
+
+/**
+ * A v2 membership request (`send_join`, `send_leave`, `invite`), sent again in its v1 form when the
+ * server does not know v2. The v1 endpoints wrap their answer as `[200, body]`; this unwraps it.
+ */
+export async function requestV2OrV1<T>(client: FederationClient, destination: string, v2: FederationRequest, v1: FederationRequest): Promise<T> {
+  try {
+    return await client.request<T>(destination, v2);
+  } catch (e) {
+    if (!isUnknownEndpoint(e)) throw e;
+  }
+  const answer = await client.request<unknown>(destination, v1);
+  if (!Array.isArray(answer) || answer[0] !== 200 || typeof answer[1] !== "object" || answer[1] === null) {
+    throw new RemoteError(destination, 200, undefined, "a v1 answer that is not [200, {...}]");
+  }
+  return answer[1] as T;
+}

@@ -22,7 +22,7 @@ import type { Logger } from "../../runtime/logger";
 import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { MembershipService } from "./local";
 import type { RoomHeads } from "../rooms/heads";
-import { RemoteError, type FederationClient } from "../../net/federation-client";
+import { isUnknownEndpoint, RemoteError, requestV2OrV1, type FederationClient, type FederationRequest } from "../../net/federation-client";
 import type { InboundEvents } from "../federation/inbound/room-pipeline";
 import { destinationsOf, wireForm } from "../federation/outbound/event-fanout";
 import type { RecordOutOfRoom } from "./out-of-room";
@@ -67,14 +67,31 @@ export function createInvites(deps: {
       if (isDirect) content.is_direct = true;
       const { pdu } = deps.eventBuilder.build(head, state, { type: "m.room.member", state_key: target, content, sender: requester.userId });
       const targetServer = serverOf(target);
+      const path = (version: string) => `/_matrix/federation/${version}/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`;
+      const inviteRoomState = strippedState(state, eventStore, rules);
+      const v2: FederationRequest = {
+        method: "PUT",
+        path: path("v2"),
+        body: { room_version: rules.id, event: wireForm(pdu, rules), invite_room_state: inviteRoomState },
+      };
+      // The v1 form carries no room version: its receiver reads the event as room version 1, which
+      // is only right for versions 1 and 2 (their events have the same format).
+      const event = wireForm(pdu, rules);
+      const v1: FederationRequest = {
+        method: "PUT",
+        path: path("v1"),
+        body: { ...event, unsigned: { ...(isJsonObject(event.unsigned) ? event.unsigned : {}), invite_room_state: inviteRoomState } },
+      };
       let answer: { event?: unknown };
       try {
-        answer = await client.request(targetServer, {
-          method: "PUT",
-          path: `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
-          body: { room_version: rules.id, event: wireForm(pdu, rules), invite_room_state: strippedState(state, eventStore, rules) },
-        });
+        answer =
+          rules.id === "1" || rules.id === "2"
+            ? await requestV2OrV1(client, targetServer, v2, v1)
+            : await client.request(targetServer, v2);
       } catch (e) {
+        if (isUnknownEndpoint(e)) {
+          throw new MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION", `${targetServer} does not support room version ${rules.id}`);
+        }
         if (e instanceof RemoteError && e.status < 500) throw forbidden(`${targetServer} refused the invite (${e.errcode ?? e.status})`);
         throw new MatrixError(502, "M_UNKNOWN", `${targetServer} could not be reached to deliver the invite`);
       }

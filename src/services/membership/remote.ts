@@ -26,7 +26,7 @@ import type { Logger } from "../../runtime/logger";
 import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { MembershipService } from "./local";
 import { memberContent } from "../rooms/member-content";
-import { RemoteError, type FederationClient } from "../../net/federation-client";
+import { RemoteError, requestV2OrV1, type FederationClient, type FederationRequest } from "../../net/federation-client";
 import type { FederatedDirectory } from "../federation/remote-directory";
 import type { JoinAnswers } from "./join-answer";
 import type { RecordOutOfRoom } from "./out-of-room";
@@ -149,12 +149,14 @@ export function createRemoteMembership(deps: {
     const servers = candidateServers(roomId, requester.userId, via);
     await withServers(servers, membership, async (server) => {
       const { rules, pdu } = await buildFromTemplate(server, roomId, requester.userId, membership, content);
-      const version = membership === "knock" ? "v1" : "v2";
-      const answer = await client.request<JsonObject>(server, {
+      const send = (version: string): FederationRequest => ({
         method: "PUT",
         path: `/_matrix/federation/${version}/send_${membership}/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
         body: wireForm(pdu, rules),
       });
+      // send_knock exists only as v1; send_leave falls back to v1 on servers without v2.
+      const answer =
+        membership === "knock" ? await client.request<JsonObject>(server, send("v1")) : await requestV2OrV1<JsonObject>(client, server, send("v2"), send("v1"));
       const knockState = Array.isArray(answer?.knock_room_state) ? (answer.knock_room_state as JsonObject[]) : undefined;
       deps.recordOutOfRoom(pdu, rules, knockState);
     });
@@ -174,13 +176,14 @@ export function createRemoteMembership(deps: {
       if (reason !== undefined) content.reason = reason;
       await withServers(remote, "join", async (server) => {
         const { rules, pdu } = await buildFromTemplate(server, roomId, requester.userId, "join", content);
-        const answer = await client.request<JsonObject>(server, {
+        const send = (version: string): FederationRequest => ({
           method: "PUT",
-          path: `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
+          path: `/_matrix/federation/${version}/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(pdu.event_id)}`,
           body: wireForm(pdu, rules),
           maxBytes: SEND_JOIN_MAX_BYTES,
           timeoutMs: SEND_JOIN_TIMEOUT_MS,
         });
+        const answer = await requestV2OrV1<JsonObject>(client, server, send("v2"), send("v1"));
         await deps.joinAnswers.apply(pdu, rules, answer, server);
       });
       return { room_id: roomId };
