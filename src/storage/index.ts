@@ -24,6 +24,7 @@ import { createFederationTxnsRepo } from "./federation-txns";
 import { createAppservicesRepo } from "./appservices";
 import { createAppserviceQueueRepo } from "./appservice-queue";
 import { createOpenIdTokensRepo } from "./openid-tokens";
+import { createMediaRepo } from "./media";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -47,6 +48,7 @@ export function createStorage(db: Database) {
     appservices: createAppservicesRepo(db),
     appserviceQueue: createAppserviceQueueRepo(db),
     openIdTokens: createOpenIdTokensRepo(db),
+    media: createMediaRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

@@ -10,5 +10,6 @@ import m005 from "./005-rooms-event-txn.sql" with { type: "text" };
 import m006 from "./006-appservices.sql" with { type: "text" };
 import m007 from "./007-openid-tokens.sql" with { type: "text" };
 import m008 from "./008-key-documents-by-key.sql" with { type: "text" };
+import m009 from "./009-media.sql" with { type: "text" };
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009];
