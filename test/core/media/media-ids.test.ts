@@ -10,8 +10,8 @@ test("media ids are [A-Za-z0-9_-], at most 255 characters", () => {
 });
 
 test("mxc URIs parse into server name and media id, and are built back", () => {
-  expect(parseMxcUri("mxc://example.org/abc123")).toEqual({ serverName: "example.org", mediaId: "abc123" });
-  expect(parseMxcUri("mxc://[::1]:8448/abc")).toEqual({ serverName: "[::1]:8448", mediaId: "abc" });
+  expect(parseMxcUri("mxc://example.org/abc123")).toMatchObject({ serverName: "example.org", mediaId: "abc123" });
+  expect(parseMxcUri("mxc://[::1]:8448/abc")).toMatchObject({ serverName: "[::1]:8448", mediaId: "abc" });
   for (const bad of ["mxc://example.org/", "mxc:///abc", "mxc://example.org/a/b", "http://example.org/abc", "mxc://exa mple.org/abc", "mxc://example.org/../x"]) {
     expect(parseMxcUri(bad)).toBeNull();
   }
