@@ -6,7 +6,7 @@
  */
 import { isValidServerName } from "../../core/ids";
 import { isValidMediaId } from "../../core/media/media-ids";
-import type { Clock } from "../clock";
+import type { Clock } from "../../runtime/clock";
 import { invalidParam, MatrixError, notFound } from "../matrix-error";
 import type { MediaRepo, MediaRow } from "../../storage/media";
 import type { MediaFileStore } from "../../storage/media-files";

@@ -2,7 +2,7 @@
  * The media area (spec "Content repository"): uploads, content lookup for downloads, thumbnails
  * and the retention sweep, over the media repository, the file store and the thumbnail worker.
  */
-import type { Clock } from "../clock";
+import type { Clock } from "../../runtime/clock";
 import type { MediaRepo } from "../../storage/media";
 import type { MediaFileStore } from "../../storage/media-files";
 import type { Thumbnailer } from "../../workers/thumbnailer/pool";

@@ -4,7 +4,7 @@
  * `remoteCacheCap`, and expired URL previews. A file goes only when no row uses it any more and no
  * upload of the same content is between its rename and its commit.
  */
-import type { Clock } from "../clock";
+import type { Clock } from "../../runtime/clock";
 import type { MediaRepo } from "../../storage/media";
 import type { MediaFileStore } from "../../storage/media-files";
 import type { MediaSettings } from "./settings";

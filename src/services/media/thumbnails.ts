@@ -7,7 +7,7 @@
  */
 import { IMAGE_CONTENT_TYPES, readImageHeader } from "../../core/media/image-header";
 import { chooseThumbnailSize, type ThumbnailMethod, type ThumbnailSize } from "../../core/media/thumbnail-sizes";
-import type { Clock } from "../clock";
+import type { Clock } from "../../runtime/clock";
 import { MatrixError, tooLarge } from "../matrix-error";
 import type { MediaRepo, ThumbnailRow } from "../../storage/media";
 import type { MediaFileStore } from "../../storage/media-files";

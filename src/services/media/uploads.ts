@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mxcUri } from "../../core/media/media-ids";
-import type { Clock } from "../clock";
+import type { Clock } from "../../runtime/clock";
 import { forbidden, limitExceeded, MatrixError, notFound, tooLarge } from "../matrix-error";
 import type { MediaRepo } from "../../storage/media";
 import { ContentTooLargeError, type MediaFileStore } from "../../storage/media-files";
