@@ -5,11 +5,10 @@
 import type { Clock } from "../../runtime/clock";
 import type { MediaRepo } from "../../storage/media";
 import type { MediaFileStore } from "../../storage/media-files";
-import type { Thumbnailer } from "../../workers/thumbnailer/pool";
 import { createContentService, type RemoteFetcher } from "./content";
 import { createMediaRetention } from "./retention";
 import type { MediaSettings } from "./settings";
-import { createThumbnailService } from "./thumbnails";
+import { createThumbnailService, type ThumbnailRenderer } from "./thumbnails";
 import { createUploadService } from "./uploads";
 
 export interface MediaDeps {
@@ -17,7 +16,7 @@ export interface MediaDeps {
   repo: MediaRepo;
   files: MediaFileStore;
   clock: Clock;
-  thumbnailer: Thumbnailer;
+  thumbnailer: ThumbnailRenderer;
   fetchRemote?: RemoteFetcher;
 }
 

@@ -11,9 +11,14 @@ import type { Clock } from "../../runtime/clock";
 import { MatrixError, tooLarge } from "../matrix-error";
 import type { MediaRepo, ThumbnailRow } from "../../storage/media";
 import type { MediaFileStore } from "../../storage/media-files";
-import type { Thumbnailer } from "../../workers/thumbnailer/pool";
+import type { RenderedThumbnail, ThumbnailJob } from "../../core/media/thumbnail-job";
 import type { ContentRequest, ContentService, StoredMedia } from "./content";
 import type { MediaSettings } from "./settings";
+
+/** Makes thumbnails (main.ts passes the thumbnail worker). */
+export interface ThumbnailRenderer {
+  render(job: ThumbnailJob): Promise<RenderedThumbnail>;
+}
 
 export interface ThumbnailRequest {
   width: number;
@@ -36,7 +41,7 @@ export interface ThumbnailDeps {
   files: MediaFileStore;
   clock: Clock;
   content: ContentService;
-  thumbnailer: Thumbnailer;
+  thumbnailer: ThumbnailRenderer;
 }
 
 const cannotThumbnail = (why: string) => new MatrixError(400, "M_UNKNOWN", `Cannot make a thumbnail of this media: ${why}`);

@@ -3,13 +3,15 @@
  * after `idleMs` without one, taking ImageMagick's memory with it (see docs/media.md); a job that
  * runs past `timeoutMs` stops the worker and fails, and the next job starts a fresh one.
  */
-import type { FromThumbnailWorker, RenderedThumbnail, ThumbnailJob, ToThumbnailWorker } from "./protocol.ts";
+import type { RenderedThumbnail, ThumbnailJob } from "../../core/media/thumbnail-job.ts";
+import type { FromThumbnailWorker, ToThumbnailWorker } from "./protocol.ts";
 
 /** The worker script beside this module (in a compiled binary, at the bundle's workers/ path). */
 const WORKER_URL = import.meta.url.includes("/$bunfs/")
   ? new URL("./workers/thumbnailer/thumbnailer.worker.ts", import.meta.url).href
   : new URL("./thumbnailer.worker.ts", import.meta.url).href;
 
+/** A `ThumbnailRenderer` (what the media services need) that can be watched and stopped. */
 export interface Thumbnailer {
   render(job: ThumbnailJob): Promise<RenderedThumbnail>;
   /** Whether the worker is running (it stops when idle). */

@@ -25,7 +25,7 @@ import {
   thumbnailFormat,
   type ThumbnailSize,
 } from "../../core/media/thumbnail-sizes.ts";
-import type { RenderedThumbnail, ThumbnailJob } from "./protocol.ts";
+import type { RenderedThumbnail, ThumbnailJob } from "../../core/media/thumbnail-job.ts";
 
 const CODERS = {
   jpeg: MagickFormat.Jpeg,
