@@ -24,6 +24,30 @@ const RateLimit = T.Object({
 });
 export type RateLimitRule = Static<typeof RateLimit>;
 
+const Retention = T.Object({
+  scope: T.Optional(T.String()),
+  accessed: T.Optional(T.String()),
+  created: T.Optional(T.String()),
+  space: T.Optional(T.String()),
+});
+
+/** `[global.media]`: Conduit's table (`path`, `directory_structure`, `retention`) and the limits on uploads. */
+const MediaTable = T.Object({
+  backend: T.String(),
+  /** Where media files live; unset: `<database_path>/media`. */
+  path: T.Optional(T.String({ minLength: 1 })),
+  directory_structure: T.Object({ depth: T.Integer({ minimum: 0, maximum: 8 }), length: T.Integer({ minimum: 1, maximum: 8 }) }),
+  retention: T.Array(Retention),
+  /** Bytes each user's uploads may take ("1GB", or a number); unset: no quota. */
+  user_quota: T.Optional(T.Union([T.Integer({ minimum: 0 }), T.String()])),
+  /** Bytes all local uploads together may take; unset: no cap. */
+  local_space_cap: T.Optional(T.Union([T.Integer({ minimum: 0 }), T.String()])),
+  /** Ids from /create one user may have waiting for their upload. */
+  max_pending_uploads: T.Integer({ minimum: 1 }),
+  /** How long an id from /create waits for its upload ("24h"). */
+  pending_upload_expiry: T.String(),
+});
+
 /** The `[global]` table: every key this server reads. */
 export const ConfigSchema = T.Object({
   server_name: T.String({ minLength: 1 }),
@@ -56,6 +80,15 @@ export const ConfigSchema = T.Object({
   federation_tls_ca: T.Optional(T.String()),
   /** Accept any certificate from remote servers: for isolated test networks only. */
   allow_invalid_tls_certificates: T.Boolean(),
+  /** Largest upload in bytes; unset: `max_request_size`, as in Conduit. */
+  max_upload_size: T.Optional(T.Integer({ minimum: 1 })),
+  /** Pictures with more pixels are not thumbnailed (decompression bombs). */
+  max_image_pixels: T.Integer({ minimum: 1 }),
+  /** Serve the legacy unauthenticated media endpoints (`/_matrix/media/v3|r0/download|thumbnail|config|preview_url`). */
+  allow_legacy_media: T.Boolean(),
+  /** Media created before this RFC 3339 time stays reachable through the legacy endpoints. */
+  legacy_media_freeze: T.Optional(T.String()),
+  media: MediaTable,
   rate_limits: T.Object({
     enabled: T.Boolean(),
     login: RateLimit,
@@ -75,7 +108,7 @@ const acceptedConduitKeys = new Set([
   "rocksdb_max_open_files", "pdu_cache_capacity", "cleanup_second_interval", "max_concurrent_requests",
   "max_fetch_prev_events", "openid_token_ttl", "allow_unstable_room_versions", "allow_jaeger", "tracing_flame",
   "proxy", "jwt_secret", "turn_username", "turn_password", "turn_uris", "turn_secret", "turn_ttl", "turn",
-  "ignored_keys", "media", "emergency_password", "workers",
+  "ignored_keys", "emergency_password", "workers",
 ]);
 
 type Table = Record<string, unknown>;
@@ -107,6 +140,15 @@ const defaults = (): Table => ({
   state_res_workers: 0,
   room_cache_capacity: 500,
   app_service_config_files: [],
+  max_image_pixels: 32_000_000,
+  allow_legacy_media: true,
+  media: {
+    backend: "filesystem",
+    directory_structure: { depth: 2, length: 2 },
+    retention: [],
+    max_pending_uploads: 5,
+    pending_upload_expiry: "24h",
+  },
   well_known: {},
   rate_limits: {
     enabled: true,
@@ -241,6 +283,71 @@ function expectation(message: string): string {
   return article ? `${article} ${text}` : text;
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
+  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+};
+
+/** A byte count: a number, or a size such as "500MB", "1.5GiB", "40G" (as Conduit's `space`); null if unreadable. */
+export function parseByteSize(value: number | string): number | null {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value.replaceAll("_", ""));
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  return m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : null;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1, s: 1e3, sec: 1e3, secs: 1e3, second: 1e3, seconds: 1e3, m: 60e3, min: 60e3, mins: 60e3, minute: 60e3, minutes: 60e3,
+  h: 3_600e3, hr: 3_600e3, hrs: 3_600e3, hour: 3_600e3, hours: 3_600e3, d: 86_400e3, day: 86_400e3, days: 86_400e3,
+  w: 604_800e3, week: 604_800e3, weeks: 604_800e3, M: 2_630_016e3, month: 2_630_016e3, months: 2_630_016e3,
+  y: 31_557_600e3, year: 31_557_600e3, years: 31_557_600e3,
+};
+
+/** A duration such as "24h", "30d", "2months", "1h 30min" (humantime's units, as Conduit's retention); null if unreadable. */
+export function parseDuration(text: string): number | null {
+  const parts = [...text.matchAll(/(\d+)\s*([a-zA-Z]+)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("").replace(/\s/g, "") !== text.replace(/\s/g, "")) return null;
+  let ms = 0;
+  for (const [, n, unit] of parts) {
+    const factor = DURATION_UNITS[unit!] ?? DURATION_UNITS[unit!.toLowerCase()];
+    if (factor === undefined) return null;
+    ms += Number(n) * factor;
+  }
+  return ms;
+}
+
+/** Checks of the media keys: sizes and durations readable, retention rules this server applies. */
+function checkMedia(config: Static<typeof ConfigSchema>, warn: (msg: string) => void): void {
+  const media = config.media;
+  if (media.backend !== "filesystem") {
+    throw new ConfigError(`config key "media.backend" is "${media.backend}", but it must be "filesystem"`);
+  }
+  for (const key of ["user_quota", "local_space_cap"] as const) {
+    const value = media[key];
+    if (value !== undefined && parseByteSize(value) === null) {
+      throw new ConfigError(`config key "media.${key}" is ${show(value)}, but it must be a number of bytes or a size such as "10GB"`);
+    }
+  }
+  if (parseDuration(media.pending_upload_expiry) === null) {
+    throw new ConfigError(`config key "media.pending_upload_expiry" is "${media.pending_upload_expiry}", but it must be a duration such as "24h"`);
+  }
+  if (config.legacy_media_freeze !== undefined && Number.isNaN(Date.parse(config.legacy_media_freeze))) {
+    throw new ConfigError(`config key "legacy_media_freeze" is "${config.legacy_media_freeze}", but it must be an RFC 3339 time such as "2024-09-01T00:00:00Z"`);
+  }
+  media.retention.forEach((rule, i) => {
+    const at = `media.retention[${i}]`;
+    if (rule.accessed !== undefined && parseDuration(rule.accessed) === null) {
+      throw new ConfigError(`config key "${at}.accessed" is "${rule.accessed}", but it must be a duration such as "30d"`);
+    }
+    if (rule.space !== undefined && parseByteSize(rule.space) === null) {
+      throw new ConfigError(`config key "${at}.space" is "${rule.space}", but it must be a size such as "5GB"`);
+    }
+    // Local uploads are never deleted behind their owners' backs; the remote cache is.
+    if (rule.scope !== "remote") warn(`config key "${at}" (scope ${rule.scope ?? "unset"}) is ignored: only remote media is subject to retention`);
+    else if (rule.created !== undefined) warn(`config key "${at}.created" is ignored: remote media is dropped by last access ("accessed") and by "space"`);
+  });
+}
+
 /** Checks that go beyond types: values that name things this server must support. */
 function checkValues(config: Static<typeof ConfigSchema>): void {
   const backend = config.database_backend.toLowerCase();
@@ -296,7 +403,11 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const warn = opts.warn ?? ((m: string) => console.warn(`warning: ${m}`));
   const path = opts.path ?? (env.CONDUIT_CONFIG || undefined);
 
-  const global = merge(defaults(), path ? await readFile(path, warn) : {});
+  const file = path ? await readFile(path, warn) : {};
+  // Conduit: an empty [global.media.directory_structure] table means no sub-folders.
+  const structure = isTable(file.media) ? file.media.directory_structure : undefined;
+  if (isTable(structure) && Object.keys(structure).length === 0) (file.media as Table).directory_structure = { depth: 0, length: 2 };
+  const global = merge(defaults(), file);
   applyEnv(global, env);
   global.allow_registration ??= defaultAllowRegistration(!path, global.address);
   warnUnknownKeys(global, ConfigSchema, "", warn);
@@ -307,6 +418,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (violation) throw new ConfigError(violation);
   const config = Value.Clean(ConfigSchema, structuredClone(global)) as Static<typeof ConfigSchema>;
   checkValues(config);
+  checkMedia(config, warn);
   return { ...config, source: path ?? "built-in defaults" };
 }
 

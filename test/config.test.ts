@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
-import { ConfigError, ConfigSchema, loadConfig, type Config } from "../src/config";
+import { ConfigError, ConfigSchema, loadConfig, parseByteSize, parseDuration, type Config } from "../src/config";
 
 const dir = mkdtempSync(join(tmpdir(), "conduit-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -257,5 +257,50 @@ describe("our conduit-example.toml", () => {
       else if (parts[0] === "rate_limits" && parts.length === 3) expect(text).toMatch(new RegExp(`\\b${last} = `));
       else expect(text).toMatch(new RegExp(`^#?${last} = `, "m"));
     }
+  });
+});
+
+describe("media keys", () => {
+  test("defaults: uploads limited by max_request_size, Conduit's folder layout, no quota, no retention", async () => {
+    const { config } = await load("[global]\n");
+    expect(config.max_upload_size).toBeUndefined();
+    expect(config.max_image_pixels).toBe(32_000_000);
+    expect(config.media).toMatchObject({ backend: "filesystem", directory_structure: { depth: 2, length: 2 }, retention: [], max_pending_uploads: 5 });
+  });
+
+  test("Conduit's media table loads: path, an empty directory_structure (one folder), remote retention", async () => {
+    const { config, warnings } = await load(
+      '[global]\n[global.media]\nbackend = "filesystem"\npath = "/srv/media"\n[global.media.directory_structure]\n' +
+        '[[global.media.retention]]\nscope = "remote"\naccessed = "30d"\nspace = "5GB"\n',
+    );
+    expect(config.media.path).toBe("/srv/media");
+    expect(config.media.directory_structure.depth).toBe(0);
+    expect(config.media.retention).toEqual([{ scope: "remote", accessed: "30d", space: "5GB" }]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("retention of local media or by creation time is not applied, and says so", async () => {
+    const { warnings } = await load('[global]\n[[global.media.retention]]\nspace = "40G"\n[[global.media.retention]]\nscope = "remote"\ncreated = "90days"\n');
+    expect(warnings).toEqual([
+      'config key "media.retention[0]" (scope unset) is ignored: only remote media is subject to retention',
+      'config key "media.retention[1].created" is ignored: remote media is dropped by last access ("accessed") and by "space"',
+    ]);
+  });
+
+  test("bad sizes, durations, times and backends are one sentence naming the key", async () => {
+    expect(await loadError('[global]\n[global.media]\nuser_quota = "lots"\n')).toBe('config key "media.user_quota" is "lots", but it must be a number of bytes or a size such as "10GB"');
+    expect(await loadError('[global]\n[global.media]\npending_upload_expiry = "soon"\n')).toContain('"media.pending_upload_expiry" is "soon"');
+    expect(await loadError('[global]\nlegacy_media_freeze = "yesterday"\n')).toContain('"legacy_media_freeze" is "yesterday"');
+    expect(await loadError('[global]\n[[global.media.retention]]\nscope = "remote"\naccessed = "a while"\n')).toContain('"media.retention[0].accessed"');
+    expect(await loadError('[global]\n[global.media]\nbackend = "s3"\n')).toContain('"media.backend" is "s3"');
+  });
+
+  test("sizes and durations read as Conduit writes them", () => {
+    expect([parseByteSize("5GB"), parseByteSize("1.5GiB"), parseByteSize("40G"), parseByteSize("10_000MB"), parseByteSize(7), parseByteSize("x")]).toEqual([
+      5e9, 1.5 * 2 ** 30, 40e9, 1e10, 7, null,
+    ]);
+    expect([parseDuration("24h"), parseDuration("30d"), parseDuration("90days"), parseDuration("1h 30min"), parseDuration("2months"), parseDuration("10"), parseDuration("5 parsecs")]).toEqual([
+      86_400_000, 30 * 86_400_000, 90 * 86_400_000, 5_400_000, 2 * 2_630_016_000, null, null,
+    ]);
   });
 });
