@@ -19,6 +19,7 @@ import { createFederationSender } from "../src/workers/federation-sender/sender.
 import { systemClock } from "../src/runtime/clock.ts";
 import { createLogger } from "../src/runtime/logger.ts";
 import { createStorage, openDatabase } from "../src/storage/index.ts";
+import { createThumbnailer } from "../src/workers/thumbnailer/pool.ts";
 import { opsPerSecond, report } from "./measure.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "conduit-bench-"));
@@ -27,7 +28,7 @@ const storage = createStorage(openDatabase(join(dir, "conduit.db")));
 const log = createLogger("error", () => {});
 const signingKey = loadOrCreateSigningKey(storage, systemClock);
 const outbound = createFederationSender({ config, storage, clock: systemClock, log, signingKey });
-const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound });
+const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound, thumbnailer: createThumbnailer() });
 
 // A thousand users with a device and token each, so the token lookup is not a one-row table.
 let token = "";

@@ -12,6 +12,7 @@ import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/
 import { createFederationSender } from "./workers/federation-sender/sender";
 import { createPduCheckPool } from "./workers/pdu-check/pool";
 import { createStateResPool } from "./workers/state-res/pool";
+import { createThumbnailer } from "./workers/thumbnailer/pool";
 import { createLogger, parseLevel } from "./runtime/logger";
 import { StorageError } from "./storage/db";
 import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
@@ -68,6 +69,8 @@ export function databaseFile(config: Config): string {
 
 /** How often the WAL is folded back into the database file while running. */
 const CHECKPOINT_INTERVAL_MS = 5 * 60_000;
+/** How often expired upload ids, old remote media and expired URL previews are swept. */
+const MEDIA_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 async function main(): Promise<void> {
   const args = parseArgs(Bun.argv.slice(2));
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
   const sender = createFederationSender({ config, storage, clock: systemClock, log, signingKey, worker: senderWorker });
   const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
   const pduCheckPool = createPduCheckPool();
+  const thumbnailer = createThumbnailer();
   let services;
   try {
     services = buildServices({
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
       outbound: sender,
       stateResolver: stateResPool,
       pduChecks: pduCheckPool,
+      thumbnailer,
       appserviceFiles,
     });
   } catch (e) {
@@ -146,12 +151,15 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  // Media: partial files a crash left are cleared now; the remote cache is swept in the background.
+  services.media.files.open();
+  const stopMediaSweep = services.media.retention.start(MEDIA_SWEEP_INTERVAL_MS, (error) => log.warn("media sweep failed", { error }));
   let server: ReturnType<typeof serve>;
   try {
     server = serve(createApp(services), {
       hostname: config.address,
       port: config.port,
-      maxRequestBodySize: config.max_request_size,
+      maxRequestBodySize: Math.max(config.max_request_size, services.media.settings.maxUploadSize),
       tls,
       trustedProxies: config.trusted_proxies,
     });
@@ -169,6 +177,8 @@ async function main(): Promise<void> {
     await server.stop(false); // stop accepting; wait for in-flight requests
     await sender.stop();
     stateResPool.close();
+    thumbnailer.stop();
+    stopMediaSweep();
     stopCheckpoints();
     storage.close();
     log.info("stopped cleanly");

@@ -42,6 +42,7 @@ import { roomEventsRoutes } from "./client/room-events";
 import { roomMembersRoutes } from "./client/room-members";
 import { membershipRoutes } from "./client/membership";
 import { directoryRoutes } from "./client/directory";
+import { mediaRoutes } from "./client/media";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -82,11 +83,15 @@ export function createApp(services: Services) {
     .use(roomEventsRoutes(services))
     .use(roomMembersRoutes(services))
     .use(membershipRoutes(services))
-    .use(directoryRoutes(services));
+    .use(directoryRoutes(services))
+    .use(mediaRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }
 export type App = ReturnType<typeof createApp>;
+
+/** Bytes beyond twice the largest body we read before Bun itself cuts a request off. */
+const BODY_LIMIT_MARGIN = 16 * 1024 * 1024;
 
 export interface ServeOptions {
   hostname: string;
@@ -104,9 +109,10 @@ export function serve(app: App, opts: ServeOptions) {
   return Bun.serve({
     hostname: opts.hostname,
     port: opts.port,
-    // Bun answers an oversized body with a bare 413; a margin lets json-body answer first with
-    // M_TOO_LARGE (it checks the declared length and counts bytes as it reads).
-    maxRequestBodySize: opts.maxRequestBodySize * 2,
+    // Bun answers an oversized body with a bare 413; a margin lets json-body and the upload routes
+    // answer first with M_TOO_LARGE (they check the declared length and count bytes as they read,
+    // while Bun counts what has arrived, which can run ahead of what was read).
+    maxRequestBodySize: opts.maxRequestBodySize * 2 + BODY_LIMIT_MARGIN,
     tls: opts.tls,
     development: false,
     fetch(request, server) {

@@ -17,6 +17,8 @@ import { createAppserviceRegistry, type RegistrationFile } from "./appservices/r
 import { buildEdus } from "./edus";
 import { buildFederation } from "./federation";
 import type { OutboundQueue } from "./federation/outbound/queue";
+import { buildMedia } from "./media";
+import type { ThumbnailRenderer } from "./media/thumbnails";
 import { buildMembership } from "./membership";
 import { createRateLimiter } from "./rate-limit";
 import { buildRooms } from "./rooms";
@@ -37,6 +39,8 @@ export interface ServiceDeps {
   stateResolver?: StateResolver;
   /** PDU checks off the main thread (main.ts starts the pool; without it, inline). */
   pduChecks?: PduCheckRunner;
+  /** Makes thumbnails off the main thread (main.ts passes the thumbnail worker). */
+  thumbnailer: ThumbnailRenderer;
   /** The appservice registration files main.ts read at start (`readAppserviceFiles`). */
   appserviceFiles?: readonly RegistrationFile[];
 }
@@ -58,7 +62,8 @@ export function buildServices(deps: ServiceDeps) {
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation });
   const appservices = buildAppservices(shared);
+  const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer });
 
-  return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership, appservices };
+  return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership, appservices, media };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -3,13 +3,14 @@
  * `root/ab/cd/<rest of the hash>` (Conduit's layout: `depth` folders of `length` hex digits each).
  * Content streams into a temporary file in `root/tmp`, is flushed to disk, and is renamed into place
  * only when complete and within its size limit, so a crash never leaves a partial file under a
- * content name; leftovers in `root/tmp` are removed when the store opens.
+ * content name; leftovers in `root/tmp` are removed when the store opens (`open`, which main calls
+ * at start; any use opens it too).
  *
  * A hash stays "in flight" from its rename until the caller has committed the row that uses it
  * (`release`): a cleanup that deleted rows meanwhile must not remove the file the new row needs.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { mkdir, open as openFile, rename, unlink } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 
@@ -40,8 +41,13 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function createMediaFileStore(opts: MediaFileStoreOptions) {
   if (opts.depth * opts.length >= 64) throw new Error("media directory_structure leaves no file name");
   const tmpDir = join(opts.root, "tmp");
-  mkdirSync(tmpDir, { recursive: true });
-  for (const leftover of readdirSync(tmpDir)) rmSync(join(tmpDir, leftover), { force: true });
+  let opened = false;
+  function open(): void {
+    if (opened) return;
+    mkdirSync(tmpDir, { recursive: true });
+    for (const leftover of readdirSync(tmpDir)) rmSync(join(tmpDir, leftover), { force: true });
+    opened = true;
+  }
 
   const inFlight = new Map<string, number>();
 
@@ -66,8 +72,9 @@ export function createMediaFileStore(opts: MediaFileStoreOptions) {
 
   /** Writes content from a stream or bytes, refusing more than `maxBytes` while it arrives. */
   async function write(source: ReadableStream<Uint8Array> | Uint8Array, maxBytes = Number.POSITIVE_INFINITY): Promise<WrittenContent> {
+    open();
     const tmp = join(tmpDir, `${randomUUID()}.part`);
-    const file = await open(tmp, "wx");
+    const file = await openFile(tmp, "wx");
     const hasher = new Bun.CryptoHasher("sha256");
     let size = 0;
     try {
@@ -103,6 +110,7 @@ export function createMediaFileStore(opts: MediaFileStoreOptions) {
   }
 
   return {
+    open,
     write,
 
     /** The file of some content, for streaming it out (sizes, ranges). */

@@ -22,6 +22,7 @@ import { startServer, type TestServer } from "./server";
 import { registerUser, trustTestCa, type Session } from "./client";
 import { publicRoomWith } from "./federated-rooms";
 import { createTestCa, type LeafCert, type TestCa } from "./tls";
+import { createThumbnailer } from "../../src/workers/thumbnailer/pool";
 
 /** A port that was free a moment ago. */
 export function freePort(): number {
@@ -115,7 +116,7 @@ export async function startInProcessServer(setup: FederationSetup, opts: InProce
   const signingKey = loadOrCreateSigningKey(storage, systemClock);
   const worker = { start: () => new Worker(senderWorkerUrl), databaseFile };
   const sender = createFederationSender({ config, storage, clock: systemClock, log, signingKey, worker });
-  const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound: sender, stateResolver: stateResPool });
+  const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound: sender, stateResolver: stateResPool, thumbnailer: createThumbnailer() });
   const tls = { cert: await Bun.file(setup.cert.certPath).text(), key: await Bun.file(setup.cert.keyPath).text() };
   const app = createApp(services);
   let server: ReturnType<typeof serve> | undefined;

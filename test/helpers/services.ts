@@ -10,6 +10,7 @@ import { createLogger } from "../../src/runtime/logger";
 import { loadOrCreateSigningKey } from "../../src/services/federation/keys/signing-key";
 import { createStorage, openDatabase } from "../../src/storage";
 import { createFederationSender } from "../../src/workers/federation-sender/sender";
+import { createThumbnailer } from "../../src/workers/thumbnailer/pool";
 
 export async function testServices(env: Record<string, string> = {}) {
   const clock = createFakeClock();
@@ -19,6 +20,6 @@ export async function testServices(env: Record<string, string> = {}) {
   const signingKey = loadOrCreateSigningKey(storage, clock);
   // No sender worker: what is queued for other servers stays in the queue.
   const outbound = createFederationSender({ config, storage, clock, log, signingKey });
-  const services = buildServices({ config, storage, clock, log, signingKey, outbound });
+  const services = buildServices({ config, storage, clock, log, signingKey, outbound, thumbnailer: createThumbnailer() });
   return { services, storage, signingKey, clock, advance: clock.advance };
 }

@@ -75,10 +75,12 @@ test("a stream that fails midway stores nothing", async () => {
   expect(readdirSync(root)).toEqual(["tmp"]);
 });
 
-test("leftover partial files of a crash are removed when the store opens", () => {
-  createMediaFileStore({ root, depth: 2, length: 2 });
+test("leftover partial files of a crash are removed when the store opens, not before", () => {
+  createMediaFileStore({ root, depth: 2, length: 2 }).open();
   writeFileSync(join(root, "tmp", "dead.part"), "half a file");
-  createMediaFileStore({ root, depth: 2, length: 2 });
+  const store = createMediaFileStore({ root, depth: 2, length: 2 });
+  expect(readdirSync(join(root, "tmp"))).toEqual(["dead.part"]); // creating a store touches nothing
+  store.open();
   expect(readdirSync(join(root, "tmp"))).toEqual([]);
 });
 

@@ -17,6 +17,11 @@ const JSON_LABELS = ["application/json", "text/plain", "application/x-www-form-u
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** `/_matrix/media/...`: upload and create requests, whose bodies the media routes read themselves. */
+const isMediaPath = (url: string) => pathOf(url).startsWith("/_matrix/media/");
+/** What `body` holds on those routes: nothing was parsed. */
+const UNREAD = Object.freeze({});
+
 async function readText(request: Request, maxBytes: number): Promise<string> {
   let bytes: Uint8Array;
   if (request.headers.has("content-length")) {
@@ -47,10 +52,13 @@ export const jsonBody = (maxBytes: number) =>
     .onRequest(({ request }) => {
       // GET and HEAD bodies are never read; leaving their headers untouched keeps them cheap.
       if (request.method === "GET" || request.method === "HEAD") return;
+      if (isMediaPath(request.url)) return; // uploads: max_upload_size, checked while they stream
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBytes) throw tooLarge(`Request body exceeds ${maxBytes} bytes`);
     })
     .onParse({ as: "global" }, async ({ request, contentType }) => {
+      // Uploads stream to disk from the route: the body is left unread here, whatever its type.
+      if (isMediaPath(request.url)) return UNREAD;
       // Media uploads (binary bodies) are read by their own routes. Like Synapse, take JSON from
       // clients that label it loosely (curl's default form type, text/plain, none at all).
       if (contentType && !JSON_LABELS.some((label) => contentType.startsWith(label))) return;

@@ -1,19 +1,55 @@
 /**
  * The media area (spec "Content repository"): uploads, content lookup for downloads, thumbnails
- * and the retention sweep, over the media repository, the file store and the thumbnail worker.
+ * and the retention sweep, over the media repository, the file store under `database_path/media`
+ * (or `[global.media] path`) and the thumbnail worker main.ts passes in.
  */
+import { dirname, join } from "node:path";
+import { parseByteSize, parseDuration, type Config } from "../../config";
+import { DEFAULT_THUMBNAIL_SIZES } from "../../core/media/thumbnail-sizes";
 import type { Clock } from "../../runtime/clock";
-import type { MediaRepo } from "../../storage/media";
-import type { MediaFileStore } from "../../storage/media-files";
+import type { Storage } from "../../storage";
+import { createMediaFileStore, type MediaFileStore } from "../../storage/media-files";
 import { createContentService, type RemoteFetcher } from "./content";
 import { createMediaRetention } from "./retention";
 import type { MediaSettings } from "./settings";
 import { createThumbnailService, type ThumbnailRenderer } from "./thumbnails";
 import { createUploadService } from "./uploads";
 
+/** The media settings a config describes (sizes and durations were checked when it loaded). */
+export function mediaSettings(config: Config): MediaSettings {
+  const media = config.media;
+  const bytes = (v: number | string | undefined) => (v === undefined ? null : parseByteSize(v));
+  const remote = media.retention.filter((r) => r.scope === "remote");
+  const smallest = (values: (number | null)[]) => {
+    const known = values.filter((v): v is number => v !== null);
+    return known.length > 0 ? Math.min(...known) : null;
+  };
+  return {
+    serverName: config.server_name,
+    maxUploadSize: config.max_upload_size ?? config.max_request_size,
+    maxImagePixels: config.max_image_pixels,
+    thumbnailSizes: DEFAULT_THUMBNAIL_SIZES,
+    userQuota: bytes(media.user_quota),
+    localCap: bytes(media.local_space_cap),
+    pendingExpiryMs: parseDuration(media.pending_upload_expiry)!,
+    maxPendingPerUser: media.max_pending_uploads,
+    legacyEndpoints: config.allow_legacy_media,
+    legacyFreezeTs: config.legacy_media_freeze === undefined ? null : Date.parse(config.legacy_media_freeze),
+    remoteMaxAgeMs: smallest(remote.map((r) => (r.accessed === undefined ? null : parseDuration(r.accessed)))),
+    remoteCacheCap: smallest(remote.map((r) => bytes(r.space))),
+  };
+}
+
+/** `[global.media] path`, else `media/` beside the database. */
+export function mediaDirectory(config: Config): string {
+  if (config.media.path) return config.media.path;
+  const dataDir = config.database_path.endsWith(".db") ? dirname(config.database_path) : config.database_path;
+  return join(dataDir, "media");
+}
+
 export interface MediaDeps {
   settings: MediaSettings;
-  repo: MediaRepo;
+  storage: Pick<Storage, "media">;
   files: MediaFileStore;
   clock: Clock;
   thumbnailer: ThumbnailRenderer;
@@ -21,10 +57,18 @@ export interface MediaDeps {
 }
 
 export function createMediaServices(deps: MediaDeps) {
-  const content = createContentService(deps);
-  const uploads = createUploadService({ ...deps, onUploaded: (mediaId) => content.uploaded(mediaId) });
-  const thumbnails = createThumbnailService({ ...deps, content });
-  const retention = createMediaRetention(deps);
-  return { settings: deps.settings, uploads, content, thumbnails, retention };
+  const inner = { ...deps, repo: deps.storage.media };
+  const content = createContentService(inner);
+  const uploads = createUploadService({ ...inner, onUploaded: (mediaId) => content.uploaded(mediaId) });
+  const thumbnails = createThumbnailService({ ...inner, content });
+  const retention = createMediaRetention(inner);
+  return { settings: deps.settings, files: deps.files, uploads, content, thumbnails, retention };
 }
 export type MediaServices = ReturnType<typeof createMediaServices>;
+
+/** The area as the composition root builds it from the config. */
+export function buildMedia(deps: { config: Config; storage: Storage; clock: Clock; thumbnailer: ThumbnailRenderer }): MediaServices {
+  const { config } = deps;
+  const files = createMediaFileStore({ root: mediaDirectory(config), ...config.media.directory_structure });
+  return createMediaServices({ ...deps, settings: mediaSettings(config), files });
+}

@@ -20,6 +20,8 @@ export interface MediaSettings {
   pendingExpiryMs: number;
   /** Ids from /create one user may have waiting at once. */
   maxPendingPerUser: number;
+  /** Whether the legacy unauthenticated endpoints are served at all (`allow_legacy_media`). */
+  legacyEndpoints: boolean;
   /**
    * Media created before this time stays reachable through the legacy unauthenticated endpoints;
    * later media only through the authenticated ones. Null: the legacy endpoints serve nothing.

@@ -6,9 +6,9 @@
  * and one user can hold only a few of them at once.
  */
 import { randomBytes } from "node:crypto";
-import { mxcUri } from "../../core/media/media-ids";
+import { isValidMediaId, mxcUri } from "../../core/media/media-ids";
 import type { Clock } from "../../runtime/clock";
-import { forbidden, limitExceeded, MatrixError, notFound, tooLarge } from "../matrix-error";
+import { forbidden, invalidParam, limitExceeded, MatrixError, notFound, tooLarge } from "../matrix-error";
 import type { MediaRepo } from "../../storage/media";
 import { ContentTooLargeError, type MediaFileStore } from "../../storage/media-files";
 import type { MediaSettings } from "./settings";
@@ -103,6 +103,7 @@ export function createUploadService(deps: UploadDeps) {
 
     /** PUT /upload/{serverName}/{mediaId}: the content of an id reserved by /create. */
     async uploadTo(userId: string, serverName: string, mediaId: string, body: UploadBody): Promise<void> {
+      if (!isValidMediaId(mediaId)) throw invalidParam("Media ids consist of the characters A-Z, a-z, 0-9, _ and -");
       const check = () => {
         const row = serverName === origin ? repo.get(origin, mediaId) : null;
         const now = clock.now();

@@ -31,10 +31,10 @@ const bob = "@bob:a.test";
 function setup(over: Partial<MediaSettings> = {}) {
   const settings: MediaSettings = {
     serverName: "a.test", maxUploadSize: 1_000, maxImagePixels: 1_000_000, thumbnailSizes: DEFAULT_THUMBNAIL_SIZES,
-    userQuota: null, localCap: null, pendingExpiryMs: 60_000, maxPendingPerUser: 2, legacyFreezeTs: null,
+    userQuota: null, localCap: null, pendingExpiryMs: 60_000, maxPendingPerUser: 2, legacyEndpoints: true, legacyFreezeTs: null,
     remoteMaxAgeMs: null, remoteCacheCap: null, ...over,
   };
-  media = createMediaServices({ settings, repo: storage.media, files, clock: { now: () => now }, thumbnailer: counting });
+  media = createMediaServices({ settings, storage, files, clock: { now: () => now }, thumbnailer: counting });
 }
 
 beforeEach(() => {
