@@ -53,12 +53,12 @@ export function createContentService(deps: ContentDeps) {
       const set = waiters.get(mediaId) ?? new Set<() => void>();
       waiters.set(mediaId, set);
       const done = () => {
-        clearTimeout(timer);
+        cancel();
         set.delete(done);
         if (set.size === 0) waiters.delete(mediaId);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const cancel = clock.schedule(ms, done);
       set.add(done);
     });
   }

@@ -14,6 +14,7 @@ import { MatrixError } from "../../../src/services/matrix-error";
 import { createStorage, openDatabase, type Storage } from "../../../src/storage";
 import { createMediaFileStore, type MediaFileStore } from "../../../src/storage/media-files";
 import { createThumbnailer, type Thumbnailer } from "../../../src/workers/thumbnailer/pool";
+import { createFakeClock, type FakeClock } from "../../../src/runtime/clock";
 
 const worker = createThumbnailer({ idleMs: 500 });
 afterAll(() => worker.stop());
@@ -23,7 +24,7 @@ const counting: Thumbnailer = { ...worker, render: (job) => (renders++, worker.r
 let storage: Storage;
 let files: MediaFileStore;
 let dir: string;
-let now: number;
+let clock: FakeClock;
 let media: MediaServices;
 const alice = "@alice:a.test";
 const bob = "@bob:a.test";
@@ -34,14 +35,14 @@ function setup(over: Partial<MediaSettings> = {}) {
     userQuota: null, localCap: null, pendingExpiryMs: 60_000, maxPendingPerUser: 2, legacyEndpoints: true, legacyFreezeTs: null,
     remoteMaxAgeMs: null, remoteCacheCap: null, ...over,
   };
-  media = createMediaServices({ settings, storage, files, clock: { now: () => now }, thumbnailer: counting });
+  media = createMediaServices({ settings, storage, files, clock, thumbnailer: counting });
 }
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "conduit-media-svc-"));
   storage = createStorage(openDatabase(":memory:"));
   files = createMediaFileStore({ root: dir, depth: 2, length: 2 });
-  now = 1_000_000;
+  clock = createFakeClock(1_000_000);
   renders = 0;
   setup();
 });
@@ -108,7 +109,7 @@ test("the per-user quota is 403 naming the quota; the server cap is 413 naming t
 
 test("/create ids: capped per user, filled once by their creator, expired after their time", async () => {
   const a = media.uploads.create(alice);
-  expect(a.unused_expires_at).toBe(now + 60_000);
+  expect(a.unused_expires_at).toBe(clock.now() + 60_000);
   media.uploads.create(alice);
   const third = await errorOf(() => media.uploads.create(alice));
   expect([third.status, third.errcode]).toEqual([429, "M_LIMIT_EXCEEDED"]);
@@ -121,14 +122,16 @@ test("/create ids: capped per user, filled once by their creator, expired after 
   expect([again.status, again.errcode]).toEqual([409, "M_CANNOT_OVERWRITE_MEDIA"]);
   expect(await (await media.content.get("a.test", id, local)).file.text()).toBe("first");
   const late = media.uploads.create(alice);
-  now += 60_001;
+  clock.advance(60_001);
   expect((await errorOf(media.uploads.uploadTo(alice, "a.test", idOf(late.content_uri), body("x")))).errcode).toBe("M_NOT_FOUND");
   media.uploads.create(alice); // expired ids no longer count
 });
 
 test("a download of an id still waiting for its upload waits for it, or answers 504 M_NOT_YET_UPLOADED", async () => {
   const id = idOf(media.uploads.create(alice).content_uri);
-  const timedOut = await errorOf(media.content.get("a.test", id, { ...local, timeoutMs: 20 }));
+  const pending = errorOf(media.content.get("a.test", id, { ...local, timeoutMs: 20 }));
+  clock.advance(20);
+  const timedOut = await pending;
   expect([timedOut.status, timedOut.errcode]).toEqual([504, "M_NOT_YET_UPLOADED"]);
   const waiting = media.content.get("a.test", id, { ...local, timeoutMs: 10_000 });
   await media.uploads.uploadTo(alice, "a.test", id, body("arrived"));
@@ -137,11 +140,11 @@ test("a download of an id still waiting for its upload waits for it, or answers 
 
 test("legacy endpoints serve only media created before the freeze", async () => {
   const old = idOf((await media.uploads.upload(alice, body("old"))).content_uri);
-  now += 10;
+  clock.advance(10);
   const fresh = idOf((await media.uploads.upload(alice, body("new"))).content_uri);
   const legacy = { ...local, legacy: true };
   expect((await errorOf(media.content.get("a.test", old, legacy))).errcode).toBe("M_NOT_FOUND"); // no freeze: nothing legacy
-  setup({ legacyFreezeTs: now });
+  setup({ legacyFreezeTs: clock.now() });
   expect(await (await media.content.get("a.test", old, legacy)).file.text()).toBe("old");
   const refused = await errorOf(media.content.get("a.test", fresh, legacy));
   expect([refused.status, refused.errcode]).toEqual([404, "M_NOT_FOUND"]);
@@ -208,12 +211,12 @@ test("the sweep drops expired ids, old remote media, then least recently used re
     w.release();
     return w.sha256;
   };
-  const oldSha = await put("old", "old remote", now - 5_000);
-  await put("r1", "remote one", now - 300);
-  await put("r2", "remote two", now - 200);
-  await put("r3", "remote three", now - 100);
+  const oldSha = await put("old", "old remote", clock.now() - 5_000);
+  await put("r1", "remote one", clock.now() - 300);
+  await put("r2", "remote two", clock.now() - 200);
+  await put("r3", "remote three", clock.now() - 100);
   media.uploads.create(alice);
-  now += 60_001;
+  clock.advance(60_001);
   setup({ remoteMaxAgeMs: 70_000, remoteCacheCap: 15 });
   const result = await media.retention.sweep();
   expect(result.expiredPending).toBe(1);
@@ -230,7 +233,7 @@ test("the sweep never removes a file an upload of the same content is about to u
   setup({ remoteMaxAgeMs: 1 });
   const bytes = new TextEncoder().encode("shared content");
   const cached = await files.write(bytes);
-  storage.media.insert({ origin: "b.test", mediaId: "r", kind: "remote", sha256: cached.sha256, size: cached.size, contentType: null, filename: null, uploader: null, createdTs: now - 10 });
+  storage.media.insert({ origin: "b.test", mediaId: "r", kind: "remote", sha256: cached.sha256, size: cached.size, contentType: null, filename: null, uploader: null, createdTs: clock.now() - 10 });
   cached.release();
   const inFlight = await files.write(bytes); // an upload between rename and commit
   await media.retention.sweep();
