@@ -102,6 +102,7 @@ export { resolveState, resolveStateSync, type FetchEvent, type StateResolver } f
 // Application services: registrations and namespaces
 export {
   checkRegistration,
+  isAppserviceLocalpart,
   NAMESPACE_KINDS,
   registrationClash,
   type Namespace,

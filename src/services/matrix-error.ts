@@ -30,6 +30,8 @@ export const tooLarge = (msg: string) => new MatrixError(413, "M_TOO_LARGE", msg
 export const unrecognized = (msg: string, status = 404) => new MatrixError(status, "M_UNRECOGNIZED", msg);
 export const missingToken = () => new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
 export const unknownToken = (msg = "Unknown access token") => new MatrixError(401, "M_UNKNOWN_TOKEN", msg, { soft_logout: false });
+/** A name an application service holds (or one outside the namespace of the appservice asking). */
+export const exclusive = (msg: string, status = 400) => new MatrixError(status, "M_EXCLUSIVE", msg);
 export const userDeactivated = () => new MatrixError(403, "M_USER_DEACTIVATED", "This account has been deactivated");
 
 export function limitExceeded(retryAfterMs: number): MatrixError {

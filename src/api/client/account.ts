@@ -15,7 +15,8 @@ export const accountRoutes = ({ accounts: { users: accounts, tokens: auth } }: S
     .use(clientAuth(auth))
     .get(
       "/_matrix/client/v3/account/whoami",
-      ({ requester }) => ({ user_id: requester.userId, device_id: requester.deviceId, is_guest: requester.isGuest }),
+      // An appservice acting as a user without naming a device has none to report.
+      ({ requester }) => ({ user_id: requester.userId, ...(requester.deviceId === "" ? {} : { device_id: requester.deviceId }), is_guest: requester.isGuest }),
       { auth: true },
     )
     .post(

@@ -3,12 +3,12 @@
  * POST /_matrix/client/v3/login — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3login
  * POST /_matrix/client/v3/logout — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3logout
  * POST /_matrix/client/v3/logout/all — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3logoutall
- * Password login (rate limited per client address) and logout.
+ * Password login (rate limited per client address), application services' login, and logout.
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { LOGIN_FLOWS } from "../../services/accounts/users";
-import { clientAuth } from "../plugins/client-auth";
+import { bearerToken, clientAuth } from "../plugins/client-auth";
 import { rateLimit } from "../plugins/rate-limit";
 import { clientAddress } from "../http/request-context";
 
@@ -31,10 +31,11 @@ export const loginRoutes = ({ accounts: { users: accounts, tokens: auth }, confi
     .get("/_matrix/client/v3/login", () => ({ flows: LOGIN_FLOWS }))
     .post(
       "/_matrix/client/v3/login",
-      async ({ body, request }) => ({
+      async ({ body, request, headers }) => ({
         ...(await accounts.login(
           {
             type: body.type,
+            appserviceToken: bearerToken(headers.authorization),
             identifier: body.identifier,
             user: body.user,
             password: body.password,

@@ -2,16 +2,19 @@
  * POST /_matrix/client/v3/register — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register
  * GET  /_matrix/client/v3/register/available — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3registeravailable
  * GET  /_matrix/client/v1/register/m.login.registration_token/validity — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1registermloginregistration_tokenvalidity
- * Account registration behind User-Interactive Authentication.
+ * Account registration behind User-Interactive Authentication; application services register
+ * their users with `type: m.login.application_service` and their as_token instead.
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
+import { bearerToken } from "../plugins/client-auth";
 import { rateLimit } from "../plugins/rate-limit";
 import { clientAddress, requestContext } from "../http/request-context";
 import { AuthDict } from "../schemas/auth-dict";
 
 const RegisterBody = t.Object({
   auth: t.Optional(AuthDict),
+  type: t.Optional(t.String()),
   username: t.Optional(t.String()),
   password: t.Optional(t.String()),
   device_id: t.Optional(t.String()),
@@ -26,10 +29,12 @@ export const registerRoutes = ({ accounts: { users: accounts }, rateLimits }: Se
     .use(rateLimit(rateLimits))
     .post(
       "/_matrix/client/v3/register",
-      ({ body, query, request }) =>
+      ({ body, query, request, headers }) =>
         accounts.register(
           {
             kind: query.kind ?? "user",
+            type: body.type,
+            appserviceToken: bearerToken(headers.authorization),
             username: body.username,
             password: body.password,
             deviceId: body.device_id,

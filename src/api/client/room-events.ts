@@ -14,10 +14,18 @@
 import { Elysia, t } from "elysia";
 import { isJsonObject, type JsonObject } from "../../core/types";
 import type { Services } from "../../services";
-import { badJson } from "../../services/matrix-error";
+import { badJson, invalidParam } from "../../services/matrix-error";
 import { clientAuth } from "../plugins/client-auth";
 
 const ROOM = "/_matrix/client/v3/rooms/:roomId";
+
+/** `ts` of timestamp massaging: what `origin_server_ts` accepts, a non-negative safe integer. */
+function timestamp(ts: string | undefined): number | undefined {
+  if (ts === undefined) return undefined;
+  const n = Number(ts);
+  if (!/^[0-9]+$/.test(ts) || !Number.isSafeInteger(n)) throw invalidParam("ts must be a timestamp in milliseconds");
+  return n;
+}
 
 /** Event content: any JSON object. */
 function content(body: unknown): JsonObject {
@@ -30,12 +38,12 @@ const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline }, federation }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
-    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body }) =>
-      rooms.sendMessage(requester, params.roomId, params.eventType, params.txnId, content(body)), { auth: true })
-    .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body }) =>
-      rooms.setState(requester, params.roomId, params.eventType, params.stateKey, content(body)), { auth: true })
-    .put(`${ROOM}/state/:eventType`, ({ requester, params, body }) =>
-      rooms.setState(requester, params.roomId, params.eventType, "", content(body)), { auth: true })
+    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body, query }) =>
+      rooms.sendMessage(requester, params.roomId, params.eventType, params.txnId, content(body), timestamp(query.ts)), { auth: true })
+    .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body, query }) =>
+      rooms.setState(requester, params.roomId, params.eventType, params.stateKey, content(body), timestamp(query.ts)), { auth: true })
+    .put(`${ROOM}/state/:eventType`, ({ requester, params, body, query }) =>
+      rooms.setState(requester, params.roomId, params.eventType, "", content(body), timestamp(query.ts)), { auth: true })
     .get(`${ROOM}/state`, ({ requester, params }) => rooms.getState(requester, params.roomId), { auth: true })
     .get(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, query }) =>
       rooms.getStateEvent(requester, params.roomId, params.eventType, params.stateKey, query.format ?? "content"),

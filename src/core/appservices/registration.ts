@@ -38,10 +38,15 @@ export type RegistrationCheck =
   | { ok: false; field: string; problem: string };
 
 /**
- * The sender's localpart: the current user id grammar plus capital letters, which the historical
- * grammar allows and which bridges put in the random localparts they generate.
+ * Localparts of an appservice's users (its sender and the users it registers): the current user
+ * id grammar plus capital letters, which the historical grammar allows and which bridges put in
+ * the localparts they generate.
  */
-const SENDER_LOCALPART = /^[A-Za-z0-9._=\-/+]+$/;
+const APPSERVICE_LOCALPART = /^[A-Za-z0-9._=\-/+]+$/;
+
+export function isAppserviceLocalpart(localpart: string): boolean {
+  return APPSERVICE_LOCALPART.test(localpart);
+}
 
 class FieldProblem {
   constructor(
@@ -153,7 +158,7 @@ function build(doc: unknown, serverName: string): Registration {
   const asToken = requiredString(doc, "as_token");
   const hsToken = requiredString(doc, "hs_token");
   const senderLocalpart = requiredString(doc, "sender_localpart");
-  if (!SENDER_LOCALPART.test(senderLocalpart)) {
+  if (!isAppserviceLocalpart(senderLocalpart)) {
     throw new FieldProblem("sender_localpart", `is "${senderLocalpart}", but it may hold only letters, digits and . _ = - / +`);
   }
   if (utf8Length(`@${senderLocalpart}:${serverName}`) > MAX_ID_BYTES) {

@@ -3,16 +3,42 @@
  * Tokens are compared by their SHA-256, which is what the database stores. Each authenticated
  * request refreshes its device's `last_seen_ts`/`last_seen_ip`, written at most once a minute per
  * device so that busy clients do not turn every read into a write.
+ *
+ * An application service's as_token acts as its sender user, or as the user named by `user_id`
+ * in its namespace, on the device named by `device_id` if any (spec "Identity assertion", device
+ * masquerading since v1.17, MSC4326; MSC3202's unstable parameter too).
  */
 import { createHash, randomBytes } from "node:crypto";
+import { mayActAs, type Appservice } from "../../core";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
-import { missingToken, unknownToken, userDeactivated } from "../matrix-error";
+import { MatrixError, forbidden, missingToken, unknownToken, userDeactivated } from "../matrix-error";
 
 export interface Requester {
   userId: string;
+  /** "" when an appservice acts as a user without naming a device: operations that need one fail. */
   deviceId: string;
   isGuest: boolean;
+  /** Set when the request carried an appservice's as_token. */
+  appservice?: {
+    id: string;
+    /** `rate_limited` of its registration; never for its sender user. */
+    rateLimited: boolean;
+  };
+}
+
+/** Whether the request counts against rate limits: all do but an appservice's with `rate_limited: false`. */
+export const isRateLimited = (requester: Requester): boolean => requester.appservice?.rateLimited !== false;
+
+/** Whom an appservice's request claims to act as: the `user_id` and `device_id` query parameters. */
+export interface IdentityAssertion {
+  userId?: string;
+  deviceId?: string;
+}
+
+/** Finds the appservice an as_token belongs to (the appservice registry). */
+export interface AppserviceTokens {
+  byToken(token: string): Appservice | undefined;
 }
 
 export function hashToken(token: string): string {
@@ -27,7 +53,7 @@ export function newAccessToken(): string {
 const LAST_SEEN_INTERVAL_MS = 60_000;
 const MAX_REMEMBERED_DEVICES = 10_000;
 
-export function createAuthService(storage: Storage, clock: Clock) {
+export function createAuthService(storage: Storage, clock: Clock, appservices: AppserviceTokens) {
   /** When each device's last-seen columns were last written, keyed by user and device. */
   const lastSeenWritten = new Map<string, number>();
 
@@ -44,9 +70,26 @@ export function createAuthService(storage: Storage, clock: Clock) {
     storage.accounts.setDeviceLastSeen(userId, deviceId, now, clientAddress ?? null);
   }
 
+  function actAs(appservice: Appservice, assertion: IdentityAssertion): Requester {
+    const { id, rateLimited } = appservice.registration;
+    const userId = assertion.userId ?? appservice.senderUserId;
+    if (!mayActAs(appservice, userId)) throw forbidden(`The application service ${id} may not act as ${userId}`);
+    const user = storage.accounts.getUser(userId);
+    if (!user) throw forbidden(`${userId} is not registered; the application service must register it first`);
+    if (user.deactivated) throw userDeactivated();
+    const { deviceId } = assertion;
+    if (deviceId !== undefined && !storage.accounts.getDevice(userId, deviceId)) {
+      throw new MatrixError(400, "M_UNKNOWN_DEVICE", `${userId} has no device ${deviceId}`);
+    }
+    return { userId, deviceId: deviceId ?? "", isGuest: false, appservice: { id, rateLimited: rateLimited && userId !== appservice.senderUserId } };
+  }
+
   return {
-    authenticate(token: string | undefined, clientAddress?: string): Requester {
+    /** The user (and device) a request acts for; `assertion` is read only for an as_token. */
+    authenticate(token: string | undefined, clientAddress?: string, assertion: () => IdentityAssertion = () => ({})): Requester {
       if (!token) throw missingToken();
+      const appservice = appservices.byToken(token);
+      if (appservice) return actAs(appservice, assertion());
       const owner = storage.accounts.getTokenOwner(hashToken(token));
       if (!owner) throw unknownToken();
       if (owner.deactivated) throw userDeactivated();

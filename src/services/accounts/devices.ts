@@ -2,7 +2,10 @@
  * Device management (spec "Device Management"): a user lists, names and deletes their own devices.
  * Deleting needs UIA (the password again), since a stolen token must not lock the owner out; it
  * also removes the devices' access tokens. Deleting a device that is already gone succeeds.
+ * Application services (since v1.17) create devices with `PUT /devices/{deviceId}` and delete
+ * them without UIA: their users have no password.
  */
+import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
 import type { DeviceRow } from "../../storage/accounts";
 import { REAUTH_FLOWS, type RequestContext } from "./users";
@@ -28,13 +31,15 @@ function toClientDevice(row: DeviceRow): ClientDevice {
 
 const unknownDevice = () => notFound("Unknown device");
 
-export function createDevicesService(storage: Storage, uia: UiaService) {
+export function createDevicesService(storage: Storage, uia: UiaService, clock: Clock) {
   async function deleteDevices(requester: Requester, deviceIds: readonly string[], auth: unknown, ctx: RequestContext) {
-    await uia.run({ ...ctx, userId: requester.userId, auth }, REAUTH_FLOWS, () => {
+    const remove = () => {
       storage.transaction(() => {
         for (const deviceId of deviceIds) storage.accounts.deleteDevice(requester.userId, deviceId);
       });
-    });
+    };
+    if (requester.appservice) return remove();
+    await uia.run({ ...ctx, userId: requester.userId, auth }, REAUTH_FLOWS, remove);
   }
 
   return {
@@ -48,8 +53,12 @@ export function createDevicesService(storage: Storage, uia: UiaService) {
       return toClientDevice(row);
     },
 
-    /** Only existing devices are updated: creating one this way is for application services. */
+    /** Only existing devices are updated; an application service creates the device if it is new. */
     updateDevice(requester: Requester, deviceId: string, displayName: string | undefined): void {
+      if (requester.appservice && !storage.accounts.getDevice(requester.userId, deviceId)) {
+        storage.accounts.ensureDevice(requester.userId, deviceId, displayName ?? null, clock.now());
+        return;
+      }
       const exists = displayName === undefined
         ? storage.accounts.getDevice(requester.userId, deviceId) !== null
         : storage.accounts.setDeviceDisplayName(requester.userId, deviceId, displayName);

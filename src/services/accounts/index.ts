@@ -13,7 +13,7 @@ import type { SharedDeps } from "../shared-deps";
 import { createUiaService } from "./uia";
 import { createAccountsService } from "./users";
 
-export type AccountsDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "rateLimits" | "notifier">;
+export type AccountsDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "rateLimits" | "notifier" | "appserviceRegistry">;
 
 export function buildAccounts(deps: AccountsDeps) {
   const { config, storage, clock, rateLimits } = deps;
@@ -22,11 +22,11 @@ export function buildAccounts(deps: AccountsDeps) {
   const events = createAccountEvents();
   return {
     /** Access tokens: who a request is from. */
-    tokens: createAuthService(storage, clock),
+    tokens: createAuthService(storage, clock, deps.appserviceRegistry),
     /** Profile changes and deactivations, for the areas that follow them (membership). */
     events,
-    users: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events }),
-    devices: createDevicesService(storage, uia),
+    users: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, appservices: deps.appserviceRegistry }),
+    devices: createDevicesService(storage, uia, clock),
     profile: createProfileService(storage, events, config.server_name),
     filters: createFiltersService(storage),
     accountData: createAccountDataService(storage, deps.notifier),

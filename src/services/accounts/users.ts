@@ -4,19 +4,28 @@
  * access token; logging in again with a known device id replaces that device's token. All of a
  * request's writes commit together, so a registration that loses a race for its user id leaves
  * nothing behind and issues no token.
+ *
+ * Application services register and log in their users with `m.login.application_service` and
+ * their as_token, inside their namespaces only; nobody else may take a name an appservice holds
+ * exclusively (spec "Server admin style permissions": M_EXCLUSIVE both ways).
  */
 import type { Config } from "../../config";
+import { isAppserviceLocalpart, mayActAs, MAX_ID_BYTES, utf8Length } from "../../core";
+import type { AppserviceRegistry } from "../appservices/registry";
 import type { Storage } from "../../storage";
 import type { AccountEvents } from "./account-events";
 import { hashPassword, type PasswordChecker } from "./passwords";
-import { generateDeviceId, generateLocalpart, localpartFromUsername, userIdFor } from "./user-ids";
+import { generateDeviceId, generateLocalpart, invalidUsername, localpartFromUsername, userIdFor } from "./user-ids";
 import { hashToken, newAccessToken, type Requester } from "./access-tokens";
 import type { Clock } from "../../runtime/clock";
-import { MatrixError, forbidden, invalidParam, missingParam } from "../matrix-error";
+import { MatrixError, exclusive, forbidden, invalidParam, missingParam, missingToken, unknownToken, userDeactivated } from "../matrix-error";
 import type { RateLimiter } from "../rate-limit";
 import { LOGIN_DUMMY, LOGIN_PASSWORD, LOGIN_REGISTRATION_TOKEN, type Flow, type UiaService } from "./uia";
 
 export const userInUse = () => new MatrixError(400, "M_USER_IN_USE", "This user id is already taken");
+
+/** The login and registration type of application services. */
+export const LOGIN_APPSERVICE = "m.login.application_service";
 
 /** Where a request came from, for UIA session binding and per-address rate limits. */
 export interface RequestContext {
@@ -27,6 +36,10 @@ export interface RequestContext {
 
 export interface RegisterParams {
   kind: "user" | "guest";
+  /** `m.login.application_service` for an appservice's registration (with `appserviceToken`). */
+  type?: string;
+  /** The request's access token: only an appservice's registration carries one. */
+  appserviceToken?: string;
   username?: string;
   password?: string;
   deviceId?: string;
@@ -37,6 +50,8 @@ export interface RegisterParams {
 
 export interface LoginParams {
   type: string;
+  /** The request's access token, which `m.login.application_service` needs. */
+  appserviceToken?: string;
   identifier?: unknown;
   user?: string;
   password?: string;
@@ -60,8 +75,8 @@ const MAX_DEVICE_ID_BYTES = 255;
 /** A generated localpart colliding is unlikely; a few retries make it impossible in practice. */
 const GENERATED_LOCALPART_ATTEMPTS = 5;
 
-/** Only `m.login.password` is offered; token, SSO and application-service logins are not. */
-export const LOGIN_FLOWS = [{ type: LOGIN_PASSWORD }] as const;
+/** Password login, and application services' login; token and SSO logins are not offered. */
+export const LOGIN_FLOWS = [{ type: LOGIN_PASSWORD }, { type: LOGIN_APPSERVICE }] as const;
 /** UIA for an account's own sensitive operations: its password again. */
 export const REAUTH_FLOWS: readonly Flow[] = [[LOGIN_PASSWORD]];
 
@@ -73,9 +88,10 @@ export interface AccountsDeps {
   passwords: PasswordChecker;
   rateLimits: RateLimiter;
   events: AccountEvents;
+  appservices: Pick<AppserviceRegistry, "byToken" | "exclusiveOwner">;
 }
 
-export function createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events }: AccountsDeps) {
+export function createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, appservices }: AccountsDeps) {
   const serverName = config.server_name;
   const registrationFlows: readonly Flow[] = [[config.registration_token === undefined ? LOGIN_DUMMY : LOGIN_REGISTRATION_TOKEN]];
 
@@ -101,8 +117,42 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     if (!config.allow_registration) throw forbidden("Registration is disabled on this homeserver");
   }
 
+  /** An appservice holds this user id exclusively: others may not register it. */
+  function checkNotReserved(userId: string): void {
+    const owner = appservices.exclusiveOwner("users", userId);
+    if (owner) throw exclusive(`${userId} is reserved by the application service ${owner.registration.id}`);
+  }
+
+  /** The appservice whose as_token a request carries: 401 without one, as for any bad token. */
+  function appserviceOf(token: string | undefined) {
+    if (!token) throw missingToken();
+    const appservice = appservices.byToken(token);
+    if (!appservice) throw unknownToken();
+    return appservice;
+  }
+
+  /**
+   * `m.login.application_service` registration: no UIA, no password, open even when registration
+   * is closed, and within the appservice's namespace only. Its rate limit is the appservice's.
+   */
+  function registerForAppservice(params: RegisterParams): RegisterResponse {
+    const appservice = appserviceOf(params.appserviceToken);
+    if (params.username === undefined) throw missingParam("Missing 'username'");
+    const localpart = params.username;
+    if (!isAppserviceLocalpart(localpart)) throw invalidUsername("User ids of an application service may only contain letters, digits and . _ = - / +");
+    const userId = userIdFor(localpart, serverName);
+    if (utf8Length(userId) > MAX_ID_BYTES) throw invalidUsername(`User ids are at most ${MAX_ID_BYTES} bytes long`);
+    if (!mayActAs(appservice, userId)) throw exclusive(`${userId} is outside the namespace of the application service ${appservice.registration.id}`);
+    const owner = appservices.exclusiveOwner("users", userId);
+    if (owner && owner !== appservice) throw exclusive(`${userId} is reserved by the application service ${owner.registration.id}`);
+    checkDeviceId(params.deviceId);
+    const response = createAccount(userId, null, params);
+    if (!response) throw userInUse();
+    return response;
+  }
+
   /** Inserts the user, then logs in unless inhibited; false when the user id is taken. */
-  function createAccount(userId: string, passwordHash: string, params: RegisterParams): RegisterResponse | undefined {
+  function createAccount(userId: string, passwordHash: string | null, params: RegisterParams): RegisterResponse | undefined {
     return storage.transaction(() => {
       const created = storage.accounts.insertUser({
         userId,
@@ -118,16 +168,36 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     });
   }
 
+  /** `m.login.application_service` login: a new session for a registered user of the appservice's namespace. */
+  function loginForAppservice(params: LoginParams): SessionResponse {
+    const appservice = appserviceOf(params.appserviceToken);
+    const identifier = params.identifier as { type?: unknown; user?: unknown } | undefined;
+    const user = identifier?.type === "m.id.user" ? identifier.user : params.user;
+    if (typeof user !== "string") throw missingParam("An m.id.user identifier is needed");
+    // Appservice users keep the case their appservice gave them: no folding here.
+    const userId = user.startsWith("@") ? user : userIdFor(user, serverName);
+    if (!mayActAs(appservice, userId)) throw exclusive(`${userId} is outside the namespace of the application service ${appservice.registration.id}`, 403);
+    const row = storage.accounts.getUser(userId);
+    if (!row) throw forbidden(`${userId} is not registered`);
+    if (row.deactivated) throw userDeactivated();
+    checkDeviceId(params.deviceId);
+    return storage.transaction(() => issueSession(userId, params.deviceId, params.initialDeviceDisplayName));
+  }
+
   return {
     /** `POST /register`: user-id checks come before UIA, as the spec requires. */
     async register(params: RegisterParams, ctx: RequestContext): Promise<RegisterResponse> {
+      if (params.type === LOGIN_APPSERVICE && params.kind === "user") return registerForAppservice(params);
       assertRegistrationAllowed();
       // Guest access is an optional module this server does not offer; the spec's 403 says so.
       if (params.kind === "guest") throw forbidden("Guest access is not enabled on this homeserver");
       rateLimits.check("register", ctx.clientAddress);
       checkDeviceId(params.deviceId);
       const localpart = params.username === undefined ? undefined : localpartFromUsername(params.username, serverName);
-      if (localpart !== undefined && storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
+      if (localpart !== undefined) {
+        checkNotReserved(userIdFor(localpart, serverName));
+        if (storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
+      }
 
       const uiaRequest = { operation: ctx.operation, auth: params.auth, clientAddress: ctx.clientAddress };
       return uia.run(uiaRequest, registrationFlows, async () => {
@@ -139,7 +209,8 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
           response = createAccount(userIdFor(localpart, serverName), passwordHash, params);
         } else {
           for (let i = 0; i < GENERATED_LOCALPART_ATTEMPTS && !response; i++) {
-            response = createAccount(userIdFor(generateLocalpart(), serverName), passwordHash, params);
+            const userId = userIdFor(generateLocalpart(), serverName);
+            if (!appservices.exclusiveOwner("users", userId)) response = createAccount(userId, passwordHash, params);
           }
         }
         if (!response) throw userInUse();
@@ -152,6 +223,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     usernameAvailable(username: string): { available: true } {
       assertRegistrationAllowed();
       const localpart = localpartFromUsername(username, serverName);
+      checkNotReserved(userIdFor(localpart, serverName));
       if (storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
       return { available: true };
     },
@@ -162,8 +234,9 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
       return { valid: uia.registrationTokenValid(token, clientAddress) };
     },
 
-    /** `POST /login` with `m.login.password`. */
+    /** `POST /login` with `m.login.password`, or an appservice's `m.login.application_service`. */
     async login(params: LoginParams, clientAddress: string): Promise<SessionResponse> {
+      if (params.type === LOGIN_APPSERVICE) return loginForAppservice(params);
       if (params.type !== LOGIN_PASSWORD) throw new MatrixError(400, "M_UNKNOWN", `Login type '${params.type}' is not supported`);
       checkDeviceId(params.deviceId);
       const userId = await passwords.check(params, clientAddress);

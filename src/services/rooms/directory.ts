@@ -1,16 +1,18 @@
 /**
  * Room aliases and the published room directory (spec "Room aliases", "Listing rooms"): alias
  * mapping, the aliases of a room, publication of a room, and the paged public rooms list with
- * a generic search term. Also checks the aliases an m.room.canonical_alias event names.
+ * a generic search term. Also checks the aliases an m.room.canonical_alias event names. Aliases
+ * an application service holds exclusively are its own to create and delete; an appservice
+ * manages every alias of its namespace (spec "Server admin style permissions").
  */
-import { powerLevelOf, requiredPowerLevel } from "../../core";
+import { isInNamespace, powerLevelOf, requiredPowerLevel, type Appservice } from "../../core";
 import { rulesFor } from "../../core/room-versions";
 import { stateKeyOf, type JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import { authMapOf } from "./auth-inputs";
 import type { EventStore } from "./event-store";
-import { MatrixError, forbidden, invalidParam, notFound } from "../matrix-error";
+import { MatrixError, exclusive, forbidden, invalidParam, notFound } from "../matrix-error";
 import type { RoomSummaries } from "./summary";
 import type { StateService } from "./state";
 import type { Visibility } from "./visibility";
@@ -34,8 +36,26 @@ export function createDirectoryService(deps: {
   visibility: Visibility;
   serverName: string;
   now(): number;
+  appservices: { get(id: string): Appservice | undefined; exclusiveOwner(kind: "aliases", alias: string): Appservice | undefined };
 }) {
   const { storage, serverName } = deps;
+
+  /**
+   * M_EXCLUSIVE unless the requester may manage the alias as far as appservices go: an
+   * appservice only inside its namespace, anyone else only outside every exclusive one.
+   * Returns whether the requester is an appservice managing its own alias.
+   */
+  function checkAppserviceClaim(requester: Requester, alias: string): boolean {
+    const owner = deps.appservices.exclusiveOwner("aliases", alias);
+    const acting = requester.appservice && deps.appservices.get(requester.appservice.id);
+    if (acting) {
+      if (!isInNamespace(acting, "aliases", alias)) throw exclusive(`${alias} is outside the namespace of the application service ${acting.registration.id}`);
+      if (owner && owner !== acting) throw exclusive(`${alias} is reserved by the application service ${owner.registration.id}`);
+      return true;
+    }
+    if (owner) throw exclusive(`${alias} is reserved by the application service ${owner.registration.id}`);
+    return false;
+  }
 
   const checkAlias = (alias: string) => {
     if (!ALIAS.test(alias) || Buffer.byteLength(alias) > 255) throw invalidParam(`${JSON.stringify(alias)} is not a valid room alias`);
@@ -71,6 +91,7 @@ export function createDirectoryService(deps: {
     createAlias(requester: Requester, alias: string, roomId: string): void {
       checkAlias(alias);
       if (!isLocal(alias)) throw invalidParam(`Aliases can only be created on ${serverName}`);
+      checkAppserviceClaim(requester, alias);
       if (!storage.rooms.get(roomId)) throw notFound(`Room ${roomId} is not known to this server`);
       if (!storage.aliases.insert(alias, roomId, requester.userId, deps.now())) {
         throw new MatrixError(409, "M_UNKNOWN", `Room alias ${alias} already exists`);
@@ -82,7 +103,8 @@ export function createDirectoryService(deps: {
       checkAlias(alias);
       const row = storage.aliases.get(alias);
       if (!row) throw notFound(`Room alias ${alias} not found`);
-      if (row.creator !== requester.userId && !maySend(requester.userId, row.room_id, "m.room.canonical_alias")) {
+      const ownAppserviceAlias = checkAppserviceClaim(requester, alias);
+      if (!ownAppserviceAlias && row.creator !== requester.userId && !maySend(requester.userId, row.room_id, "m.room.canonical_alias")) {
         throw forbidden("You may not delete this alias");
       }
       storage.aliases.delete(alias);

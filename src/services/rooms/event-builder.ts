@@ -30,6 +30,8 @@ export interface EventDraft {
   sender: string;
   /** Before v11 a redaction names its target at the top level (since v11: in content). */
   redacts?: string;
+  /** An application service's `ts` (spec "Timestamp massaging"); else the server's clock. */
+  origin_server_ts?: number;
 }
 
 /** A signed PDU with its id attached, and its canonical JSON as stored (computed once). */
@@ -127,7 +129,7 @@ export function createEventBuilder(deps: BuilderDeps) {
         sender: draft.sender,
         type: draft.type,
         content: draft.content,
-        origin_server_ts: deps.now(),
+        origin_server_ts: draft.origin_server_ts ?? deps.now(),
         depth: Math.min(head.depth + 1, MAX_DEPTH),
         prev_events: head.extremities.map((id) => refFor(id, rules)),
         auth_events: authIds.map((id) => refFor(id, rules)),

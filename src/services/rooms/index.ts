@@ -65,7 +65,7 @@ export function buildRooms(deps: RoomsDeps) {
   const clientEvents = createClientEvents({ storage, eventStore, now });
   const visibility = createVisibility({ storage, state, eventStore });
   const summaries = createRoomSummaries({ storage, state, eventStore });
-  const directory = createDirectoryService({ storage, state, eventStore, summaries, visibility, serverName, now });
+  const directory = createDirectoryService({ storage, state, eventStore, summaries, visibility, serverName, now, appservices: deps.appserviceRegistry });
   const actions = createRoomsService({
     storage,
     state,

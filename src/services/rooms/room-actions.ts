@@ -7,7 +7,7 @@ import { MAX_PDU_BYTES, isValidUserId } from "../../core";
 import { stateKeyOf, type JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
-import type { Requester } from "../accounts/access-tokens";
+import { isRateLimited, type Requester } from "../accounts/access-tokens";
 import type { ClientEvents } from "./client-events";
 import type { DirectoryService } from "./directory";
 import type { EventStore } from "./event-store";
@@ -59,25 +59,29 @@ export function createRoomsService(deps: {
     if (Buffer.byteLength(JSON.stringify(content), "utf8") > MAX_PDU_BYTES) throw tooLarge(`Event content exceeds ${MAX_PDU_BYTES} bytes`);
   };
 
+  /** since v1.3: application services may set the event's timestamp ("Timestamp massaging"). */
+  const massagedTs = (requester: Requester, ts: number | undefined) =>
+    ts !== undefined && requester.appservice ? { origin_server_ts: ts } : {};
+
   const rowsOf = (ids: Iterable<string>): EventRow[] =>
     [...ids].map((id) => storage.events.get(id)).filter((r): r is EventRow => r !== null);
 
   return {
-    /** PUT /rooms/{roomId}/send/{eventType}/{txnId} */
-    async sendMessage(requester: Requester, roomId: string, type: string, txnId: string, content: JsonObject): Promise<{ event_id: string }> {
+    /** PUT /rooms/{roomId}/send/{eventType}/{txnId}; `ts` counts only for an application service. */
+    async sendMessage(requester: Requester, roomId: string, type: string, txnId: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
       const txn = { userId: requester.userId, deviceId: requester.deviceId, endpoint: "send", txnId };
       const sent = await events.sendOnce(txn, roomId, () => {
         checkSize("event type", type);
         checkContentSize(content);
         requireJoined(requester.userId, roomId);
-        deps.takeMessageToken(requester.userId);
-        return { type, content, sender: requester.userId };
+        if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
+        return { type, content, sender: requester.userId, ...massagedTs(requester, ts) };
       });
       return { event_id: sent.eventId };
     },
 
-    /** PUT /rooms/{roomId}/state/{eventType}/{stateKey} */
-    async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<{ event_id: string }> {
+    /** PUT /rooms/{roomId}/state/{eventType}/{stateKey}; `ts` counts only for an application service. */
+    async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
       checkSize("event type", type);
       checkSize("state_key", stateKey);
       checkContentSize(content);
@@ -85,7 +89,7 @@ export function createRoomsService(deps: {
       // Member events name their user in the state key; the auth rules judge the rest.
       if (type === "m.room.member" && !isValidUserId(stateKey)) throw badJson("m.room.member needs a user id as state_key");
       if (type === "m.room.canonical_alias") deps.directory.checkCanonicalAlias(roomId, content);
-      const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId });
+      const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId, ...massagedTs(requester, ts) });
       return { event_id: sent.eventId };
     },
 
@@ -94,7 +98,7 @@ export function createRoomsService(deps: {
       const txn = { userId: requester.userId, deviceId: requester.deviceId, endpoint: "redact", txnId };
       const sent = await events.sendOnce(txn, roomId, () => {
         const { rules, stateGroup } = requireJoined(requester.userId, roomId);
-        deps.takeMessageToken(requester.userId);
+        if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
         const target = storage.events.get(eventId);
         if (target && target.room_id !== roomId) throw notFound("Event not found");
         // Users redact their own events; anyone else's needs the room's `redact` level.

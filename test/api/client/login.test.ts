@@ -22,10 +22,10 @@ async function deviceIds(token: string): Promise<string[]> {
 }
 
 describe("GET /login", () => {
-  test("advertises password login only", async () => {
+  test("advertises password login, and application services' login", async () => {
     const res = await api(srv.baseUrl, "GET", LOGIN);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ flows: [{ type: "m.login.password" }] });
+    expect(res.body).toEqual({ flows: [{ type: "m.login.password" }, { type: "m.login.application_service" }] });
   });
 });
 
