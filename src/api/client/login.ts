@@ -8,7 +8,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { LOGIN_FLOWS } from "../../services/accounts/users";
-import { bearerToken, clientAuth } from "../plugins/client-auth";
+import { accessToken, clientAuth } from "../plugins/client-auth";
 import { rateLimit } from "../plugins/rate-limit";
 import { clientAddress } from "../http/request-context";
 
@@ -35,7 +35,7 @@ export const loginRoutes = ({ accounts: { users: accounts, tokens: auth }, confi
         ...(await accounts.login(
           {
             type: body.type,
-            appserviceToken: bearerToken(headers.authorization),
+            appserviceToken: accessToken(headers.authorization, request.url),
             identifier: body.identifier,
             user: body.user,
             password: body.password,

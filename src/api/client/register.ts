@@ -7,7 +7,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { bearerToken } from "../plugins/client-auth";
+import { accessToken } from "../plugins/client-auth";
 import { rateLimit } from "../plugins/rate-limit";
 import { clientAddress, requestContext } from "../http/request-context";
 import { AuthDict } from "../schemas/auth-dict";
@@ -34,7 +34,7 @@ export const registerRoutes = ({ accounts: { users: accounts }, rateLimits }: Se
           {
             kind: query.kind ?? "user",
             type: body.type,
-            appserviceToken: bearerToken(headers.authorization),
+            appserviceToken: accessToken(headers.authorization, request.url),
             username: body.username,
             password: body.password,
             deviceId: body.device_id,
