@@ -43,6 +43,7 @@ import { roomMembersRoutes } from "./client/room-members";
 import { membershipRoutes } from "./client/membership";
 import { directoryRoutes } from "./client/directory";
 import { mediaRoutes } from "./client/media";
+import { federationMediaRoutes } from "./federation/media";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -84,7 +85,8 @@ export function createApp(services: Services) {
     .use(roomMembersRoutes(services))
     .use(membershipRoutes(services))
     .use(directoryRoutes(services))
-    .use(mediaRoutes(services));
+    .use(mediaRoutes(services))
+    .use(federationMediaRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

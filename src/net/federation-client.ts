@@ -6,7 +6,7 @@
  */
 import type { JsonValue, SigningKey } from "../core";
 import type { ServerDiscovery } from "./discovery";
-import { OutboundError, type OutboundHttp } from "./outbound-http";
+import { OutboundError, type HttpResponse, type OutboundHttp } from "./outbound-http";
 import { signRequest } from "./x-matrix";
 
 const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -38,6 +38,8 @@ export interface FederationRequest {
 
 export interface FederationClient {
   request<T = unknown>(destination: string, req: FederationRequest): Promise<T>;
+  /** The same request, answered with status, headers and body bytes as they came (media). */
+  requestRaw?(destination: string, req: FederationRequest & { accept?: string }): Promise<HttpResponse>;
 }
 
 export interface FederationClientDeps {
@@ -48,56 +50,74 @@ export interface FederationClientDeps {
 }
 
 export function createFederationClient(deps: FederationClientDeps): FederationClient {
+  /** Signs and sends the request to the first of the destination's targets that answers. */
+  async function send(destination: string, req: FederationRequest, accept: string): Promise<HttpResponse> {
+    const { targets } = await deps.discovery.resolve(destination);
+    const headers: Record<string, string> = { accept };
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers["content-type"] = "application/json";
+    }
+    if (req.signed !== false) {
+      headers.authorization = signRequest(
+        { method: req.method, uri: req.path, origin: deps.serverName, destination, content: req.body },
+        deps.signingKey,
+      );
+    }
+    let lastError: unknown;
+    for (const target of targets) {
+      try {
+        return await deps.http.request(target, {
+          method: req.method,
+          path: req.path,
+          headers,
+          body,
+          maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
+          timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        });
+      } catch (e) {
+        // Another SRV target may be up; anything but a refused connection is final.
+        lastError = e;
+        if (e instanceof OutboundError && e.kind === "network") continue;
+        throw e;
+      }
+    }
+    throw lastError;
+  }
+
   return {
     async request<T>(destination: string, req: FederationRequest): Promise<T> {
-      const { targets } = await deps.discovery.resolve(destination);
-      const headers: Record<string, string> = { accept: "application/json" };
-      let body: string | undefined;
-      if (req.body !== undefined) {
-        body = JSON.stringify(req.body);
-        headers["content-type"] = "application/json";
+      const res = await send(destination, req, "application/json");
+      const text = new TextDecoder().decode(res.body);
+      let parsed: unknown;
+      try {
+        parsed = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
       }
-      if (req.signed !== false) {
-        headers.authorization = signRequest(
-          { method: req.method, uri: req.path, origin: deps.serverName, destination, content: req.body },
-          deps.signingKey,
-        );
+      if (res.status < 200 || res.status >= 300) throw remoteError(destination, res.status, parsed);
+      if (parsed === undefined) throw new RemoteError(destination, res.status, undefined, text.slice(0, 200));
+      return parsed as T;
+    },
+
+    async requestRaw(destination, req) {
+      const res = await send(destination, req, req.accept ?? "*/*");
+      if (res.status >= 200 && res.status < 400) return res;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(new TextDecoder().decode(res.body));
+      } catch {
+        parsed = undefined;
       }
-      let lastError: unknown;
-      for (const target of targets) {
-        let res;
-        try {
-          res = await deps.http.request(target, {
-            method: req.method,
-            path: req.path,
-            headers,
-            body,
-            maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
-            timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          });
-        } catch (e) {
-          // Another SRV target may be up; anything but a refused connection is final.
-          lastError = e;
-          if (e instanceof OutboundError && e.kind === "network") continue;
-          throw e;
-        }
-        const text = new TextDecoder().decode(res.body);
-        let parsed: unknown;
-        try {
-          parsed = text === "" ? undefined : JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        if (res.status < 200 || res.status >= 300) {
-          const errcode = typeof parsed === "object" && parsed !== null ? (parsed as { errcode?: unknown }).errcode : undefined;
-          throw new RemoteError(destination, res.status, typeof errcode === "string" ? errcode : undefined, parsed);
-        }
-        if (parsed === undefined) throw new RemoteError(destination, res.status, undefined, text.slice(0, 200));
-        return parsed as T;
-      }
-      throw lastError;
+      throw remoteError(destination, res.status, parsed);
     },
   };
+}
+
+function remoteError(destination: string, status: number, parsed: unknown): RemoteError {
+  const errcode = typeof parsed === "object" && parsed !== null ? (parsed as { errcode?: unknown }).errcode : undefined;
+  return new RemoteError(destination, status, typeof errcode === "string" ? errcode : undefined, parsed);
 }
 
 /**

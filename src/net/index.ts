@@ -11,7 +11,7 @@ import type { Clock } from "../runtime/clock";
 import { createServerDiscovery } from "./discovery";
 import { createFederationClient, type FederationClient } from "./federation-client";
 import { createAddressGuard, InvalidCidrError } from "./ip-ranges";
-import { createOutboundHttp } from "./outbound-http";
+import { createOutboundHttp, type OutboundHttp } from "./outbound-http";
 
 /** Trusted roots for outbound TLS: the runtime's and the system's, plus the configured extra CA. */
 function trustedCas(config: Config): string[] {
@@ -24,8 +24,8 @@ function trustedCas(config: Config): string[] {
   }
 }
 
-/** The signing HTTPS client to other servers; the sender worker builds its own with this too. */
-export function createOutboundClient(config: Config, signingKey: SigningKey, clock: Clock): FederationClient {
+/** Guarded HTTPS to any host (checked against ip_range_denylist), with the trusted roots. */
+export function createGuardedHttp(config: Config): OutboundHttp {
   let guard;
   try {
     guard = createAddressGuard(config.ip_range_denylist);
@@ -33,7 +33,12 @@ export function createOutboundClient(config: Config, signingKey: SigningKey, clo
     if (e instanceof InvalidCidrError) throw new ConfigError(`config key "ip_range_denylist" has an invalid entry: ${e.message}`);
     throw e;
   }
-  const http = createOutboundHttp({ guard, ca: trustedCas(config), allowInvalidCertificates: config.allow_invalid_tls_certificates });
+  return createOutboundHttp({ guard, ca: trustedCas(config), allowInvalidCertificates: config.allow_invalid_tls_certificates });
+}
+
+/** The signing HTTPS client to other servers; the sender worker builds its own with this too. */
+export function createOutboundClient(config: Config, signingKey: SigningKey, clock: Clock): FederationClient {
+  const http = createGuardedHttp(config);
   const discovery = createServerDiscovery({ http, clock });
   return createFederationClient({ serverName: config.server_name, signingKey, discovery, http });
 }

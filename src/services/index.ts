@@ -62,7 +62,7 @@ export function buildServices(deps: ServiceDeps) {
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation });
   const appservices = buildAppservices(shared);
-  const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer });
+  const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
 
   return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership, appservices, media };
 }

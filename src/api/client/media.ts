@@ -14,24 +14,12 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { DEFAULT_TIMEOUT_MS } from "../../services/media/content";
 import type { UploadBody } from "../../services/media/uploads";
-import { invalidParam } from "../../services/matrix-error";
 import { clientAuth } from "../plugins/client-auth";
 import { mediaResponse } from "../http/media-response";
+import { ThumbnailQuery, thumbnailRequest } from "../schemas/thumbnail-query";
 
 const TimeoutQuery = t.Optional(t.Numeric({ minimum: 0 }));
 const DownloadQuery = t.Object({ timeout_ms: TimeoutQuery, allow_redirect: t.Optional(t.String()), allow_remote: t.Optional(t.String()) });
-const ThumbnailQuery = t.Object({
-  width: t.Numeric({ minimum: 1 }),
-  height: t.Numeric({ minimum: 1 }),
-  method: t.Optional(t.String()),
-  animated: t.Optional(t.String()),
-  timeout_ms: TimeoutQuery,
-  allow_redirect: t.Optional(t.String()),
-  allow_remote: t.Optional(t.String()),
-});
-
-type Thumbnail = (typeof ThumbnailQuery)["static"];
-
 function uploadBody(request: Request, filename: string | undefined): UploadBody {
   const declared = request.headers.get("content-length");
   return {
@@ -40,12 +28,6 @@ function uploadBody(request: Request, filename: string | undefined): UploadBody 
     contentType: request.headers.get("content-type"),
     filename: filename ?? null,
   };
-}
-
-function thumbnailRequest(query: Thumbnail) {
-  const method = query.method ?? "scale";
-  if (method !== "crop" && method !== "scale") throw invalidParam("method must be \"crop\" or \"scale\"");
-  return { width: Math.floor(query.width), height: Math.floor(query.height), method, animated: query.animated === "true" } as const;
 }
 
 /** `allow_remote=false` keeps the request on this server (legacy endpoints; v1 always may fetch). */
@@ -66,7 +48,7 @@ export const mediaRoutes = ({ accounts: { tokens: auth }, media }: Services) => 
       filename: params.fileName ?? found.row.filename,
     });
   };
-  const thumbnail = (legacy: boolean) => async ({ params, query, request }: { params: { serverName: string; mediaId: string }; query: Thumbnail; request: Request }) => {
+  const thumbnail = (legacy: boolean) => async ({ params, query, request }: { params: { serverName: string; mediaId: string }; query: ThumbnailQuery; request: Request }) => {
     const found = await media.thumbnails.get(params.serverName, params.mediaId, thumbnailRequest(query), {
       legacy,
       timeoutMs: query.timeout_ms ?? DEFAULT_TIMEOUT_MS,

@@ -9,7 +9,11 @@ import { DEFAULT_THUMBNAIL_SIZES } from "../../core/media/thumbnail-sizes";
 import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
 import { createMediaFileStore, type MediaFileStore } from "../../storage/media-files";
+import { createGuardedHttp } from "../../net";
+import type { FederationClient } from "../../net/federation-client";
+import type { Logger } from "../../runtime/logger";
 import { createContentService, type RemoteFetcher } from "./content";
+import { createRemoteMedia } from "./remote";
 import { createMediaRetention } from "./retention";
 import type { MediaSettings } from "./settings";
 import { createThumbnailService, type ThumbnailRenderer } from "./thumbnails";
@@ -66,9 +70,20 @@ export function createMediaServices(deps: MediaDeps) {
 }
 export type MediaServices = ReturnType<typeof createMediaServices>;
 
-/** The area as the composition root builds it from the config. */
-export function buildMedia(deps: { config: Config; storage: Storage; clock: Clock; thumbnailer: ThumbnailRenderer }): MediaServices {
-  const { config } = deps;
+/** The area as the composition root builds it from the config; other servers' media comes through `client`. */
+export function buildMedia(deps: {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  thumbnailer: ThumbnailRenderer;
+  client: FederationClient;
+}): MediaServices {
+  const { config, storage, clock, log, client } = deps;
+  const settings = mediaSettings(config);
   const files = createMediaFileStore({ root: mediaDirectory(config), ...config.media.directory_structure });
-  return createMediaServices({ ...deps, settings: mediaSettings(config), files });
+  const remote = config.allow_federation
+    ? createRemoteMedia({ settings, repo: storage.media, files, clock, log, client, http: createGuardedHttp(config) })
+    : undefined;
+  return createMediaServices({ ...deps, settings, files, fetchRemote: remote?.fetch });
 }
