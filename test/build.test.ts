@@ -10,6 +10,20 @@ import pkg from "../package.json" with { type: "json" };
 import { compiledBinary } from "./helpers/binary";
 import { startServer } from "./helpers/server";
 import { createStorage, openDatabase } from "../src/storage";
+import { readImageHeader } from "../src/core/media/image-header";
+import { registerUser } from "./helpers/client";
+
+/** Uploads a JPEG and asks for a 32x32 crop: the thumbnail worker and ImageMagick run in the binary. */
+async function expectThumbnail(baseUrl: string): Promise<void> {
+  const session = await registerUser(baseUrl, "pictures");
+  const headers = { Authorization: `Bearer ${session.access_token}` };
+  const jpeg = await Bun.file(join(import.meta.dir, "fixtures/media/photo.jpg")).bytes();
+  const up = await fetch(`${baseUrl}/_matrix/media/v3/upload`, { method: "POST", headers: { ...headers, "Content-Type": "image/jpeg" }, body: jpeg });
+  const mxc = ((await up.json()) as { content_uri: string }).content_uri.slice("mxc://".length);
+  const thumb = await fetch(`${baseUrl}/_matrix/client/v1/media/thumbnail/${mxc}?width=32&height=32&method=crop`, { headers });
+  expect(thumb.status).toBe(200);
+  expect(readImageHeader(new Uint8Array(await thumb.arrayBuffer()))).toMatchObject({ format: "jpeg", width: 32, height: 32 });
+}
 
 const root = join(import.meta.dir, "..");
 let binary: string;
@@ -43,6 +57,17 @@ describe("the compiled executable", () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   });
+
+  test("makes thumbnails with nothing beside it (the thumbnail worker and ImageMagick are inside)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "conduit-cwd-"));
+    const server = await startServer({ command: [binary], cwd, env: { PATH: "/usr/bin:/bin" } });
+    try {
+      await expectThumbnail(server.baseUrl);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test("starts its federation sender worker only when something is queued, and it runs inside the binary", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "conduit-data-"));
@@ -115,7 +140,7 @@ describe("the container image (FROM scratch)", () => {
       expect(statSync(join(rootfs, "data")).isDirectory()).toBe(true);
       expect(readdirSync(rootfs).sort()).toEqual(["conduit", "data", "etc", ...new Set(libs.map((f) => f.split("/")[1]!))].sort());
 
-      writeFileSync(join(rootfs, "conduit.toml"), '[global]\naddress = "127.0.0.1"\nport = 0\ndatabase_path = "/data"\n');
+      writeFileSync(join(rootfs, "conduit.toml"), '[global]\naddress = "127.0.0.1"\nport = 0\ndatabase_path = "/data"\nallow_registration = true\n');
       // A container runtime mounts /proc for the process (the executable reads itself through
       // /proc/self/exe); a private mount namespace does the same here and vanishes with the process.
       const inContainer = `mkdir -p "$1/proc" && mount -t proc proc "$1/proc" && exec chroot "$1" /conduit --config /conduit.toml`;
@@ -124,6 +149,7 @@ describe("the container image (FROM scratch)", () => {
       expect(res.status).toBe(200);
       expect(((await res.json()) as { versions: string[] }).versions).toContain("v1.19");
       expect(server.output.join("\n")).toContain('"database":"/data/conduit.db"');
+      await expectThumbnail(server.baseUrl);
       expect(await server.stop()).toBe(0);
       server = undefined;
       expect(listFiles(rootfs).map((f) => relative("/", f))).toContain("data/conduit.db");

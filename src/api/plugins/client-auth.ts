@@ -37,8 +37,11 @@ function identityAssertion(request: Request): IdentityAssertion {
 export const clientAuth = (auth: AuthService) =>
   new Elysia({ name: "client-auth" }).macro({
     auth: {
-      resolve({ headers, request }) {
-        return { requester: auth.authenticate(accessToken(headers.authorization, request.url), clientAddress(request), () => identityAssertion(request)) };
+      // From `request`, not Elysia's parsed `headers`: the compiled (minified) bundle can hide the
+      // use of `headers` from Elysia's analysis, which then leaves them out for some routes.
+      resolve({ request }) {
+        const authorization = request.headers.get("authorization") ?? undefined;
+        return { requester: auth.authenticate(accessToken(authorization, request.url), clientAddress(request), () => identityAssertion(request)) };
       },
     },
   });
