@@ -30,7 +30,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startServer(): Promise<BenchServer> {
+/** `toml`: extra `[global]` lines (before the rate-limit table). */
+export async function startServer(toml: string[] = []): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "conduit-bench-"));
   const port = await freePort();
   const config = join(dataDir, "conduit.toml");
@@ -44,6 +45,7 @@ export async function startServer(): Promise<BenchServer> {
       `port = ${port}`,
       "allow_registration = true",
       'log = "warn"',
+      ...toml,
       "[global.rate_limits]",
       "enabled = false",
     ].join("\n"),
