@@ -186,3 +186,32 @@ export async function startRoomWithInProcessGuest(
     },
   };
 }
+
+/** Two real servers A and B over TLS with a fresh test CA, and one registered user on each. */
+export interface FederatedPair {
+  setup: FederationSetup;
+  a: FederatedServer;
+  b: FederatedServer;
+  userA: Session;
+  userB: Session;
+  close(): Promise<void>;
+}
+
+export async function startFederatedPair(names: { a: string; b: string }): Promise<FederatedPair> {
+  const ca = createTestCa();
+  const setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
+  trustTestCa(ca.caCert);
+  const [a, b] = await Promise.all([startFederatedServer(setup), startFederatedServer(setup)]);
+  const [userA, userB] = await Promise.all([registerUser(a.baseUrl, names.a), registerUser(b.baseUrl, names.b)]);
+  return {
+    setup,
+    a,
+    b,
+    userA,
+    userB,
+    async close() {
+      await Promise.all([a.stop(), b.stop()]);
+      ca.remove();
+    },
+  };
+}

@@ -6,28 +6,20 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { readImageHeader } from "../../../src/core/media/image-header";
 import { federationMediaFrame } from "../../../src/core/media/multipart";
-import { registerUser, trustTestCa, type Session } from "../../helpers/client";
-import { freePort, startFederatedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
-import { createTestCa, type TestCa } from "../../helpers/tls";
+import type { Session } from "../../helpers/client";
+import { freePort, startFederatedPair, type FederatedPair, type FederatedServer } from "../../helpers/federation";
 
-let ca: TestCa;
-let setup: FederationSetup;
+let pair: FederatedPair;
 let a: FederatedServer;
 let b: FederatedServer;
 let alice: Session;
 let bob: Session;
 
 beforeAll(async () => {
-  ca = createTestCa();
-  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
-  trustTestCa(ca.caCert);
-  [a, b] = await Promise.all([startFederatedServer(setup), startFederatedServer(setup)]);
-  [alice, bob] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(b.baseUrl, "bob")]);
+  pair = await startFederatedPair({ a: "alice", b: "bob" });
+  ({ a, b, userA: alice, userB: bob } = pair);
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  ca?.remove();
-});
+afterAll(() => pair?.close());
 
 const fixture = (name: string) => Bun.file(join(import.meta.dir, "../../fixtures/media", name)).bytes();
 const bearer = (s: Session) => ({ Authorization: `Bearer ${s.access_token}` });
@@ -68,7 +60,7 @@ function fakeServer(mode: "legacy-only" | "location") {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
-    tls: { cert: setup.cert.cert, key: setup.cert.key },
+    tls: { cert: pair.setup.cert.cert, key: pair.setup.cert.key },
     fetch(req) {
       const path = decodeURIComponent(new URL(req.url).pathname);
       if (path === "/_matrix/federation/v1/media/download/abc") {
