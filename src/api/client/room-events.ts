@@ -4,6 +4,9 @@
  * GET /_matrix/client/v3/rooms/{roomId}/state — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstate
  * GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey
  * PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid
+ * POST /_matrix/client/v3/rooms/{roomId}/send/{eventType} and POST .../redact/{eventId}: the forms
+ *   without a transaction id from before r0 that Synapse still serves and older clients and test
+ *   suites still call; each request sends an event.
  * GET /_matrix/client/v3/rooms/{roomId}/event/{eventId} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomideventeventid
  * GET /_matrix/client/v3/rooms/{roomId}/messages — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidmessages
  * GET /_matrix/client/v3/rooms/{roomId}/context/{eventId} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidcontexteventid
@@ -33,6 +36,12 @@ function content(body: unknown): JsonObject {
   return body;
 }
 
+function redactReason(body: unknown): string | undefined {
+  const reason = body === undefined ? undefined : content(body).reason;
+  if (reason !== undefined && typeof reason !== "string") throw badJson("reason must be a string");
+  return reason;
+}
+
 const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 
 export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline }, federation }: Services) =>
@@ -40,6 +49,8 @@ export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions:
     .use(clientAuth(auth))
     .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body, query }) =>
       rooms.sendMessage(requester, params.roomId, params.eventType, params.txnId, content(body), timestamp(query.ts)), { auth: true })
+    .post(`${ROOM}/send/:eventType`, ({ requester, params, body, query }) =>
+      rooms.sendMessage(requester, params.roomId, params.eventType, undefined, content(body), timestamp(query.ts)), { auth: true })
     .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body, query }) =>
       rooms.setState(requester, params.roomId, params.eventType, params.stateKey, content(body), timestamp(query.ts)), { auth: true })
     .put(`${ROOM}/state/:eventType`, ({ requester, params, body, query }) =>
@@ -51,11 +62,10 @@ export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions:
     .get(`${ROOM}/state/:eventType`, ({ requester, params, query }) =>
       rooms.getStateEvent(requester, params.roomId, params.eventType, "", query.format ?? "content"),
       { auth: true, query: t.Object({ format: t.Optional(t.Union([t.Literal("content"), t.Literal("event")])) }) })
-    .put(`${ROOM}/redact/:eventId/:txnId`, ({ requester, params, body }) => {
-      const reason = body === undefined ? undefined : content(body).reason;
-      if (reason !== undefined && typeof reason !== "string") throw badJson("reason must be a string");
-      return rooms.redact(requester, params.roomId, params.eventId, params.txnId, reason);
-    }, { auth: true })
+    .put(`${ROOM}/redact/:eventId/:txnId`, ({ requester, params, body }) =>
+      rooms.redact(requester, params.roomId, params.eventId, params.txnId, redactReason(body)), { auth: true })
+    .post(`${ROOM}/redact/:eventId`, ({ requester, params, body }) =>
+      rooms.redact(requester, params.roomId, params.eventId, undefined, redactReason(body)), { auth: true })
     .get(`${ROOM}/event/:eventId`, ({ requester, params }) => timeline.getEvent(requester, params.roomId, params.eventId), { auth: true })
     .get(`${ROOM}/messages`, async ({ requester, params, query }) => {
       const dir = query.dir ?? "b";

@@ -63,13 +63,26 @@ export function createRoomsService(deps: {
   const massagedTs = (requester: Requester, ts: number | undefined) =>
     ts !== undefined && requester.appservice ? { origin_server_ts: ts } : {};
 
+  const txnFor = (requester: Requester, endpoint: string, txnId: string) => ({ userId: requester.userId, deviceId: requester.deviceId, endpoint, txnId });
+
   const rowsOf = (ids: Iterable<string>): EventRow[] =>
     [...ids].map((id) => storage.events.get(id)).filter((r): r is EventRow => r !== null);
 
   return {
-    /** PUT /rooms/{roomId}/send/{eventType}/{txnId}; `ts` counts only for an application service. */
-    async sendMessage(requester: Requester, roomId: string, type: string, txnId: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
-      const txn = { userId: requester.userId, deviceId: requester.deviceId, endpoint: "send", txnId };
+    /**
+     * PUT /rooms/{roomId}/send/{eventType}/{txnId}, and the older POST without a transaction id;
+     * `ts` counts only for an application service. A transaction id is scoped to the device and
+     * the whole path (room and event type).
+     */
+    async sendMessage(
+      requester: Requester,
+      roomId: string,
+      type: string,
+      txnId: string | undefined,
+      content: JsonObject,
+      ts?: number,
+    ): Promise<{ event_id: string }> {
+      const txn = txnId === undefined ? undefined : txnFor(requester, `send/${roomId}/${type}`, txnId);
       const sent = await events.sendOnce(txn, roomId, () => {
         checkSize("event type", type);
         checkContentSize(content);
@@ -93,9 +106,9 @@ export function createRoomsService(deps: {
       return { event_id: sent.eventId };
     },
 
-    /** PUT /rooms/{roomId}/redact/{eventId}/{txnId} */
-    async redact(requester: Requester, roomId: string, eventId: string, txnId: string, reason: string | undefined): Promise<{ event_id: string }> {
-      const txn = { userId: requester.userId, deviceId: requester.deviceId, endpoint: "redact", txnId };
+    /** PUT /rooms/{roomId}/redact/{eventId}/{txnId}, and the older POST without a transaction id. */
+    async redact(requester: Requester, roomId: string, eventId: string, txnId: string | undefined, reason: string | undefined): Promise<{ event_id: string }> {
+      const txn = txnId === undefined ? undefined : txnFor(requester, `redact/${roomId}/${eventId}`, txnId);
       const sent = await events.sendOnce(txn, roomId, () => {
         const { rules, stateGroup } = requireJoined(requester.userId, roomId);
         if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);

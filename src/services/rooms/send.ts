@@ -98,12 +98,13 @@ export function createEventsService(deps: EventsDeps) {
      * without `prepare` running again. Otherwise `prepare` checks the request (throwing to refuse
      * it; it runs on the room's queue, so it must not write) and returns the event to send. Both
      * happen on the queue, so concurrent retries cannot both send, and the look-up shares the
-     * queue's transaction (several times cheaper than a read of its own).
+     * queue's transaction (several times cheaper than a read of its own). Without a transaction
+     * id (the older POST forms of send and redact) every request sends.
      */
-    sendOnce(txn: TxnRecord, roomId: string, prepare: () => EventDraft): Promise<SentEvent> {
+    sendOnce(txn: TxnRecord | undefined, roomId: string, prepare: () => EventDraft): Promise<SentEvent> {
       return queue.run(roomId, (ctx) => {
-        const eventId = storage.txnIds.eventFor(txn.userId, txn.deviceId, txn.endpoint, txn.txnId);
-        if (eventId !== null) return { eventId, stream: storage.events.get(eventId)?.stream_ordering ?? 0 };
+        const eventId = txn && storage.txnIds.eventFor(txn.userId, txn.deviceId, txn.endpoint, txn.txnId);
+        if (eventId) return { eventId, stream: storage.events.get(eventId)?.stream_ordering ?? 0 };
         return sendOnQueue(roomId, prepare(), ctx, txn);
       });
     },

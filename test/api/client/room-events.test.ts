@@ -29,6 +29,39 @@ describe("send", () => {
     expect(typeof theirs.body.unsigned?.age).toBe("number");
   });
 
+  test("a txnId is scoped to the whole path: another room or event type sends a new event", async () => {
+    const [first, second] = [await createRoom(server.baseUrl, alice), await createRoom(server.baseUrl, alice)];
+    const send = (roomId: string, type: string) =>
+      api(server.baseUrl, "PUT", `${room(roomId)}/send/${type}/reused`, { token: alice.access_token, body: { msgtype: "m.text", body: type } });
+    const a = await send(first, "m.room.message");
+    const b = await send(second, "m.room.message");
+    const c = await send(first, "org.example.other");
+    expect(new Set([a.body.event_id, b.body.event_id, c.body.event_id]).size).toBe(3);
+    // Each landed in its own room, and a retry of each still answers its own event.
+    const inSecond = (await messages(server.baseUrl, alice, second, { limit: "5" })).body.chunk;
+    expect(inSecond.find((e) => e.type === "m.room.message")?.event_id).toBe(b.body.event_id as string);
+    expect((await send(second, "m.room.message")).body.event_id).toBe(b.body.event_id);
+    expect((await send(first, "org.example.other")).body.event_id).toBe(c.body.event_id);
+  });
+
+  test("the POST forms without a transaction id send every time", async () => {
+    const roomId = await createRoom(server.baseUrl, alice);
+    const post = () => api(server.baseUrl, "POST", `${room(roomId)}/send/m.room.message`, { token: alice.access_token, body: { msgtype: "m.text", body: "p" } });
+    const [one, two] = [await post(), await post()];
+    expect(one.status).toBe(200);
+    expect(two.body.event_id).not.toBe(one.body.event_id);
+    const redaction = await api(server.baseUrl, "POST", `${room(roomId)}/redact/${enc(one.body.event_id as string)}`, {
+      token: alice.access_token,
+      body: { reason: "gone" },
+    });
+    expect(redaction.status).toBe(200);
+    const redacted = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(one.body.event_id as string)}`, { token: alice.access_token });
+    expect(redacted.body.content).toEqual({});
+    // The refusals are those of the PUT forms.
+    const notIn = await api(server.baseUrl, "POST", `${room(roomId)}/send/m.room.message`, { token: eve.access_token, body: { body: "x" } });
+    expect(notIn.status).toBe(403);
+  });
+
   test("concurrent retries of one txnId produce one event", async () => {
     const roomId = await createRoom(server.baseUrl, alice);
     const path = `${room(roomId)}/send/m.room.message/same`;
