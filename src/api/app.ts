@@ -18,6 +18,7 @@ import { pushRulesRoutes } from "./client/push-rules";
 import { readMarkersRoutes } from "./client/read-markers";
 import { receiptsRoutes } from "./client/receipts";
 import { syncRoutes } from "./client/sync";
+import { legacySyncRoutes } from "./client/legacy-sync";
 import { typingRoutes } from "./client/typing";
 import { tagsRoutes } from "./client/tags";
 import { versionsRoutes } from "./client/versions";
@@ -68,6 +69,7 @@ export function createApp(services: Services) {
     .use(accountDataRoutes(services))
     .use(tagsRoutes(services))
     .use(syncRoutes(services))
+    .use(legacySyncRoutes(services))
     .use(typingRoutes(services))
     .use(receiptsRoutes(services))
     .use(readMarkersRoutes(services))

@@ -72,6 +72,9 @@ const TIMELINE = "outlier = 0 AND rejected_reason IS NULL AND soft_failed = 0";
 const SELECT_STREAM_RANGE_DESC = `
   SELECT * FROM events WHERE room_id = ?1 AND stream_ordering > ?2 AND stream_ordering <= ?3 AND ${TIMELINE}
   ORDER BY stream_ordering DESC LIMIT ?4`;
+const SELECT_STREAM_RANGE_ASC = `
+  SELECT * FROM events WHERE room_id = ?1 AND stream_ordering > ?2 AND stream_ordering <= ?3 AND ${TIMELINE}
+  ORDER BY stream_ordering LIMIT ?4`;
 const SELECT_BACKWARDS = `
   SELECT * FROM events WHERE room_id = ?1 AND ${TIMELINE}
     AND (depth < ?2 OR (depth = ?2 AND stream_ordering <= ?3))
@@ -166,6 +169,11 @@ export function createEventsRepo(db: Database) {
     /** The newest `limit` timeline events with `from < stream <= to`, newest first. */
     streamRangeDesc(roomId: string, from: number, to: number, limit: number): EventRow[] {
       return db.query<EventRow, [string, number, number, number]>(SELECT_STREAM_RANGE_DESC).all(roomId, from, to, limit);
+    },
+
+    /** The oldest `limit` timeline events with `from < stream <= to`, oldest first. */
+    streamRangeAsc(roomId: string, from: number, to: number, limit: number): EventRow[] {
+      return db.query<EventRow, [string, number, number, number]>(SELECT_STREAM_RANGE_ASC).all(roomId, from, to, limit);
     },
 
     /** Timeline events at or before `from` and after `to`, newest first (`/messages` dir=b). */

@@ -1,6 +1,7 @@
 /**
  * Wires the sync area: `/sync` as the list of its stream providers (`streams/`: room events,
- * account data, receipts, presence, to-device, device lists, typing). The notifier that wakes
+ * account data, receipts, presence, to-device, device lists, typing), and the legacy polling APIs
+ * over the same streams (`legacy.ts`). The notifier that wakes
  * long-polls is made by the composition root, since every area that writes wakes it.
  */
 import type { Accounts } from "../accounts";
@@ -18,6 +19,7 @@ import { toDeviceStream } from "./streams/to-device";
 import { typingStream } from "./streams/typing";
 import type { SharedDeps } from "../shared-deps";
 import { createSyncService } from "./sync";
+import { createLegacySync } from "./legacy";
 
 export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "log" | "notifier"> {
   accounts: Pick<Accounts, "filters" | "accountData">;
@@ -58,6 +60,18 @@ export function buildSync(deps: SyncDeps) {
     rooms: roomsStream(storage, roomsSection),
     streams,
   });
-  return { sync, notifier };
+  const legacy = createLegacySync({
+    storage,
+    clock,
+    notifier,
+    sync,
+    state: rooms.state,
+    timeline: rooms.timeline,
+    clientEvents: rooms.clientEvents,
+    visibility: rooms.visibility,
+    presence: edus.presence,
+    members: rooms.members,
+  });
+  return { sync, legacy, notifier };
 }
 export type Sync = ReturnType<typeof buildSync>;

@@ -77,11 +77,8 @@ export function createSyncService(deps: SyncDeps) {
     return since.positions[i] ?? 0;
   }
 
-  function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams) {
-    const { userId, deviceId } = requester;
-    const to = currentToken();
-    const req: SyncRequest = { userId, deviceId, filter, fullState: params.fullState, useStateAfter: params.useStateAfter, nextBatch: formatSyncToken(to) };
-    if (!since) lazyMembers.reset(userId, deviceId);
+  /** Every stream but the room events between two tokens: the fields they fill and their room shares. */
+  function otherStreams(req: SyncRequest, since: SyncToken | undefined, to: SyncToken) {
     const fields: JsonObject = {};
     const shares: ((roomId: string, full: boolean) => RoomShare | undefined)[] = [];
     let news = false;
@@ -91,6 +88,15 @@ export function createSyncService(deps: SyncDeps) {
       if (section.inRoom) shares.push(section.inRoom);
       news ||= section.news;
     });
+    return { fields, shares, news };
+  }
+
+  function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams) {
+    const { userId, deviceId } = requester;
+    const to = currentToken();
+    const req: SyncRequest = { userId, deviceId, filter, fullState: params.fullState, useStateAfter: params.useStateAfter, nextBatch: formatSyncToken(to) };
+    if (!since) lazyMembers.reset(userId, deviceId);
+    const { fields, shares, news } = otherStreams(req, since, to);
     const roomsPart = rooms.section(req, sinceFor(since, 0), to.positions[0]!, shares);
     const response: SyncResponse = { next_batch: req.nextBatch, rooms: roomsPart.rooms, ...fields };
     return { response, news: news || roomsPart.news };
@@ -98,6 +104,28 @@ export function createSyncService(deps: SyncDeps) {
 
   return {
     currentToken,
+    /** Parses a token this process handed out (`next_batch`, or the legacy APIs' `end`). */
+    parseToken: parseSince,
+    /** A token's position in the stream named `key` (undefined when the token predates it, or is of another process for an in-memory stream). */
+    positionIn(token: SyncToken, key: string): number | undefined {
+      const i = streams.findIndex((s) => s.key === key);
+      return i < 0 ? undefined : sinceFor(token, i + 1, streams[i]!.inMemory);
+    },
+    /**
+     * The other streams' part (account data, receipts, presence, to-device, device lists, typing)
+     * between two tokens, as `/sync` computes it: for the legacy `/events` and `/initialSync`.
+     */
+    otherStreams(requester: Requester, since: SyncToken | undefined, to: SyncToken) {
+      const req: SyncRequest = {
+        userId: requester.userId,
+        deviceId: requester.deviceId,
+        filter: filters.syncFilter(requester.userId, undefined),
+        fullState: false,
+        useStateAfter: false,
+        nextBatch: formatSyncToken(to),
+      };
+      return otherStreams(req, since, to);
+    },
 
     async sync(requester: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
       const since = parseSince(params.since);
