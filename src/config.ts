@@ -58,6 +58,8 @@ export const ConfigSchema = T.Object({
   max_request_size: T.Integer({ minimum: 1024 }),
   allow_registration: T.Boolean(),
   registration_token: T.Optional(T.String()),
+  /** Whether `POST /register?kind=guest` creates guest accounts (spec "Guest access"). */
+  allow_guest_registration: T.Boolean(),
   allow_federation: T.Boolean(),
   allow_encryption: T.Boolean(),
   allow_room_creation: T.Boolean(),
@@ -128,6 +130,7 @@ const defaults = (): Table => ({
   address: "127.0.0.1",
   port: 6167,
   max_request_size: 20_000_000,
+  allow_guest_registration: false,
   allow_federation: true,
   allow_encryption: true,
   allow_room_creation: true,

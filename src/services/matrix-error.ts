@@ -25,6 +25,7 @@ export const notJson = (msg: string) => new MatrixError(400, "M_NOT_JSON", msg);
 export const invalidParam = (msg: string) => new MatrixError(400, "M_INVALID_PARAM", msg);
 export const missingParam = (msg: string) => new MatrixError(400, "M_MISSING_PARAM", msg);
 export const forbidden = (msg: string) => new MatrixError(403, "M_FORBIDDEN", msg);
+export const guestAccessForbidden = (msg: string) => new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", msg);
 export const notFound = (msg: string) => new MatrixError(404, "M_NOT_FOUND", msg);
 export const tooLarge = (msg: string) => new MatrixError(413, "M_TOO_LARGE", msg);
 export const unrecognized = (msg: string, status = 404) => new MatrixError(status, "M_UNRECOGNIZED", msg);

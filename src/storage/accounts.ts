@@ -45,6 +45,7 @@ const SELECT_USER = "SELECT * FROM users WHERE user_id = ?";
 const INSERT_USER = `
   INSERT INTO users (user_id, password_hash, displayname, is_guest, created_ts) VALUES (?, ?, ?, ?, ?)`;
 const UPDATE_PASSWORD = "UPDATE users SET password_hash = ? WHERE user_id = ?";
+const UPGRADE_GUEST = "UPDATE users SET password_hash = ?, is_guest = 0 WHERE user_id = ? AND is_guest = 1 AND deactivated = 0";
 const DEACTIVATE_USER = `
   UPDATE users SET deactivated = 1, password_hash = NULL, displayname = NULL, avatar_url = NULL WHERE user_id = ?`;
 const UPDATE_DISPLAYNAME = "UPDATE users SET displayname = ? WHERE user_id = ?";
@@ -101,6 +102,11 @@ export function createAccountsRepo(db: Database) {
 
     setPasswordHash(userId: string, hash: string): void {
       db.query(UPDATE_PASSWORD).run(hash, userId);
+    },
+
+    /** Makes a guest a full user with this password; false when it is not a guest (any more). */
+    upgradeGuest(userId: string, passwordHash: string): boolean {
+      return db.query(UPGRADE_GUEST).run(passwordHash, userId).changes > 0;
     },
 
     /** Marks the account deactivated and wipes its password and profile. */

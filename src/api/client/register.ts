@@ -20,6 +20,7 @@ const RegisterBody = t.Object({
   device_id: t.Optional(t.String()),
   initial_device_display_name: t.Optional(t.String()),
   inhibit_login: t.Optional(t.Boolean()),
+  guest_access_token: t.Optional(t.String()),
   // Refresh tokens are not issued: access tokens do not expire, which the spec allows.
   refresh_token: t.Optional(t.Boolean()),
 });
@@ -41,6 +42,7 @@ export const registerRoutes = ({ accounts: { users: accounts }, rateLimits }: Se
             initialDeviceDisplayName: body.initial_device_display_name,
             inhibitLogin: body.inhibit_login,
             auth: body.auth,
+            guestAccessToken: body.guest_access_token,
           },
           requestContext(request),
         ),

@@ -4,11 +4,13 @@
  * v1.11 but still in the spec, and still sent by older clients and bridges). The header wins when
  * both are present. Neither form is ever logged: the request log writes the path only. With an
  * appservice's as_token, `user_id` and `device_id` (or MSC3202's unstable name) in the query say
- * whom it acts as.
+ * whom it acts as. Guest accounts reach only the endpoints the spec allows them (403
+ * `M_GUEST_ACCESS_FORBIDDEN` elsewhere).
  */
 import { Elysia } from "elysia";
 import type { AuthService, IdentityAssertion } from "../../services/accounts/access-tokens";
 import { clientAddress } from "../http/request-context";
+import { guestAccessForbidden } from "../../services/matrix-error";
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -34,6 +36,67 @@ function identityAssertion(request: Request): IdentityAssertion {
   return { userId: text("user_id"), deviceId: text("device_id") ?? text("org.matrix.msc3202.device_id") };
 }
 
+/**
+ * What guest accounts may call (spec "Guest access", client behaviour), as `METHOD route` with
+ * path parameters written `{}`. Besides the spec's list: `POST /join/{roomIdOrAlias}`, the other
+ * form of joining a room. Profile writes are further limited to the display name, and `/events`
+ * to room previews (with `room_id`), below.
+ */
+const GUEST_ROUTES: readonly string[] = [
+  // Reading rooms and their events (and media).
+  "GET /_matrix/client/v3/rooms/{}/state",
+  "GET /_matrix/client/v3/rooms/{}/context/{}",
+  "GET /_matrix/client/v3/rooms/{}/event/{}",
+  "GET /_matrix/client/v3/rooms/{}/state/{}/{}",
+  "GET /_matrix/client/v3/rooms/{}/state/{}",
+  "GET /_matrix/client/v3/rooms/{}/messages",
+  "GET /_matrix/client/v3/rooms/{}/members",
+  "GET /_matrix/client/v3/rooms/{}/initialSync",
+  "GET /_matrix/client/v3/sync",
+  "GET /_matrix/client/v3/events",
+  "GET /_matrix/client/v1/media/download/{}/{}",
+  "GET /_matrix/client/v1/media/download/{}/{}/{}",
+  "GET /_matrix/client/v1/media/thumbnail/{}/{}",
+  // Sending events.
+  "POST /_matrix/client/v3/rooms/{}/join",
+  "POST /_matrix/client/v3/join/{}",
+  "POST /_matrix/client/v3/rooms/{}/leave",
+  "PUT /_matrix/client/v3/rooms/{}/send/{}/{}",
+  "PUT /_matrix/client/v3/rooms/{}/state/{}/{}",
+  "PUT /_matrix/client/v3/rooms/{}/state/{}",
+  "PUT /_matrix/client/v3/sendToDevice/{}/{}",
+  // Their own account.
+  "PUT /_matrix/client/v3/profile/{}/{}",
+  "DELETE /_matrix/client/v3/profile/{}/{}",
+  "GET /_matrix/client/v3/devices",
+  "GET /_matrix/client/v3/devices/{}",
+  "PUT /_matrix/client/v3/devices/{}",
+  "GET /_matrix/client/v3/account/whoami",
+  // End-to-end encryption.
+  "POST /_matrix/client/v3/keys/upload",
+  "POST /_matrix/client/v3/keys/query",
+  "POST /_matrix/client/v3/keys/claim",
+];
+
+/** The same, as one matcher per entry: `{}` is one path segment (the last may be empty: `/state/{type}/`). */
+const guestRoutes = GUEST_ROUTES.map((entry) => {
+  const [method, path] = entry.split(" ") as [string, string];
+  return { method, path, pattern: new RegExp(`^${path.replaceAll("{}", "[^/]+")}/?$`) };
+});
+
+/**
+ * Whether a guest may make this request: the spec's list above, with its two narrower rules. Read
+ * from the URL itself (a legacy r0 path arrives here rewritten to v3).
+ */
+export function guestMayCall(method: string, url: string): boolean {
+  const { pathname, searchParams } = new URL(url);
+  const route = guestRoutes.find((r) => r.method === method && r.pattern.test(pathname));
+  if (!route) return false;
+  if (route.path.endsWith("/profile/{}/{}")) return decodeURIComponent(pathname.slice(pathname.lastIndexOf("/") + 1)) === "displayname";
+  if (route.path === "/_matrix/client/v3/events") return searchParams.has("room_id");
+  return true;
+}
+
 export const clientAuth = (auth: AuthService) =>
   new Elysia({ name: "client-auth" }).macro({
     auth: {
@@ -41,7 +104,9 @@ export const clientAuth = (auth: AuthService) =>
       // use of `headers` from Elysia's analysis, which then leaves them out for some routes.
       resolve({ request }) {
         const authorization = request.headers.get("authorization") ?? undefined;
-        return { requester: auth.authenticate(accessToken(authorization, request.url), clientAddress(request), () => identityAssertion(request)) };
+        const requester = auth.authenticate(accessToken(authorization, request.url), clientAddress(request), () => identityAssertion(request));
+        if (requester.isGuest && !guestMayCall(request.method, request.url)) throw guestAccessForbidden("Guest accounts may not use this endpoint");
+        return { requester };
       },
     },
   });

@@ -1,6 +1,8 @@
 /**
  * Accounts and sessions: registration (behind UIA, with a registration token when configured),
- * password login, logout, password change and deactivation. A session is one device with one
+ * guest accounts (spec "Guest access": without a password, when `allow_guest_registration` is on,
+ * and upgraded to full accounts by registering with the guest's token), password login, logout,
+ * password change and deactivation. A session is one device with one
  * access token; logging in again with a known device id replaces that device's token. All of a
  * request's writes commit together, so a registration that loses a race for its user id leaves
  * nothing behind and issues no token.
@@ -46,6 +48,8 @@ export interface RegisterParams {
   initialDeviceDisplayName?: string;
   inhibitLogin?: boolean;
   auth?: unknown;
+  /** A guest upgrading to a full account: its access token (and `username` its localpart). */
+  guestAccessToken?: string;
 }
 
 export interface LoginParams {
@@ -151,15 +155,17 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     return response;
   }
 
-  /** Inserts the user, then logs in unless inhibited; false when the user id is taken. */
+  const localpartOf = (userId: string) => userId.slice(1, userId.indexOf(":"));
+
+  /** Inserts the user, then logs in unless inhibited; undefined when the user id is taken. Guests have no password. */
   function createAccount(userId: string, passwordHash: string | null, params: RegisterParams): RegisterResponse | undefined {
     return storage.transaction(() => {
       const created = storage.accounts.insertUser({
         userId,
         passwordHash,
         // Registration sets the display name to the localpart, as the spec's examples and Synapse do.
-        displayname: userId.slice(1, userId.indexOf(":")),
-        isGuest: false,
+        displayname: localpartOf(userId),
+        isGuest: params.kind === "guest",
         createdTs: clock.now(),
       });
       if (!created) return undefined;
@@ -184,17 +190,57 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     return storage.transaction(() => issueSession(userId, params.deviceId, params.initialDeviceDisplayName));
   }
 
+  /** Creates an account under a fresh localpart no appservice reserves (retrying the unlikely collision). */
+  function createWithGeneratedId(passwordHash: string | null, params: RegisterParams): RegisterResponse | undefined {
+    let response: RegisterResponse | undefined;
+    for (let i = 0; i < GENERATED_LOCALPART_ATTEMPTS && !response; i++) {
+      const userId = userIdFor(generateLocalpart(), serverName);
+      if (!appservices.exclusiveOwner("users", userId)) response = createAccount(userId, passwordHash, params);
+    }
+    return response;
+  }
+
+  /** `POST /register?kind=guest`: an account without password or UIA. */
+  function registerGuest(params: RegisterParams, ctx: RequestContext): RegisterResponse {
+    if (!config.allow_guest_registration) throw forbidden("Guest access is not enabled on this homeserver");
+    rateLimits.check("register", ctx.clientAddress);
+    checkDeviceId(params.deviceId);
+    const response = createWithGeneratedId(null, params);
+    if (!response) throw userInUse();
+    rateLimits.record("register", ctx.clientAddress);
+    return response;
+  }
+
+  /** The guest a `guest_access_token` belongs to, which must be the `username` being registered. */
+  function guestToUpgrade(token: string, localpart: string | undefined): string {
+    if (localpart === undefined) throw missingParam("Upgrading a guest needs its localpart as 'username'");
+    const owner = storage.accounts.getTokenOwner(hashToken(token));
+    if (!owner || owner.is_guest !== 1 || owner.user_id !== userIdFor(localpart, serverName)) {
+      throw forbidden("guest_access_token does not belong to a guest with this username");
+    }
+    return owner.user_id;
+  }
+
+  /** The guest keeps its user id, rooms and devices, and gets a password and a new session. */
+  function upgradeGuest(userId: string, passwordHash: string, params: RegisterParams): RegisterResponse {
+    return storage.transaction(() => {
+      if (!storage.accounts.upgradeGuest(userId, passwordHash)) throw userInUse();
+      if (params.inhibitLogin) return { user_id: userId, home_server: serverName };
+      return issueSession(userId, params.deviceId, params.initialDeviceDisplayName);
+    });
+  }
+
   return {
     /** `POST /register`: user-id checks come before UIA, as the spec requires. */
     async register(params: RegisterParams, ctx: RequestContext): Promise<RegisterResponse> {
       if (params.type === LOGIN_APPSERVICE && params.kind === "user") return registerForAppservice(params);
+      if (params.kind === "guest") return registerGuest(params, ctx);
       assertRegistrationAllowed();
-      // Guest access is an optional module this server does not offer; the spec's 403 says so.
-      if (params.kind === "guest") throw forbidden("Guest access is not enabled on this homeserver");
       rateLimits.check("register", ctx.clientAddress);
       checkDeviceId(params.deviceId);
       const localpart = params.username === undefined ? undefined : localpartFromUsername(params.username, serverName);
-      if (localpart !== undefined) {
+      const guest = params.guestAccessToken === undefined ? undefined : guestToUpgrade(params.guestAccessToken, localpart);
+      if (localpart !== undefined && !guest) {
         checkNotReserved(userIdFor(localpart, serverName));
         if (storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
       }
@@ -204,15 +250,10 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
         if (params.password === undefined) throw missingParam("Missing 'password'");
         const passwordHash = await hashPassword(params.password);
         let response: RegisterResponse | undefined;
-        if (localpart !== undefined) {
-          // Another registration may have taken the name while we hashed: the insert is the arbiter.
-          response = createAccount(userIdFor(localpart, serverName), passwordHash, params);
-        } else {
-          for (let i = 0; i < GENERATED_LOCALPART_ATTEMPTS && !response; i++) {
-            const userId = userIdFor(generateLocalpart(), serverName);
-            if (!appservices.exclusiveOwner("users", userId)) response = createAccount(userId, passwordHash, params);
-          }
-        }
+        if (guest) response = upgradeGuest(guest, passwordHash, params);
+        // Another registration may have taken the name while we hashed: the insert is the arbiter.
+        else if (localpart !== undefined) response = createAccount(userIdFor(localpart, serverName), passwordHash, params);
+        else response = createWithGeneratedId(passwordHash, params);
         if (!response) throw userInUse();
         rateLimits.record("register", ctx.clientAddress);
         return response;

@@ -202,10 +202,14 @@ export function createFederationServing(deps: {
 }
 export type FederationServing = ReturnType<typeof createFederationServing>;
 
-/** The state shown with an invite or knock: what identifies and describes the room. */
+/**
+ * The state shown with an invite or knock: what identifies and describes the room, and whether
+ * guests may join it (the invitee's server cannot know otherwise before joining).
+ */
 const STRIPPED_STATE_TYPES = [
   "m.room.create",
   "m.room.join_rules",
+  "m.room.guest_access",
   "m.room.name",
   "m.room.avatar",
   "m.room.canonical_alias",

@@ -26,6 +26,7 @@ import type { Logger } from "../../runtime/logger";
 import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { MembershipService } from "./local";
 import { memberContent } from "../rooms/member-content";
+import { guestsCanJoin } from "../rooms/guest-access";
 import { RemoteError, requestV2OrV1, type FederationClient, type FederationRequest } from "../../net/federation-client";
 import type { FederatedDirectory } from "../federation/remote-directory";
 import type { JoinAnswers } from "./join-answer";
@@ -144,6 +145,19 @@ export function createRemoteMembership(deps: {
     throw new MatrixError(502, "M_UNKNOWN", `No server could ${what}: ${(last as Error).message}`);
   }
 
+  /**
+   * Spec "Guest access" for a room this server is not in: only the stripped state of the guest's
+   * invite can tell that the room's `m.room.guest_access` is `can_join`.
+   */
+  function invitedToGuestRoom(roomId: string, userId: string): boolean {
+    const m = storage.memberships.get(roomId, userId);
+    const row = m?.membership === "invite" ? storage.events.get(m.event_id) : null;
+    if (!row) return false;
+    const stripped = (JSON.parse(row.json) as { unsigned?: { invite_room_state?: unknown } }).unsigned?.invite_room_state;
+    if (!Array.isArray(stripped)) return false;
+    return stripped.some((e: unknown) => isJsonObject(e) && e.type === "m.room.guest_access" && guestsCanJoin(isJsonObject(e.content) ? e.content : undefined));
+  }
+
   /** make_/send_ for a leave or knock of a room this server is not in. */
   async function remoteMembership(requester: Requester, roomId: string, membership: "leave" | "knock", content: JsonObject, via: readonly string[]) {
     const servers = candidateServers(roomId, requester.userId, via);
@@ -171,6 +185,9 @@ export function createRemoteMembership(deps: {
       const remote = candidateServers(roomId, requester.userId, [...via, ...servers]);
       if (participating(roomId) || (storage.rooms.get(roomId) && remote.length === 0)) {
         return local.join(requester, roomId, reason);
+      }
+      if (requester.isGuest && !invitedToGuestRoom(roomId, requester.userId)) {
+        throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
       }
       const content = memberContent(storage, requester.userId, "join");
       if (reason !== undefined) content.reason = reason;

@@ -197,7 +197,7 @@ describe("registration options", () => {
     expect(s).not.toHaveProperty("expires_in_ms");
   });
 
-  test("guest registration is refused with 403 M_FORBIDDEN", async () => {
+  test("guest registration is refused with 403 M_FORBIDDEN (allow_guest_registration is off by default)", async () => {
     const res = await api(srv.baseUrl, "POST", `${REGISTER}?kind=guest`, { body: {} });
     expectError(res, 403, "M_FORBIDDEN");
   });
