@@ -34,6 +34,8 @@ import { serverAuth } from "./plugins/server-auth";
 import { keyRoutes } from "./key/server-keys";
 import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
+import { federationOpenIdRoutes } from "./federation/openid";
+import { openIdRoutes } from "./client/openid";
 import { federationTransactionRoutes } from "./federation/transactions";
 import { federationEventRoutes } from "./federation/events";
 import { federationMembershipRoutes } from "./federation/membership";
@@ -64,6 +66,7 @@ export function createApp(services: Services) {
     .use(accountRoutes(services))
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
+    .use(openIdRoutes(services))
     .use(capabilitiesRoutes(services))
     .use(filterRoutes(services))
     .use(accountDataRoutes(services))
@@ -78,6 +81,7 @@ export function createApp(services: Services) {
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))
+    .use(federationOpenIdRoutes(services))
     .use(federationTransactionRoutes(services))
     .use(federationEventRoutes(services))
     .use(federationMembershipRoutes(services))

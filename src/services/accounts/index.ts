@@ -1,12 +1,13 @@
 /**
  * Wires the accounts area: users (registration, login, passwords, deactivation), access tokens,
- * devices, profiles, user-interactive auth, filters and account data.
+ * devices, profiles, user-interactive auth, filters, account data and OpenID tokens.
  */
 import { createAuthService } from "./access-tokens";
 import { createAccountDataService } from "./account-data";
 import { createAccountEvents } from "./account-events";
 import { createDevicesService } from "./devices";
 import { createFiltersService } from "./filters";
+import { createOpenIdService } from "./openid";
 import { createPasswordChecker } from "./passwords";
 import { createProfileService } from "./profile";
 import type { SharedDeps } from "../shared-deps";
@@ -30,6 +31,7 @@ export function buildAccounts(deps: AccountsDeps) {
     profile: createProfileService(storage, events, config.server_name),
     filters: createFiltersService(storage),
     accountData: createAccountDataService(storage, deps.notifier),
+    openId: createOpenIdService({ storage, clock, serverName: config.server_name }),
   };
 }
 export type Accounts = ReturnType<typeof buildAccounts>;

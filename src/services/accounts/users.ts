@@ -311,7 +311,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     },
 
     /**
-     * `POST /account/deactivate`: no more logins, every device and token gone, profile cleared.
+     * `POST /account/deactivate`: no more logins, every device and token (OpenID ones too) gone, profile cleared.
      * No third-party identifiers are ever bound here, so there is nothing to unbind ("success").
      */
     async deactivate(requester: Requester, auth: unknown, ctx: RequestContext) {
@@ -320,6 +320,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
         storage.transaction(() => {
           storage.accounts.deactivateUser(requester.userId);
           storage.accounts.deleteAllDevices(requester.userId);
+          storage.openIdTokens.deleteForUser(requester.userId);
         });
       });
       await events.emit({ type: "deactivated", userId: requester.userId });
