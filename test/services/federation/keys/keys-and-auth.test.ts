@@ -270,8 +270,10 @@ describe("signed requests", () => {
     // A third instance whose keys only the notary has seen; then it stops listening.
     const c = await startInProcessServer(setup);
     try {
+      // (The notary may also hold documents of an earlier server on the same port: look for c's key.)
+      const listsKeyOfC = (docs: JsonObject[]) => docs.some((d) => Object.keys(d.verify_keys as object).includes(c.signingKey.keyId));
       const seen = await notary.fetch(`/_matrix/key/v2/query/${c.serverName}`);
-      expect(((await seen.json()) as { server_keys: unknown[] }).server_keys).toHaveLength(1);
+      expect(listsKeyOfC(((await seen.json()) as { server_keys: JsonObject[] }).server_keys)).toBe(true);
       await c.stopListening();
       const err = await c.services.federation.client
         .request(b.serverName, { method: "GET", path: profilePath(b) })
@@ -279,7 +281,7 @@ describe("signed requests", () => {
       expect((err as RemoteError).status).toBe(404);
       // The notary still answers for it from its cache.
       const stale = (await (await notary.fetch(`/_matrix/key/v2/query/${c.serverName}`)).json()) as { server_keys: JsonObject[] };
-      expect(stale.server_keys[0]?.server_name).toBe(c.serverName);
+      expect(listsKeyOfC(stale.server_keys)).toBe(true);
     } finally {
       await c.close();
     }
