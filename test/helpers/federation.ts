@@ -197,11 +197,14 @@ export interface FederatedPair {
   close(): Promise<void>;
 }
 
-export async function startFederatedPair(names: { a: string; b: string }): Promise<FederatedPair> {
+export async function startFederatedPair(
+  names: { a: string; b: string },
+  env: { a?: Record<string, string>; b?: Record<string, string> } = {},
+): Promise<FederatedPair> {
   const ca = createTestCa();
   const setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
   trustTestCa(ca.caCert);
-  const [a, b] = await Promise.all([startFederatedServer(setup), startFederatedServer(setup)]);
+  const [a, b] = await Promise.all([startFederatedServer(setup, { env: env.a }), startFederatedServer(setup, { env: env.b })]);
   const [userA, userB] = await Promise.all([registerUser(a.baseUrl, names.a), registerUser(b.baseUrl, names.b)]);
   return {
     setup,

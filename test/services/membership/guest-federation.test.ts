@@ -1,28 +1,20 @@
 // Guests and rooms of other servers (spec "Guest access"): a guest of A may join a room on B only
 // through an invite whose stripped state says guests can join; without that it is refused.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { api, registerUser, trustTestCa, type Session } from "../../helpers/client";
-import { startFederatedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
+import { api, type Session } from "../../helpers/client";
+import { startFederatedPair, type FederatedPair, type FederatedServer } from "../../helpers/federation";
 import { createRoom, membershipOn, setState, until } from "../../helpers/federated-rooms";
-import { createTestCa, type TestCa } from "../../helpers/tls";
 
-let ca: TestCa;
-let setup: FederationSetup;
+let pair: FederatedPair;
 let a: FederatedServer;
 let b: FederatedServer;
 let bob: Session;
 
 beforeAll(async () => {
-  ca = createTestCa();
-  setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
-  trustTestCa(ca.caCert);
-  [a, b] = await Promise.all([startFederatedServer(setup, { env: { CONDUIT_ALLOW_GUEST_REGISTRATION: "true" } }), startFederatedServer(setup)]);
-  bob = await registerUser(b.baseUrl, "bob");
+  pair = await startFederatedPair({ a: "alice", b: "bob" }, { a: { CONDUIT_ALLOW_GUEST_REGISTRATION: "true" } });
+  ({ a, b, userB: bob } = pair);
 });
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  ca?.remove();
-});
+afterAll(() => pair?.close());
 
 async function guestOfA(): Promise<Session> {
   const res = await api<Session>(a.baseUrl, "POST", "/_matrix/client/v3/register?kind=guest", { body: {} });
