@@ -125,3 +125,45 @@ export {
   type ReceiptContent,
   type RoomFacts,
 } from "./appservices/namespaces.ts";
+
+// Push rules
+export { compileGlob, type GlobMatcher } from "./push/glob.ts";
+export { isPredefinedRule, isServerDefaultRuleId, predefinedPushRules } from "./push/predefined-rules.ts";
+export {
+  isPushRuleKind,
+  PUSH_RULE_KINDS,
+  type PushAction,
+  type PushCondition,
+  type PushRule,
+  type PushRuleKind,
+  type PushRuleSet,
+} from "./push/push-rule-types.ts";
+export {
+  compilePushRules,
+  DEFAULT_PUSH_RULES,
+  evaluatePushRules,
+  outcomeOf,
+  pushEventContext,
+  type CompiledPushRules,
+  type PushEventContext,
+  type PushOutcome,
+  type PushRoomFacts,
+  type PushUser,
+} from "./push/push-evaluator.ts";
+export {
+  checkActions,
+  deletePushRule,
+  emptyUserPushRules,
+  isPushRuleProblem,
+  parseUserPushRules,
+  pushRulesContent,
+  putPushRule,
+  renderPushRules,
+  setPushRuleActions,
+  setPushRuleEnabled,
+  type CustomPushRule,
+  type PushRuleEdit,
+  type PushRuleProblem,
+  type UserPushRules,
+} from "./push/user-push-rules.ts";
+export { MAIN_THREAD, threadOf } from "./push/thread-of.ts";

@@ -5,12 +5,12 @@
  * for it). Rules of the user's own come with the push-rule write endpoints.
  */
 import { Elysia } from "elysia";
-import { defaultPushRules } from "../../core/push-rules";
+import { renderPushRules } from "../../core";
 import type { Services } from "../../services";
 import { clientAuth } from "../plugins/client-auth";
 
 export const pushRulesRoutes = (services: Services) =>
   new Elysia()
     .use(clientAuth(services.accounts.tokens))
-    .get("/_matrix/client/v3/pushrules/", ({ requester }) => ({ global: defaultPushRules(requester.userId) }), { auth: true })
-    .get("/_matrix/client/v3/pushrules/global/", ({ requester }) => defaultPushRules(requester.userId), { auth: true });
+    .get("/_matrix/client/v3/pushrules/", ({ requester }) => ({ global: renderPushRules(requester.userId) }), { auth: true })
+    .get("/_matrix/client/v3/pushrules/global/", ({ requester }) => renderPushRules(requester.userId), { auth: true });
