@@ -25,6 +25,10 @@ import { createAppservicesRepo } from "./appservices";
 import { createAppserviceQueueRepo } from "./appservice-queue";
 import { createOpenIdTokensRepo } from "./openid-tokens";
 import { createMediaRepo } from "./media";
+import { createPushersRepo } from "./pushers";
+import { createPushNotificationsRepo } from "./push-notifications";
+import { createPushQueueRepo } from "./push-queue";
+import { createPushRulesRepo } from "./push-rules";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -49,6 +53,10 @@ export function createStorage(db: Database) {
     appserviceQueue: createAppserviceQueueRepo(db),
     openIdTokens: createOpenIdTokensRepo(db),
     media: createMediaRepo(db),
+    pushRules: createPushRulesRepo(db, streams),
+    pushers: createPushersRepo(db),
+    pushNotifications: createPushNotificationsRepo(db),
+    pushQueue: createPushQueueRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own
