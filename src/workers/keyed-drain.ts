@@ -1,0 +1,63 @@
+/**
+ * Runs one drain at a time per key (a destination, a pusher): a wake during a drain asks for one
+ * more pass instead of a second concurrent drain, and a key can be scheduled to drain later (its
+ * backoff). What a drain does is the caller's; errors it throws are reported, never lost.
+ */
+import type { Clock } from "../services/clock";
+
+export interface KeyedDrain<K> {
+  /** Drains `key` now, or once more after the drain in progress. */
+  drain(key: K): void;
+  /** Drains `key` at `at` (replacing an earlier schedule). */
+  schedule(key: K, at: number): void;
+  /** Cancels every schedule; drains in progress finish their current step. */
+  stop(): void;
+}
+
+export function createKeyedDrain<K>(clock: Clock, drainOnce: (key: K) => Promise<void>, onError: (key: K, e: unknown) => void): KeyedDrain<K> {
+  const running = new Map<K, { again: boolean }>();
+  const timers = new Map<K, ReturnType<typeof setTimeout>>();
+  let stopped = false;
+
+  async function drain(key: K): Promise<void> {
+    const run = running.get(key);
+    if (run) {
+      run.again = true;
+      return;
+    }
+    const current = { again: true };
+    running.set(key, current);
+    try {
+      while (current.again && !stopped) {
+        current.again = false;
+        await drainOnce(key);
+      }
+    } catch (e) {
+      onError(key, e);
+    } finally {
+      running.delete(key);
+    }
+  }
+
+  return {
+    drain(key) {
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      void drain(key);
+    },
+    schedule(key, at) {
+      if (stopped) return;
+      clearTimeout(timers.get(key));
+      const timer = setTimeout(() => {
+        timers.delete(key);
+        void drain(key);
+      }, Math.max(0, at - clock.now()));
+      timers.set(key, timer);
+    },
+    stop() {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
