@@ -93,7 +93,7 @@ export { authCheck, checkStateDependentAuthRules, checkStateIndependentAuthRules
 export type { AuthResult } from "./auth/auth-result.ts";
 export { authEventMapOf, type AuthEventMap } from "./auth/auth-event-map.ts";
 export { authEventTypesFor } from "./auth/auth-events-selection.ts";
-export { DEFAULT_LEVELS, namedLevelOf, parsePowerLevels, powerLevelOf, requiredPowerLevel, type NamedLevel, type PowerLevels } from "./auth/power-levels.ts";
+export { DEFAULT_LEVELS, namedLevelOf, parsePowerLevels, powerLevelFrom, powerLevelOf, requiredPowerLevel, type NamedLevel, type PowerLevels } from "./auth/power-levels.ts";
 export { privilegedCreatorsOf, roomCreatorOf } from "./auth/room-creators.ts";
 
 // State resolution

@@ -27,6 +27,9 @@ const UPSERT = `
     event_id = excluded.event_id, event_stream = excluded.event_stream, ts = excluded.ts, stream_id = excluded.stream_id`;
 const SELECT_SINCE = "SELECT * FROM receipts WHERE stream_id > ? AND stream_id <= ? ORDER BY stream_id";
 const SELECT_ROOM = "SELECT * FROM receipts WHERE room_id = ? AND stream_id <= ?";
+const SELECT_READ_POSITIONS = `
+  SELECT thread_id, MAX(event_stream) AS up_to FROM receipts
+  WHERE room_id = ? AND user_id = ? AND receipt_type IN ('m.read', 'm.read.private') GROUP BY thread_id`;
 const SELECT_READ_UP_TO = `
   SELECT MAX(event_stream) AS up_to FROM receipts
   WHERE room_id = ? AND user_id = ? AND receipt_type IN ('m.read', 'm.read.private') AND thread_id IN ('', 'main')`;
@@ -59,6 +62,10 @@ export function createReceiptsRepo(db: Database, streams: StreamPositions) {
     /** The stream ordering up to which the user has read the room (public or private receipt). */
     readUpTo(roomId: string, userId: string): number {
       return db.query<{ up_to: number | null }, [string, string]>(SELECT_READ_UP_TO).get(roomId, userId)?.up_to ?? 0;
+    },
+    /** How far the user read the room per receipt thread ('' unthreaded), public or private receipt. */
+    readPositions(roomId: string, userId: string): { thread_id: string; up_to: number }[] {
+      return db.query<{ thread_id: string; up_to: number }, [string, string]>(SELECT_READ_POSITIONS).all(roomId, userId);
     },
     position(): number {
       return streams.current("receipts");

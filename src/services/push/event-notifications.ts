@@ -1,0 +1,166 @@
+/**
+ * Push rules at work on every event this server persists in a room's timeline, local or from
+ * federation (spec "Push Notifications", "Server behaviour"): evaluated once per event for each
+ * local member but the sender, inside the room's write transaction, so the counts a /sync returns
+ * always include the events it returns. For each event it
+ *   - adds to the unread counters of the members it notifies (per thread),
+ *   - records what it notified, compactly (the outcome members share, plus the exceptions),
+ *   - queues pushes for notified members who have pushers,
+ *   - and counts as read, for its sender, everything before it in its thread (spec "Marking
+ *     notifications as read": sending an event marks notifications read).
+ */
+import {
+  DEFAULT_PUSH_RULES,
+  evaluatePushRules,
+  parsePowerLevels,
+  powerLevelFrom,
+  pushEventContext,
+  threadOf,
+  type JsonObject,
+  type Pdu,
+  type PushOutcome,
+  type PushRoomFacts,
+} from "../../core";
+import { stateKeyOf } from "../../core/types";
+import type { Storage } from "../../storage";
+import type { Clock } from "../clock";
+import type { EventStore } from "../event-store";
+import type { RoomHead } from "../room-heads";
+import type { StateMap, StateService } from "../state";
+import type { PushersService } from "./pushers";
+import { sameNotification } from "./records";
+import type { PushRulesService } from "./rules";
+
+/** Stands for "a member who changed no rule and is not named by the event": never a user id. */
+const ANY_MEMBER = "@\u0000:\u0000";
+
+export interface TimelineEvent {
+  head: RoomHead;
+  pdu: Pdu & { event_id: string };
+  stream: number;
+  /** The state group before the event (null only for the create event). */
+  stateBefore: number | null;
+}
+
+export function createEventNotifications(deps: {
+  serverName: string;
+  storage: Storage;
+  state: StateService;
+  eventStore: EventStore;
+  rules: PushRulesService;
+  pushers: PushersService;
+  clock: Clock;
+}) {
+  const { storage, eventStore } = deps;
+  const localSuffix = `:${deps.serverName}`;
+  const isLocal = (userId: string) => userId.endsWith(localSuffix);
+
+  const contentOf = (eventId: string) => eventStore.getPdu(eventId)?.content;
+
+  function stateEventContent(state: StateMap, type: string, stateKey = ""): JsonObject | undefined {
+    const id = state.get(stateKeyOf(type, stateKey));
+    return id === undefined ? undefined : contentOf(id);
+  }
+
+  function roomFacts(head: RoomHead, pdu: Pdu, state: StateMap): PushRoomFacts {
+    const plId = state.get(stateKeyOf("m.room.power_levels", ""));
+    const createId = state.get(stateKeyOf("m.room.create", ""));
+    const powerLevels = plId === undefined ? undefined : (eventStore.getPdu(plId) ?? undefined);
+    const create = createId === undefined ? undefined : (eventStore.getPdu(createId) ?? undefined);
+    return {
+      memberCount: head.joined.size,
+      senderPowerLevel: powerLevelFrom(pdu.sender, powerLevels, create, head.rules),
+      notificationLevels: powerLevels ? parsePowerLevels(powerLevels.content, head.rules).levels.notifications : new Map(),
+    };
+  }
+
+  /** Local users the event may notify: joined members but the sender, and a local invitee. */
+  function candidates(head: RoomHead, pdu: Pdu): { userId: string; joined: boolean }[] {
+    const out: { userId: string; joined: boolean }[] = [];
+    for (const userId of head.joined) {
+      if (userId !== pdu.sender && isLocal(userId)) out.push({ userId, joined: true });
+    }
+    const target = pdu.type === "m.room.member" ? pdu.state_key : undefined;
+    if (target !== undefined && target !== pdu.sender && isLocal(target) && !head.joined.has(target)) out.push({ userId: target, joined: false });
+    return out;
+  }
+
+  /** The `notification` of a push for one user (spec "POST /_matrix/push/v1/notify"), without `devices`. */
+  function pushNotification(ev: TimelineEvent, state: StateMap, userId: string, outcome: PushOutcome): JsonObject {
+    const { pdu } = ev;
+    const n: JsonObject = { event_id: pdu.event_id, room_id: ev.head.roomId, type: pdu.type, sender: pdu.sender };
+    const senderName = stateEventContent(state, "m.room.member", pdu.sender)?.displayname;
+    if (typeof senderName === "string") n.sender_display_name = senderName;
+    const roomName = stateEventContent(state, "m.room.name")?.name;
+    if (typeof roomName === "string" && roomName !== "") n.room_name = roomName;
+    const alias = stateEventContent(state, "m.room.canonical_alias")?.alias;
+    if (typeof alias === "string") n.room_alias = alias;
+    if (pdu.type === "m.room.member") n.user_is_target = pdu.state_key === userId;
+    // Encrypted events may hide anything, so they are urgent; otherwise urgency follows the rule.
+    const urgent = pdu.type === "m.room.encrypted" || outcome.highlight || outcome.tweaks.sound !== undefined;
+    n.prio = urgent ? "high" : "low";
+    n.content = pdu.content;
+    n.counts = { unread: storage.pushNotifications.unreadTotal(userId) };
+    return n;
+  }
+
+  return {
+    /** Runs inside the transaction that persisted `ev` as a timeline event of its room. */
+    onTimelineEvent(ev: TimelineEvent): void {
+      const { head, pdu, stream } = ev;
+      const roomId = head.roomId;
+      const targets = candidates(head, pdu);
+      const senderReads = isLocal(pdu.sender) && head.joined.has(pdu.sender);
+      if (targets.length === 0 && !senderReads) return;
+      const thread = threadOf(pdu.content, contentOf);
+      if (senderReads) storage.pushNotifications.readBySending(roomId, thread, pdu.sender, stream);
+      if (targets.length === 0) return;
+
+      const state = ev.stateBefore === null ? new Map() : deps.state.stateOfGroup(ev.stateBefore);
+      const ctx = pushEventContext(pdu as unknown as JsonObject, roomFacts(head, pdu, state));
+      const shared = evaluatePushRules(DEFAULT_PUSH_RULES, ctx, { userId: ANY_MEMBER });
+      const exceptions: JsonObject = {};
+      let differs = false;
+      const notified: { userId: string; outcome: PushOutcome }[] = [];
+      for (const { userId, joined } of targets) {
+        const outcome = evaluatePushRules(deps.rules.compiledFor(userId), ctx, {
+          userId,
+          displayName: () => {
+            const name = stateEventContent(state, "m.room.member", userId)?.displayname;
+            return typeof name === "string" ? name : undefined;
+          },
+        });
+        if (!sameNotification(outcome, shared)) {
+          exceptions[userId] = outcome?.notify ? outcome.actions : null;
+          differs = true;
+        }
+        if (!outcome?.notify) continue;
+        if (joined) storage.pushNotifications.addNotification(roomId, thread, userId, outcome.highlight);
+        notified.push({ userId, outcome });
+      }
+      if (notified.length === 0) return;
+
+      storage.pushNotifications.recordEvent({
+        stream_ordering: stream,
+        room_id: roomId,
+        thread_id: thread,
+        event_id: pdu.event_id,
+        sender: pdu.sender,
+        actions: shared?.notify ? JSON.stringify(shared.actions) : null,
+        highlight: shared?.highlight ? 1 : 0,
+        exceptions: differs ? JSON.stringify(exceptions) : null,
+        ts: deps.clock.now(),
+      });
+      for (const { userId, outcome } of notified) {
+        if (deps.pushers.pushersOf(userId).length === 0) continue;
+        deps.pushers.queue(userId, pushNotification(ev, state, userId, outcome), outcome.tweaks);
+      }
+    },
+
+    /** A local user left the room (or was kicked or banned): their counters there go. */
+    onLeave(roomId: string, userId: string): void {
+      if (isLocal(userId)) storage.pushNotifications.deleteRoomCounts(roomId, userId);
+    },
+  };
+}
+export type EventNotifications = ReturnType<typeof createEventNotifications>;

@@ -1,0 +1,157 @@
+/**
+ * Pushers (spec "Pushers": GET /pushers, POST /pushers/set) and queueing pushes for them. Only
+ * `http` pushers exist here; email pushers are refused, since this server sends no email. A
+ * pusher belongs to the device that set it and goes when that device logs out or is deleted.
+ * The pushers of recently notified users stay in a bounded cache, so a message in a big room
+ * does not read the pushers table once per member.
+ */
+import { isJsonObject, type JsonObject } from "../../core";
+import type { Storage } from "../../storage";
+import type { PusherRow } from "../../storage/pushers";
+import type { Requester } from "../auth";
+import type { Clock } from "../clock";
+import { createLruMap } from "../lru-map";
+import { badJson, invalidParam, missingParam } from "../matrix-error";
+import type { PushSender } from "./push-sender";
+
+const CACHE_ENTRIES = 10_000;
+const MAX_APP_ID_CHARS = 64;
+const MAX_PUSHKEY_BYTES = 512;
+/** The one path a gateway URL may have (spec "PusherData": `url`). */
+export const NOTIFY_PATH = "/_matrix/push/v1/notify";
+
+/** A pusher as GET /pushers shows it. */
+function shown(p: PusherRow): JsonObject {
+  const out: JsonObject = {
+    pushkey: p.pushkey,
+    kind: p.kind,
+    app_id: p.app_id,
+    app_display_name: p.app_display_name,
+    device_display_name: p.device_display_name,
+    lang: p.lang,
+    data: JSON.parse(p.data) as JsonObject,
+  };
+  if (p.profile_tag !== null) out.profile_tag = p.profile_tag;
+  return out;
+}
+
+function checkGatewayUrl(url: unknown): void {
+  if (typeof url !== "string") throw missingParam("Missing parameter: data.url");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalidParam(`data.url is not a URL: ${url}`);
+  }
+  if (parsed.protocol !== "https:") throw invalidParam("data.url must be an https URL");
+  if (parsed.pathname !== NOTIFY_PATH) throw invalidParam(`data.url must have the path ${NOTIFY_PATH}`);
+}
+
+export function createPushersService(deps: { storage: Storage; clock: Clock; sender: PushSender }) {
+  const { storage, clock, sender } = deps;
+  const cache = createLruMap<string, PusherRow[]>({ maxEntries: CACHE_ENTRIES });
+
+  function pushersOf(userId: string): PusherRow[] {
+    let list = cache.get(userId);
+    if (!list) {
+      list = storage.pushers.forUser(userId);
+      cache.set(userId, list);
+    }
+    return list;
+  }
+
+  /** Pushers of every user can change by one set (a pushkey taken from others): start afresh. */
+  const forgetAll = () => cache.clear();
+
+  sender.onEvent((event) => {
+    if (event.type === "rejected") cache.delete(event.userId);
+  });
+
+  function remove(userId: string, appId: string, pushkey: string): void {
+    storage.pushers.delete(userId, appId, pushkey);
+    cache.delete(userId);
+  }
+
+  return {
+    /** GET /pushers */
+    list(userId: string): JsonObject {
+      return { pushers: storage.pushers.forUser(userId).map(shown) };
+    },
+
+    /** POST /pushers/set: create or update (`kind` "http"), or delete (`kind` null). */
+    set(requester: Requester, body: unknown): void {
+      if (!isJsonObject(body)) throw badJson("The pusher must be a JSON object");
+      const { kind, app_id, pushkey } = body;
+      const missing = ["kind", "app_id", "pushkey"].filter((k) => body[k] === undefined);
+      if (missing.length > 0) throw missingParam(`Missing parameters: ${missing.join(", ")}`);
+      if (typeof app_id !== "string" || app_id === "" || [...app_id].length > MAX_APP_ID_CHARS) {
+        throw invalidParam(`app_id must be a string of 1 to ${MAX_APP_ID_CHARS} characters`);
+      }
+      if (typeof pushkey !== "string" || pushkey === "" || Buffer.byteLength(pushkey) > MAX_PUSHKEY_BYTES) {
+        throw invalidParam(`pushkey must be a string of 1 to ${MAX_PUSHKEY_BYTES} bytes`);
+      }
+      if (kind === null) {
+        remove(requester.userId, app_id, pushkey);
+        return;
+      }
+      if (kind === "email") throw invalidParam("Email pushers are not supported: this server sends no email");
+      if (kind !== "http") throw invalidParam(`Unknown pusher kind ${JSON.stringify(kind)}: only "http" is supported`);
+      const required = ["app_display_name", "device_display_name", "lang", "data"].filter((k) => body[k] === undefined);
+      if (required.length > 0) throw missingParam(`Missing parameters: ${required.join(", ")}`);
+      for (const k of ["app_display_name", "device_display_name", "lang"]) {
+        if (typeof body[k] !== "string") throw invalidParam(`${k} must be a string`);
+      }
+      if (body.profile_tag !== undefined && typeof body.profile_tag !== "string") throw invalidParam("profile_tag must be a string");
+      if (body.append !== undefined && typeof body.append !== "boolean") throw invalidParam("append must be a boolean");
+      const data = body.data;
+      if (!isJsonObject(data)) throw invalidParam("data must be an object");
+      checkGatewayUrl(data.url);
+      if (data.format !== undefined && data.format !== "event_id_only") throw invalidParam('data.format may only be "event_id_only"');
+      storage.pushers.set(
+        {
+          user_id: requester.userId,
+          app_id,
+          pushkey,
+          kind,
+          app_display_name: body.app_display_name as string,
+          device_display_name: body.device_display_name as string,
+          profile_tag: (body.profile_tag as string | undefined) ?? null,
+          lang: body.lang as string,
+          data: JSON.stringify(data),
+          device_id: requester.deviceId ?? null,
+          pushkey_ts: clock.now(),
+        },
+        body.append === true,
+      );
+      forgetAll();
+    },
+
+    /** The user's pushers (cached): who gets a push for a notification. */
+    pushersOf,
+
+    /**
+     * Queues a push to every pusher of `userId` (inside the caller's transaction) and wakes the
+     * sender once it commits. `notification` is the notify body's `notification` without `devices`.
+     */
+    queue(userId: string, notification: JsonObject, tweaks: JsonObject): void {
+      const pushers = pushersOf(userId);
+      if (pushers.length === 0) return;
+      const body = JSON.stringify(notification);
+      const tweaksJson = JSON.stringify(tweaks);
+      for (const p of pushers) storage.pushQueue.enqueue(p.id, body, tweaksJson, clock.now());
+      sender.wakeLater(pushers.map((p) => p.id));
+    },
+
+    /** A device logged out or was deleted: its pushers go with it. */
+    deviceRemoved(userId: string, deviceId: string): void {
+      if (storage.pushers.deleteForDevice(userId, deviceId) > 0) cache.delete(userId);
+    },
+
+    /** Deactivation: no more pushes for this user. */
+    userDeactivated(userId: string): void {
+      storage.pushers.deleteForUser(userId);
+      cache.delete(userId);
+    },
+  };
+}
+export type PushersService = ReturnType<typeof createPushersService>;

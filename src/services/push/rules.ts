@@ -1,0 +1,141 @@
+/**
+ * Push rule management (spec "Push Rules: API") and the compiled rules the write path evaluates.
+ * A user's rules are one stored document; every change takes an account-data stream position and
+ * wakes the user's /sync, which then carries the full rule set as `m.push_rules`. Compiled rule
+ * sets are cached per user (bounded); users who changed nothing share the compiled defaults.
+ */
+import {
+  compilePushRules,
+  DEFAULT_PUSH_RULES,
+  deletePushRule,
+  emptyUserPushRules,
+  isPushRuleKind,
+  isPushRuleProblem,
+  parseUserPushRules,
+  pushRulesContent,
+  putPushRule,
+  renderPushRules,
+  setPushRuleActions,
+  setPushRuleEnabled,
+  type CompiledPushRules,
+  type JsonObject,
+  type PushRule,
+  type PushRuleEdit,
+  type PushRuleKind,
+  type PushRuleProblem,
+  type PushRuleSet,
+  type UserPushRules,
+} from "../../core";
+import type { Storage } from "../../storage";
+import { createLruMap } from "../lru-map";
+import { invalidParam, MatrixError, missingParam, notFound } from "../matrix-error";
+import type { Notifier } from "../notifier";
+
+/** Compiled rule sets kept in memory; an evicted one is compiled again on its next event. */
+const COMPILED_CACHE_ENTRIES = 10_000;
+
+export type RuleAttribute = "actions" | "enabled";
+
+function errorOf(p: PushRuleProblem): MatrixError {
+  if (p.problem === "not_found") return notFound(p.message);
+  return p.problem === "missing" ? missingParam(p.message) : invalidParam(p.message);
+}
+
+/** Path parameters: the only scope is `global`; the kind must be one of the five. */
+export function ruleKind(scope: string, kind: string): PushRuleKind {
+  if (scope !== "global") throw invalidParam(`Unknown push rule scope '${scope}': only 'global' exists`);
+  if (!isPushRuleKind(kind)) throw invalidParam(`Unknown push rule kind '${kind}'`);
+  return kind;
+}
+
+export function createPushRulesService(deps: { storage: Storage; notifier: Notifier }) {
+  const { storage, notifier } = deps;
+  const compiled = createLruMap<string, CompiledPushRules>({ maxEntries: COMPILED_CACHE_ENTRIES });
+
+  function stored(userId: string): UserPushRules | undefined {
+    const row = storage.pushRules.get(userId);
+    return row ? parseUserPushRules(row.rules) : undefined;
+  }
+
+  function ruleSet(userId: string): PushRuleSet {
+    return renderPushRules(userId, stored(userId));
+  }
+
+  function find(userId: string, kind: PushRuleKind, ruleId: string): PushRule {
+    const rule = ruleSet(userId)[kind].find((r) => r.rule_id === ruleId);
+    if (!rule) throw notFound(`No ${kind} push rule ${ruleId}`);
+    return rule;
+  }
+
+  /** Applies an edit to the user's stored rules, atomically with the read it started from. */
+  function edit(userId: string, change: (rules: UserPushRules) => PushRuleEdit): void {
+    storage.transaction(() => {
+      const result = change(stored(userId) ?? emptyUserPushRules());
+      if (isPushRuleProblem(result)) throw errorOf(result);
+      storage.pushRules.put(userId, JSON.stringify(result.rules));
+    });
+    compiled.delete(userId);
+    notifier.wakeUsers([userId]);
+  }
+
+  return {
+    /** GET /pushrules/ (`global` wraps the rule set) and GET /pushrules/global/ */
+    ruleSet,
+
+    /** GET /pushrules/global/{kind}/{ruleId} */
+    getRule(userId: string, kind: PushRuleKind, ruleId: string): PushRule {
+      return find(userId, kind, ruleId);
+    },
+
+    /** GET /pushrules/global/{kind}/{ruleId}/{enabled|actions} */
+    getAttribute(userId: string, kind: PushRuleKind, ruleId: string, attribute: RuleAttribute): JsonObject {
+      const rule = find(userId, kind, ruleId);
+      return attribute === "enabled" ? { enabled: rule.enabled } : { actions: rule.actions };
+    },
+
+    /** PUT /pushrules/global/{kind}/{ruleId} */
+    putRule(userId: string, kind: PushRuleKind, ruleId: string, body: unknown, place: { before?: string; after?: string }): void {
+      edit(userId, (rules) => putPushRule(rules, kind, ruleId, body, place));
+    },
+
+    /** DELETE /pushrules/global/{kind}/{ruleId} */
+    deleteRule(userId: string, kind: PushRuleKind, ruleId: string): void {
+      edit(userId, (rules) => deletePushRule(rules, kind, ruleId));
+    },
+
+    /** PUT /pushrules/global/{kind}/{ruleId}/{enabled|actions} */
+    setAttribute(userId: string, kind: PushRuleKind, ruleId: string, attribute: RuleAttribute, body: unknown): void {
+      const value = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as JsonObject)[attribute] : undefined;
+      edit(userId, (rules) =>
+        attribute === "enabled" ? setPushRuleEnabled(rules, kind, ruleId, value) : setPushRuleActions(rules, kind, ruleId, value),
+      );
+    },
+
+    /** The rules to evaluate events with for `userId`. */
+    compiledFor(userId: string): CompiledPushRules {
+      const cached = compiled.get(userId);
+      if (cached) return cached;
+      const rules = stored(userId);
+      const result = rules ? compilePushRules(rules) : DEFAULT_PUSH_RULES;
+      compiled.set(userId, result);
+      return result;
+    },
+
+    /**
+     * The `m.push_rules` account data event for /sync: always in an initial sync (`from` 0),
+     * otherwise only when the rules changed in (from, to].
+     */
+    accountDataEvent(userId: string, from: number, to: number): JsonObject | undefined {
+      const row = storage.pushRules.get(userId);
+      if (from > 0 && (!row || row.stream_id <= from || row.stream_id > to)) return undefined;
+      return { type: "m.push_rules", content: pushRulesContent(userId, row ? parseUserPushRules(row.rules) : undefined) };
+    },
+
+    /** Deactivation: the user's rules go. */
+    forget(userId: string): void {
+      storage.pushRules.delete(userId);
+      compiled.delete(userId);
+    },
+  };
+}
+export type PushRulesService = ReturnType<typeof createPushRulesService>;
