@@ -23,10 +23,10 @@ import {
 } from "../../core";
 import { stateKeyOf } from "../../core/types";
 import type { Storage } from "../../storage";
-import type { Clock } from "../clock";
-import type { EventStore } from "../event-store";
-import type { RoomHead } from "../room-heads";
-import type { StateMap, StateService } from "../state";
+import type { Clock } from "../../runtime/clock";
+import type { EventStore } from "../rooms/event-store";
+import type { RoomHead } from "../rooms/heads";
+import type { StateMap, StateService } from "../rooms/state";
 import type { PushersService } from "./pushers";
 import { sameNotification } from "./records";
 import type { PushRulesService } from "./rules";

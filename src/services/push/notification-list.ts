@@ -7,8 +7,8 @@
 import type { JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { PushEventRow } from "../../storage/push-notifications";
-import type { Requester } from "../auth";
-import type { ClientEvents } from "../client-events";
+import type { Requester } from "../accounts/access-tokens";
+import type { ClientEvents } from "../rooms/client-events";
 import { invalidParam } from "../matrix-error";
 import { notificationFor, type UserNotification } from "./records";
 

@@ -8,11 +8,11 @@
 import { isJsonObject, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { PusherRow } from "../../storage/pushers";
-import type { Requester } from "../auth";
-import type { Clock } from "../clock";
-import { createLruMap } from "../lru-map";
+import type { Requester } from "../accounts/access-tokens";
+import type { Clock } from "../../runtime/clock";
+import { createLruMap } from "../../runtime/lru-map";
 import { badJson, invalidParam, missingParam } from "../matrix-error";
-import type { PushSender } from "./push-sender";
+import type { PushDelivery } from "./delivery";
 
 const CACHE_ENTRIES = 10_000;
 const MAX_APP_ID_CHARS = 64;
@@ -47,8 +47,8 @@ function checkGatewayUrl(url: unknown): void {
   if (parsed.pathname !== NOTIFY_PATH) throw invalidParam(`data.url must have the path ${NOTIFY_PATH}`);
 }
 
-export function createPushersService(deps: { storage: Storage; clock: Clock; sender: PushSender }) {
-  const { storage, clock, sender } = deps;
+export function createPushersService(deps: { storage: Storage; clock: Clock; delivery: PushDelivery }) {
+  const { storage, clock, delivery } = deps;
   const cache = createLruMap<string, PusherRow[]>({ maxEntries: CACHE_ENTRIES });
 
   function pushersOf(userId: string): PusherRow[] {
@@ -63,9 +63,7 @@ export function createPushersService(deps: { storage: Storage; clock: Clock; sen
   /** Pushers of every user can change by one set (a pushkey taken from others): start afresh. */
   const forgetAll = () => cache.clear();
 
-  sender.onEvent((event) => {
-    if (event.type === "rejected") cache.delete(event.userId);
-  });
+  delivery.onPusherRemoved((userId) => cache.delete(userId));
 
   function remove(userId: string, appId: string, pushkey: string): void {
     storage.pushers.delete(userId, appId, pushkey);
@@ -139,7 +137,7 @@ export function createPushersService(deps: { storage: Storage; clock: Clock; sen
       const body = JSON.stringify(notification);
       const tweaksJson = JSON.stringify(tweaks);
       for (const p of pushers) storage.pushQueue.enqueue(p.id, body, tweaksJson, clock.now());
-      sender.wakeLater(pushers.map((p) => p.id));
+      delivery.wakeLater(pushers.map((p) => p.id));
     },
 
     /** A device logged out or was deleted: its pushers go with it. */

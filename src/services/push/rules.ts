@@ -27,9 +27,9 @@ import {
   type UserPushRules,
 } from "../../core";
 import type { Storage } from "../../storage";
-import { createLruMap } from "../lru-map";
+import { createLruMap } from "../../runtime/lru-map";
 import { invalidParam, MatrixError, missingParam, notFound } from "../matrix-error";
-import type { Notifier } from "../notifier";
+import type { Notifier } from "../sync/notifier";
 
 /** Compiled rule sets kept in memory; an evicted one is compiled again on its next event. */
 const COMPILED_CACHE_ENTRIES = 10_000;

@@ -9,7 +9,7 @@
 import { MAIN_THREAD, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { PushCountRow } from "../../storage/push-notifications";
-import type { ReceiptChange } from "../receipts";
+import type { ReceiptChange } from "../edus/receipts";
 import type { PushersService } from "./pushers";
 import { notificationFor } from "./records";
 

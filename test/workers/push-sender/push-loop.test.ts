@@ -2,15 +2,15 @@
 // retries with backoff on 5xx, pushes dropped on a refusal or after a day, rejected pushkeys lose
 // their pusher, and denylisted gateway addresses are never contacted.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
-import type { JsonObject } from "../../src/core";
-import { createAddressGuard } from "../../src/services/federation/ip-ranges";
-import { createOutboundHttp } from "../../src/services/federation/outbound-http";
-import { createLogger } from "../../src/services/logger";
-import { createStorage, openDatabase, type Storage } from "../../src/storage";
-import type { NewPusher } from "../../src/storage/pushers";
-import { createPushLoop, MAX_PUSH_AGE_MS } from "../../src/workers/push-sender";
-import type { PushSenderEvent } from "../../src/workers/push-sender-protocol";
-import { createTestCa, type TestCa } from "../helpers/tls";
+import type { JsonObject } from "../../../src/core";
+import { createAddressGuard } from "../../../src/net/ip-ranges";
+import { createOutboundHttp } from "../../../src/net/outbound-http";
+import { createLogger } from "../../../src/runtime/logger";
+import { createStorage, openDatabase, type Storage } from "../../../src/storage";
+import type { NewPusher } from "../../../src/storage/pushers";
+import { createPushLoop, MAX_PUSH_AGE_MS } from "../../../src/workers/push-sender/push-loop";
+import type { PushSenderEvent } from "../../../src/workers/push-sender/protocol";
+import { createTestCa, type TestCa } from "../../helpers/tls";
 
 let ca: TestCa;
 let gateway: ReturnType<typeof Bun.serve>;

@@ -2,7 +2,7 @@
  * Messages between the main thread and the push sender worker. The main thread only says "there
  * is work" after committing queue rows; the worker reports each delivery, retry and drop.
  */
-import type { Config } from "../config";
+import type { Config } from "../../config";
 
 export type PushSenderCommand =
   | { type: "start"; config: Config; databaseFile: string }

@@ -6,20 +6,27 @@
  * pusher. The gateway URL is the client's choice, so requests go through the guarded outbound
  * HTTP (denylisted addresses refused, capped answers, no redirects).
  */
-import { isJsonObject, type JsonObject } from "../core";
-import type { Clock } from "../services/clock";
-import { OutboundError, type HttpRequest, type HttpResponse, type Target } from "../services/federation/outbound-http";
-import type { Logger } from "../services/logger";
-import type { PushersRepo, PusherRow } from "../storage/pushers";
-import type { PushQueueRepo, QueuedPush } from "../storage/push-queue";
-import { backoffDelay } from "./federation-sender";
-import { createKeyedDrain } from "./keyed-drain";
-import type { PushSenderEvent } from "./push-sender-protocol";
+import { isJsonObject, type JsonObject } from "../../core";
+import { createKeyedDrain } from "../../runtime/keyed-drain";
+import type { Clock } from "../../runtime/clock";
+import { OutboundError, type HttpRequest, type HttpResponse, type Target } from "../../net/outbound-http";
+import type { Logger } from "../../runtime/logger";
+import type { PushersRepo, PusherRow } from "../../storage/pushers";
+import type { PushQueueRepo, QueuedPush } from "../../storage/push-queue";
+import type { PushSenderEvent } from "./protocol";
 
 /** A push that waited longer than this (the gateway was down) no longer alerts anyone usefully. */
 export const MAX_PUSH_AGE_MS = 24 * 60 * 60_000;
 const NOTIFY_TIMEOUT_MS = 30_000;
 const NOTIFY_RESPONSE_MAX_BYTES = 64 * 1024;
+const FIRST_RETRY_MS = 2_000;
+const MAX_RETRY_MS = 30 * 60_000;
+
+/** The wait before the next attempt after `failures` failures in a row. */
+export function pushRetryDelay(failures: number): number {
+  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(failures - 1, 30));
+}
+
 /** Fields a gateway gets with `format: event_id_only` (besides `devices`). */
 const EVENT_ID_ONLY_FIELDS = ["event_id", "room_id", "counts", "prio"];
 
@@ -125,7 +132,7 @@ export function createPushLoop(deps: PushLoopDeps) {
       } catch (e) {
         if (stopping) return; // the push stays queued for the next start
         const failures = pusher.failures + 1;
-        const delay = backoffDelay(failures);
+        const delay = pushRetryDelay(failures);
         pushers.recordFailure(pusherId, failures, clock.now() + delay);
         drains.schedule(pusherId, clock.now() + delay);
         deps.emit({ type: "failed", pusherId, failures, retryInMs: delay, error: e instanceof Error ? e.message : String(e) });

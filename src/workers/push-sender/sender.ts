@@ -1,13 +1,13 @@
 /**
- * The main thread's side of push delivery: pushes are queued durably inside the transaction that
- * produced them, and the push sender worker is woken once that transaction has committed. The
- * worker starts with the first queued push (or at start when pushes wait from before a restart):
- * a server whose users set no pusher keeps no push thread.
+ * The main thread's side of push delivery (the services' `PushDelivery`): pushes are queued
+ * durably inside the transaction that produced them, and the push sender worker is woken once
+ * that transaction has committed. The worker starts with the first queued push (or at start when
+ * pushes wait from before a restart): a server whose users set no pusher keeps no push thread.
  */
 import type { Config } from "../../config";
 import type { Storage } from "../../storage";
-import type { PushSenderCommand, PushSenderEvent } from "../../workers/push-sender-protocol";
-import type { Logger } from "../logger";
+import type { PushSenderCommand, PushSenderEvent } from "./protocol";
+import type { Logger } from "../../runtime/logger";
 
 /** How to start the push sender worker, and the database file it opens. */
 export interface PushWorker {
@@ -61,6 +61,11 @@ export function createPushSender(deps: { config: Config; storage: Storage; log: 
         });
       }
       for (const id of pusherIds) pendingWake.add(id);
+    },
+    onPusherRemoved(listener: (userId: string) => void): () => void {
+      const forward = (event: PushSenderEvent) => event.type === "rejected" && listener(event.userId);
+      listeners.add(forward);
+      return () => listeners.delete(forward);
     },
     /** Observes the worker's reports (deliveries, retries, drops, rejected pushkeys). */
     onEvent(listener: (event: PushSenderEvent) => void): () => void {

@@ -3,7 +3,7 @@
  * more pass instead of a second concurrent drain, and a key can be scheduled to drain later (its
  * backoff). What a drain does is the caller's; errors it throws are reported, never lost.
  */
-import type { Clock } from "../services/clock";
+import type { Clock } from "./clock";
 
 export interface KeyedDrain<K> {
   /** Drains `key` now, or once more after the drain in progress. */
