@@ -15,7 +15,10 @@ export interface QueuedPush {
   created_ts: number;
 }
 
-const INSERT = "INSERT INTO push_queue (pusher_id, notification, tweaks, created_ts) VALUES (?, ?, ?, ?)";
+const INSERT_FOR_USER = `
+  INSERT INTO push_queue (pusher_id, notification, tweaks, created_ts)
+  SELECT id, ?, ?, ? FROM pushers WHERE user_id = ? ORDER BY id
+  RETURNING pusher_id`;
 const SELECT_WAITING = `
   SELECT p.id AS pusher_id, p.retry_at_ts AS retry_at_ts FROM pushers p
   WHERE EXISTS (SELECT 1 FROM push_queue q WHERE q.pusher_id = p.id)`;
@@ -25,8 +28,12 @@ const COUNT = "SELECT count(*) AS n FROM push_queue";
 
 export function createPushQueueRepo(db: Database) {
   return {
-    enqueue(pusherId: number, notification: string, tweaks: string, now: number): void {
-      db.query(INSERT).run(pusherId, notification, tweaks, now);
+    /** Queues one push for each pusher the user has now; returns their ids. */
+    enqueueForUser(userId: string, notification: string, tweaks: string, now: number): number[] {
+      return db
+        .query<{ pusher_id: number }, [string, string, number, string]>(INSERT_FOR_USER)
+        .all(notification, tweaks, now, userId)
+        .map((r) => r.pusher_id);
     },
     /** Every pusher with something queued, and when it may next be tried. */
     waiting(): { pusher_id: number; retry_at_ts: number }[] {

@@ -1,7 +1,8 @@
 /**
  * Pushers: where a user's devices want notifications sent (spec "Pushers"). Unique per
  * (app_id, pushkey, user); the same pushkey may serve several users only when they asked to
- * `append`. Each pusher carries its gateway's retry schedule, which the push sender updates.
+ * `append`. A pusher goes with the device that set it (the schema cascades the deletion). Each
+ * pusher carries its gateway's retry schedule, which the push sender updates.
  */
 import type { Database } from "bun:sqlite";
 
@@ -38,8 +39,6 @@ const SELECT_FOR_USER = "SELECT * FROM pushers WHERE user_id = ? ORDER BY id";
 const SELECT_ONE = "SELECT * FROM pushers WHERE id = ?";
 const DELETE_ONE = "DELETE FROM pushers WHERE app_id = ? AND pushkey = ? AND user_id = ?";
 const DELETE_OTHER_USERS = "DELETE FROM pushers WHERE app_id = ? AND pushkey = ? AND user_id != ?";
-const DELETE_FOR_DEVICE = "DELETE FROM pushers WHERE user_id = ? AND device_id = ?";
-const DELETE_FOR_USER = "DELETE FROM pushers WHERE user_id = ?";
 const DELETE_BY_ID = "DELETE FROM pushers WHERE id = ?";
 const RECORD_FAILURE = "UPDATE pushers SET failures = ?, retry_at_ts = ? WHERE id = ?";
 const RESET_BACKOFF = "UPDATE pushers SET failures = 0, retry_at_ts = 0 WHERE id = ?";
@@ -70,13 +69,6 @@ export function createPushersRepo(db: Database) {
     },
     deleteById(id: number): void {
       db.query(DELETE_BY_ID).run(id);
-    },
-    /** The pushers a device set (its logout or deletion ends them). */
-    deleteForDevice(userId: string, deviceId: string): number {
-      return db.query(DELETE_FOR_DEVICE).run(userId, deviceId).changes;
-    },
-    deleteForUser(userId: string): number {
-      return db.query(DELETE_FOR_USER).run(userId).changes;
     },
     recordFailure(id: number, failures: number, retryAt: number): void {
       db.query(RECORD_FAILURE).run(failures, retryAt, id);

@@ -7,6 +7,10 @@ import type { NewPusher } from "../../src/storage/pushers";
 let storage: Storage;
 beforeEach(() => {
   storage = createStorage(openDatabase(":memory:"));
+  for (const user of ["@a:x", "@b:x", "@c:x"]) {
+    storage.accounts.insertUser({ userId: user, passwordHash: null, displayname: null, isGuest: false, createdTs: 1 });
+    for (const device of ["DEV", "OTHER"]) storage.accounts.ensureDevice(user, device, null, 1);
+  }
 });
 afterEach(() => storage.close());
 
@@ -50,21 +54,31 @@ describe("pushers", () => {
     expect(storage.pushers.forUser("@c:x")).toHaveLength(1);
   });
 
-  test("a device's pushers go with it; delete says whether something went", () => {
+  test("a device's pushers and their queue go with the device; delete says whether something went", () => {
     storage.pushers.set(pusher(), false);
     storage.pushers.set(pusher({ pushkey: "key2", device_id: "OTHER" }), false);
-    expect(storage.pushers.deleteForDevice("@a:x", "DEV")).toBe(1);
+    storage.pushQueue.enqueueForUser("@a:x", "{}", "{}", 1);
+    storage.accounts.deleteDevice("@a:x", "DEV");
     expect(storage.pushers.forUser("@a:x").map((p) => p.pushkey)).toEqual(["key2"]);
+    expect(storage.pushQueue.size()).toBe(1);
     expect(storage.pushers.delete("@a:x", "org.example.app", "key2")).toBe(true);
     expect(storage.pushers.delete("@a:x", "org.example.app", "key2")).toBe(false);
   });
 
+  test("a push for a user is queued once per pusher the user has now", () => {
+    const first = storage.pushers.set(pusher(), false);
+    const second = storage.pushers.set(pusher({ pushkey: "key2" }), false);
+    expect(storage.pushQueue.enqueueForUser("@a:x", '{"n":1}', "{}", 5)).toEqual([first, second]);
+    expect(storage.pushQueue.enqueueForUser("@b:x", '{"n":1}', "{}", 5)).toEqual([]);
+    expect(storage.pushQueue.head(second)).toMatchObject({ notification: '{"n":1}', created_ts: 5 });
+  });
+
   test("deleting a pusher drops what it still had queued; an update resets the backoff", () => {
     const id = storage.pushers.set(pusher(), false);
-    const other = storage.pushers.set(pusher({ pushkey: "key2" }), false);
-    storage.pushQueue.enqueue(id, "{}", "{}", 1);
-    storage.pushQueue.enqueue(id, "{}", "{}", 2);
-    storage.pushQueue.enqueue(other, "{}", "{}", 3);
+    storage.pushQueue.enqueueForUser("@a:x", "{}", "{}", 1);
+    storage.pushQueue.enqueueForUser("@a:x", "{}", "{}", 2);
+    const other = storage.pushers.set(pusher({ user_id: "@b:x", pushkey: "key2" }), false);
+    storage.pushQueue.enqueueForUser("@b:x", "{}", "{}", 3);
     storage.pushers.recordFailure(id, 3, 99_000);
     expect(storage.pushQueue.waiting()).toEqual([
       { pusher_id: id, retry_at_ts: 99_000 },

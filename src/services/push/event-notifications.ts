@@ -152,8 +152,7 @@ export function createEventNotifications(deps: {
         ts: deps.clock.now(),
       });
       for (const { userId, outcome } of notified) {
-        if (deps.pushers.pushersOf(userId).length === 0) continue;
-        deps.pushers.queue(userId, pushNotification(ev, state, userId, outcome), outcome.tweaks);
+        deps.pushers.queue(userId, () => pushNotification(ev, state, userId, outcome), outcome.tweaks);
       }
     },
 

@@ -2,8 +2,9 @@
  * Pushers (spec "Pushers": GET /pushers, POST /pushers/set) and queueing pushes for them. Only
  * `http` pushers exist here; email pushers are refused, since this server sends no email. A
  * pusher belongs to the device that set it and goes when that device logs out or is deleted.
- * The pushers of recently notified users stay in a bounded cache, so a message in a big room
- * does not read the pushers table once per member.
+ * Whether a user has pushers at all is kept in a bounded cache, so a message in a big room does
+ * not read the pushers table once per member; pushes are queued for the pushers the table holds
+ * at that moment, so a cached "yes" that went stale costs nothing.
  */
 import { isJsonObject, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
@@ -49,26 +50,19 @@ function checkGatewayUrl(url: unknown): void {
 
 export function createPushersService(deps: { storage: Storage; clock: Clock; delivery: PushDelivery }) {
   const { storage, clock, delivery } = deps;
-  const cache = createLruMap<string, PusherRow[]>({ maxEntries: CACHE_ENTRIES });
+  const hasPushers = createLruMap<string, boolean>({ maxEntries: CACHE_ENTRIES });
 
-  function pushersOf(userId: string): PusherRow[] {
-    let list = cache.get(userId);
-    if (!list) {
-      list = storage.pushers.forUser(userId);
-      cache.set(userId, list);
+  /** Whether the user has a pusher (a stale "yes" is harmless, see above). */
+  function canPush(userId: string): boolean {
+    let known = hasPushers.get(userId);
+    if (known === undefined) {
+      known = storage.pushers.forUser(userId).length > 0;
+      hasPushers.set(userId, known);
     }
-    return list;
+    return known;
   }
 
-  /** Pushers of every user can change by one set (a pushkey taken from others): start afresh. */
-  const forgetAll = () => cache.clear();
-
-  delivery.onPusherRemoved((userId) => cache.delete(userId));
-
-  function remove(userId: string, appId: string, pushkey: string): void {
-    storage.pushers.delete(userId, appId, pushkey);
-    cache.delete(userId);
-  }
+  delivery.onPusherRemoved((userId) => hasPushers.delete(userId));
 
   return {
     /** GET /pushers */
@@ -89,7 +83,8 @@ export function createPushersService(deps: { storage: Storage; clock: Clock; del
         throw invalidParam(`pushkey must be a string of 1 to ${MAX_PUSHKEY_BYTES} bytes`);
       }
       if (kind === null) {
-        remove(requester.userId, app_id, pushkey);
+        storage.pushers.delete(requester.userId, app_id, pushkey);
+        hasPushers.delete(requester.userId);
         return;
       }
       if (kind === "email") throw invalidParam("Email pushers are not supported: this server sends no email");
@@ -121,34 +116,21 @@ export function createPushersService(deps: { storage: Storage; clock: Clock; del
         },
         body.append === true,
       );
-      forgetAll();
+      // Without `append` the pushkey may have been taken from other users: forget what was known.
+      hasPushers.clear();
     },
 
-    /** The user's pushers (cached): who gets a push for a notification. */
-    pushersOf,
+    canPush,
 
     /**
      * Queues a push to every pusher of `userId` (inside the caller's transaction) and wakes the
      * sender once it commits. `notification` is the notify body's `notification` without `devices`.
+     * `build` is only called when the user has a pusher.
      */
-    queue(userId: string, notification: JsonObject, tweaks: JsonObject): void {
-      const pushers = pushersOf(userId);
-      if (pushers.length === 0) return;
-      const body = JSON.stringify(notification);
-      const tweaksJson = JSON.stringify(tweaks);
-      for (const p of pushers) storage.pushQueue.enqueue(p.id, body, tweaksJson, clock.now());
-      delivery.wakeLater(pushers.map((p) => p.id));
-    },
-
-    /** A device logged out or was deleted: its pushers go with it. */
-    deviceRemoved(userId: string, deviceId: string): void {
-      if (storage.pushers.deleteForDevice(userId, deviceId) > 0) cache.delete(userId);
-    },
-
-    /** Deactivation: no more pushes for this user. */
-    userDeactivated(userId: string): void {
-      storage.pushers.deleteForUser(userId);
-      cache.delete(userId);
+    queue(userId: string, build: () => JsonObject, tweaks: JsonObject): void {
+      if (!canPush(userId)) return;
+      const ids = storage.pushQueue.enqueueForUser(userId, JSON.stringify(build()), JSON.stringify(tweaks), clock.now());
+      if (ids.length > 0) delivery.wakeLater(ids);
     },
   };
 }

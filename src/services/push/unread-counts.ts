@@ -72,7 +72,7 @@ export function createUnreadCounts(deps: { serverName: string; storage: Storage;
       const before = storage.pushNotifications.unreadTotal(userId);
       storage.transaction(() => {
         recount(roomId, userId, rows);
-        if (storage.pushNotifications.unreadTotal(userId) !== before) deps.pushers.queue(userId, badge(userId), {});
+        if (storage.pushNotifications.unreadTotal(userId) !== before) deps.pushers.queue(userId, () => badge(userId), {});
       });
     },
 

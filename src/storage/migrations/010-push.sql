@@ -11,8 +11,9 @@ CREATE TABLE push_rules (
 ) STRICT;
 
 -- HTTP pushers (spec "Pushers"): one per (app_id, pushkey, user). `data` is the JSON the client
--- gave, `url` included; device_id is the device that set it, so its logout removes it. The retry
--- schedule of the gateway belongs to the pusher: failures in a row, and when to try again.
+-- gave, `url` included. A pusher belongs to the device that set it and goes with it (logout,
+-- device deletion, deactivation). The retry schedule of the gateway belongs to the pusher:
+-- failures in a row, and when to try again.
 CREATE TABLE pushers (
   id                  INTEGER PRIMARY KEY,
   user_id             TEXT NOT NULL,
@@ -28,7 +29,8 @@ CREATE TABLE pushers (
   pushkey_ts          INTEGER NOT NULL,
   failures            INTEGER NOT NULL DEFAULT 0,
   retry_at_ts         INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (app_id, pushkey, user_id)
+  UNIQUE (app_id, pushkey, user_id),
+  FOREIGN KEY (user_id, device_id) REFERENCES devices(user_id, device_id) ON DELETE CASCADE
 ) STRICT;
 CREATE INDEX pushers_by_user ON pushers(user_id);
 

@@ -58,6 +58,7 @@ function startLoop(denylist: string[] = []) {
 
 beforeEach(() => {
   storage = createStorage(openDatabase(":memory:"));
+  for (const user of ["@alice:x", "@bob:x"]) storage.accounts.insertUser({ userId: user, passwordHash: null, displayname: null, isGuest: false, createdTs: 1 });
   events = [];
   received = [];
   answers = [];
@@ -76,7 +77,7 @@ function addPusher(over: Partial<NewPusher> & { format?: string } = {}): number 
   return storage.pushers.set(
     {
       user_id: "@alice:x", app_id: "org.example.app", pushkey: "pk1", kind: "http", app_display_name: "App",
-      device_display_name: "Phone", profile_tag: null, lang: "en", data: JSON.stringify(data), device_id: "D", pushkey_ts: 1_700_000_000_123,
+      device_display_name: "Phone", profile_tag: null, lang: "en", data: JSON.stringify(data), device_id: null, pushkey_ts: 1_700_000_000_123,
       ...rest,
     },
     false,
@@ -87,8 +88,9 @@ const notification = (n: number): JsonObject => ({
   event_id: `$e${n}`, room_id: "!r:x", type: "m.room.message", sender: "@bob:x", sender_display_name: "Bob",
   content: { msgtype: "m.text", body: `hello ${n}` }, counts: { unread: n }, prio: "high",
 });
-const queuePush = (pusherId: number, n: number, createdTs = clock.now()) =>
-  storage.pushQueue.enqueue(pusherId, JSON.stringify(notification(n)), JSON.stringify({ sound: "default" }), createdTs);
+/** Queues push `n` for every pusher of `user`. */
+const queuePush = (n: number, createdTs = clock.now(), user = "@alice:x") =>
+  storage.pushQueue.enqueueForUser(user, JSON.stringify(notification(n)), JSON.stringify({ sound: "default" }), createdTs);
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -101,7 +103,7 @@ const sent = () => events.filter((e) => e.type === "sent").length;
 
 test("pushes go out oldest first, with the device entry and every event field", async () => {
   const id = addPusher();
-  for (let n = 1; n <= 3; n++) queuePush(id, n);
+  for (let n = 1; n <= 3; n++) queuePush(n);
   loop.wake([id]);
   await until(() => sent() === 3);
   expect(received.map((b) => (b.notification as JsonObject).event_id)).toEqual(["$e1", "$e2", "$e3"]);
@@ -116,7 +118,7 @@ test("pushes go out oldest first, with the device entry and every event field", 
 
 test("event_id_only sends the ids, counts and priority only", async () => {
   const id = addPusher({ format: "event_id_only" });
-  queuePush(id, 7);
+  queuePush(7);
   loop.wake([]);
   await until(() => sent() === 1);
   const body = received[0]!.notification as JsonObject;
@@ -126,8 +128,8 @@ test("event_id_only sends the ids, counts and priority only", async () => {
 
 test("a 5xx answer is retried after the backoff, in the same order", async () => {
   const id = addPusher();
-  queuePush(id, 1);
-  queuePush(id, 2);
+  queuePush(1);
+  queuePush(2);
   answers = [{ status: 503 }];
   loop.wake([id]);
   await until(() => events.some((e) => e.type === "failed"));
@@ -145,8 +147,8 @@ test("a 5xx answer is retried after the backoff, in the same order", async () =>
 
 test("a 4xx answer drops that push and moves on", async () => {
   const id = addPusher();
-  queuePush(id, 1);
-  queuePush(id, 2);
+  queuePush(1);
+  queuePush(2);
   answers = [{ status: 400, body: { errcode: "M_BAD_JSON" } }];
   loop.wake([id]);
   await until(() => sent() === 1);
@@ -156,16 +158,16 @@ test("a 4xx answer drops that push and moves on", async () => {
 
 test("a rejected pushkey removes its pusher and what it had queued; other pushkeys in the answer do not", async () => {
   const id = addPusher();
-  const other = addPusher({ pushkey: "pk2" });
-  queuePush(id, 1);
-  queuePush(id, 2);
+  const other = addPusher({ pushkey: "pk2", user_id: "@bob:x" });
+  queuePush(1);
+  queuePush(2);
   answers = [{ status: 200, body: { rejected: ["pk1"] } }];
   loop.wake([id]);
   await until(() => events.some((e) => e.type === "rejected"));
   expect(events.at(-1)).toEqual({ type: "rejected", pusherId: id, userId: "@alice:x", appId: "org.example.app", pushkey: "pk1" });
   expect(storage.pushers.get(id)).toBeNull();
   expect(storage.pushQueue.size()).toBe(0);
-  queuePush(other, 3);
+  queuePush(3, clock.now(), "@bob:x");
   answers = [{ status: 200, body: { rejected: ["pk1"] } }];
   loop.wake([other]);
   await until(() => sent() === 2);
@@ -174,8 +176,8 @@ test("a rejected pushkey removes its pusher and what it had queued; other pushke
 
 test("a push queued for over a day is dropped, not sent", async () => {
   const id = addPusher();
-  queuePush(id, 1, clock.now() - MAX_PUSH_AGE_MS - 1);
-  queuePush(id, 2);
+  queuePush(1, clock.now() - MAX_PUSH_AGE_MS - 1);
+  queuePush(2);
   loop.wake([id]);
   await until(() => sent() === 1);
   expect(events[0]).toMatchObject({ type: "dropped", eventId: "$e1" });
@@ -186,7 +188,7 @@ test("a gateway on a denylisted address is never contacted", async () => {
   loop.stop();
   startLoop(["127.0.0.0/8"]);
   const id = addPusher();
-  queuePush(id, 1);
+  queuePush(1);
   loop.wake([id]);
   await until(() => events.length === 1);
   expect(events[0]).toMatchObject({ type: "dropped", eventId: "$e1" });
