@@ -10,6 +10,7 @@ import { buildServices } from "./services";
 import { systemClock } from "./runtime/clock";
 import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/keys/signing-key";
 import { createFederationSender } from "./workers/federation-sender/sender";
+import { createPushSender } from "./workers/push-sender/sender";
 import { createPduCheckPool } from "./workers/pdu-check/pool";
 import { createStateResPool } from "./workers/state-res/pool";
 import { createThumbnailer } from "./workers/thumbnailer/pool";
@@ -128,6 +129,12 @@ async function main(): Promise<void> {
     ? { start: () => new Worker(new URL("./workers/federation-sender/federation-sender.worker.ts", import.meta.url)), databaseFile: file }
     : undefined;
   const sender = createFederationSender({ config, storage, clock: systemClock, log, signingKey, worker: senderWorker });
+  const pushSender = createPushSender({
+    config,
+    storage,
+    log,
+    worker: { start: () => new Worker(new URL("./workers/push-sender/push-sender.worker.ts", import.meta.url)), databaseFile: file },
+  });
   const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
   const pduCheckPool = createPduCheckPool();
   const thumbnailer = createThumbnailer();
@@ -144,6 +151,7 @@ async function main(): Promise<void> {
       pduChecks: pduCheckPool,
       thumbnailer,
       appserviceFiles,
+      pushDelivery: pushSender,
     });
   } catch (e) {
     stopCheckpoints();
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
     services.sync.notifier.close(); // long-polls answer now instead of at their timeout
     await server.stop(false); // stop accepting; wait for in-flight requests
     await sender.stop();
+    await pushSender.stop();
     stateResPool.close();
     thumbnailer.stop();
     stopMediaSweep();

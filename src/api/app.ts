@@ -15,6 +15,7 @@ import { accountDataRoutes } from "./client/account-data";
 import { filterRoutes } from "./client/filter";
 import { presenceRoutes } from "./client/presence";
 import { pushRulesRoutes } from "./client/push-rules";
+import { pushersRoutes } from "./client/pushers";
 import { readMarkersRoutes } from "./client/read-markers";
 import { receiptsRoutes } from "./client/receipts";
 import { syncRoutes } from "./client/sync";
@@ -78,6 +79,7 @@ export function createApp(services: Services) {
     .use(readMarkersRoutes(services))
     .use(presenceRoutes(services))
     .use(pushRulesRoutes(services))
+    .use(pushersRoutes(services))
     .use(keyRoutes(services))
     .use(federationVersionRoutes())
     .use(federationQueryRoutes(services))

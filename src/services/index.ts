@@ -20,6 +20,8 @@ import type { OutboundQueue } from "./federation/outbound/queue";
 import { buildMedia } from "./media";
 import type { ThumbnailRenderer } from "./media/thumbnails";
 import { buildMembership } from "./membership";
+import { buildPush } from "./push";
+import type { PushDelivery } from "./push/delivery";
 import { createRateLimiter } from "./rate-limit";
 import { buildRooms } from "./rooms";
 import { buildSync } from "./sync";
@@ -43,6 +45,8 @@ export interface ServiceDeps {
   thumbnailer: ThumbnailRenderer;
   /** The appservice registration files main.ts read at start (`readAppserviceFiles`). */
   appserviceFiles?: readonly RegistrationFile[];
+  /** Where pushes to gateways are delivered: the push sender worker (without it, they wait queued). */
+  pushDelivery?: PushDelivery;
 }
 
 export function buildServices(deps: ServiceDeps) {
@@ -57,13 +61,14 @@ export function buildServices(deps: ServiceDeps) {
   const accounts = buildAccounts(shared);
   const rooms = buildRooms(shared);
   const edus = buildEdus({ ...shared, members: rooms.members, accountData: accounts.accountData });
-  const sync = buildSync({ ...shared, accounts, rooms, edus });
+  const push = buildPush({ ...shared, accounts, rooms, edus, delivery: deps.pushDelivery });
+  const sync = buildSync({ ...shared, accounts, rooms, edus, push });
   const { outbound, stateResolver, pduChecks } = deps;
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation });
   const appservices = buildAppservices(shared);
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
 
-  return { config, log, rateLimits, accounts, rooms, edus, sync, federation, membership, appservices, media };
+  return { config, log, rateLimits, accounts, rooms, edus, push, sync, federation, membership, appservices, media };
 }
 export type Services = ReturnType<typeof buildServices>;

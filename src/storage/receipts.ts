@@ -30,9 +30,6 @@ const SELECT_ROOM = "SELECT * FROM receipts WHERE room_id = ? AND stream_id <= ?
 const SELECT_READ_POSITIONS = `
   SELECT thread_id, MAX(event_stream) AS up_to FROM receipts
   WHERE room_id = ? AND user_id = ? AND receipt_type IN ('m.read', 'm.read.private') GROUP BY thread_id`;
-const SELECT_READ_UP_TO = `
-  SELECT MAX(event_stream) AS up_to FROM receipts
-  WHERE room_id = ? AND user_id = ? AND receipt_type IN ('m.read', 'm.read.private') AND thread_id IN ('', 'main')`;
 
 export function createReceiptsRepo(db: Database, streams: StreamPositions) {
   return {
@@ -58,10 +55,6 @@ export function createReceiptsRepo(db: Database, streams: StreamPositions) {
     /** Every receipt of a room as of stream position `to`. */
     receiptsInRoom(roomId: string, to: number): ReceiptRow[] {
       return db.query<ReceiptRow, [string, number]>(SELECT_ROOM).all(roomId, to);
-    },
-    /** The stream ordering up to which the user has read the room (public or private receipt). */
-    readUpTo(roomId: string, userId: string): number {
-      return db.query<{ up_to: number | null }, [string, string]>(SELECT_READ_UP_TO).get(roomId, userId)?.up_to ?? 0;
     },
     /** How far the user read the room per receipt thread ('' unthreaded), public or private receipt. */
     readPositions(roomId: string, userId: string): { thread_id: string; up_to: number }[] {

@@ -1,6 +1,6 @@
 /**
- * The reads `/sync` makes over the rooms area's tables: which rooms moved in a stream range, a
- * room's heroes, and unread message counts. Kept
+ * The reads `/sync` makes over the rooms area's tables: which rooms moved in a stream range and a
+ * room's heroes. Kept
  * apart from the rooms repositories because only sync asks these questions, and each one is shaped
  * to touch the rooms that changed rather than every room of the user.
  */
@@ -20,12 +20,6 @@ const MEMBERS_BY_AGE = (memberships: string) => `
   ORDER BY stream_ordering LIMIT ?`;
 const PRESENT_BY_AGE = MEMBERS_BY_AGE("'join', 'invite'");
 const GONE_BY_AGE = MEMBERS_BY_AGE("'leave', 'ban'");
-// Without push rules, a notification is a message-like event from someone else: what the
-// default underride rules notify for.
-const COUNT_UNREAD = `
-  SELECT COUNT(*) AS n FROM events
-  WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND sender != ? AND state_key IS NULL
-    AND type IN ('m.room.message', 'm.room.encrypted', 'm.sticker') AND redacted_by IS NULL AND ${TIMELINE}`;
 
 export function createRoomActivityRepo(db: Database) {
   const latest = db.query<{ stream_ordering: number }, [string, number]>(LATEST_IN_ROOM);
@@ -52,10 +46,6 @@ export function createRoomActivityRepo(db: Database) {
         .map((r) => r.user_id);
     },
 
-    /** Message-like events from others in (after, to]. */
-    countUnread(roomId: string, userId: string, after: number, to: number): number {
-      return db.query<{ n: number }, [string, number, number, string]>(COUNT_UNREAD).get(roomId, after, to, userId)?.n ?? 0;
-    },
   };
 }
 export type RoomActivityRepo = ReturnType<typeof createRoomActivityRepo>;

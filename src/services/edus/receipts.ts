@@ -122,10 +122,6 @@ export function createReceiptsService(deps: {
       return storage.receipts.receiptsInRoom(roomId, to);
     },
 
-    readUpTo(roomId: string, userId: string): number {
-      return storage.receipts.readUpTo(roomId, userId);
-    },
-
     position: () => storage.receipts.position(),
   };
 }

@@ -6,8 +6,9 @@
  *   - adds to the unread counters of the members it notifies (per thread),
  *   - records what it notified, compactly (the outcome members share, plus the exceptions),
  *   - queues pushes for notified members who have pushers,
- *   - and counts as read, for its sender, everything before it in its thread (spec "Marking
- *     notifications as read": sending an event marks notifications read).
+ *   - counts as read, for its sender, everything before it in its thread (spec "Marking
+ *     notifications as read": sending an event marks notifications read),
+ *   - and drops the counters of a local member who leaves.
  */
 import {
   DEFAULT_PUSH_RULES,
@@ -25,7 +26,7 @@ import { stateKeyOf } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
 import type { EventStore } from "../rooms/event-store";
-import type { RoomHead } from "../rooms/heads";
+import type { TimelineEvent } from "../rooms/persister";
 import type { StateMap, StateService } from "../rooms/state";
 import type { PushersService } from "./pushers";
 import { sameNotification } from "./records";
@@ -33,14 +34,6 @@ import type { PushRulesService } from "./rules";
 
 /** Stands for "a member who changed no rule and is not named by the event": never a user id. */
 const ANY_MEMBER = "@\u0000:\u0000";
-
-export interface TimelineEvent {
-  head: RoomHead;
-  pdu: Pdu & { event_id: string };
-  stream: number;
-  /** The state group before the event (null only for the create event). */
-  stateBefore: number | null;
-}
 
 export function createEventNotifications(deps: {
   serverName: string;
@@ -62,26 +55,28 @@ export function createEventNotifications(deps: {
     return id === undefined ? undefined : contentOf(id);
   }
 
-  function roomFacts(head: RoomHead, pdu: Pdu, state: StateMap): PushRoomFacts {
+  function roomFacts(ev: TimelineEvent, state: StateMap): PushRoomFacts {
+    const { head, pdu } = ev;
     const plId = state.get(stateKeyOf("m.room.power_levels", ""));
     const createId = state.get(stateKeyOf("m.room.create", ""));
     const powerLevels = plId === undefined ? undefined : (eventStore.getPdu(plId) ?? undefined);
     const create = createId === undefined ? undefined : (eventStore.getPdu(createId) ?? undefined);
     return {
-      memberCount: head.joined.size,
+      memberCount: ev.joinedBefore.size,
       senderPowerLevel: powerLevelFrom(pdu.sender, powerLevels, create, head.rules),
       notificationLevels: powerLevels ? parsePowerLevels(powerLevels.content, head.rules).levels.notifications : new Map(),
     };
   }
 
-  /** Local users the event may notify: joined members but the sender, and a local invitee. */
-  function candidates(head: RoomHead, pdu: Pdu): { userId: string; joined: boolean }[] {
+  /** Local users the event may notify: members joined before it but the sender, and a local invitee. */
+  function candidates(ev: TimelineEvent): { userId: string; joined: boolean }[] {
+    const { pdu, joinedBefore } = ev;
     const out: { userId: string; joined: boolean }[] = [];
-    for (const userId of head.joined) {
+    for (const userId of joinedBefore) {
       if (userId !== pdu.sender && isLocal(userId)) out.push({ userId, joined: true });
     }
     const target = pdu.type === "m.room.member" ? pdu.state_key : undefined;
-    if (target !== undefined && target !== pdu.sender && isLocal(target) && !head.joined.has(target)) out.push({ userId: target, joined: false });
+    if (target !== undefined && target !== pdu.sender && isLocal(target) && !joinedBefore.has(target)) out.push({ userId: target, joined: false });
     return out;
   }
 
@@ -109,15 +104,20 @@ export function createEventNotifications(deps: {
     onTimelineEvent(ev: TimelineEvent): void {
       const { head, pdu, stream } = ev;
       const roomId = head.roomId;
-      const targets = candidates(head, pdu);
-      const senderReads = isLocal(pdu.sender) && head.joined.has(pdu.sender);
+      const membership = pdu.type === "m.room.member" ? pdu.content.membership : undefined;
+      // A local user who left (or was kicked or banned) has no unread counts there any more.
+      if ((membership === "leave" || membership === "ban") && isLocal(pdu.state_key!)) {
+        storage.pushNotifications.deleteRoomCounts(roomId, pdu.state_key!);
+      }
+      const targets = candidates(ev);
+      const senderReads = isLocal(pdu.sender) && ev.joinedBefore.has(pdu.sender);
       if (targets.length === 0 && !senderReads) return;
       const thread = threadOf(pdu.content, contentOf);
       if (senderReads) storage.pushNotifications.readBySending(roomId, thread, pdu.sender, stream);
       if (targets.length === 0) return;
 
       const state = ev.stateBefore === null ? new Map() : deps.state.stateOfGroup(ev.stateBefore);
-      const ctx = pushEventContext(pdu as unknown as JsonObject, roomFacts(head, pdu, state));
+      const ctx = pushEventContext(pdu as unknown as JsonObject, roomFacts(ev, state));
       const shared = evaluatePushRules(DEFAULT_PUSH_RULES, ctx, { userId: ANY_MEMBER });
       const exceptions: JsonObject = {};
       let differs = false;
@@ -156,10 +156,6 @@ export function createEventNotifications(deps: {
       }
     },
 
-    /** A local user left the room (or was kicked or banned): their counters there go. */
-    onLeave(roomId: string, userId: string): void {
-      if (isLocal(userId)) storage.pushNotifications.deleteRoomCounts(roomId, userId);
-    },
   };
 }
 export type EventNotifications = ReturnType<typeof createEventNotifications>;

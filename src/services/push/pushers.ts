@@ -12,7 +12,7 @@ import type { PusherRow } from "../../storage/pushers";
 import type { Requester } from "../accounts/access-tokens";
 import type { Clock } from "../../runtime/clock";
 import { createLruMap } from "../../runtime/lru-map";
-import { badJson, invalidParam, missingParam } from "../matrix-error";
+import { badJson, invalidParam, MatrixError, missingParam } from "../matrix-error";
 import type { PushDelivery } from "./delivery";
 
 const CACHE_ENTRIES = 10_000;
@@ -72,6 +72,7 @@ export function createPushersService(deps: { storage: Storage; clock: Clock; del
 
     /** POST /pushers/set: create or update (`kind` "http"), or delete (`kind` null). */
     set(requester: Requester, body: unknown): void {
+      if (requester.isGuest) throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests cannot set pushers");
       if (!isJsonObject(body)) throw badJson("The pusher must be a JSON object");
       const { kind, app_id, pushkey } = body;
       const missing = ["kind", "app_id", "pushkey"].filter((k) => body[k] === undefined);

@@ -122,12 +122,12 @@ export function createPushRulesService(deps: { storage: Storage; notifier: Notif
     },
 
     /**
-     * The `m.push_rules` account data event for /sync: always in an initial sync (`from` 0),
-     * otherwise only when the rules changed in (from, to].
+     * The `m.push_rules` account data event for /sync: always in an initial sync (no `since`),
+     * otherwise only when the rules changed in (since, to].
      */
-    accountDataEvent(userId: string, from: number, to: number): JsonObject | undefined {
+    accountDataEvent(userId: string, since: number | undefined, to: number): { type: "m.push_rules"; content: JsonObject } | undefined {
       const row = storage.pushRules.get(userId);
-      if (from > 0 && (!row || row.stream_id <= from || row.stream_id > to)) return undefined;
+      if (since !== undefined && (!row || row.stream_id <= since || row.stream_id > to)) return undefined;
       return { type: "m.push_rules", content: pushRulesContent(userId, row ? parseUserPushRules(row.rules) : undefined) };
     },
 

@@ -56,6 +56,17 @@ export interface Persisted {
   wake: ReadonlySet<string>;
 }
 
+/** An event that entered its room's timeline (not an outlier, rejected, soft-failed or backfilled). */
+export interface TimelineEvent {
+  head: RoomHead;
+  pdu: Pdu & { event_id: string };
+  stream: number;
+  /** The state group before the event (null only for the create event). */
+  stateBefore: number | null;
+  /** Who was joined before the event. */
+  joinedBefore: ReadonlySet<string>;
+}
+
 export function createEventPersister(deps: {
   storage: Storage;
   state: StateService;
@@ -68,6 +79,7 @@ export function createEventPersister(deps: {
   onCurrentStateChange?: (roomId: string, changed: ReadonlyMap<StateKey, string | null>) => void;
 }) {
   const { storage, state, eventStore } = deps;
+  const timelineListeners: ((event: TimelineEvent) => void)[] = [];
 
   /** Applies the changes between two current states to the current_state and memberships tables. */
   function moveCurrentState(head: RoomHead, fromGroup: number | null, toGroup: number, knownDelta?: Map<StateKey, string | null>): void {
@@ -176,6 +188,9 @@ export function createEventPersister(deps: {
         const { userId, deviceId, endpoint, txnId } = req.txn;
         storage.txnIds.insert(userId, deviceId, endpoint, txnId, event_id, deps.now());
       }
+      if (counts && !req.softFailed && !req.backfilled) {
+        for (const listener of timelineListeners) listener({ head, pdu, stream, stateBefore: req.stateBefore, joinedBefore });
+      }
       let wake: ReadonlySet<string> = joinedBefore;
       if (membership !== null) {
         const everyone = new Set(joinedBefore);
@@ -184,6 +199,11 @@ export function createEventPersister(deps: {
         wake = everyone;
       }
       return { eventId: event_id, stream, stateAfter, wake };
+    },
+
+    /** Subscribes to every event entering a timeline; listeners run inside the persisting transaction. */
+    onTimelineEvent(listener: (event: TimelineEvent) => void): void {
+      timelineListeners.push(listener);
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Accounts } from "../accounts";
 import type { Edus } from "../edus";
+import type { Push } from "../push";
 import type { Rooms } from "../rooms";
 import { createLazyMembersCache } from "./lazy-members";
 import { createSyncRooms } from "./rooms-section";
@@ -25,10 +26,11 @@ export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "log" |
   accounts: Pick<Accounts, "filters" | "accountData">;
   rooms: Pick<Rooms, "state" | "timeline" | "eventStore" | "clientEvents" | "visibility" | "members">;
   edus: Edus;
+  push: Pick<Push, "rules" | "unread">;
 }
 
 export function buildSync(deps: SyncDeps) {
-  const { storage, clock, log, notifier, accounts, rooms, edus } = deps;
+  const { storage, clock, log, notifier, accounts, rooms, edus, push } = deps;
   const lazyMembers = createLazyMembersCache();
   const roomsSection = createSyncRooms({
     storage,
@@ -38,12 +40,12 @@ export function buildSync(deps: SyncDeps) {
     eventStore: rooms.eventStore,
     clientEvents: rooms.clientEvents,
     visibility: rooms.visibility,
-    receipts: edus.receipts,
     lazyMembers,
+    unread: push.unread,
   });
   // The streams after the room events, in token order: append new ones at the end.
   const streams: SyncStream[] = [
-    accountDataStream(accounts.accountData),
+    accountDataStream(accounts.accountData, push.rules),
     receiptsStream(edus.receipts),
     presenceStream(edus.presence, rooms.members),
     toDeviceStream(),

@@ -1,8 +1,8 @@
 /**
  * The `rooms` part of a `/sync` response: for each room of the user, the timeline since the token
  * (newest events first, up to the filter's limit, `limited` when a gap remains, `prev_batch` to
- * paginate back), the state delta between the token and the start of that timeline, unread
- * counts and the summary, plus what the other streams hold for the room (ephemeral typing and
+ * paginate back), the state delta between the token and the start of that timeline, the stored
+ * unread counts and the summary, plus what the other streams hold for the room (ephemeral typing and
  * receipts, room account data). Only rooms whose events moved since the token are read; an
  * initial sync (or a room joined since the token) gets the whole state at the start of its
  * timeline.
@@ -16,7 +16,7 @@ import type { MembershipRow } from "../../storage/memberships";
 import type { RoomActivityRepo } from "../../storage/room-activity";
 import type { ClientEvents } from "../rooms/client-events";
 import type { EventStore } from "../rooms/event-store";
-import type { ReceiptsService } from "../edus/receipts";
+import type { UnreadCounts } from "../push/unread-counts";
 import type { StateMap, StateService } from "../rooms/state";
 import type { LazyMembersCache } from "./lazy-members";
 import { MAX_LIMIT, type Timeline } from "../rooms/timeline";
@@ -44,8 +44,9 @@ export interface SyncRoomsDeps {
   eventStore: EventStore;
   clientEvents: ClientEvents;
   visibility: Visibility;
-  receipts: ReceiptsService;
   lazyMembers: LazyMembersCache;
+  /** The stored unread counts (push area). */
+  unread: Pick<UnreadCounts, "forSync">;
 }
 
 /** One sync computation as the rooms section sees it: room event positions, and the other streams' shares. */
@@ -70,7 +71,7 @@ interface TimelineBatch {
 }
 
 export function createSyncRooms(deps: SyncRoomsDeps) {
-  const { storage, activity, state, timeline: roomTimeline, eventStore, clientEvents, visibility, receipts, lazyMembers } = deps;
+  const { storage, activity, state, timeline: roomTimeline, eventStore, clientEvents, visibility, lazyMembers, unread } = deps;
 
   /**
    * Newest-first scan of (from, to] keeping what the user may see and the filter allows. The first
@@ -257,11 +258,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     if (m.membership !== "join") return out;
     out.ephemeral = { events: ephemeralEvents };
     if (room) out.summary = room.body;
-    const readUpTo = Math.max(receipts.readUpTo(roomId, req.userId), m.stream_ordering);
-    out.unread_notifications = {
-      notification_count: activity.countUnread(roomId, req.userId, readUpTo, req.to),
-      highlight_count: 0,
-    };
+    Object.assign(out, unread.forSync(roomId, req.userId, req.filter.room.timeline.unreadThreadNotifications));
     return out;
   }
 

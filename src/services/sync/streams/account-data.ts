@@ -1,14 +1,16 @@
 /**
  * The account data stream (spec "Client Config"): global account data in `account_data`, a
- * room's account data in that room's section.
+ * room's account data in that room's section. `m.push_rules` is account data the push area
+ * keeps (spec "Push Rules: Events"): in every initial sync, and whenever the rules change.
  */
 import { projectEventFields } from "../../../core/filter";
 import type { JsonObject } from "../../../core/types";
 import { GLOBAL_ROOM } from "../../../storage/account-data";
 import type { AccountDataService } from "../../accounts/account-data";
+import type { PushRulesService } from "../../push/rules";
 import type { SyncStream } from "./stream";
 
-export function accountDataStream(accountData: AccountDataService): SyncStream {
+export function accountDataStream(accountData: AccountDataService, pushRules: Pick<PushRulesService, "accountDataEvent">): SyncStream {
   return {
     key: "account_data",
     position: () => accountData.position(),
@@ -27,6 +29,8 @@ export function accountDataStream(accountData: AccountDataService): SyncStream {
           byRoom.set(row.room_id, list);
         }
       }
+      const rules = pushRules.accountDataEvent(req.userId, since, to);
+      if (rules && filter.accountData.matches(rules)) global.push(project(rules));
       return {
         fields: { account_data: { events: global } },
         news: global.length > 0,
