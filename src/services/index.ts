@@ -65,7 +65,7 @@ export function buildServices(deps: ServiceDeps) {
   const sync = buildSync({ ...shared, accounts, rooms, edus, push });
   const { outbound, stateResolver, pduChecks } = deps;
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
-  const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation });
+  const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation, push });
   const appservices = buildAppservices(shared);
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
 

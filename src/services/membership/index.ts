@@ -7,6 +7,7 @@
 import type { Requester } from "../accounts/access-tokens";
 import type { AccountEvents } from "../accounts/account-events";
 import type { Federation } from "../federation";
+import type { Push } from "../push";
 import type { Rooms } from "../rooms";
 import { createInvites } from "./invites";
 import { createJoinAnswers } from "./join-answer";
@@ -19,6 +20,7 @@ export interface MembershipAreaDeps extends Omit<SharedDeps, "rateLimits"> {
   accountEvents: AccountEvents;
   rooms: Rooms;
   federation: Federation;
+  push: Pick<Push, "events">;
 }
 
 export function buildMembership(deps: MembershipAreaDeps) {
@@ -42,7 +44,7 @@ export function buildMembership(deps: MembershipAreaDeps) {
     clock,
     checker: federation.checker,
   });
-  const recordOutOfRoom = createOutOfRoomMemberships({ storage, clock, notifier });
+  const recordOutOfRoom = createOutOfRoomMemberships({ storage, clock, notifier, onInvite: (pdu, stripped) => deps.push.events.onOutOfRoomInvite(pdu, stripped) });
   const remote = createRemoteMembership({
     serverName,
     signingKey,

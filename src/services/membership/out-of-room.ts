@@ -2,7 +2,8 @@
  * Memberships of our users in rooms this server is not in: an invite received over federation,
  * a knock, the rejection of an invite. The event is kept as an outlier (with the room's stripped
  * state in `unsigned.invite_room_state`, where clients expect it) and the user's membership row
- * points at it, so /sync can show it.
+ * points at it, so /sync can show it. An invite is told to `onInvite` in that same transaction
+ * (push notifications).
  */
 import { canonicalJson, type CheckedPdu, type JsonObject, type RoomVersionRules } from "../../core";
 import type { Storage } from "../../storage";
@@ -12,7 +13,12 @@ import { wireForm } from "../federation/outbound/event-fanout";
 
 export type RecordOutOfRoom = (pdu: CheckedPdu, rules: RoomVersionRules, strippedRoomState?: JsonObject[]) => void;
 
-export function createOutOfRoomMemberships(deps: { storage: Storage; clock: Clock; notifier: Notifier }): RecordOutOfRoom {
+export function createOutOfRoomMemberships(deps: {
+  storage: Storage;
+  clock: Clock;
+  notifier: Notifier;
+  onInvite?: (pdu: CheckedPdu, strippedRoomState: readonly JsonObject[]) => void;
+}): RecordOutOfRoom {
   const { storage } = deps;
 
   /** A membership stored for a room this server is not in (an invite, a knock, a rejection). */
@@ -42,6 +48,7 @@ export function createOutOfRoomMemberships(deps: { storage: Storage; clock: Cloc
         received_ts: deps.clock.now(),
       });
       storage.memberships.set(pdu.room_id, pdu.state_key!, membership, pdu.event_id, stream, pdu.sender);
+      if (membership === "invite") deps.onInvite?.(pdu, strippedRoomState ?? []);
     });
     deps.notifier.wakeUsers([pdu.state_key!]);
   };

@@ -32,6 +32,9 @@ import type { PushersService } from "./pushers";
 import { sameNotification } from "./records";
 import type { PushRulesService } from "./rules";
 
+/** The content of a room state event, by type and state key. */
+type StateLookup = (type: string, stateKey: string) => JsonObject | undefined;
+
 /** Stands for "a member who changed no rule and is not named by the event": never a user id. */
 const ANY_MEMBER = "@\u0000:\u0000";
 
@@ -80,15 +83,17 @@ export function createEventNotifications(deps: {
     return out;
   }
 
-  /** The `notification` of a push for one user (spec "POST /_matrix/push/v1/notify"), without `devices`. */
-  function pushNotification(ev: TimelineEvent, state: StateMap, userId: string, outcome: PushOutcome): JsonObject {
-    const { pdu } = ev;
-    const n: JsonObject = { event_id: pdu.event_id, room_id: ev.head.roomId, type: pdu.type, sender: pdu.sender };
-    const senderName = stateEventContent(state, "m.room.member", pdu.sender)?.displayname;
+  /**
+   * The `notification` of a push for one user (spec "POST /_matrix/push/v1/notify"), without
+   * `devices`; `stateOf` gives the content of the room state the names come from.
+   */
+  function pushNotification(pdu: Pdu & { event_id: string }, stateOf: StateLookup, userId: string, outcome: PushOutcome): JsonObject {
+    const n: JsonObject = { event_id: pdu.event_id, room_id: pdu.room_id, type: pdu.type, sender: pdu.sender };
+    const senderName = stateOf("m.room.member", pdu.sender)?.displayname;
     if (typeof senderName === "string") n.sender_display_name = senderName;
-    const roomName = stateEventContent(state, "m.room.name")?.name;
+    const roomName = stateOf("m.room.name", "")?.name;
     if (typeof roomName === "string" && roomName !== "") n.room_name = roomName;
-    const alias = stateEventContent(state, "m.room.canonical_alias")?.alias;
+    const alias = stateOf("m.room.canonical_alias", "")?.alias;
     if (typeof alias === "string") n.room_alias = alias;
     if (pdu.type === "m.room.member") n.user_is_target = pdu.state_key === userId;
     // Encrypted events may hide anything, so they are urgent; otherwise urgency follows the rule.
@@ -151,9 +156,28 @@ export function createEventNotifications(deps: {
         exceptions: differs ? JSON.stringify(exceptions) : null,
         ts: deps.clock.now(),
       });
+      const stateOf: StateLookup = (type, stateKey) => stateEventContent(state, type, stateKey);
       for (const { userId, outcome } of notified) {
-        deps.pushers.queue(userId, () => pushNotification(ev, state, userId, outcome), outcome.tweaks);
+        deps.pushers.queue(userId, () => pushNotification(pdu, stateOf, userId, outcome), outcome.tweaks);
       }
+    },
+
+    /**
+     * An invite of a local user to a room this server is not in (received over federation):
+     * pushed as the invitee's rules say, with names from the invite's stripped state; nothing to
+     * count, since the invitee has not joined.
+     */
+    onOutOfRoomInvite(pdu: Pdu & { event_id: string }, strippedState: readonly JsonObject[]): void {
+      const userId = pdu.state_key;
+      if (userId === undefined || !isLocal(userId) || pdu.content.membership !== "invite") return;
+      const stateOf: StateLookup = (type, stateKey) => {
+        const found = strippedState.find((e) => e.type === type && e.state_key === stateKey)?.content;
+        return found !== undefined && typeof found === "object" && !Array.isArray(found) && found !== null ? found : undefined;
+      };
+      const joined = strippedState.filter((e) => e.type === "m.room.member" && stateOf("m.room.member", String(e.state_key))?.membership === "join");
+      const ctx = pushEventContext(pdu as unknown as JsonObject, { memberCount: joined.length, senderPowerLevel: 0, notificationLevels: new Map() });
+      const outcome = evaluatePushRules(deps.rules.compiledFor(userId), ctx, { userId });
+      if (outcome?.notify) deps.pushers.queue(userId, () => pushNotification(pdu, stateOf, userId, outcome), outcome.tweaks);
     },
 
   };

@@ -4,6 +4,7 @@
  * events and receipts, and GET /notifications. Pushes are delivered by the push sender worker
  * (`delivery`); without it they are queued and wait.
  */
+import type { JsonObject, Pdu } from "../../core";
 import type { Accounts } from "../accounts";
 import type { Edus } from "../edus";
 import type { Rooms } from "../rooms";
@@ -33,14 +34,18 @@ export function buildPush(deps: PushDeps) {
   const events = createEventNotifications({ serverName, storage, state: rooms.state, eventStore: rooms.eventStore, rules, pushers, clock });
   const unread = createUnreadCounts({ serverName, storage, pushers });
 
-  rooms.persister.onTimelineEvent((event) => {
-    // In a savepoint of the event's own transaction: a failure here loses a notification, never the event.
+  /**
+   * Runs `work` in a savepoint of the event's own transaction: a failure there loses a
+   * notification, never the event.
+   */
+  function guarded(pdu: Pdu & { event_id: string }, work: () => void): void {
     try {
-      storage.transaction(() => events.onTimelineEvent(event));
+      storage.transaction(work);
     } catch (e) {
-      log.error("push evaluation failed", { event_id: event.pdu.event_id, room_id: event.head.roomId, error: e });
+      log.error("push evaluation failed", { event_id: pdu.event_id, room_id: pdu.room_id, error: e });
     }
-  });
+  }
+  rooms.persister.onTimelineEvent((event) => guarded(event.pdu, () => events.onTimelineEvent(event)));
   deps.edus.receipts.onChange((change) => unread.onReceipt(change));
   deps.accounts.events.subscribe((event) => {
     if (event.type === "deactivated") rules.forget(event.userId);
@@ -49,6 +54,11 @@ export function buildPush(deps: PushDeps) {
   return {
     rules,
     pushers,
+    /** What events do for local users (timeline events come through the persister by themselves). */
+    events: {
+      onOutOfRoomInvite: (pdu: Pdu & { event_id: string }, stripped: readonly JsonObject[]) =>
+        guarded(pdu, () => events.onOutOfRoomInvite(pdu, stripped)),
+    },
     unread,
     notifications: createNotificationList({ storage, clientEvents: rooms.clientEvents }),
   };
