@@ -11,7 +11,7 @@ import { api } from "../helpers/client";
 import { chromiumPath, launchBrowser, type Browser } from "../helpers/browser";
 import { startServer, type TestServer } from "../helpers/server";
 import { addUser, type TestUser } from "../helpers/users";
-import { syncClient } from "../helpers/sync";
+import { syncClient, type SyncBody } from "../helpers/sync";
 import { servePage, type PageServer } from "./hydrogen/page-server";
 
 const artifacts = join(import.meta.dir, "..", "..", "test-artifacts");
@@ -107,4 +107,33 @@ test("the other user's reply appears live in Hydrogen's timeline", async () => {
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
   await shot("5-reply");
+});
+
+test("a mention in another room shows a highlighted unread badge, and reading the room clears it", async () => {
+  const mentions = (await bob.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat", name: "Mentions" })).body.room_id;
+  await alice.call("POST", `/join/${enc(mentions)}`, {});
+  await bob.call("PUT", `/rooms/${enc(mentions)}/send/m.room.message/m1`, { msgtype: "m.text", body: "just chatting" });
+  await bob.call("PUT", `/rooms/${enc(mentions)}/send/m.room.message/m2`, {
+    msgtype: "m.text",
+    body: "alice: have a look",
+    "m.mentions": { user_ids: [alice.id] },
+  });
+  const tile = page.locator(".RoomList li", { hasText: "Mentions" });
+  const badge = tile.locator(".badge.highlighted:not(.hidden)");
+  await badge.waitFor({ timeout: 15_000 });
+  expect(await badge.innerText()).toBe("2");
+  await shot("6-mention-badge");
+  // Opening the room sends a read receipt: the badge goes, and so do the server's counts.
+  await tile.locator("a").click();
+  await page.locator(".Timeline_message", { hasText: "alice: have a look" }).waitFor({ timeout: 10_000 });
+  await tile.locator(".badge.hidden").waitFor({ state: "attached", timeout: 15_000 });
+  await shot("7-mention-read");
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const body = (await alice.call<SyncBody>("GET", "/sync")).body;
+    const counts = body.rooms.join[mentions]!.unread_notifications;
+    if (counts.notification_count === 0 && counts.highlight_count === 0) break;
+    if (Date.now() > deadline) throw new Error(`the server still counts ${JSON.stringify(counts)}`);
+    await Bun.sleep(100);
+  }
 });
