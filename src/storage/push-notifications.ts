@@ -31,8 +31,11 @@ export interface PushCountRow {
 const INSERT_EVENT = `
   INSERT INTO push_events (stream_ordering, room_id, thread_id, event_id, sender, actions, highlight, exceptions, ts)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+// One statement for every user of the list (a JSON array): a big room's members in one call.
+// (`WHERE true` tells SQLite the ON CONFLICT belongs to the INSERT, not to the SELECT.)
 const ADD_ONE = `
-  INSERT INTO push_counts (room_id, user_id, thread_id, notifications, highlights, read_stream) VALUES (?, ?, ?, 1, ?, 0)
+  INSERT INTO push_counts (room_id, user_id, thread_id, notifications, highlights, read_stream)
+  SELECT ?1, value, ?2, 1, ?3, 0 FROM json_each(?4) WHERE true
   ON CONFLICT (room_id, user_id, thread_id) DO UPDATE SET
     notifications = notifications + 1, highlights = highlights + excluded.highlights`;
 const READ_BY_SENDING = `
@@ -58,9 +61,9 @@ export function createPushNotificationsRepo(db: Database) {
     event(stream: number): PushEventRow | null {
       return db.query<PushEventRow, [number]>(SELECT_EVENT).get(stream);
     },
-    /** One more unread notification (and highlight) in the thread for the user. */
-    addNotification(roomId: string, threadId: string, userId: string, highlight: boolean): void {
-      db.query(ADD_ONE).run(roomId, userId, threadId, highlight ? 1 : 0);
+    /** One more unread notification (and highlight) in the thread for each of the users. */
+    addNotification(roomId: string, threadId: string, userIds: readonly string[], highlight: boolean): void {
+      if (userIds.length > 0) db.query(ADD_ONE).run(roomId, threadId, highlight ? 1 : 0, JSON.stringify(userIds));
     },
     /** The user sent an event into the thread at `stream`: everything before it is read. */
     readBySending(roomId: string, threadId: string, userId: string, stream: number): void {

@@ -96,15 +96,17 @@ describe("pushers", () => {
 describe("counters", () => {
   test("notifications add up per thread; sending resets the thread and remembers how far it read", () => {
     const n = storage.pushNotifications;
-    n.addNotification("!r", "main", "@a:x", false);
-    n.addNotification("!r", "main", "@a:x", true);
-    n.addNotification("!r", "$t", "@a:x", true);
-    n.addNotification("!other", "main", "@a:x", false);
+    n.addNotification("!r", "main", ["@a:x", "@b:x"], false);
+    n.addNotification("!r", "main", ["@a:x"], true);
+    n.addNotification("!r", "$t", ["@a:x"], true);
+    n.addNotification("!other", "main", ["@a:x"], false);
+    n.addNotification("!other", "main", [], true);
     expect(n.counts("!r", "@a:x")).toEqual([
       { thread_id: "$t", notifications: 1, highlights: 1, read_stream: 0 },
       { thread_id: "main", notifications: 2, highlights: 1, read_stream: 0 },
     ]);
     expect(n.unreadTotal("@a:x")).toBe(4);
+    expect(n.counts("!r", "@b:x")).toEqual([{ thread_id: "main", notifications: 1, highlights: 0, read_stream: 0 }]);
     n.readBySending("!r", "main", "@a:x", 40);
     n.readBySending("!r", "main", "@a:x", 30);
     expect(n.counts("!r", "@a:x").find((c) => c.thread_id === "main")).toEqual({ thread_id: "main", notifications: 0, highlights: 0, read_stream: 40 });

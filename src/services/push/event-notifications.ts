@@ -127,6 +127,8 @@ export function createEventNotifications(deps: {
       const exceptions: JsonObject = {};
       let differs = false;
       const notified: { userId: string; outcome: PushOutcome }[] = [];
+      // Members whose count goes up, by whether it is a highlight: one write per group.
+      const counted: [string[], string[]] = [[], []];
       for (const { userId, joined } of targets) {
         const outcome = evaluatePushRules(deps.rules.compiledFor(userId), ctx, {
           userId,
@@ -140,10 +142,12 @@ export function createEventNotifications(deps: {
           differs = true;
         }
         if (!outcome?.notify) continue;
-        if (joined) storage.pushNotifications.addNotification(roomId, thread, userId, outcome.highlight);
+        if (joined) counted[outcome.highlight ? 1 : 0].push(userId);
         notified.push({ userId, outcome });
       }
       if (notified.length === 0) return;
+      storage.pushNotifications.addNotification(roomId, thread, counted[0], false);
+      storage.pushNotifications.addNotification(roomId, thread, counted[1], true);
 
       storage.pushNotifications.recordEvent({
         stream_ordering: stream,
