@@ -22,6 +22,7 @@ import { loadOrCreateSigningKey } from "../src/services/federation/keys/signing-
 import { createEventNotifications } from "../src/services/push/event-notifications";
 import { createStorage, openDatabase } from "../src/storage";
 import { createFederationSender } from "../src/workers/federation-sender/sender";
+import { createThumbnailer } from "../src/workers/thumbnailer/pool";
 import { call, percentile, register, startServer, type Session } from "./bench-server.ts";
 
 const MEMBERS = 1_000;
@@ -43,7 +44,7 @@ async function pushEvaluationInProcess(): Promise<void> {
   const log = createLogger("error", () => {});
   const signingKey = loadOrCreateSigningKey(storage, systemClock);
   const outbound = createFederationSender({ config, storage, clock: systemClock, log, signingKey });
-  const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound });
+  const services = buildServices({ config, storage, clock: systemClock, log, signingKey, outbound, thumbnailer: createThumbnailer() });
   try {
     const users: Requester[] = [];
     for (let i = 0; i < MEMBERS; i++) {

@@ -16,7 +16,7 @@ export interface KeyedDrain<K> {
 
 export function createKeyedDrain<K>(clock: Clock, drainOnce: (key: K) => Promise<void>, onError: (key: K, e: unknown) => void): KeyedDrain<K> {
   const running = new Map<K, { again: boolean }>();
-  const timers = new Map<K, ReturnType<typeof setTimeout>>();
+  const timers = new Map<K, () => void>();
   let stopped = false;
 
   async function drain(key: K): Promise<void> {
@@ -41,22 +41,22 @@ export function createKeyedDrain<K>(clock: Clock, drainOnce: (key: K) => Promise
 
   return {
     drain(key) {
-      clearTimeout(timers.get(key));
+      timers.get(key)?.();
       timers.delete(key);
       void drain(key);
     },
     schedule(key, at) {
       if (stopped) return;
-      clearTimeout(timers.get(key));
-      const timer = setTimeout(() => {
+      timers.get(key)?.();
+      const cancel = clock.schedule(at - clock.now(), () => {
         timers.delete(key);
         void drain(key);
-      }, Math.max(0, at - clock.now()));
-      timers.set(key, timer);
+      });
+      timers.set(key, cancel);
     },
     stop() {
       stopped = true;
-      for (const timer of timers.values()) clearTimeout(timer);
+      for (const cancel of timers.values()) cancel();
       timers.clear();
     },
   };

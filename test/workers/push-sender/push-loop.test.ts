@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:te
 import type { JsonObject } from "../../../src/core";
 import { createAddressGuard } from "../../../src/net/ip-ranges";
 import { createOutboundHttp } from "../../../src/net/outbound-http";
+import { systemClock } from "../../../src/runtime/clock";
 import { createLogger } from "../../../src/runtime/logger";
 import { createStorage, openDatabase, type Storage } from "../../../src/storage";
 import type { NewPusher } from "../../../src/storage/pushers";
@@ -42,7 +43,7 @@ afterAll(() => {
 let storage: Storage;
 let events: PushSenderEvent[];
 let offset = 0;
-const clock = { now: () => Date.now() + offset };
+const clock = { now: () => Date.now() + offset, schedule: systemClock.schedule };
 let loop: ReturnType<typeof createPushLoop>;
 
 function startLoop(denylist: string[] = []) {
