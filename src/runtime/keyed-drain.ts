@@ -10,6 +10,8 @@ export interface KeyedDrain<K> {
   drain(key: K): void;
   /** Drains `key` at `at` (replacing an earlier schedule). */
   schedule(key: K, at: number): void;
+  /** After a start: drains each waiting key now, or when its retry is due. */
+  resume(waiting: Iterable<{ key: K; retryAt: number }>): void;
   /** Cancels every schedule; drains in progress finish their current step. */
   stop(): void;
 }
@@ -39,20 +41,30 @@ export function createKeyedDrain<K>(clock: Clock, drainOnce: (key: K) => Promise
     }
   }
 
-  return {
-    drain(key) {
-      timers.get(key)?.();
+  function drainNow(key: K): void {
+    timers.get(key)?.();
+    timers.delete(key);
+    void drain(key);
+  }
+
+  function schedule(key: K, at: number): void {
+    if (stopped) return;
+    timers.get(key)?.();
+    const cancel = clock.schedule(at - clock.now(), () => {
       timers.delete(key);
       void drain(key);
-    },
-    schedule(key, at) {
-      if (stopped) return;
-      timers.get(key)?.();
-      const cancel = clock.schedule(at - clock.now(), () => {
-        timers.delete(key);
-        void drain(key);
-      });
-      timers.set(key, cancel);
+    });
+    timers.set(key, cancel);
+  }
+
+  return {
+    drain: drainNow,
+    schedule,
+    resume(waiting) {
+      for (const { key, retryAt } of waiting) {
+        if (retryAt > clock.now()) schedule(key, retryAt);
+        else drainNow(key);
+      }
     },
     stop() {
       stopped = true;

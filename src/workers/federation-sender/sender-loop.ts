@@ -7,6 +7,7 @@
 import type { JsonValue } from "../../core";
 import type { FederationClient } from "../../net/federation-client";
 import type { Clock } from "../../runtime/clock";
+import { createKeyedDrain } from "../../runtime/keyed-drain";
 import type { Logger } from "../../runtime/logger";
 import type { FederationQueueRepo, TransactionBatch } from "../../storage/federation-queue";
 import type { SenderEvent } from "./protocol";
@@ -33,21 +34,8 @@ export interface SenderLoopDeps {
 
 export function createSenderLoop(deps: SenderLoopDeps) {
   const { queue, clock, log } = deps;
-  /** Destinations being drained; `again` asks for one more pass after new work arrived. */
-  const running = new Map<string, { again: boolean }>();
-  /** Cancels the retry timer of each destination backing off. */
-  const timers = new Map<string, () => void>();
   let txnCounter = 0;
   let stopping = false;
-
-  function schedule(destination: string, at: number): void {
-    timers.get(destination)?.();
-    const cancel = clock.schedule(at - clock.now(), () => {
-      timers.delete(destination);
-      void drain(destination);
-    });
-    timers.set(destination, cancel);
-  }
 
   async function send(destination: string, batch: TransactionBatch): Promise<void> {
     const body: JsonValue = {
@@ -72,7 +60,7 @@ export function createSenderLoop(deps: SenderLoopDeps) {
   async function sendQueued(destination: string): Promise<void> {
     const state = queue.state(destination);
     if (state && state.retry_at_ts > clock.now()) {
-      schedule(destination, state.retry_at_ts);
+      drains.schedule(destination, state.retry_at_ts);
       return;
     }
     while (!stopping) {
@@ -85,7 +73,7 @@ export function createSenderLoop(deps: SenderLoopDeps) {
         const failures = (queue.state(destination)?.failures ?? 0) + 1;
         const delay = backoffDelay(failures);
         queue.recordFailure(destination, failures, clock.now() + delay);
-        schedule(destination, clock.now() + delay);
+        drains.schedule(destination, clock.now() + delay);
         const error = e instanceof Error ? e.message : String(e);
         deps.emit({ type: "failed", destination, txnId: batch.txnId, failures, retryInMs: delay, error });
         return;
@@ -96,49 +84,26 @@ export function createSenderLoop(deps: SenderLoopDeps) {
     }
   }
 
-  async function drain(destination: string): Promise<void> {
-    const run = running.get(destination);
-    if (run) {
-      run.again = true;
-      return;
-    }
-    const current = { again: true };
-    running.set(destination, current);
-    try {
-      while (current.again && !stopping) {
-        current.again = false;
-        await sendQueued(destination);
-      }
-    } catch (e) {
-      log.error("federation sender failed", { destination, error: e });
-    } finally {
-      running.delete(destination);
-    }
-  }
+  /** One drain at a time per destination; a destination backing off is drained when its retry is due. */
+  const drains = createKeyedDrain<string>(clock, sendQueued, (destination, e) => log.error("federation sender failed", { destination, error: e }));
 
   return {
     /** Drains the given destinations, or every destination with queued items when none is named. */
     wake(destinations: readonly string[]): void {
       if (destinations.length > 0) {
-        for (const d of destinations) void drain(d);
+        for (const d of destinations) drains.drain(d);
         return;
       }
-      for (const { destination, retry_at_ts } of queue.waitingDestinations()) {
-        if (retry_at_ts > clock.now()) schedule(destination, retry_at_ts);
-        else void drain(destination);
-      }
+      drains.resume(queue.waitingDestinations().map((w) => ({ key: w.destination, retryAt: w.retry_at_ts })));
     },
     contact(destination: string): void {
       queue.resetBackoff(destination);
-      timers.get(destination)?.();
-      timers.delete(destination);
-      void drain(destination);
+      drains.drain(destination);
     },
     /** Stops sending; an in-flight transaction stays fixed in the queue and is resent later. */
     stop(): void {
       stopping = true;
-      for (const cancel of timers.values()) cancel();
-      timers.clear();
+      drains.stop();
     },
   };
 }

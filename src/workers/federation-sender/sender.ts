@@ -9,6 +9,7 @@ import type { Storage } from "../../storage";
 import type { SenderCommand, SenderEvent } from "./protocol";
 import type { Clock } from "../../runtime/clock";
 import type { Logger } from "../../runtime/logger";
+import { createQueueWorker } from "../../runtime/queue-worker";
 
 /**
  * How to start the sender worker, and the database file it opens. The worker starts only when
@@ -20,9 +21,6 @@ export interface SenderWorker {
   databaseFile: string;
 }
 
-
-const STOP_TIMEOUT_MS = 5_000;
-
 export function createFederationSender(deps: {
   config: Config;
   storage: Storage;
@@ -32,26 +30,11 @@ export function createFederationSender(deps: {
   worker?: SenderWorker;
 }) {
   const { config, storage, clock, log, signingKey } = deps;
-  const starter = config.allow_federation ? deps.worker : undefined;
-  let worker: Worker | undefined;
-  let stopping = false;
-  const post = (command: SenderCommand) => worker?.postMessage(command);
   const listeners = new Set<(event: SenderEvent) => void>();
   /** Destinations whose last transaction failed: a request from them triggers a retry. */
   const backingOff = new Set<string>();
-  let pendingWake: Set<string> | undefined;
 
-  /** Starts the worker unless it runs (or the sender was stopped); it resumes every queue itself. */
-  function ensureWorker(): void {
-    if (worker || stopping || !starter) return;
-    worker = starter.start();
-    worker.addEventListener("message", onMessage);
-    worker.addEventListener("error", (e) => log.error("federation sender worker failed", { error: e.message }));
-    post({ type: "start", config, databaseFile: starter.databaseFile, signingKey });
-  }
-
-  function onMessage(message: MessageEvent<SenderEvent>): void {
-    const event = message.data;
+  function onEvent(event: SenderEvent): void {
     if (event.type === "started") {
       log.info("federation sender started");
     } else if (event.type === "failed") {
@@ -69,30 +52,25 @@ export function createFederationSender(deps: {
     }
     for (const listener of listeners) listener(event);
   }
-  // Items queued before a restart (or a crash) are sent at once.
-  if (storage.federationQueue.waitingDestinations().length > 0) ensureWorker();
 
-  /** Wakes the worker after the current synchronous work, so the caller's transaction has committed. */
-  function wakeLater(destinations: Iterable<string>): void {
-    if (!pendingWake) {
-      pendingWake = new Set();
-      queueMicrotask(() => {
-        const destinations = [...pendingWake!];
-        pendingWake = undefined;
-        if (destinations.length === 0) return;
-        if (worker) post({ type: "wake", destinations });
-        else ensureWorker(); // a new worker looks at every queue
-      });
-    }
-    for (const d of destinations) pendingWake.add(d);
-  }
+  const starter = config.allow_federation ? deps.worker : undefined;
+  const thread = createQueueWorker<string, SenderEvent>({
+    start: starter && (() => starter.start()),
+    startCommand: (): SenderCommand => ({ type: "start", config, databaseFile: starter!.databaseFile, signingKey }),
+    wakeCommand: (destinations): SenderCommand => ({ type: "wake", destinations }),
+    stopCommand: { type: "stop" } satisfies SenderCommand,
+    onEvent,
+    onError: (error) => log.error("federation sender worker failed", { error }),
+  });
+  // Items queued before a restart (or a crash) are sent at once.
+  if (storage.federationQueue.waitingDestinations().length > 0) thread.ensure();
 
   function enqueue(destinations: Iterable<string>, kind: "pdu" | "edu", payload: JsonObject): void {
     if (!config.allow_federation) return;
     const remote = [...new Set(destinations)].filter((d) => d !== config.server_name);
     if (remote.length === 0) return;
     storage.federationQueue.enqueue(remote, kind, JSON.stringify(payload), clock.now());
-    wakeLater(remote);
+    thread.wakeLater(remote);
   }
 
   return {
@@ -104,7 +82,7 @@ export function createFederationSender(deps: {
     },
     /** `origin` sent us an authenticated request: it is reachable again. */
     contact(origin: string): void {
-      if (backingOff.delete(origin)) post({ type: "contact", destination: origin });
+      if (backingOff.delete(origin)) thread.post({ type: "contact", destination: origin } satisfies SenderCommand);
     },
     /** Observes the worker's reports (delivery, failures). */
     onEvent(listener: (event: SenderEvent) => void): () => void {
@@ -112,20 +90,7 @@ export function createFederationSender(deps: {
       return () => listeners.delete(listener);
     },
     /** Asks the worker to stop and close its connection; in-flight transactions are resent later. */
-    async stop(): Promise<void> {
-      stopping = true;
-      const running = worker;
-      if (!running) return;
-      const stopped = new Promise<void>((resolve) => {
-        const done = (m: MessageEvent<SenderEvent>) => m.data.type === "stopped" && resolve();
-        running.addEventListener("message", done);
-        setTimeout(resolve, STOP_TIMEOUT_MS).unref();
-      });
-      post({ type: "stop" });
-      worker = undefined; // later items stay queued for the next start
-      await stopped;
-      running.terminate();
-    },
+    stop: () => thread.stop(),
   };
 }
 export type FederationSender = ReturnType<typeof createFederationSender>;

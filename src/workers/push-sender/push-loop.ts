@@ -163,10 +163,7 @@ export function createPushLoop(deps: PushLoopDeps) {
         for (const id of pusherIds) drains.drain(id);
         return;
       }
-      for (const { pusher_id, retry_at_ts } of queue.waiting()) {
-        if (retry_at_ts > clock.now()) drains.schedule(pusher_id, retry_at_ts);
-        else drains.drain(pusher_id);
-      }
+      drains.resume(queue.waiting().map((w) => ({ key: w.pusher_id, retryAt: w.retry_at_ts })));
     },
     /** Stops sending; a push in flight stays queued and is sent after the next start. */
     stop(): void {
