@@ -76,9 +76,9 @@ export const ConfigSchema = T.Object({
   tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
   /** Application service registration files (YAML), as Synapse lists them; read by `readAppserviceFiles`. */
   app_service_config_files: T.Array(T.String({ minLength: 1 })),
-  /** CIDR ranges outbound federation never connects to (SSRF guard); `[]` allows every address. */
+  /** CIDR ranges outbound federation and push gateways are never contacted at (SSRF guard); `[]` allows every address. */
   ip_range_denylist: T.Array(T.String()),
-  /** A PEM file of extra certificate authorities trusted for outbound federation, beside the system store. */
+  /** A PEM file of extra certificate authorities trusted for outbound federation and push gateways, beside the system store. */
   federation_tls_ca: T.Optional(T.String()),
   /** Accept any certificate from remote servers: for isolated test networks only. */
   allow_invalid_tls_certificates: T.Boolean(),

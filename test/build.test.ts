@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { compiledBinary } from "./helpers/binary";
+import { gatewayToml, startPushGateway } from "./helpers/push-gateway";
 import { startServer } from "./helpers/server";
+import { createTestCa } from "./helpers/tls";
+import { addUser } from "./helpers/users";
 import { createStorage, openDatabase } from "../src/storage";
 import { readImageHeader } from "../src/core/media/image-header";
 import { registerUser } from "./helpers/client";
@@ -91,6 +94,25 @@ describe("the compiled executable", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  test("the compiled executable runs its push sender worker: a message reaches the push gateway", async () => {
+    const ca = createTestCa();
+    const gateway = startPushGateway(ca);
+    const server = await startServer({ command: [binary], toml: gatewayToml(ca) });
+    try {
+      const [alice, bob] = [await addUser(server, "alice"), await addUser(server, "bob")];
+      const roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat" })).body.room_id;
+      await bob.call("POST", `/join/${encodeURIComponent(roomId)}`, {});
+      const pusher = { kind: "http", app_id: "a", pushkey: "k", app_display_name: "A", device_display_name: "D", lang: "en", data: { url: gateway.url } };
+      expect((await bob.call("POST", "/pushers/set", pusher)).status).toBe(200);
+      const sent = await alice.call<{ event_id: string }>("PUT", `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b1`, { msgtype: "m.text", body: "hi" });
+      await gateway.waitFor((n) => n.event_id === sent.body.event_id);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      gateway.stop();
+      ca.remove();
+    }
+  }, 60_000);
 });
 
 /** Every file under `dir`, as absolute paths inside it ("/lib/x86_64-linux-gnu/libc.so.6"). */
