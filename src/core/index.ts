@@ -75,6 +75,9 @@ export {
 export { usableAt, type KnownKey } from "./signing/key-validity.ts";
 export type { SigningKey } from "./signing/signing-key.ts";
 
+// End-to-end encryption: key shapes and signatures, to-device messages, key backup
+export * from "./e2ee/index.ts";
+
 // Filters and sync tokens
 export { splitDotPath } from "./dot-path.ts";
 export {
