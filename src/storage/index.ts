@@ -29,6 +29,10 @@ import { createPushersRepo } from "./pushers";
 import { createPushNotificationsRepo } from "./push-notifications";
 import { createPushQueueRepo } from "./push-queue";
 import { createPushRulesRepo } from "./push-rules";
+import { createE2eeKeysRepo } from "./e2ee-keys";
+import { createToDeviceRepo } from "./to-device";
+import { createDeviceListsRepo } from "./device-lists";
+import { createKeyBackupRepo } from "./key-backup";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -57,6 +61,10 @@ export function createStorage(db: Database) {
     pushers: createPushersRepo(db),
     pushNotifications: createPushNotificationsRepo(db),
     pushQueue: createPushQueueRepo(db),
+    e2eeKeys: createE2eeKeysRepo(db),
+    toDevice: createToDeviceRepo(db, streams),
+    deviceLists: createDeviceListsRepo(db, streams),
+    keyBackup: createKeyBackupRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

@@ -12,5 +12,6 @@ import m007 from "./007-openid-tokens.sql" with { type: "text" };
 import m008 from "./008-key-documents-by-key.sql" with { type: "text" };
 import m009 from "./009-media.sql" with { type: "text" };
 import m010 from "./010-push.sql" with { type: "text" };
+import m011 from "./011-e2ee.sql" with { type: "text" };
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011];
