@@ -1,7 +1,8 @@
 /**
  * Device lists: the change stream `/sync` and `/keys/changes` read (one row per user and observer
- * holding the position of their last change), and the cached device lists of other servers'
- * users, with the origin's stream id of the version held so `prev_id` gaps can be seen.
+ * holding the position of their last change), the chain of m.device_list_update EDUs sent for
+ * each local user, and the cached device lists of other servers' users, with the origin's stream
+ * id of the version held so `prev_id` gaps can be seen.
  */
 import type { Database } from "bun:sqlite";
 import type { StreamPositions } from "./stream-positions";
@@ -31,7 +32,10 @@ export interface RemoteDeviceList {
   selfSigningKey: string | null;
 }
 
-const SELECT_LAST = "SELECT stream_id FROM device_list_changes WHERE user_id = ? AND observer = ''";
+const SELECT_LAST_UPDATE = "SELECT stream_id FROM device_list_outbound WHERE user_id = ?";
+const UPSERT_LAST_UPDATE = `
+  INSERT INTO device_list_outbound (user_id, stream_id) VALUES (?, ?)
+  ON CONFLICT (user_id) DO UPDATE SET stream_id = excluded.stream_id`;
 const UPSERT_CHANGE = `
   INSERT INTO device_list_changes (user_id, observer, stream_id) VALUES (?, ?, ?)
   ON CONFLICT (user_id, observer) DO UPDATE SET stream_id = excluded.stream_id`;
@@ -58,29 +62,39 @@ const MARK_REMOTE_STALE = "UPDATE remote_device_lists SET stale = 1 WHERE user_i
 const DELETE_REMOTE_LIST = "DELETE FROM remote_device_lists WHERE user_id = ?";
 
 export function createDeviceListsRepo(db: Database, streams: StreamPositions) {
-  const lastChange = (userId: string) => db.query<{ stream_id: number }, [string]>(SELECT_LAST).get(userId)?.stream_id ?? null;
+  const lastDeviceUpdate = (userId: string) =>
+    db.query<{ stream_id: number }, [string]>(SELECT_LAST_UPDATE).get(userId)?.stream_id ?? null;
 
   return {
     /**
      * Records a change to the user's devices or keys, seen by `observer` (default: everyone), and
-     * returns its stream position with the position of the user's previous change to everyone
-     * (null when it is the first): the `stream_id` and `prev_id` of an m.device_list_update.
+     * returns its stream position.
      */
-    recordChange(userId: string, observer: string = EVERYONE): { streamId: number; prevId: number | null } {
+    recordChange(userId: string, observer: string = EVERYONE): number {
       return db.transaction(() => {
-        const prevId = observer === EVERYONE ? lastChange(userId) : null;
         const streamId = streams.next("device_lists");
         db.query(UPSERT_CHANGE).run(userId, observer, streamId);
-        return { streamId, prevId };
+        return streamId;
       })();
     },
+    /**
+     * Makes `streamId` the local user's last m.device_list_update and returns the one before it
+     * (its `prev_id`; null for the first).
+     */
+    chainDeviceUpdate(userId: string, streamId: number): number | null {
+      return db.transaction(() => {
+        const prevId = lastDeviceUpdate(userId);
+        db.query(UPSERT_LAST_UPDATE).run(userId, streamId);
+        return prevId;
+      })();
+    },
+    /** The stream id of the local user's last m.device_list_update (null before the first). */
+    lastDeviceUpdate,
     /** Users whose last change visible to `observer` lies in (from, to]. */
     changedSince(from: number, to: number, observer: string): string[] {
       if (from >= to) return [];
       return db.query<{ user_id: string }, [number, number, string]>(SELECT_CHANGED).all(from, to, observer).map((r) => r.user_id);
     },
-    /** The position of the user's last change to everyone (their device list's stream id). */
-    lastChange,
     position(): number {
       return streams.current("device_lists");
     },

@@ -23,6 +23,7 @@ const SELECT = "SELECT * FROM room_memberships WHERE room_id = ? AND user_id = ?
 const SELECT_FOR_USER = "SELECT * FROM room_memberships WHERE user_id = ? AND forgotten = 0";
 const SELECT_USERS_IN = "SELECT user_id FROM room_memberships WHERE room_id = ? AND membership = ?";
 const COUNT_IN = "SELECT COUNT(*) AS n FROM room_memberships WHERE room_id = ? AND membership = ?";
+const SELECT_CHANGED = "SELECT user_id, membership FROM room_memberships WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ?";
 const FORGET = "UPDATE room_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?";
 
 export function createMembershipsRepo(db: Database) {
@@ -42,6 +43,10 @@ export function createMembershipsRepo(db: Database) {
     },
     count(roomId: string, membership: string): number {
       return db.query<{ n: number }, [string, string]>(COUNT_IN).get(roomId, membership)?.n ?? 0;
+    },
+    /** The current membership of everyone whose membership of the room changed in (from, to]. */
+    changedSince(roomId: string, from: number, to: number): { user_id: string; membership: string }[] {
+      return db.query<{ user_id: string; membership: string }, [string, number, number]>(SELECT_CHANGED).all(roomId, from, to);
     },
     forget(roomId: string, userId: string): void {
       db.query(FORGET).run(roomId, userId);

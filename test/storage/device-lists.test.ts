@@ -11,15 +11,19 @@ afterEach(() => storage.close());
 
 const lists = () => storage.deviceLists;
 
-test("each change takes the next position and names the user's previous one", () => {
+test("each change takes the next position; device updates chain per user", () => {
   const a1 = lists().recordChange("@a:x");
-  expect(a1.prevId).toBeNull();
   const b1 = lists().recordChange("@b:x");
   const a2 = lists().recordChange("@a:x");
-  expect(b1.streamId).toBe(a1.streamId + 1);
-  expect(a2).toEqual({ streamId: b1.streamId + 1, prevId: a1.streamId });
-  expect(lists().lastChange("@a:x")).toBe(a2.streamId);
-  expect(lists().position()).toBe(a2.streamId);
+  expect([b1, a2]).toEqual([a1 + 1, a1 + 2]);
+  expect(lists().position()).toBe(a2);
+  expect(lists().lastDeviceUpdate("@a:x")).toBeNull();
+  expect(lists().chainDeviceUpdate("@a:x", a1)).toBeNull();
+  expect(lists().chainDeviceUpdate("@b:x", b1)).toBeNull();
+  // a2 was a change sent some other way (a signing key): it is not part of the chain.
+  const a3 = lists().recordChange("@a:x");
+  expect(lists().chainDeviceUpdate("@a:x", a3)).toBe(a1);
+  expect(lists().lastDeviceUpdate("@a:x")).toBe(a3);
 });
 
 test("changed since N: each user once, observer-only changes for that observer alone", () => {
@@ -34,8 +38,6 @@ test("changed since N: each user once, observer-only changes for that observer a
   expect(lists().changedSince(start, end, "@other:x").sort()).toEqual(["@a:x", "@c:x"]);
   expect(lists().changedSince(mid, end, "@me:x")).toEqual(["@c:x"]);
   expect(lists().changedSince(end, end, "@me:x")).toEqual([]);
-  // An observer-only change does not move the user's list position (federation's stream_id).
-  expect(lists().lastChange("@b:x")).toBeNull();
 });
 
 test("a remote list: resync replaces it, updates change one device, signing keys and staleness", () => {
@@ -63,4 +65,13 @@ test("a remote list: resync replaces it, updates change one device, signing keys
 
   lists().forgetRemote("@r:y");
   expect(lists().remoteList("@r:y")).toBeNull();
+});
+
+test("memberships changed in a range, with their current value", () => {
+  storage.memberships.set("!r:x", "@a:x", "join", "$1", 10, "@a:x");
+  storage.memberships.set("!r:x", "@b:x", "join", "$2", 20, "@b:x");
+  storage.memberships.set("!r:x", "@b:x", "leave", "$3", 30, "@b:x");
+  storage.memberships.set("!other:x", "@c:x", "join", "$4", 25, "@c:x");
+  expect(storage.memberships.changedSince("!r:x", 10, 30)).toEqual([{ user_id: "@b:x", membership: "leave" }]);
+  expect(storage.memberships.changedSince("!r:x", 0, 29)).toEqual([{ user_id: "@a:x", membership: "join" }]);
 });

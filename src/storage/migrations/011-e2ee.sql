@@ -108,6 +108,17 @@ CREATE TABLE device_list_changes (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX device_list_changes_by_stream ON device_list_changes(stream_id);
 
+-- The last m.device_list_update sent for each local user: the `prev_id` of the next one, and the
+-- `stream_id` of the list `GET /user/devices` returns.
+CREATE TABLE device_list_outbound (
+  user_id   TEXT PRIMARY KEY,
+  stream_id INTEGER NOT NULL
+) STRICT;
+
+-- Whose membership of a room changed since a sync token: who started or stopped sharing a room
+-- with a user (the device lists' `changed` and `left`).
+CREATE INDEX room_memberships_by_stream ON room_memberships(room_id, stream_ordering);
+
 -- Device lists of other servers' users that share a room with a local user, kept current by
 -- m.device_list_update EDUs. `stream_id` is the origin's stream id of the list held; `stale` is
 -- set when an update showed a gap the resync could not yet close.
