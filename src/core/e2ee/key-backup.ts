@@ -77,7 +77,7 @@ export function checkRoomBackup(value: unknown, field: string, roomId: string): 
 
 /** Checks the body of `PUT /room_keys/keys` (`{rooms: {room id: RoomKeyBackup}}`). */
 export function checkBackupRooms(value: unknown): KeyCheck<BackupKeyUpload[]> {
-  if (!isJsonObject(value)) return refuse("M_BAD_JSON", "", "the body must be an object");
+  if (!isJsonObject(value)) return refuse("M_BAD_JSON", "", "The body must be a JSON object");
   const rooms = own(value, "rooms");
   if (!isJsonObject(rooms)) return refuse("M_BAD_JSON", "rooms", "must be an object");
   const out: BackupKeyUpload[] = [];
@@ -107,7 +107,7 @@ export interface BackupVersionInfo {
 
 /** Checks the body of `POST /room_keys/version` and `PUT /room_keys/version/{version}`. */
 export function checkBackupVersion(value: unknown): KeyCheck<BackupVersionInfo> {
-  if (!isJsonObject(value)) return refuse("M_BAD_JSON", "", "the body must be an object");
+  if (!isJsonObject(value)) return refuse("M_BAD_JSON", "", "The body must be a JSON object");
   const algorithm = own(value, "algorithm");
   if (typeof algorithm !== "string" || algorithm === "" || algorithm.length > MAX_KEY_NAME_LENGTH) {
     return refuse("M_BAD_JSON", "algorithm", "must be an algorithm name");

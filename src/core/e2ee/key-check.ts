@@ -22,7 +22,7 @@ export type KeyCheck<T> = { ok: true; value: T } | { ok: false; problem: KeyProb
 export const accept = <T>(value: T): KeyCheck<T> => ({ ok: true, value });
 
 export function refuse<T = never>(errcode: KeyErrcode, field: string, message: string): KeyCheck<T> {
-  return { ok: false, problem: { errcode, field, message: `${field}: ${message}` } };
+  return { ok: false, problem: { errcode, field, message: field === "" ? message : `${field}: ${message}` } };
 }
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,0 +1,170 @@
+/**
+ * Device-list changes (spec "Tracking the device list for a user", server-server "Device
+ * Management"): every change to a local user's devices or keys takes a position on the device-list
+ * stream, wakes the local users who share a room with them, and goes to the servers that share a
+ * room with them as an m.device_list_update (one per device, chained by `prev_id`) or an
+ * m.signing_key_update. `/sync` and `/keys/changes` read back who changed, and who started or
+ * stopped sharing a room with the reader.
+ */
+import type { JsonObject } from "../../core";
+import type { Storage } from "../../storage";
+import { serverOf } from "../federation/room-view";
+
+export interface Edu {
+  edu_type: string;
+  content: JsonObject;
+}
+
+export interface DeviceListChangesDeps {
+  serverName: string;
+  storage: Storage;
+  /** Wakes the long-polling syncs of these users. */
+  wakeUsers(userIds: Iterable<string>): void;
+  /** Queues an EDU for these servers (durably, inside the caller's transaction). */
+  queueEdu(destinations: Iterable<string>, edu: Edu): void;
+}
+
+/** The positions a device-list section is read between (a sync token's events and device lists). */
+export interface ListPositions {
+  events: number;
+  deviceLists: number;
+}
+
+export interface DeviceListSection {
+  changed: string[];
+  left: string[];
+}
+
+const GONE = new Set(["leave", "ban"]);
+
+/** Past this many (candidates x rooms) lookups, the set of everyone sharing a room is built once. */
+const SHARED_LOOKUP_BUDGET = 2_000;
+
+export function createDeviceListChanges(deps: DeviceListChangesDeps) {
+  const { serverName, storage } = deps;
+  const joinedRooms = (userId: string) =>
+    storage.memberships.forUser(userId).filter((m) => m.membership === "join").map((m) => m.room_id);
+
+  /** Local users who share a room with `userId` (the user included, when local). */
+  function localAudience(userId: string): Set<string> {
+    const audience = new Set<string>();
+    if (serverOf(userId) === serverName) audience.add(userId);
+    for (const roomId of joinedRooms(userId)) {
+      for (const u of storage.memberships.usersWith(roomId, "join")) if (serverOf(u) === serverName) audience.add(u);
+    }
+    return audience;
+  }
+
+  /** Other servers that share a room with the local user. */
+  function remoteServers(userId: string): Set<string> {
+    const servers = new Set<string>();
+    for (const roomId of joinedRooms(userId)) {
+      for (const u of storage.memberships.usersWith(roomId, "join")) servers.add(serverOf(u));
+    }
+    servers.delete(serverName);
+    return servers;
+  }
+
+  /** A predicate "shares a room with `userId` now", cheap for few candidates and for many. */
+  function sharingWith(userId: string, candidates: number): (other: string) => boolean {
+    const rooms = joinedRooms(userId);
+    if (candidates * rooms.length > SHARED_LOOKUP_BUDGET) {
+      const everyone = new Set([userId]);
+      for (const roomId of rooms) for (const u of storage.memberships.usersWith(roomId, "join")) everyone.add(u);
+      return (other) => everyone.has(other);
+    }
+    return (other) => other === userId || rooms.some((roomId) => storage.memberships.get(roomId, other)?.membership === "join");
+  }
+
+  return {
+    localAudience,
+
+    /**
+     * A local user's devices changed (keys uploaded, renamed, deleted): one position and one
+     * m.device_list_update per device. `describe` gives a device's current keys and name, or
+     * null once it is deleted. Runs inside the caller's transaction.
+     */
+    devicesChanged(userId: string, deviceIds: readonly string[], describe: (deviceId: string) => { keys?: JsonObject; displayName?: string } | null): void {
+      if (deviceIds.length === 0) return;
+      const servers = remoteServers(userId);
+      for (const deviceId of deviceIds) {
+        const streamId = storage.deviceLists.recordChange(userId);
+        const prevId = storage.deviceLists.chainDeviceUpdate(userId, streamId);
+        if (servers.size === 0) continue;
+        const content: JsonObject = { user_id: userId, device_id: deviceId, stream_id: streamId, prev_id: prevId === null ? [] : [prevId] };
+        const device = describe(deviceId);
+        if (device === null) content.deleted = true;
+        else {
+          if (device.keys) content.keys = device.keys;
+          if (device.displayName !== undefined) content.device_display_name = device.displayName;
+        }
+        deps.queueEdu(servers, { edu_type: "m.device_list_update", content });
+      }
+      deps.wakeUsers(localAudience(userId));
+    },
+
+    /** A local user's master or self-signing key changed: everyone sharing a room is told. */
+    signingKeysChanged(userId: string, keys: { master_key?: JsonObject; self_signing_key?: JsonObject }): void {
+      storage.deviceLists.recordChange(userId);
+      const servers = remoteServers(userId);
+      if (servers.size > 0) deps.queueEdu(servers, { edu_type: "m.signing_key_update", content: { user_id: userId, ...keys } });
+      deps.wakeUsers(localAudience(userId));
+    },
+
+    /** A change only `observer` is told of (their user-signing key, their signature on `userId`). */
+    changedFor(observer: string, userId: string): void {
+      storage.deviceLists.recordChange(userId, observer);
+      deps.wakeUsers([observer]);
+    },
+
+    /** A remote user's device list changed (an EDU was applied): local users sharing a room hear of it. */
+    remoteChanged(userId: string): void {
+      storage.deviceLists.recordChange(userId);
+      deps.wakeUsers(localAudience(userId));
+    },
+
+    /**
+     * Who `userId` should re-query, and who they share no room with any more, between two
+     * positions: users whose devices changed and who share a room with them now; users who
+     * joined one of their rooms, or everyone in a room they joined; and, in `left`, users of rooms
+     * either side left who share no room with them now.
+     */
+    section(userId: string, from: ListPositions, to: ListPositions): DeviceListSection {
+      const changed = new Set<string>();
+      const maybeLeft = new Set<string>();
+      const listChanges = storage.deviceLists.changedSince(from.deviceLists, to.deviceLists, userId);
+      if (from.events < to.events) {
+        for (const m of storage.memberships.forUser(userId)) {
+          const changedHere = m.stream_ordering > from.events && m.stream_ordering <= to.events;
+          if (m.membership === "join" && changedHere) {
+            // The user joined: everyone here is new company.
+            for (const u of storage.memberships.usersWith(m.room_id, "join")) changed.add(u);
+          } else if (m.membership === "join") {
+            for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
+              if (c.membership === "join") changed.add(c.user_id);
+              else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
+            }
+          } else if (changedHere) {
+            // The user left: everyone who was here may be gone from their company.
+            for (const u of storage.memberships.usersWith(m.room_id, "join")) maybeLeft.add(u);
+            for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
+              if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
+            }
+          }
+        }
+      }
+      const shares = sharingWith(userId, listChanges.length + maybeLeft.size);
+      for (const u of listChanges) if (shares(u)) changed.add(u);
+      const left: string[] = [];
+      for (const u of maybeLeft) {
+        if (u === userId || shares(u)) continue;
+        left.push(u);
+        changed.delete(u);
+      }
+      return { changed: [...changed], left };
+    },
+
+    position: () => storage.deviceLists.position(),
+  };
+}
+export type DeviceListChanges = ReturnType<typeof createDeviceListChanges>;
