@@ -11,6 +11,7 @@ import { join } from "node:path";
 export interface Session {
   user_id: string;
   access_token: string;
+  device_id: string;
 }
 
 export interface BenchServer {
@@ -30,8 +31,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface BenchServerOptions {
+  /** Another checkout to run the server from (a baseline measured side by side); default this one. */
+  root?: string;
+}
+
 /** `toml`: extra `[global]` lines (before the rate-limit table). */
-export async function startServer(toml: string[] = []): Promise<BenchServer> {
+export async function startServer(toml: string[] = [], opts: BenchServerOptions = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "conduit-bench-"));
   const port = await freePort();
   const config = join(dataDir, "conduit.toml");
@@ -50,7 +56,7 @@ export async function startServer(toml: string[] = []): Promise<BenchServer> {
       "enabled = false",
     ].join("\n"),
   );
-  const proc = Bun.spawn([process.execPath, ...(process.env.BENCH_PROFILE ? ["--cpu-prof"] : []), join(import.meta.dir, "..", "src", "main.ts")], {
+  const proc = Bun.spawn([process.execPath, ...(process.env.BENCH_PROFILE ? ["--cpu-prof"] : []), join(opts.root ?? join(import.meta.dir, ".."), "src", "main.ts")], {
     env: { PATH: process.env.PATH ?? "", CONDUIT_CONFIG: config },
     stdout: "ignore",
     stderr: "inherit",
