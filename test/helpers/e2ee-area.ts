@@ -5,14 +5,14 @@
  */
 import { loadConfig } from "../../src/config";
 import type { JsonObject } from "../../src/core";
-import { hashPassword, createPasswordChecker } from "../../src/services/accounts-passwords";
-import type { Clock } from "../../src/services/clock";
+import { hashPassword, createPasswordChecker } from "../../src/services/accounts/passwords";
+import type { Clock } from "../../src/runtime/clock";
 import { buildE2ee } from "../../src/services/e2ee";
 import type { Edu } from "../../src/services/e2ee/device-list-changes";
-import type { FederationClient, FederationRequest } from "../../src/services/federation/client";
-import { createLogger } from "../../src/services/logger";
+import type { FederationClient, FederationRequest } from "../../src/net/federation-client";
+import { createLogger } from "../../src/runtime/logger";
 import { createRateLimiter } from "../../src/services/rate-limit";
-import { createUiaService } from "../../src/services/uia";
+import { createUiaService } from "../../src/services/accounts/uia";
 import { createStorage, openDatabase } from "../../src/storage";
 
 export const SERVER = "a.test";

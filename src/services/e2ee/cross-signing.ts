@@ -18,11 +18,11 @@ import {
 } from "../../core";
 import type { Storage } from "../../storage";
 import type { CrossSigningKeyType } from "../../storage/e2ee-keys";
-import { REAUTH_FLOWS, type RequestContext } from "../accounts";
-import type { Requester } from "../auth";
+import { REAUTH_FLOWS, type RequestContext } from "../accounts/users";
+import type { Requester } from "../accounts/access-tokens";
 import { serverOf } from "../federation/room-view";
 import { badJson, forbidden, missingParam } from "../matrix-error";
-import type { UiaService } from "../uia";
+import type { UiaService } from "../accounts/uia";
 import { checked, type DeviceKeysService } from "./device-keys";
 import type { DeviceListChanges } from "./device-list-changes";
 import type { RemoteDevices } from "./remote-devices";

@@ -6,7 +6,7 @@
  */
 import { isJsonObject, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
-import type { Clock } from "../clock";
+import type { Clock } from "../../runtime/clock";
 import { badJson, invalidParam, notFound } from "../matrix-error";
 import type { DeviceKeysService } from "./device-keys";
 import type { DeviceListChanges } from "./device-list-changes";

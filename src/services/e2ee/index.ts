@@ -6,10 +6,10 @@
  */
 import type { JsonObject } from "../../core";
 import type { Storage } from "../../storage";
-import type { Clock } from "../clock";
-import type { FederationClient } from "../federation/client";
-import type { Logger } from "../logger";
-import type { UiaService } from "../uia";
+import type { Clock } from "../../runtime/clock";
+import type { FederationClient } from "../../net/federation-client";
+import type { Logger } from "../../runtime/logger";
+import type { UiaService } from "../accounts/uia";
 import { createCrossSigning } from "./cross-signing";
 import { createDehydratedDevices } from "./dehydrated-devices";
 import { createDeviceKeys } from "./device-keys";

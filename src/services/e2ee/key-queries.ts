@@ -8,8 +8,8 @@
 import { crossSigningPublicKey, isJsonObject, isValidUserId, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { SignatureRow } from "../../storage/e2ee-keys";
-import type { FederationClient } from "../federation/client";
-import { RemoteError } from "../federation/client";
+import type { FederationClient } from "../../net/federation-client";
+import { RemoteError } from "../../net/federation-client";
 import { serverOf } from "../federation/room-view";
 import { badJson, invalidParam, notFound } from "../matrix-error";
 import type { DeviceKeysService } from "./device-keys";

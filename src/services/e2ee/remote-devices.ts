@@ -9,10 +9,10 @@
 import { isJsonObject, isValidUserId, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { RemoteDeviceList, RemoteDeviceRow } from "../../storage/device-lists";
-import type { Clock } from "../clock";
-import type { FederationClient } from "../federation/client";
+import type { Clock } from "../../runtime/clock";
+import type { FederationClient } from "../../net/federation-client";
 import { serverOf } from "../federation/room-view";
-import type { Logger } from "../logger";
+import type { Logger } from "../../runtime/logger";
 import type { DeviceListChanges } from "./device-list-changes";
 
 /** A user's published keys as a client receives them from `/keys/query`. */

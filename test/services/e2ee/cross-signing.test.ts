@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { signJson, type JsonObject } from "../../../src/core";
 import { MatrixError } from "../../../src/services/matrix-error";
-import { UiaRequired } from "../../../src/services/uia";
+import { UiaRequired } from "../../../src/services/accounts/uia";
 import { e2eeArea, type E2eeArea } from "../../helpers/e2ee-area";
 import { testCrossSigning, testDevice, type TestCrossSigning, type TestDevice } from "../../helpers/e2ee-keys";
 

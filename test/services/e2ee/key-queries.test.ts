@@ -4,8 +4,8 @@
 // or user-signing keys.
 import { beforeEach, describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../../src/core";
-import type { FederationRequest } from "../../../src/services/federation/client";
-import { RemoteError } from "../../../src/services/federation/client";
+import type { FederationRequest } from "../../../src/net/federation-client";
+import { RemoteError } from "../../../src/net/federation-client";
 import { e2eeArea, type E2eeArea } from "../../helpers/e2ee-area";
 import { testCrossSigning, testDevice } from "../../helpers/e2ee-keys";
 
