@@ -48,6 +48,11 @@ import { membershipRoutes } from "./client/membership";
 import { directoryRoutes } from "./client/directory";
 import { mediaRoutes } from "./client/media";
 import { federationMediaRoutes } from "./federation/media";
+import { keysRoutes } from "./client/keys";
+import { toDeviceRoutes } from "./client/to-device";
+import { roomKeysRoutes } from "./client/room-keys";
+import { dehydratedDeviceRoutes } from "./client/dehydrated-device";
+import { federationUserKeysRoutes } from "./federation/user-keys";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -94,7 +99,12 @@ export function createApp(services: Services) {
     .use(membershipRoutes(services))
     .use(directoryRoutes(services))
     .use(mediaRoutes(services))
-    .use(federationMediaRoutes(services));
+    .use(federationMediaRoutes(services))
+    .use(keysRoutes(services))
+    .use(toDeviceRoutes(services))
+    .use(roomKeysRoutes(services))
+    .use(dehydratedDeviceRoutes(services))
+    .use(federationUserKeysRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

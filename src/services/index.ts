@@ -14,6 +14,7 @@ import type { Storage } from "../storage";
 import { buildAccounts } from "./accounts";
 import { buildAppservices } from "./appservices";
 import { createAppserviceRegistry, type RegistrationFile } from "./appservices/registry";
+import { buildE2ee } from "./e2ee";
 import { buildEdus } from "./edus";
 import { buildFederation } from "./federation";
 import type { OutboundQueue } from "./federation/outbound/queue";
@@ -62,13 +63,18 @@ export function buildServices(deps: ServiceDeps) {
   const rooms = buildRooms(shared);
   const edus = buildEdus({ ...shared, members: rooms.members, accountData: accounts.accountData });
   const push = buildPush({ ...shared, accounts, rooms, edus, delivery: deps.pushDelivery });
-  const sync = buildSync({ ...shared, accounts, rooms, edus, push });
   const { outbound, stateResolver, pduChecks } = deps;
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
+  const e2ee = buildE2ee({ ...shared, serverName: config.server_name, uia: accounts.uia, federation: federation.client, queueEdu: (to, edu) => outbound.queueEdu(to, edu) });
+  const sync = buildSync({ ...shared, accounts, rooms, edus, push, e2ee });
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation, push });
   const appservices = buildAppservices(shared);
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, sync, federation, membership, appservices, media };
+  e2ee.followDevices(accounts);
+  rooms.onCurrentStateChange(e2ee.membershipsChanged);
+  e2ee.receiveEdus(federation.transactions);
+
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media };
 }
 export type Services = ReturnType<typeof buildServices>;

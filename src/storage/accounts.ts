@@ -69,8 +69,8 @@ const INSERT_DEVICE = `
 const UPDATE_DEVICE_NAME = "UPDATE devices SET display_name = ? WHERE user_id = ? AND device_id = ?";
 const UPDATE_DEVICE_SEEN = "UPDATE devices SET last_seen_ts = ?, last_seen_ip = ? WHERE user_id = ? AND device_id = ?";
 const DELETE_DEVICE = "DELETE FROM devices WHERE user_id = ? AND device_id = ?";
-const DELETE_ALL_DEVICES = "DELETE FROM devices WHERE user_id = ?";
-const DELETE_OTHER_DEVICES = "DELETE FROM devices WHERE user_id = ? AND device_id <> ?";
+const DELETE_ALL_DEVICES = "DELETE FROM devices WHERE user_id = ? RETURNING device_id";
+const DELETE_OTHER_DEVICES = "DELETE FROM devices WHERE user_id = ? AND device_id <> ? RETURNING device_id";
 
 const SELECT_TOKEN_OWNER = `
   SELECT t.user_id, t.device_id, u.is_guest, u.deactivated
@@ -161,17 +161,19 @@ export function createAccountsRepo(db: Database) {
       db.query(UPDATE_DEVICE_SEEN).run(ts, ip, userId, deviceId);
     },
 
-    /** Deletes devices and, by cascade, their access tokens. */
-    deleteDevice(userId: string, deviceId: string): void {
-      db.query(DELETE_DEVICE).run(userId, deviceId);
+    /** Deletes a device and, by cascade, its access tokens and keys; returns whether it existed. */
+    deleteDevice(userId: string, deviceId: string): boolean {
+      return db.query(DELETE_DEVICE).run(userId, deviceId).changes > 0;
     },
 
-    deleteAllDevices(userId: string): void {
-      db.query(DELETE_ALL_DEVICES).run(userId);
+    /** Returns the ids of the devices deleted. */
+    deleteAllDevices(userId: string): string[] {
+      return db.query<{ device_id: string }, [string]>(DELETE_ALL_DEVICES).all(userId).map((r) => r.device_id);
     },
 
-    deleteDevicesExcept(userId: string, keepDeviceId: string): void {
-      db.query(DELETE_OTHER_DEVICES).run(userId, keepDeviceId);
+    /** Returns the ids of the devices deleted. */
+    deleteDevicesExcept(userId: string, keepDeviceId: string): string[] {
+      return db.query<{ device_id: string }, [string, string]>(DELETE_OTHER_DEVICES).all(userId, keepDeviceId).map((r) => r.device_id);
     },
 
     getTokenOwner(tokenHash: string): TokenOwner | null {

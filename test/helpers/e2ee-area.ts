@@ -6,12 +6,13 @@
 import { loadConfig } from "../../src/config";
 import type { JsonObject } from "../../src/core";
 import { hashPassword, createPasswordChecker } from "../../src/services/accounts/passwords";
-import type { Clock } from "../../src/runtime/clock";
+import { createFakeClock } from "../../src/runtime/clock";
 import { buildE2ee } from "../../src/services/e2ee";
-import type { Edu } from "../../src/services/e2ee/device-list-changes";
+import type { Edu } from "../../src/core";
 import type { FederationClient, FederationRequest } from "../../src/net/federation-client";
 import { createLogger } from "../../src/runtime/logger";
 import { createRateLimiter } from "../../src/services/rate-limit";
+import { createNotifier } from "../../src/services/sync/notifier";
 import { createUiaService } from "../../src/services/accounts/uia";
 import { createStorage, openDatabase } from "../../src/storage";
 
@@ -20,13 +21,19 @@ export const SERVER = "a.test";
 export type RemoteHandler = (destination: string, req: FederationRequest) => Promise<unknown>;
 
 export async function e2eeArea() {
-  let now = 1_700_000_000_000;
-  const clock: Clock = { now: () => now };
+  const clock = createFakeClock();
   const config = await loadConfig({ env: { CONDUIT_SERVER_NAME: SERVER, CONDUIT_RATE_LIMITS_ENABLED: "false" }, warn: () => {} });
   const storage = createStorage(openDatabase(":memory:"));
   const rateLimits = createRateLimiter(config.rate_limits, clock);
   const uia = createUiaService({ clock, rateLimits, passwords: createPasswordChecker(storage, rateLimits, SERVER), registrationToken: undefined });
   const woken: string[] = [];
+  const notifier = createNotifier(clock);
+  const wake = notifier.wakeUsers;
+  notifier.wakeUsers = (users) => {
+    const list = [...users];
+    woken.push(...list);
+    wake(list);
+  };
   const edus: { destinations: string[]; edu: Edu }[] = [];
   const requests: { destination: string; req: FederationRequest }[] = [];
   let remote: RemoteHandler = async (destination) => {
@@ -45,7 +52,7 @@ export async function e2eeArea() {
     log: createLogger("error", () => {}),
     uia,
     federation,
-    wakeUsers: (users) => woken.push(...users),
+    notifier,
     queueEdu: (destinations, edu) => edus.push({ destinations: [...destinations].sort(), edu }),
   });
 
@@ -59,8 +66,8 @@ export async function e2eeArea() {
 
   async function addUser(localpart: string, devices: readonly string[] = ["DEV1"], password = "secret"): Promise<string> {
     const userId = `@${localpart}:${SERVER}`;
-    storage.accounts.insertUser({ userId, passwordHash: await hashPassword(password), displayname: null, isGuest: false, createdTs: now });
-    for (const d of devices) storage.accounts.ensureDevice(userId, d, `${d} name`, now);
+    storage.accounts.insertUser({ userId, passwordHash: await hashPassword(password), displayname: null, isGuest: false, createdTs: clock.now() });
+    for (const d of devices) storage.accounts.ensureDevice(userId, d, `${d} name`, clock.now());
     return userId;
   }
 
@@ -73,7 +80,7 @@ export async function e2eeArea() {
     setRemote(handler: RemoteHandler) {
       remote = handler;
     },
-    advance: (ms: number) => (now += ms),
+    advance: (ms: number) => clock.advance(ms),
     member,
     /** The current stream position of membership changes made with `member`. */
     events: () => stream,

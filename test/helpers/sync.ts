@@ -33,9 +33,10 @@ export interface SyncBody {
   };
   account_data: { events: SyncEvent[] };
   presence: { events: SyncEvent[] };
-  to_device: { events: unknown[] };
+  to_device: { events: { sender: string; type: string; content: Record<string, unknown> }[] };
   device_lists: { changed: string[]; left: string[] };
   device_one_time_keys_count: Record<string, number>;
+  device_unused_fallback_key_types: string[];
   errcode?: string;
 }
 

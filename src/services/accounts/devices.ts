@@ -11,6 +11,7 @@ import type { DeviceRow } from "../../storage/accounts";
 import { REAUTH_FLOWS, type RequestContext } from "./users";
 import type { Requester } from "./access-tokens";
 import { notFound } from "../matrix-error";
+import type { DeviceChanges } from "./device-changes";
 import type { UiaService } from "./uia";
 
 /** A device as the client API shows it: fields without a value are left out. */
@@ -31,11 +32,13 @@ function toClientDevice(row: DeviceRow): ClientDevice {
 
 const unknownDevice = () => notFound("Unknown device");
 
-export function createDevicesService(storage: Storage, uia: UiaService, clock: Clock) {
+export function createDevicesService(storage: Storage, uia: UiaService, clock: Clock, changes: DeviceChanges) {
   async function deleteDevices(requester: Requester, deviceIds: readonly string[], auth: unknown, ctx: RequestContext) {
+    const { userId } = requester;
     const remove = () => {
       storage.transaction(() => {
-        for (const deviceId of deviceIds) storage.accounts.deleteDevice(requester.userId, deviceId);
+        const deleted = deviceIds.filter((deviceId) => storage.accounts.deleteDevice(userId, deviceId));
+        changes.emit({ userId, deviceIds: deleted, kind: "deleted" });
       });
     };
     if (requester.appservice) return remove();
@@ -59,9 +62,14 @@ export function createDevicesService(storage: Storage, uia: UiaService, clock: C
         storage.accounts.ensureDevice(requester.userId, deviceId, displayName ?? null, clock.now());
         return;
       }
+      const { userId } = requester;
       const exists = displayName === undefined
-        ? storage.accounts.getDevice(requester.userId, deviceId) !== null
-        : storage.accounts.setDeviceDisplayName(requester.userId, deviceId, displayName);
+        ? storage.accounts.getDevice(userId, deviceId) !== null
+        : storage.transaction(() => {
+            const renamed = storage.accounts.setDeviceDisplayName(userId, deviceId, displayName);
+            if (renamed) changes.emit({ userId, deviceIds: [deviceId], kind: "renamed" });
+            return renamed;
+          });
       if (!exists) throw unknownDevice();
     },
 

@@ -5,6 +5,7 @@
 import { createAuthService } from "./access-tokens";
 import { createAccountDataService } from "./account-data";
 import { createAccountEvents } from "./account-events";
+import { createDeviceChanges } from "./device-changes";
 import { createDevicesService } from "./devices";
 import { createFiltersService } from "./filters";
 import { createOpenIdService } from "./openid";
@@ -21,13 +22,18 @@ export function buildAccounts(deps: AccountsDeps) {
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
   const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
   const events = createAccountEvents();
+  const deviceChanges = createDeviceChanges();
   return {
     /** Access tokens: who a request is from. */
     tokens: createAuthService(storage, clock, deps.appserviceRegistry),
     /** Profile changes and deactivations, for the areas that follow them (membership). */
     events,
-    users: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, appservices: deps.appserviceRegistry }),
-    devices: createDevicesService(storage, uia, clock),
+    /** Devices deleted or renamed, inside the changing transaction (E2EE announces them). */
+    deviceChanges,
+    /** User-interactive auth, for the areas whose endpoints ask for the password again. */
+    uia,
+    users: createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, deviceChanges, appservices: deps.appserviceRegistry }),
+    devices: createDevicesService(storage, uia, clock, deviceChanges),
     profile: createProfileService(storage, events, config.server_name),
     filters: createFiltersService(storage),
     accountData: createAccountDataService(storage, deps.notifier),

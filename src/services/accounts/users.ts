@@ -16,6 +16,7 @@ import { isAppserviceLocalpart, mayActAs, MAX_ID_BYTES, utf8Length } from "../..
 import type { AppserviceRegistry } from "../appservices/registry";
 import type { Storage } from "../../storage";
 import type { AccountEvents } from "./account-events";
+import type { DeviceChanges } from "./device-changes";
 import { hashPassword, type PasswordChecker } from "./passwords";
 import { generateDeviceId, generateLocalpart, invalidUsername, localpartFromUsername, userIdFor } from "./user-ids";
 import { hashToken, newAccessToken, type Requester } from "./access-tokens";
@@ -93,9 +94,10 @@ export interface AccountsDeps {
   rateLimits: RateLimiter;
   events: AccountEvents;
   appservices: Pick<AppserviceRegistry, "byToken" | "exclusiveOwner">;
+  deviceChanges: DeviceChanges;
 }
 
-export function createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, appservices }: AccountsDeps) {
+export function createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, appservices, deviceChanges }: AccountsDeps) {
   const serverName = config.server_name;
   const registrationFlows: readonly Flow[] = [[config.registration_token === undefined ? LOGIN_DUMMY : LOGIN_REGISTRATION_TOKEN]];
 
@@ -286,12 +288,16 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
 
     /** `POST /logout`: the device goes, and its token with it. */
     logout(requester: Requester): void {
-      storage.accounts.deleteDevice(requester.userId, requester.deviceId);
+      const { userId, deviceId } = requester;
+      storage.transaction(() => {
+        if (storage.accounts.deleteDevice(userId, deviceId)) deviceChanges.emit({ userId, deviceIds: [deviceId], kind: "deleted" });
+      });
     },
 
     /** `POST /logout/all` */
     logoutAll(requester: Requester): void {
-      storage.accounts.deleteAllDevices(requester.userId);
+      const { userId } = requester;
+      storage.transaction(() => deviceChanges.emit({ userId, deviceIds: storage.accounts.deleteAllDevices(userId), kind: "deleted" }));
     },
 
     /** `POST /account/password`; `logout_devices` (default true) logs out every other device. */
@@ -305,7 +311,10 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
         const hash = await hashPassword(params.newPassword);
         storage.transaction(() => {
           storage.accounts.setPasswordHash(requester.userId, hash);
-          if (params.logoutDevices ?? true) storage.accounts.deleteDevicesExcept(requester.userId, requester.deviceId);
+          if (params.logoutDevices ?? true) {
+            const deleted = storage.accounts.deleteDevicesExcept(requester.userId, requester.deviceId);
+            deviceChanges.emit({ userId: requester.userId, deviceIds: deleted, kind: "deleted" });
+          }
         });
       });
     },
@@ -319,7 +328,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
       await uia.run(uiaRequest, REAUTH_FLOWS, () => {
         storage.transaction(() => {
           storage.accounts.deactivateUser(requester.userId);
-          storage.accounts.deleteAllDevices(requester.userId);
+          deviceChanges.emit({ userId: requester.userId, deviceIds: storage.accounts.deleteAllDevices(requester.userId), kind: "deleted" });
           storage.openIdTokens.deleteForUser(requester.userId);
         });
       });

@@ -6,14 +6,9 @@
  * m.signing_key_update. `/sync` and `/keys/changes` read back who changed, and who started or
  * stopped sharing a room with the reader.
  */
-import type { JsonObject } from "../../core";
+import type { Edu, JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import { serverOf } from "../federation/room-view";
-
-export interface Edu {
-  edu_type: string;
-  content: JsonObject;
-}
 
 export interface DeviceListChangesDeps {
   serverName: string;
@@ -30,10 +25,10 @@ export interface ListPositions {
   deviceLists: number;
 }
 
-export interface DeviceListSection {
+export type DeviceListSection = {
   changed: string[];
   left: string[];
-}
+};
 
 const GONE = new Set(["leave", "ban"]);
 
@@ -76,6 +71,47 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
     return (other) => other === userId || rooms.some((roomId) => storage.memberships.get(roomId, other)?.membership === "join");
   }
 
+  /**
+   * Who `userId` should re-query, and who they share no room with any more, between two
+   * positions: users whose devices changed and who share a room with them now; users who
+   * joined one of their rooms, or everyone in a room they joined; and, in `left`, users of rooms
+   * either side left who share no room with them now.
+   */
+  function section(userId: string, from: ListPositions, to: ListPositions): DeviceListSection {
+    const changed = new Set<string>();
+    const maybeLeft = new Set<string>();
+    const listChanges = storage.deviceLists.changedSince(from.deviceLists, to.deviceLists, userId);
+    if (from.events < to.events) {
+      for (const m of storage.memberships.forUser(userId)) {
+        const changedHere = m.stream_ordering > from.events && m.stream_ordering <= to.events;
+        if (m.membership === "join" && changedHere) {
+          // The user joined: everyone here is new company.
+          for (const u of storage.memberships.usersWith(m.room_id, "join")) changed.add(u);
+        } else if (m.membership === "join") {
+          for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
+            if (c.membership === "join") changed.add(c.user_id);
+            else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
+          }
+        } else if (changedHere) {
+          // The user left: everyone who was here may be gone from their company.
+          for (const u of storage.memberships.usersWith(m.room_id, "join")) maybeLeft.add(u);
+          for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
+            if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
+          }
+        }
+      }
+    }
+    const shares = sharingWith(userId, listChanges.length + maybeLeft.size);
+    for (const u of listChanges) if (shares(u)) changed.add(u);
+    const left: string[] = [];
+    for (const u of maybeLeft) {
+      if (u === userId || shares(u)) continue;
+      left.push(u);
+      changed.delete(u);
+    }
+    return { changed: [...changed], left };
+  }
+
   return {
     localAudience,
 
@@ -93,11 +129,9 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
         if (servers.size === 0) continue;
         const content: JsonObject = { user_id: userId, device_id: deviceId, stream_id: streamId, prev_id: prevId === null ? [] : [prevId] };
         const device = describe(deviceId);
+        // Device names stay on this server (as Synapse does by default): other servers get keys.
         if (device === null) content.deleted = true;
-        else {
-          if (device.keys) content.keys = device.keys;
-          if (device.displayName !== undefined) content.device_display_name = device.displayName;
-        }
+        else if (device.keys) content.keys = device.keys;
         deps.queueEdu(servers, { edu_type: "m.device_list_update", content });
       }
       deps.wakeUsers(localAudience(userId));
@@ -123,46 +157,7 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
       deps.wakeUsers(localAudience(userId));
     },
 
-    /**
-     * Who `userId` should re-query, and who they share no room with any more, between two
-     * positions: users whose devices changed and who share a room with them now; users who
-     * joined one of their rooms, or everyone in a room they joined; and, in `left`, users of rooms
-     * either side left who share no room with them now.
-     */
-    section(userId: string, from: ListPositions, to: ListPositions): DeviceListSection {
-      const changed = new Set<string>();
-      const maybeLeft = new Set<string>();
-      const listChanges = storage.deviceLists.changedSince(from.deviceLists, to.deviceLists, userId);
-      if (from.events < to.events) {
-        for (const m of storage.memberships.forUser(userId)) {
-          const changedHere = m.stream_ordering > from.events && m.stream_ordering <= to.events;
-          if (m.membership === "join" && changedHere) {
-            // The user joined: everyone here is new company.
-            for (const u of storage.memberships.usersWith(m.room_id, "join")) changed.add(u);
-          } else if (m.membership === "join") {
-            for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
-              if (c.membership === "join") changed.add(c.user_id);
-              else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
-            }
-          } else if (changedHere) {
-            // The user left: everyone who was here may be gone from their company.
-            for (const u of storage.memberships.usersWith(m.room_id, "join")) maybeLeft.add(u);
-            for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
-              if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
-            }
-          }
-        }
-      }
-      const shares = sharingWith(userId, listChanges.length + maybeLeft.size);
-      for (const u of listChanges) if (shares(u)) changed.add(u);
-      const left: string[] = [];
-      for (const u of maybeLeft) {
-        if (u === userId || shares(u)) continue;
-        left.push(u);
-        changed.delete(u);
-      }
-      return { changed: [...changed], left };
-    },
+    section,
 
     position: () => storage.deviceLists.position(),
   };

@@ -7,7 +7,7 @@
  * device, event type and transaction id) sends nothing twice.
  */
 import { randomBytes } from "node:crypto";
-import { ALL_DEVICES, checkToDeviceMessages, isJsonObject, isValidUserId, type JsonObject, type ToDeviceMessage } from "../../core";
+import { ALL_DEVICES, checkToDeviceMessages, isJsonObject, isValidUserId, type Edu, type JsonObject, type ToDeviceMessage } from "../../core";
 import type { Storage } from "../../storage";
 import type { NewToDeviceMessage, ToDeviceRow } from "../../storage/to-device";
 import type { Requester } from "../accounts/access-tokens";
@@ -15,7 +15,6 @@ import type { Clock } from "../../runtime/clock";
 import { serverOf } from "../federation/room-view";
 import { badJson, forbidden, invalidParam } from "../matrix-error";
 import { checked } from "./device-keys";
-import type { Edu } from "./device-list-changes";
 
 /** Messages per `/sync` response (the spec's recommendation). */
 export const TO_DEVICE_BATCH = 100;
@@ -25,11 +24,11 @@ const MAX_EDU_MESSAGE_BYTES = 60_000;
 const INBOUND_MEMORY_MS = 24 * 60 * 60_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 
-export interface ToDeviceEvent {
+export type ToDeviceEvent = {
   sender: string;
   type: string;
   content: JsonObject;
-}
+};
 
 export interface ToDeviceDeps {
   serverName: string;

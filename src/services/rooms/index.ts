@@ -3,6 +3,7 @@
  * pipeline, and the client-facing room services (actions, timeline, directory, creation,
  * upgrades). Membership is its own area, built over this one and federation.
  */
+import type { StateKey } from "../../core";
 import { createClientEvents } from "./client-events";
 import { createDirectoryService } from "./directory";
 import { createEventBuilder } from "./event-builder";
@@ -44,12 +45,17 @@ export function buildRooms(deps: RoomsDeps) {
     isRefusal: (e) => e instanceof MatrixError,
   });
   const builder = createEventBuilder({ serverName, signingKey: deps.signingKey, eventStore, now });
+  // Other areas follow changes of current state too (E2EE: who still shares a room with whom).
+  const stateListeners: ((roomId: string, changed: ReadonlyMap<StateKey, string | null>) => void)[] = [];
   const persister = createEventPersister({
     storage,
     state,
     eventStore,
     now,
-    onCurrentStateChange: (roomId, changed) => guestAccess.onCurrentStateChange(roomId, changed),
+    onCurrentStateChange: (roomId, changed) => {
+      guestAccess.onCurrentStateChange(roomId, changed);
+      for (const listener of stateListeners) listener(roomId, changed);
+    },
   });
   const send = createEventsService({
     storage,
@@ -90,6 +96,10 @@ export function buildRooms(deps: RoomsDeps) {
     state,
     eventStore,
     persister,
+    /** Told, inside the persisting transaction, which keys of a room's current state changed. */
+    onCurrentStateChange(listener: (roomId: string, changed: ReadonlyMap<StateKey, string | null>) => void): void {
+      stateListeners.push(listener);
+    },
     builder,
     /** The send pipeline for local events (build, authorise, persist, notify, tell listeners). */
     send,

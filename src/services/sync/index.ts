@@ -5,6 +5,7 @@
  * long-polls is made by the composition root, since every area that writes wakes it.
  */
 import type { Accounts } from "../accounts";
+import type { E2ee } from "../e2ee";
 import type { Edus } from "../edus";
 import type { Push } from "../push";
 import type { Rooms } from "../rooms";
@@ -27,10 +28,11 @@ export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "log" |
   rooms: Pick<Rooms, "state" | "timeline" | "eventStore" | "clientEvents" | "visibility" | "members">;
   edus: Edus;
   push: Pick<Push, "rules" | "unread">;
+  e2ee: Pick<E2ee, "toDevice" | "changes" | "deviceKeys">;
 }
 
 export function buildSync(deps: SyncDeps) {
-  const { storage, clock, log, notifier, accounts, rooms, edus, push } = deps;
+  const { storage, clock, log, notifier, accounts, rooms, edus, push, e2ee } = deps;
   const lazyMembers = createLazyMembersCache();
   const roomsSection = createSyncRooms({
     storage,
@@ -48,8 +50,8 @@ export function buildSync(deps: SyncDeps) {
     accountDataStream(accounts.accountData, push.rules),
     receiptsStream(edus.receipts),
     presenceStream(edus.presence, rooms.members),
-    toDeviceStream(),
-    deviceListsStream(),
+    toDeviceStream(e2ee.toDevice),
+    deviceListsStream(e2ee.changes, e2ee.deviceKeys),
     typingStream(edus.typing),
   ];
   const sync = createSyncService({

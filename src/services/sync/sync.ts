@@ -77,26 +77,44 @@ export function createSyncService(deps: SyncDeps) {
     return since.positions[i] ?? 0;
   }
 
-  /** Every stream but the room events between two tokens: the fields they fill and their room shares. */
+  /** What every stream reads of one request between two tokens. */
+  function requestFor(requester: Requester, filter: CompiledFilter, params: Pick<SyncParams, "fullState" | "useStateAfter">, since: SyncToken | undefined, to: SyncToken): SyncRequest {
+    return {
+      userId: requester.userId,
+      deviceId: requester.deviceId,
+      filter,
+      fullState: params.fullState,
+      useStateAfter: params.useStateAfter,
+      nextBatch: formatSyncToken(to),
+      roomEvents: { since: sinceFor(since, 0), to: to.positions[0]! },
+    };
+  }
+
+  /**
+   * Every stream but the room events between two tokens: the fields they fill, their room shares,
+   * and the token the response ends at (`to`, but where a stream stopped short, at that point).
+   */
   function otherStreams(req: SyncRequest, since: SyncToken | undefined, to: SyncToken) {
     const fields: JsonObject = {};
     const shares: ((roomId: string, full: boolean) => RoomShare | undefined)[] = [];
+    const next: SyncToken = { ...to, positions: [...to.positions] };
     let news = false;
     streams.forEach((stream, i) => {
       const section = stream.section(req, sinceFor(since, i + 1, stream.inMemory), to.positions[i + 1]!);
       if (section.fields) Object.assign(fields, section.fields);
       if (section.inRoom) shares.push(section.inRoom);
+      if (section.resumeAt !== undefined) next.positions[i + 1] = section.resumeAt;
       news ||= section.news;
     });
-    return { fields, shares, news };
+    return { fields, shares, news, next };
   }
 
   function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams) {
-    const { userId, deviceId } = requester;
     const to = currentToken();
-    const req: SyncRequest = { userId, deviceId, filter, fullState: params.fullState, useStateAfter: params.useStateAfter, nextBatch: formatSyncToken(to) };
-    if (!since) lazyMembers.reset(userId, deviceId);
-    const { fields, shares, news } = otherStreams(req, since, to);
+    const req = requestFor(requester, filter, params, since, to);
+    if (!since) lazyMembers.reset(requester.userId, requester.deviceId);
+    const { fields, shares, news, next } = otherStreams(req, since, to);
+    req.nextBatch = formatSyncToken(next);
     const roomsPart = rooms.section(req, sinceFor(since, 0), to.positions[0]!, shares);
     const response: SyncResponse = { next_batch: req.nextBatch, rooms: roomsPart.rooms, ...fields };
     return { response, news: news || roomsPart.news };
@@ -116,14 +134,7 @@ export function createSyncService(deps: SyncDeps) {
      * between two tokens, as `/sync` computes it: for the legacy `/events` and `/initialSync`.
      */
     otherStreams(requester: Requester, since: SyncToken | undefined, to: SyncToken) {
-      const req: SyncRequest = {
-        userId: requester.userId,
-        deviceId: requester.deviceId,
-        filter: filters.syncFilter(requester.userId, undefined),
-        fullState: false,
-        useStateAfter: false,
-        nextBatch: formatSyncToken(to),
-      };
+      const req = requestFor(requester, filters.syncFilter(requester.userId, undefined), { fullState: false, useStateAfter: false }, since, to);
       return otherStreams(req, since, to);
     },
 

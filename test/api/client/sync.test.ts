@@ -58,7 +58,8 @@ describe("initial and incremental sync", () => {
     expect(room.unread_notifications).toEqual({ notification_count: 1, highlight_count: 0 });
     expect(body.to_device).toEqual({ events: [] });
     expect(body.device_lists).toEqual({ changed: [], left: [] });
-    expect(body.device_one_time_keys_count).toEqual({});
+    expect(body.device_one_time_keys_count).toEqual({ signed_curve25519: 0 });
+    expect(body.device_unused_fallback_key_types).toEqual([]);
   });
 
   test("an incremental sync returns only what is new, and an idle one times out empty", async () => {

@@ -97,7 +97,7 @@ describe("outbound EDUs", () => {
     area.member("!r:a.test", "@x:b.test");
     area.member("!r:a.test", "@y:c.test");
     uploadDevice(alice, "DEV1");
-    area.e2ee.devicesDeleted(alice, ["DEV1", "OLD"]);
+    area.e2ee.changes.devicesChanged(alice, ["DEV1", "OLD"], () => null);
     const updates = area.edusOfType("m.device_list_update");
     expect(updates.map((u) => u.destinations)).toEqual([["b.test", "c.test"], ["b.test", "c.test"], ["b.test", "c.test"]]);
     const [first, second, third] = updates.map((u) => u.content);

@@ -1,14 +1,26 @@
 /**
- * The device list stream (spec "Tracking the device list for a user") and the one-time key
- * counts. No device keys are stored yet (the E2EE work adds them here): the sections are the
- * spec's empty `device_lists` and `device_one_time_keys_count`, the position 0.
+ * The device list stream (spec "Tracking the device list for a user", "Extensions to /sync") and
+ * the device's key counts: `device_lists` (who changed devices among those sharing a room, who
+ * started sharing one, who stopped sharing every room) on incremental syncs, and on every sync
+ * `device_one_time_keys_count` and `device_unused_fallback_key_types`.
  */
+import type { DeviceKeysService } from "../../e2ee/device-keys";
+import type { DeviceListChanges } from "../../e2ee/device-list-changes";
 import type { SyncStream } from "./stream";
 
-export function deviceListsStream(): SyncStream {
+export function deviceListsStream(changes: DeviceListChanges, deviceKeys: DeviceKeysService): SyncStream {
   return {
     key: "device_lists",
-    position: () => 0,
-    section: () => ({ fields: { device_lists: { changed: [], left: [] }, device_one_time_keys_count: {} }, news: false }),
+    position: () => changes.position(),
+    section(req, since, to) {
+      const counts = {
+        device_one_time_keys_count: deviceKeys.counts(req.userId, req.deviceId),
+        device_unused_fallback_key_types: deviceKeys.unusedFallbackKeyTypes(req.userId, req.deviceId),
+      };
+      const from = req.roomEvents.since;
+      if (since === undefined || from === undefined) return { fields: { device_lists: { changed: [], left: [] }, ...counts }, news: false };
+      const lists = changes.section(req.userId, { events: from, deviceLists: since }, { events: req.roomEvents.to, deviceLists: to });
+      return { fields: { device_lists: lists, ...counts }, news: lists.changed.length > 0 || lists.left.length > 0 };
+    },
   };
 }

@@ -21,6 +21,11 @@ export interface SyncRequest {
   useStateAfter: boolean;
   /** The token this response ends at (`next_batch`), positions of every stream. */
   nextBatch: string;
+  /**
+   * The room events positions of this sync, for streams that follow memberships (device lists:
+   * who started or stopped sharing a room); `since` undefined on an initial sync.
+   */
+  roomEvents: { since: number | undefined; to: number };
 }
 
 /** A stream's events in one room of the user, for `rooms.join` (ephemeral) and `rooms.leave`. */
@@ -36,6 +41,11 @@ export interface StreamSection {
   fields?: JsonObject;
   /** Whether `fields` hold anything new: an incremental sync with no news waits for some. */
   news: boolean;
+  /**
+   * Where the next token resumes this stream when the section stopped short of `to` (a full
+   * batch of to-device messages): the rest comes with the next sync.
+   */
+  resumeAt?: number;
   /** This stream's share of a room in the response; `full` when the room is new to the client. */
   inRoom?(roomId: string, full: boolean): RoomShare | undefined;
 }
