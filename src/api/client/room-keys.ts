@@ -18,8 +18,8 @@ const VERSION = "/_matrix/client/v3/room_keys/version/:version";
 const KEYS = ["/_matrix/client/v3/room_keys/keys", "/_matrix/client/v3/room_keys/keys/:roomId", "/_matrix/client/v3/room_keys/keys/:roomId/:sessionId"] as const;
 const versionQuery = { query: t.Object({ version: t.String() }) };
 
-/** The keys a path names: all of them, a room's, or one session's. */
-const scopeOf = (params: { roomId?: string; sessionId?: string }): BackupScope => ({ roomId: params.roomId, sessionId: params.sessionId });
+/** The keys a path names: all of them (a path without parameters), a room's, or one session's. */
+const scopeOf = (params: { roomId?: string; sessionId?: string } | undefined): BackupScope => ({ roomId: params?.roomId, sessionId: params?.sessionId });
 
 export const roomKeysRoutes = ({ accounts: { tokens }, e2ee: { backup } }: Services) => {
   let app = new Elysia()
