@@ -9,7 +9,8 @@ import { expectError, loginUser, passwordAuth, type UiaResponse } from "../../he
 import { randomKey, testCrossSigning, testDevice, type TestDevice } from "../../helpers/e2ee-keys";
 import type { TestServer } from "../../helpers/server";
 import { syncClient } from "../../helpers/sync";
-import { serverWithUsers, type TestUser } from "../../helpers/users";
+import { once } from "../../helpers/once";
+import { addUser, serverWithUsers, type TestUser } from "../../helpers/users";
 
 let server: TestServer;
 let alice: TestUser;
@@ -31,22 +32,32 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const query = (who: TestUser, users: Record<string, string[]>) => who.call<Query>("POST", "/keys/query", { device_keys: users });
+const counts = async (who: TestUser) => (await who.call<Counts>("POST", "/keys/upload", {})).body.one_time_key_counts;
+
+/** Alice's device publishes its keys, 10 one-time keys and a fallback key. */
+const aliceUploaded = once(() =>
+  alice.call<Counts>("POST", "/keys/upload", {
+    device_keys: aliceDevice.deviceKeys(),
+    one_time_keys: aliceDevice.oneTimeKeys(10),
+    fallback_keys: aliceDevice.fallbackKey(),
+  }),
+);
+let users = 0;
 
 describe("upload and query", () => {
   test("device keys, one-time keys and a fallback key; counts in the answer and in /sync", async () => {
-    const res = await alice.call<Counts>("POST", "/keys/upload", {
-      device_keys: aliceDevice.deviceKeys(),
-      one_time_keys: aliceDevice.oneTimeKeys(10),
-      fallback_keys: aliceDevice.fallbackKey(),
-    });
+    const dave = await addUser(server, `dave${++users}`);
+    const device = testDevice(dave.id, dave.session.device_id);
+    const res = await dave.call<Counts>("POST", "/keys/upload", { device_keys: device.deviceKeys(), one_time_keys: device.oneTimeKeys(10), fallback_keys: device.fallbackKey() });
     expect(res.status).toBe(200);
     expect(res.body.one_time_key_counts).toEqual({ signed_curve25519: 10 });
-    const sync = await syncClient(alice.call).next();
+    const sync = await syncClient(dave.call).next();
     expect(sync.device_one_time_keys_count).toEqual({ signed_curve25519: 10 });
     expect(sync.device_unused_fallback_key_types).toEqual(["signed_curve25519"]);
   });
 
   test("query: the keys as signed, the device's name in unsigned, every queried user present", async () => {
+    await aliceUploaded();
     await alice.call("PUT", `/devices/${enc(alice.session.device_id)}`, { display_name: "Alice's laptop" });
     const res = await query(bob, { [alice.id]: [], "@nobody:localhost": [] });
     expect(res.status).toBe(200);
@@ -72,13 +83,15 @@ describe("upload and query", () => {
     ["a forged one-time key", () => ({ one_time_keys: testDevice(alice.id, alice.session.device_id).oneTimeKeys(1, "Z") }), "M_INVALID_SIGNATURE", 'one_time_keys["signed_curve25519:Z0"]'],
     ["two fallback keys of one algorithm", () => ({ fallback_keys: { ...aliceDevice.fallbackKey("F1"), ...aliceDevice.fallbackKey("F2") } }), "M_INVALID_PARAM", "fallback_keys"],
   ] as const)("bad input: %s is 400 naming the field, and nothing is stored", async (_, make, errcode, field) => {
+    await aliceUploaded();
     const before = (await query(bob, { [alice.id]: [] })).body.device_keys;
+    const countsBefore = await counts(alice);
     // Valid one-time keys ride along: they must not be stored either.
     const res = await alice.call<{ errcode: string; error: string }>("POST", "/keys/upload", { one_time_keys: aliceDevice.oneTimeKeys(3, "Q"), ...make() });
     expectError(res, 400, errcode);
     expect(res.body.error).toContain(field);
     expect((await query(bob, { [alice.id]: [] })).body.device_keys).toEqual(before);
-    expect((await alice.call<Counts>("POST", "/keys/upload", {})).body.one_time_key_counts).toEqual({ signed_curve25519: 10 });
+    expect(await counts(alice)).toEqual(countsBefore);
   });
 
   test("bad queries are 400 naming the field", async () => {
@@ -92,15 +105,18 @@ describe("upload and query", () => {
 });
 
 describe("claim", () => {
-  test("each one-time key once, in upload order, then the fallback key; concurrent claims never share a key", async () => {
-    const claimOne = () => bob.call<Claim>("POST", "/keys/claim", { one_time_keys: { [alice.id]: { [alice.session.device_id]: "signed_curve25519" } } });
+  test("each one-time key once, then the fallback key; concurrent claims never share a key", async () => {
+    const erin = await addUser(server, `erin${++users}`);
+    const device = testDevice(erin.id, erin.session.device_id);
+    await erin.call("POST", "/keys/upload", { device_keys: device.deviceKeys(), one_time_keys: device.oneTimeKeys(10), fallback_keys: device.fallbackKey() });
+    const claimOne = () => bob.call<Claim>("POST", "/keys/claim", { one_time_keys: { [erin.id]: { [erin.session.device_id]: "signed_curve25519" } } });
     const results = await Promise.all(Array.from({ length: 14 }, claimOne));
-    const ids = results.map((r) => Object.keys(r.body.one_time_keys[alice.id]![alice.session.device_id]!)[0]!);
+    const ids = results.map((r) => Object.keys(r.body.one_time_keys[erin.id]![erin.session.device_id]!)[0]!);
     const oneTime = ids.filter((id) => !id.endsWith(":FB1"));
     expect(oneTime).toHaveLength(10);
     expect(new Set(oneTime).size).toBe(10);
     expect(ids.filter((id) => id.endsWith(":FB1"))).toHaveLength(4);
-    const sync = await syncClient(alice.call).next();
+    const sync = await syncClient(erin.call).next();
     expect(sync.device_one_time_keys_count).toEqual({ signed_curve25519: 0 });
     expect(sync.device_unused_fallback_key_types).toEqual([]);
     const unknown = await bob.call<Claim>("POST", "/keys/claim", { one_time_keys: { [carol.id]: { NOPE: "signed_curve25519" } } });
@@ -109,13 +125,14 @@ describe("claim", () => {
 });
 
 describe("device lists", () => {
-  test("a new device's keys put its user in the changed list of those sharing a room, and in /keys/changes", async () => {
+  test("new device keys put their user in the changed list of those sharing a room, and in /keys/changes", async () => {
+    await aliceUploaded();
     const bobSync = syncClient(bob.call);
     const carolSync = syncClient(carol.call);
     await Promise.all([bobSync.next(), carolSync.next()]);
     const from = bobSync.token!;
     const waiting = bobSync.next({ timeout: "10000" });
-    expect((await alice.call("POST", "/keys/upload", { device_keys: aliceDevice.deviceKeys({ algorithms: ["m.megolm.v1.aes-sha2"] }) })).status).toBe(200);
+    expect((await alice.call("POST", "/keys/upload", { device_keys: aliceDevice.deviceKeys({ algorithms: [`m.test.${Date.now()}`] }) })).status).toBe(200);
     expect((await waiting).device_lists.changed).toContain(alice.id);
     expect((await carolSync.next()).device_lists.changed).not.toContain(alice.id);
     const changes = await bob.call<{ changed: string[]; left: string[] }>("GET", `/keys/changes?from=${from}&to=${bobSync.token}`);
@@ -153,11 +170,13 @@ describe("device lists", () => {
 describe("cross-signing", () => {
   let aliceCs = testCrossSigning("@alice:localhost");
   const upload = (who: TestUser, body: JsonObject) => who.call<UiaResponse>("POST", "/keys/device_signing/upload", body);
+  const keysOf = (cs: ReturnType<typeof testCrossSigning>) => ({ master_key: cs.masterKey, self_signing_key: cs.selfSigningKey, user_signing_key: cs.userSigningKey });
+  /** Alice's first cross-signing keys: no UIA for those. */
+  const aliceCrossSigned = once(() => upload(alice, keysOf(aliceCs)));
 
   test("the first keys need no UIA; a replacement asks for the password; a retry of the same keys does not", async () => {
-    const keys = { master_key: aliceCs.masterKey, self_signing_key: aliceCs.selfSigningKey, user_signing_key: aliceCs.userSigningKey };
-    expect((await upload(alice, keys)).status).toBe(200);
-    expect((await upload(alice, keys)).status).toBe(200);
+    expect((await aliceCrossSigned()).status).toBe(200);
+    expect((await upload(alice, keysOf(aliceCs))).status).toBe(200);
     const next = testCrossSigning(alice.id);
     const replacement = { master_key: next.masterKey, self_signing_key: next.selfSigningKey, user_signing_key: next.userSigningKey };
     const challenge = await upload(alice, replacement);
@@ -186,7 +205,10 @@ describe("cross-signing", () => {
   });
 
   test("signatures: each verified; failures per key; the good ones kept and served", async () => {
-    const signedDevice = aliceCs.signWith(aliceCs.selfSigning, aliceDevice.deviceKeys({ algorithms: ["m.megolm.v1.aes-sha2"] }));
+    await Promise.all([aliceUploaded(), aliceCrossSigned()]);
+    // The device's keys as stored (other tests may have re-uploaded them), signed by the self-signing key.
+    const { unsigned: _, ...stored } = (await query(alice, { [alice.id]: [] })).body.device_keys[alice.id]![alice.session.device_id]!;
+    const signedDevice = aliceCs.signWith(aliceCs.selfSigning, stored);
     const forged = testCrossSigning(alice.id).signWith(testCrossSigning(alice.id).selfSigning, aliceDevice.deviceKeys());
     const res = await alice.call<{ failures: Record<string, Record<string, { errcode: string }>> }>("POST", "/keys/signatures/upload", {
       [alice.id]: { [alice.session.device_id]: signedDevice, [randomKey()]: forged },

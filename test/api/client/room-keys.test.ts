@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { enc } from "../../helpers/as-user";
 import { expectError } from "../../helpers/client";
 import type { TestServer } from "../../helpers/server";
+import { once } from "../../helpers/once";
 import { serverWithUsers, type TestUser } from "../../helpers/users";
 
 let server: TestServer;
@@ -17,6 +18,9 @@ beforeAll(async () => {
   ({ server, users: { alice, bob } } = await serverWithUsers(["alice", "bob"]));
 });
 afterAll(() => server.stop());
+
+/** Some backup version of Alice's to write to. */
+const aliceHasBackup = once(() => alice.call("POST", "/room_keys/version", { algorithm, auth_data: {} }));
 
 type Version = { algorithm: string; auth_data: Record<string, unknown>; count: number; etag: string; version: string };
 type Written = { count: number; etag: string };
@@ -95,6 +99,7 @@ test.each([
   ["session_data null", `/${enc(room)}`, { sessions: { s1: { ...key(0), session_data: null } } }, "sessions.s1.session_data"],
   ["not a room id", `/${enc("no-room")}/s`, key(0), "roomId"],
 ])("bad input: %s is 400 naming the field, and nothing is stored", async (_, path, body, field) => {
+  await aliceHasBackup();
   const before = (await alice.call<Version>("GET", "/room_keys/version")).body;
   const res = await alice.call<{ errcode: string; error: string }>("PUT", `/room_keys/keys${path}?version=${before.version}`, body);
   expect(res.status).toBe(400);
