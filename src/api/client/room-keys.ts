@@ -11,7 +11,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import type { BackupScope } from "../../storage/key-backup";
+import type { BackupScope } from "../../services/e2ee/key-backup";
 import { clientAuth } from "../plugins/client-auth";
 
 const VERSION = "/_matrix/client/v3/room_keys/version/:version";

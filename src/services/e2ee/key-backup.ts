@@ -18,6 +18,8 @@ import {
 } from "../../core";
 import type { Storage } from "../../storage";
 import type { BackupKeyRow, BackupScope, BackupVersionRow } from "../../storage/key-backup";
+
+export type { BackupScope };
 import { MatrixError, invalidParam, notFound } from "../matrix-error";
 import { checked } from "./device-keys";
 
