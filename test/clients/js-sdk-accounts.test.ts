@@ -3,19 +3,8 @@
 // UIA deletion, profile and logout. Its logger is silenced so test output stays readable.
 import { expect, test } from "bun:test";
 import { InteractiveAuth, MatrixError, createClient, type MatrixClient } from "matrix-js-sdk";
-import { logger as globalLogger, type Logger } from "matrix-js-sdk/lib/logger.js";
+import { quietLogger as quiet } from "../helpers/js-sdk";
 import { serverForTests } from "../helpers/server";
-
-// Clients take a logger; InteractiveAuth writes to the SDK's global one (a loglevel logger).
-(globalLogger as typeof globalLogger & { setLevel(level: "silent"): void }).setLevel("silent");
-const quiet: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  getChild: () => quiet,
-};
 
 const server = serverForTests();
 

@@ -4,7 +4,7 @@
 // and each user verifies the other's identity by emoji (SAS); key backup is set up with secret
 // storage, and a device that logs in later decrypts earlier history from the backup.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ClientEvent, createClient, MatrixEventEvent, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
+import { ClientEvent, MatrixEventEvent, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
 import {
   CryptoEvent,
   VerificationPhase,
@@ -14,13 +14,11 @@ import {
   type ShowSasCallbacks,
   type VerificationRequest,
 } from "matrix-js-sdk/lib/crypto-api/index.js";
-import { logger as globalLogger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import { loginUser, passwordAuth, registerUser, type Session } from "../helpers/client";
+import { startSdkClient } from "../helpers/js-sdk";
 import { once } from "../helpers/once";
 import { serverForTests } from "../helpers/server";
 
-(globalLogger as typeof globalLogger & { setLevel(level: "silent"): void }).setLevel("silent");
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => quiet };
 const server = serverForTests();
 const password = "correct horse battery staple";
 const WAIT_MS = 20_000;
@@ -30,27 +28,14 @@ let recoveryKey: GeneratedSecretStorageKey | undefined;
 const clients: MatrixClient[] = [];
 
 async function startedClient(session: Session): Promise<MatrixClient> {
-  const client = createClient({
-    baseUrl: server.baseUrl,
-    accessToken: session.access_token,
-    userId: session.user_id,
-    deviceId: session.device_id,
-    logger: quiet,
+  const client = await startSdkClient(server.baseUrl, session, {
+    crypto: true,
     cryptoCallbacks: {
       // The account has one secret storage key: the recovery key, when it exists.
       getSecretStorageKey: async ({ keys }) => (recoveryKey ? [Object.keys(keys)[0]!, recoveryKey.privateKey] : null),
     },
   });
   clients.push(client);
-  await client.initRustCrypto({ useIndexedDB: false });
-  const prepared = new Promise<void>((resolve, reject) => {
-    client.on(ClientEvent.Sync, (state, _prev, data) => {
-      if (state === "PREPARED") resolve();
-      if (state === "ERROR") reject(data?.error ?? new Error("sync error"));
-    });
-  });
-  await client.startClient({ initialSyncLimit: 20 });
-  await prepared;
   return client;
 }
 

@@ -5,18 +5,14 @@ import {
   ClientEvent,
   RoomEvent,
   RoomMemberEvent,
-  createClient,
   type MatrixClient,
   type MatrixEvent,
   type RoomMember,
 } from "matrix-js-sdk";
-import { logger as globalLogger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import { registerUser } from "../helpers/client";
+import { startSdkClient } from "../helpers/js-sdk";
 import { serverForTests } from "../helpers/server";
 
-// The SDK logs through its global logger too (a loglevel logger); keep test output readable.
-(globalLogger as typeof globalLogger & { setLevel(level: "silent"): void }).setLevel("silent");
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => quiet };
 const server = serverForTests();
 const withinMs = 1_000;
 
@@ -25,23 +21,7 @@ let bob: MatrixClient;
 let roomId: string;
 
 async function startedClient(name: string): Promise<MatrixClient> {
-  const session = await registerUser(server.baseUrl, name);
-  const client = createClient({
-    baseUrl: server.baseUrl,
-    accessToken: session.access_token,
-    userId: session.user_id,
-    deviceId: session.device_id,
-    logger: quiet,
-  });
-  const prepared = new Promise<void>((resolve, reject) => {
-    client.on(ClientEvent.Sync, (state, _prev, data) => {
-      if (state === "PREPARED") resolve();
-      if (state === "ERROR") reject(data?.error ?? new Error("sync error"));
-    });
-  });
-  await client.startClient({ initialSyncLimit: 20 });
-  await prepared;
-  return client;
+  return startSdkClient(server.baseUrl, await registerUser(server.baseUrl, name));
 }
 
 /** Resolves with the first value `listen` reports that `accept` takes, and how long it took. */

@@ -11,6 +11,7 @@ import { buildE2ee } from "../../src/services/e2ee";
 import type { Edu } from "../../src/core";
 import type { FederationClient, FederationRequest } from "../../src/net/federation-client";
 import { createLogger } from "../../src/runtime/logger";
+import { MatrixError } from "../../src/services/matrix-error";
 import { createRateLimiter } from "../../src/services/rate-limit";
 import { createNotifier } from "../../src/services/sync/notifier";
 import { createUiaService } from "../../src/services/accounts/uia";
@@ -91,3 +92,25 @@ export async function e2eeArea() {
   };
 }
 export type E2eeArea = Awaited<ReturnType<typeof e2eeArea>>;
+
+/** The MatrixError `run` throws (it must throw one). */
+export function refusal(run: () => unknown): MatrixError {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof MatrixError) return e;
+    throw e;
+  }
+  throw new Error("expected a refusal");
+}
+
+/** The MatrixError the promise of `run` rejects with (it must reject with one). */
+export async function rejection(run: () => Promise<unknown>): Promise<MatrixError> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof MatrixError) return e;
+    throw e;
+  }
+  throw new Error("expected a refusal");
+}

@@ -75,18 +75,26 @@ export function createCrossSigning(deps: CrossSigningDeps) {
     const master = await masterKeyOf(targetUser);
     if (!master || crossSigningPublicKey(master) !== keyId) return { errcode: "M_NOT_FOUND", error: `${keyId} is not ${targetUser}'s master key` };
     if (signedBytesOf(master) !== signedBytesOf(signed)) return { errcode: "M_INVALID_SIGNATURE", error: "The signed object is not the stored key" };
-    const userSigning = storedKey(signer, "user_signing");
-    const usk = userSigning && crossSigningPublicKey(userSigning);
-    if (usk === undefined) return { errcode: "M_INVALID_SIGNATURE", error: "You have no user-signing key to sign with" };
-    const signature = mine[idOf(usk)];
-    if (typeof signature !== "string" || !isSignedBy(signed, signer, idOf(usk), usk)) {
-      return { errcode: "M_INVALID_SIGNATURE", error: "Not a valid signature by your user-signing key" };
-    }
+    const signature = crossSignature(signer, "user_signing", signed, mine);
+    if ("errcode" in signature) return signature;
     storage.transaction(() => {
-      keys.putMasterKeySignature(targetUser, keyId, signer, idOf(usk), signature);
+      keys.putMasterKeySignature(targetUser, keyId, signer, signature.signerKey, signature.signature);
       changes.changedFor(signer, targetUser);
     });
     return undefined;
+  }
+
+  /** The signer's verified signature on `signed` by their self- or user-signing key; or why there is none. */
+  function crossSignature(signer: string, type: "self_signing" | "user_signing", signed: JsonObject, mine: JsonObject): { signerKey: string; signature: string } | Failure {
+    const name = type === "self_signing" ? "self-signing" : "user-signing";
+    const key = storedKey(signer, type);
+    const pub = key && crossSigningPublicKey(key);
+    if (pub === undefined) return { errcode: "M_INVALID_SIGNATURE", error: `You have no ${name} key to sign with` };
+    const signature = mine[idOf(pub)];
+    if (typeof signature !== "string" || !isSignedBy(signed, signer, idOf(pub), pub)) {
+      return { errcode: "M_INVALID_SIGNATURE", error: `Not a valid signature by your ${name} key` };
+    }
+    return { signerKey: idOf(pub), signature };
   }
 
   function applyOwnSignature(userId: string, keyId: string, signed: JsonObject, mine: JsonObject): Failure | undefined {
@@ -120,15 +128,10 @@ export function createCrossSigning(deps: CrossSigningDeps) {
     if (signedBytesOf(JSON.parse(device) as JsonObject) !== signedBytesOf(signed)) {
       return { errcode: "M_INVALID_SIGNATURE", error: "The signed object is not the stored device keys" };
     }
-    const selfSigning = storedKey(userId, "self_signing");
-    const ssk = selfSigning && crossSigningPublicKey(selfSigning);
-    if (ssk === undefined) return { errcode: "M_INVALID_SIGNATURE", error: "You have no self-signing key to sign with" };
-    const signature = mine[idOf(ssk)];
-    if (typeof signature !== "string" || !isSignedBy(signed, userId, idOf(ssk), ssk)) {
-      return { errcode: "M_INVALID_SIGNATURE", error: "Not a valid signature by your self-signing key" };
-    }
+    const signature = crossSignature(userId, "self_signing", signed, mine);
+    if ("errcode" in signature) return signature;
     storage.transaction(() => {
-      keys.putDeviceSignature(userId, keyId, idOf(ssk), signature);
+      keys.putDeviceSignature(userId, keyId, signature.signerKey, signature.signature);
       changes.devicesChanged(userId, [keyId], (id) => deps.deviceKeys.describeDevice(userId, id));
     });
     return undefined;

@@ -3,9 +3,8 @@
 // signature is shown to whom it concerns.
 import { beforeEach, describe, expect, test } from "bun:test";
 import { signJson, type JsonObject } from "../../../src/core";
-import { MatrixError } from "../../../src/services/matrix-error";
 import { UiaRequired } from "../../../src/services/accounts/uia";
-import { e2eeArea, type E2eeArea } from "../../helpers/e2ee-area";
+import { e2eeArea, rejection, type E2eeArea } from "../../helpers/e2ee-area";
 import { testCrossSigning, testDevice, type TestCrossSigning, type TestDevice } from "../../helpers/e2ee-keys";
 
 let area: E2eeArea;
@@ -29,15 +28,6 @@ beforeEach(async () => {
 const uploadKeys = (userId: string, body: JsonObject) => area.e2ee.crossSigning.uploadKeys(area.requester(userId), body, ctx());
 const allKeys = (k: TestCrossSigning) => ({ master_key: k.masterKey, self_signing_key: k.selfSigningKey, user_signing_key: k.userSigningKey });
 
-async function rejection(run: () => Promise<unknown>): Promise<MatrixError> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof MatrixError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("device_signing/upload", () => {
   test("the first keys need no password; replacing them does; repeating them does not", async () => {

@@ -3,8 +3,7 @@
 // key stands in when they run out, and a changed device is announced.
 import { beforeEach, describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../../src/core";
-import { MatrixError } from "../../../src/services/matrix-error";
-import { e2eeArea, type E2eeArea } from "../../helpers/e2ee-area";
+import { e2eeArea, refusal, type E2eeArea } from "../../helpers/e2ee-area";
 import { randomKey, testDevice, type TestDevice } from "../../helpers/e2ee-keys";
 
 let area: E2eeArea;
@@ -18,15 +17,6 @@ beforeEach(async () => {
 
 const upload = (body: unknown, deviceId = "DEV1") => area.e2ee.deviceKeys.upload(alice, deviceId, body);
 
-function refusal(run: () => unknown): MatrixError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof MatrixError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("upload", () => {
   test("device keys, one-time keys and a fallback key in one request; counts always name signed_curve25519", () => {

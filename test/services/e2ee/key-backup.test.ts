@@ -2,8 +2,7 @@
 // M_WRONG_ROOM_KEYS_VERSION naming the current version.
 import { beforeEach, describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../../src/core";
-import { MatrixError } from "../../../src/services/matrix-error";
-import { e2eeArea, type E2eeArea } from "../../helpers/e2ee-area";
+import { e2eeArea, refusal, type E2eeArea } from "../../helpers/e2ee-area";
 
 let area: E2eeArea;
 let alice: string;
@@ -20,15 +19,6 @@ const key = (first_message_index: number, forwarded_count = 0, is_verified = fal
   is_verified,
   session_data: { ciphertext: data },
 });
-function refusal(run: () => unknown): MatrixError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof MatrixError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("versions", () => {
   test("create, read the newest or one, update auth_data only, delete", () => {
