@@ -11,7 +11,7 @@ import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseYaml } from "yaml";
 import { checkRegistration, registrationClash, type Registration } from "./core/appservices/registration";
-import { isSupportedRoomVersion } from "./core/room-versions";
+import { DEFAULT_ROOM_VERSION, isSupportedRoomVersion, roomVersions } from "./core/room-versions";
 
 /** A bad config: main prints the message as one sentence and exits with status 1. */
 export class ConfigError extends Error {}
@@ -134,7 +134,7 @@ const defaults = (): Table => ({
   allow_federation: true,
   allow_encryption: true,
   allow_room_creation: true,
-  default_room_version: "12",
+  default_room_version: DEFAULT_ROOM_VERSION,
   trusted_servers: ["matrix.org"],
   trusted_proxies: ["127.0.0.1", "::1"],
   ip_range_denylist: [...defaultIpRangeDenylist],
@@ -351,6 +351,12 @@ function checkMedia(config: Static<typeof ConfigSchema>, warn: (msg: string) => 
   });
 }
 
+/** "1 to 12": the versions of the rules table, in order. */
+function supportedVersionRange(): string {
+  const ids = Object.keys(roomVersions);
+  return `${ids[0]} to ${ids[ids.length - 1]}`;
+}
+
 /** Checks that go beyond types: values that name things this server must support. */
 function checkValues(config: Static<typeof ConfigSchema>): void {
   const backend = config.database_backend.toLowerCase();
@@ -364,7 +370,7 @@ function checkValues(config: Static<typeof ConfigSchema>): void {
   }
   if (!isSupportedRoomVersion(config.default_room_version)) {
     throw new ConfigError(
-      `config key "default_room_version" is "${config.default_room_version}", which is not a room version this server supports (1 to 12)`,
+      `config key "default_room_version" is "${config.default_room_version}", which is not a room version this server supports (${supportedVersionRange()})`,
     );
   }
   const notAddress = config.trusted_proxies.find((proxy) => isIP(proxy) === 0);
