@@ -58,7 +58,7 @@ export {
   verifyEventSignature,
   type SignedEvent,
 } from "./events/event-signing.ts";
-export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, type PduCheck } from "./events/pdu-format.ts";
+export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, wireForm, type PduCheck } from "./events/pdu-format.ts";
 export {
   asSigned,
   belongsTo,

@@ -6,7 +6,7 @@
  */
 
 import type { RoomVersionRules } from "../room-versions.ts";
-import { isJsonObject, type Pdu } from "../types.ts";
+import { isJsonObject, type JsonObject, type Pdu } from "../types.ts";
 import { canonicalJson } from "../json/canonical-json.ts";
 import { JsonError } from "../json/json-error.ts";
 import { isValidEventId, MAX_ID_BYTES, parseRoomId, parseUserId, utf8Length } from "../ids.ts";
@@ -126,4 +126,13 @@ function isSignatures(value: unknown): boolean {
     for (const signature of Object.values(byServer)) if (typeof signature !== "string") return false;
   }
   return true;
+}
+
+/**
+ * The PDU as it travels and as it is stored: without `unsigned`, with `event_id` only in rooms
+ * 1-2, where it is part of the event.
+ */
+export function wireForm(pdu: Pdu, rules: RoomVersionRules): JsonObject {
+  const { event_id, unsigned: _unsigned, ...wire } = pdu;
+  return (rules.eventFormat === "v1" ? { ...wire, event_id } : wire) as JsonObject;
 }

@@ -14,6 +14,7 @@ import {
   powerLevelOf,
   signEvent,
   stateKeyOf,
+  wireForm,
   type CheckedPdu,
   type EventRef,
   type JsonObject,
@@ -29,7 +30,6 @@ import { badJson, forbidden, MatrixError } from "../matrix-error";
 import type { RoomHeads } from "../rooms/heads";
 import type { StateMap } from "../rooms/state";
 import type { InboundEvents } from "./inbound/room-pipeline";
-import { wireForm } from "./outbound/event-fanout";
 import type { PduChecker } from "./inbound/pdu-checker";
 import type { OutboundQueue } from "./outbound/queue";
 import { strippedState, type FederationServing } from "./serving";

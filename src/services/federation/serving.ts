@@ -5,14 +5,13 @@
  * are served only where the room's history visibility lets one of the server's users see them.
  * Rejected events are never served; redacted events travel redacted.
  */
-import { redact, refId, stateKeyOf, type JsonObject, type Pdu, type RoomVersionRules } from "../../core";
+import { redact, refId, stateKeyOf, wireForm, type JsonObject, type Pdu, type RoomVersionRules } from "../../core";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import type { Clock } from "../../runtime/clock";
 import type { EventStore } from "../rooms/event-store";
 import { forbidden, notFound } from "../matrix-error";
 import type { StateMap, StateService } from "../rooms/state";
-import { wireForm } from "./outbound/event-fanout";
 import { serverOf, type RoomView } from "./room-view";
 
 const MAX_BACKFILL = 100;

@@ -10,6 +10,7 @@ import {
   isSupportedRoomVersion,
   rulesFor,
   signEvent,
+  wireForm,
   type CheckedPdu,
   type JsonObject,
   type SigningKey,
@@ -24,7 +25,7 @@ import type { MembershipService } from "./local";
 import type { RoomHeads } from "../rooms/heads";
 import { isUnknownEndpoint, RemoteError, requestV2OrV1, type FederationClient, type FederationRequest } from "../../net/federation-client";
 import type { InboundEvents } from "../federation/inbound/room-pipeline";
-import { destinationsOf, wireForm } from "../federation/outbound/event-fanout";
+import { destinationsOf } from "../federation/outbound/event-fanout";
 import type { RecordOutOfRoom } from "./out-of-room";
 import type { PduChecker } from "../federation/inbound/pdu-checker";
 import type { OutboundQueue } from "../federation/outbound/queue";

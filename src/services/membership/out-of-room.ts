@@ -5,11 +5,10 @@
  * points at it, so /sync can show it. An invite is told to `onInvite` in that same transaction
  * (push notifications).
  */
-import { canonicalJson, type CheckedPdu, type JsonObject, type RoomVersionRules } from "../../core";
+import { canonicalJson, wireForm, type CheckedPdu, type JsonObject, type RoomVersionRules } from "../../core";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
 import type { Notifier } from "../sync/notifier";
-import { wireForm } from "../federation/outbound/event-fanout";
 
 export type RecordOutOfRoom = (pdu: CheckedPdu, rules: RoomVersionRules, strippedRoomState?: JsonObject[]) => void;
 

@@ -11,6 +11,7 @@ import {
   isSupportedRoomVersion,
   roomVersions,
   rulesFor,
+  wireForm,
   type CheckedPdu,
   type EventRef,
   type JsonObject,
@@ -31,7 +32,6 @@ import { RemoteError, requestV2OrV1, type FederationClient, type FederationReque
 import type { FederatedDirectory } from "../federation/remote-directory";
 import type { JoinAnswers } from "./join-answer";
 import type { RecordOutOfRoom } from "./out-of-room";
-import { wireForm } from "../federation/outbound/event-fanout";
 import { serverOf, type RoomView } from "../federation/room-view";
 
 type RemoteMembership = "join" | "leave" | "knock";

@@ -8,12 +8,12 @@
  * the room's queue (`roomQueue.run`, or `runExclusive` around async state resolution) inside a
  * transaction, with the room's head from `roomHeads.get(roomId)`.
  */
-import { canonicalJson } from "../../core";
-import { stateKeyOf, refId, type Pdu, type StateKey } from "../../core/types";
+import { canonicalJson, wireForm } from "../../core";
+import { refId, stateKeyOf, type Pdu, type StateKey } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventStore } from "./event-store";
 import type { RoomHead } from "./heads";
-import { diffState, toEntries, type StateService, type StateMap } from "./state";
+import { diffState, toEntries, type StateMap, type StateService } from "./state";
 import { redactionAllowed, redactsOf } from "./redactions";
 
 export interface TxnRecord {
@@ -130,7 +130,7 @@ export function createEventPersister(deps: {
       }
       const membership = pdu.type === "m.room.member" && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
       const { event_id } = pdu;
-      const json = req.json ?? storedJson(pdu, head);
+      const json = req.json ?? canonicalJson(wireForm(pdu, head.rules));
       const stream = storage.events.insert({
         event_id,
         room_id: head.roomId,
@@ -208,9 +208,3 @@ export function createEventPersister(deps: {
   };
 }
 export type EventPersister = ReturnType<typeof createEventPersister>;
-
-/** The PDU as it travels: without `unsigned`, with `event_id` only where the format carries it. */
-function storedJson(pdu: Pdu & { event_id: string }, head: RoomHead): string {
-  const { event_id, unsigned: _unsigned, ...wire } = pdu;
-  return canonicalJson(head.rules.eventFormat === "v1" ? { ...wire, event_id } : wire);
-}

@@ -6,11 +6,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../../helpers/client";
 import { createRoom, membershipOn, publicRoomWith, say, setState } from "../../helpers/federated-rooms";
-import { startFederatedServer, startInProcessServer, type FederatedServer, type FederationSetup, type InProcessServer } from "../../helpers/federation";
+import {
+  startFederatedServer,
+  startInProcessServer,
+  type FederatedServer,
+  type FederationSetup,
+  type InProcessServer,
+} from "../../helpers/federation";
 import { createTestCa, type TestCa } from "../../helpers/tls";
-import { rulesFor } from "../../../src/core";
+import { rulesFor, wireForm } from "../../../src/core";
 import { RemoteError } from "../../../src/net/federation-client";
-import { wireForm } from "../../../src/services/federation/outbound/event-fanout";
 
 let ca: TestCa;
 let setup: FederationSetup;

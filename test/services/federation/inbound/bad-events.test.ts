@@ -4,11 +4,15 @@
 // shown, an event allowed by its own history but not by the room's current state is soft-failed
 // (never shown), and a replayed transaction is not applied twice.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { hashAndSignEvent, rulesFor, type JsonObject, type PduTemplate } from "../../../../src/core";
-import { wireForm } from "../../../../src/services/federation/outbound/event-fanout";
+import { hashAndSignEvent, rulesFor, wireForm, type JsonObject, type PduTemplate } from "../../../../src/core";
 import { api, type Session } from "../../../helpers/client";
 import { say, texts, timeline } from "../../../helpers/federated-rooms";
-import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../../../helpers/federation";
+import {
+  startRoomWithInProcessGuest,
+  type FederatedServer,
+  type InProcessServer,
+  type RoomWithInProcessGuest,
+} from "../../../helpers/federation";
 
 let pair: RoomWithInProcessGuest;
 let a: FederatedServer;

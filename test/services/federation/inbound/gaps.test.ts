@@ -6,12 +6,16 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import type { JsonObject } from "../../../../src/core";
+import { wireForm, type JsonObject } from "../../../../src/core";
 import { rulesFor } from "../../../../src/core";
-import { wireForm } from "../../../../src/services/federation/outbound/event-fanout";
 import { api, type Session } from "../../../helpers/client";
 import { say, texts, timeline } from "../../../helpers/federated-rooms";
-import { startRoomWithInProcessGuest, type FederatedServer, type InProcessServer, type RoomWithInProcessGuest } from "../../../helpers/federation";
+import {
+  startRoomWithInProcessGuest,
+  type FederatedServer,
+  type InProcessServer,
+  type RoomWithInProcessGuest,
+} from "../../../helpers/federation";
 
 let pair: RoomWithInProcessGuest;
 let a: FederatedServer;

@@ -3,8 +3,7 @@
 // changes the topic while the host renames the room; a merge event from the host then reaches the
 // second server, which must resolve the two forks and end with both changes.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rulesFor, type JsonObject } from "../../../../src/core";
-import { wireForm } from "../../../../src/services/federation/outbound/event-fanout";
+import { rulesFor, wireForm, type JsonObject } from "../../../../src/core";
 import { registerUser, trustTestCa, type Session } from "../../../helpers/client";
 import { createRoom, joinRoom, say, setState, stateContent, until } from "../../../helpers/federated-rooms";
 import { startInProcessServer, type FederationSetup, type InProcessServer } from "../../../helpers/federation";
