@@ -17,6 +17,7 @@ import { createThumbnailer } from "./workers/thumbnailer/pool";
 import { createLogger, parseLevel } from "./runtime/logger";
 import { StorageError } from "./storage/db";
 import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
+import { errorMessage } from "./core";
 
 const usage = `conduit ${pkg.version}: a Matrix homeserver in one executable
 
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     db = openDatabase(file);
   } catch (e) {
     if (e instanceof StorageError) fail(e.message);
-    fail(`cannot open database ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    fail(`cannot open database ${file}: ${errorMessage(e)}`);
   }
   const storage = createStorage(db);
   if (args.rotateSigningKey) {
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     });
   } catch (e) {
     storage.close();
-    fail(`cannot listen on ${config.address}:${config.port}: ${e instanceof Error ? e.message : String(e)}`);
+    fail(`cannot listen on ${config.address}:${config.port}: ${errorMessage(e)}`);
   }
 
   let stopping = false;

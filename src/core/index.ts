@@ -5,6 +5,7 @@
 
 // Shared shapes and room versions
 export * from "./types.ts";
+export { errorMessage } from "./error-message.ts";
 export * from "./room-versions.ts";
 
 // JSON

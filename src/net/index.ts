@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 import { ConfigError, type Config } from "../config";
-import type { SigningKey } from "../core";
+import { errorMessage, type SigningKey } from "../core";
 import type { Clock } from "../runtime/clock";
 import { createServerDiscovery } from "./discovery";
 import { createFederationClient, type FederationClient } from "./federation-client";
@@ -20,7 +20,7 @@ function trustedCas(config: Config): string[] {
   try {
     return [...roots, readFileSync(config.federation_tls_ca, "utf8")];
   } catch (e) {
-    throw new ConfigError(`config key "federation_tls_ca" names ${config.federation_tls_ca}, which cannot be read: ${(e as Error).message}`);
+    throw new ConfigError(`config key "federation_tls_ca" names ${config.federation_tls_ca}, which cannot be read: ${errorMessage(e)}`);
   }
 }
 

@@ -9,6 +9,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { AddressGuard } from "./ip-ranges";
+import { errorMessage } from "../core";
 
 /** Where to connect and what to claim: the output of server discovery, or of a plain URL. */
 export interface Target {
@@ -65,7 +66,7 @@ async function addressesOf(host: string): Promise<string[]> {
   try {
     return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   } catch (e) {
-    throw new OutboundError("dns", `cannot resolve ${host}: ${(e as Error).message}`);
+    throw new OutboundError("dns", `cannot resolve ${host}: ${errorMessage(e)}`);
   }
 }
 

@@ -13,6 +13,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrations } from "./migrations";
+import { errorMessage } from "../core";
 
 export class StorageError extends Error {}
 
@@ -67,7 +68,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     // A damaged file can fail at any statement (schema pages are read by the first one), not only
     // at quick_check: every failure names the file.
     if (e instanceof StorageError) throw e;
-    throw new StorageError(`database ${file} cannot be opened: ${e instanceof Error ? e.message : String(e)}`);
+    throw new StorageError(`database ${file} cannot be opened: ${errorMessage(e)}`);
   }
   if (lock) writerLocks.set(db, lock);
   return db;

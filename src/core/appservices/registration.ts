@@ -4,7 +4,8 @@
  * field (`namespaces.users[0].regex`) so whoever wrote the file can find it. Keys the spec does not
  * define are ignored: bridges carry vendor keys, and the unstable ones we read are listed here.
  */
-import { utf8Length, MAX_ID_BYTES } from "../ids.ts";
+import { MAX_ID_BYTES, utf8Length } from "../ids.ts";
+import { errorMessage } from "../error-message.ts";
 
 export interface Namespace {
   regex: string;
@@ -114,7 +115,7 @@ function checkRegex(regex: string, field: string): void {
   try {
     new RegExp(regex);
   } catch (e) {
-    throw new FieldProblem(field, `is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
+    throw new FieldProblem(field, `is not a valid regular expression: ${errorMessage(e)}`);
   }
 }
 

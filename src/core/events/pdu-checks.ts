@@ -16,6 +16,7 @@ import { eventIdFor } from "./event-hashes.ts";
 import { checkContentHash, verifyEventSignature } from "./event-signing.ts";
 import { validatePdu } from "./pdu-format.ts";
 import { redact } from "./redaction.ts";
+import { errorMessage } from "../error-message.ts";
 
 export type CheckedPdu = Pdu & { event_id: string };
 
@@ -101,7 +102,7 @@ export function checkPdu(raw: unknown, rules: RoomVersionRules, keys: KeyTable):
   try {
     eventId = eventIdFor(pdu, rules);
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    return { ok: false, reason: errorMessage(e) };
   }
   for (const server of requiredSigners(pdu, eventId, rules)) {
     if (!signedWith(pdu, server, rules, keys)) return { ok: false, eventId, reason: `not validly signed by ${server}` };

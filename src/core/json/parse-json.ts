@@ -9,6 +9,7 @@
 
 import type { JsonValue } from "../types.ts";
 import { JsonError, MAX_JSON_DEPTH } from "./json-error.ts";
+import { errorMessage } from "../error-message.ts";
 
 export interface ParseOptions {
   /**
@@ -46,7 +47,7 @@ function parseNative(text: string): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
-    throw new JsonError("not-json", `not valid JSON (${(error as Error).message})`);
+    throw new JsonError("not-json", `not valid JSON (${errorMessage(error)})`);
   }
 }
 

@@ -4,7 +4,7 @@
  * our earliest ones are asked of a server in the room (`/backfill`), checked like any other PDU,
  * and stored as history: in place for /messages, invisible to /sync as news.
  */
-import { belongsTo, refId } from "../../core";
+import { belongsTo, errorMessage, refId } from "../../core";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import type { Clock } from "../../runtime/clock";
@@ -59,7 +59,7 @@ export function createBackfill(deps: {
       try {
         answer = await deps.client.request(server, { method: "GET", path: `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${query}` });
       } catch (e) {
-        deps.log.debug("backfill failed", { server, roomId, error: (e as Error).message });
+        deps.log.debug("backfill failed", { server, roomId, error: errorMessage(e) });
         continue;
       }
       const verdicts = await deps.checker.checkMany(Array.isArray(answer.pdus) ? answer.pdus : [], rules);

@@ -9,6 +9,7 @@ import type { DirectoryService, PublicRoomsQuery } from "../rooms/directory";
 import type { FederationClient } from "../../net/federation-client";
 import { RemoteError } from "../../net/federation-client";
 import { serverOf, type RoomView } from "./room-view";
+import { errorMessage } from "../../core";
 
 export function createFederatedDirectory(deps: {
   serverName: string;
@@ -22,7 +23,7 @@ export function createFederatedDirectory(deps: {
   function remoteFailure(e: unknown, what: string): never {
     if (e instanceof MatrixError) throw e;
     if (e instanceof RemoteError && e.status === 404) throw notFound(`${what} not found on ${e.destination}`);
-    throw new MatrixError(502, "M_UNKNOWN", `${what}: ${(e as Error).message}`);
+    throw new MatrixError(502, "M_UNKNOWN", `${what}: ${errorMessage(e)}`);
   }
 
   return {

@@ -5,6 +5,7 @@
  * and, for a room we are not in, kept with the room's stripped state for the invitee to answer.
  */
 import {
+  errorMessage,
   asSigned,
   isJsonObject,
   isSupportedRoomVersion,
@@ -115,7 +116,7 @@ export function createInvites(deps: {
       for (const target of new Set(invitees)) {
         if (isLocal(target)) continue;
         await invites.invite(requester, roomId, target, undefined, isDirect).catch((e: unknown) =>
-          deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: (e as Error).message }),
+          deps.log.warn("could not invite a user of another server to a new room", { roomId, target, error: errorMessage(e) }),
         );
       }
     },

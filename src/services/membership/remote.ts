@@ -6,6 +6,7 @@
  * need another server goes to the local membership service.
  */
 import {
+  errorMessage,
   hashAndSignEvent,
   isJsonObject,
   isSupportedRoomVersion,
@@ -134,7 +135,7 @@ export function createRemoteMembership(deps: {
         return await attempt(server);
       } catch (e) {
         last = e;
-        deps.log.info(`remote ${what} failed`, { server, error: (e as Error).message });
+        deps.log.info(`remote ${what} failed`, { server, error: errorMessage(e) });
       }
     }
     if (last instanceof RemoteError && last.status === 403) {
@@ -142,7 +143,7 @@ export function createRemoteMembership(deps: {
     }
     if (last instanceof MatrixError) throw last;
     if (last === undefined) throw notFound(`No server is known to ${what} through`);
-    throw new MatrixError(502, "M_UNKNOWN", `No server could ${what}: ${(last as Error).message}`);
+    throw new MatrixError(502, "M_UNKNOWN", `No server could ${what}: ${errorMessage(last)}`);
   }
 
   /**

@@ -14,6 +14,7 @@ import { MatrixError } from "../matrix-error";
 import type { RoomHeads } from "./heads";
 import type { RoomQueue } from "./queue";
 import type { StateService } from "./state";
+import { errorMessage } from "../../core";
 
 /** Whether the room's `m.room.guest_access` content lets guests join (absent or unknown: no). */
 export function guestsCanJoin(guestAccess: JsonObject | undefined): boolean {
@@ -88,7 +89,7 @@ export function createGuestAccessEnforcer(deps: GuestAccessDeps) {
       // Queued now, run once the transaction holding the change has committed.
       if (!changed.has(GUEST_ACCESS)) return;
       removeBarredGuests(roomId).catch((e: unknown) =>
-        deps.log.error("removing guests after a guest access change failed", { roomId, error: e instanceof Error ? e.message : String(e) }),
+        deps.log.error("removing guests after a guest access change failed", { roomId, error: errorMessage(e) }),
       );
     },
     removeBarredGuests,

@@ -4,7 +4,7 @@
  * transaction is retried after an exponential backoff (capped), or at once when the destination
  * contacts us. Everything it needs to resume is in the queue tables, so a restart loses nothing.
  */
-import type { JsonValue } from "../../core";
+import { errorMessage, type JsonValue } from "../../core";
 import type { FederationClient } from "../../net/federation-client";
 import type { Clock } from "../../runtime/clock";
 import { createKeyedDrain } from "../../runtime/keyed-drain";
@@ -74,7 +74,7 @@ export function createSenderLoop(deps: SenderLoopDeps) {
         const delay = backoffDelay(failures);
         queue.recordFailure(destination, failures, clock.now() + delay);
         drains.schedule(destination, clock.now() + delay);
-        const error = e instanceof Error ? e.message : String(e);
+        const error = errorMessage(e);
         deps.emit({ type: "failed", destination, txnId: batch.txnId, failures, retryInMs: delay, error });
         return;
       }

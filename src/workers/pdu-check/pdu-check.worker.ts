@@ -2,7 +2,7 @@
  * A PDU check worker: format, signatures and content hashes of a batch of events, with the keys
  * the main thread looked up, so a large join's checks do not hold up the event loop.
  */
-import { checkPdu, decodeBase64, rulesFor, type KnownKey } from "../../core";
+import { checkPdu, decodeBase64, errorMessage, rulesFor, type KnownKey } from "../../core";
 import type { CheckBatch, FromPduCheckWorker } from "./protocol";
 
 declare const self: Worker;
@@ -18,7 +18,7 @@ self.onmessage = (event: MessageEvent<CheckBatch>) => {
     const verdicts = (JSON.parse(batch.pdus) as unknown[]).map((raw) => checkPdu(raw, rules, keys));
     reply = { kind: "checked", jobId: batch.jobId, verdicts: JSON.stringify(verdicts) };
   } catch (error) {
-    reply = { kind: "failed", jobId: batch.jobId, error: error instanceof Error ? error.message : String(error) };
+    reply = { kind: "failed", jobId: batch.jobId, error: errorMessage(error) };
   }
   self.postMessage(reply);
 };

@@ -6,6 +6,7 @@
 import { resolveStateSync } from "../../core/state-res/resolve-state.ts";
 import type { Pdu } from "../../core/types.ts";
 import type { FromStateResWorker, ToStateResWorker } from "./protocol.ts";
+import { errorMessage } from "../../core";
 
 declare const self: Worker;
 
@@ -36,7 +37,7 @@ self.onmessage = (event: MessageEvent<ToStateResWorker>) => {
         const state = resolveStateSync(message.roomVersion, stateSets, (id) => events.get(id));
         reply({ kind: "resolved", jobId: message.jobId, state: JSON.stringify(state) });
       } catch (error) {
-        reply({ kind: "failed", jobId: message.jobId, error: error instanceof Error ? error.message : String(error) });
+        reply({ kind: "failed", jobId: message.jobId, error: errorMessage(error) });
       }
       // A large job leaves hundreds of megabytes of garbage; collect it now rather than let the
       // next large job pile on top of it.

@@ -8,6 +8,7 @@
  * (`/state_ids`, then `/event` for what we lack), whose events are kept as outliers.
  */
 import {
+  errorMessage,
   belongsTo,
   isJsonObject,
   refId,
@@ -100,7 +101,7 @@ export function createInboundEvents(deps: InboundDeps) {
       if (!verdict.ok || verdict.pdu.event_id !== eventId) return null;
       return verdict.pdu;
     } catch (e) {
-      log.debug("could not fetch event", { server, eventId, error: (e as Error).message });
+      log.debug("could not fetch event", { server, eventId, error: errorMessage(e) });
       return null;
     }
   }
@@ -136,7 +137,7 @@ export function createInboundEvents(deps: InboundDeps) {
         path: `/_matrix/federation/v1/state_ids/${encodeURIComponent(roomId)}?event_id=${encodeURIComponent(eventId)}`,
       });
     } catch (e) {
-      log.debug("could not fetch state ids", { server, roomId, eventId, error: (e as Error).message });
+      log.debug("could not fetch state ids", { server, roomId, eventId, error: errorMessage(e) });
       return null;
     }
     const stateIds = Array.isArray(ids.pdu_ids) ? ids.pdu_ids.filter((x): x is string => typeof x === "string") : [];
@@ -181,7 +182,7 @@ export function createInboundEvents(deps: InboundDeps) {
         },
       });
     } catch (e) {
-      log.debug("get_missing_events failed", { server, roomId: pdu.room_id, error: (e as Error).message });
+      log.debug("get_missing_events failed", { server, roomId: pdu.room_id, error: errorMessage(e) });
       return;
     }
     const verdicts = await checker.checkMany(Array.isArray(res.events) ? res.events : [], rules);

@@ -6,6 +6,7 @@
  * The same store answers `/_matrix/key/v2/query` when another server uses us as its notary.
  */
 import {
+  errorMessage,
   isJsonObject,
   publicKeyFromSeed,
   signJson,
@@ -118,7 +119,7 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
       });
       return store(doc, serverName, serverName);
     } catch (e) {
-      log.debug("direct key fetch failed", { server: serverName, error: (e as Error).message });
+      log.debug("direct key fetch failed", { server: serverName, error: errorMessage(e) });
       return false;
     }
   }
@@ -134,7 +135,7 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
         timeoutMs: KEY_FETCH_TIMEOUT_MS,
       });
     } catch (e) {
-      log.debug("notary key query failed", { notary, server: serverName, error: (e as Error).message });
+      log.debug("notary key query failed", { notary, server: serverName, error: errorMessage(e) });
       return;
     }
     const docs = isJsonObject(answer) && Array.isArray(answer.server_keys) ? answer.server_keys : [];
