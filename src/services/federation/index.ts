@@ -8,6 +8,7 @@
  */
 import type { PduCheckRunner, StateResolver } from "../../core";
 import { createOutboundClient } from "../../net";
+import { withFailureLog } from "../../net/failure-log";
 import type { FederationClient } from "../../net/federation-client";
 import type { Edus } from "../edus";
 import { forbidden } from "../matrix-error";
@@ -49,7 +50,7 @@ export function buildFederation(deps: FederationDeps) {
   }
   // With federation off nothing leaves this server: every outbound request is refused here.
   const client: FederationClient = config.allow_federation
-    ? createOutboundClient(config, signingKey, clock)
+    ? withFailureLog(createOutboundClient(config, signingKey, clock), log, clock)
     : { request: () => Promise.reject(forbidden("Federation is disabled on this server")) };
   const keys = createKeyRing({ serverName, signingKey, storage, client, trustedServers: config.trusted_servers, clock, log });
   const checker = createPduChecker(keys, deps.pduChecks);

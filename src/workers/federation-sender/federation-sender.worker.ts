@@ -4,6 +4,7 @@
  * the commands the main thread posts.
  */
 import { createOutboundClient } from "../../net";
+import { withFailureLog } from "../../net/failure-log";
 import { systemClock } from "../../runtime/clock";
 import { createLogger, parseLevel } from "../../runtime/logger";
 import { serveQueueWorker } from "../../runtime/queue-worker";
@@ -17,12 +18,13 @@ serveQueueWorker<SenderCommand, ReturnType<typeof createSenderLoop>>(
   self,
   ({ config, databaseFile, signingKey }) => {
     const storage = createStorage(openDatabase(databaseFile, { companion: true }));
+    const log = createLogger(parseLevel(config.log));
     const loop = createSenderLoop({
       serverName: config.server_name,
       queue: storage.federationQueue,
-      client: createOutboundClient(config, signingKey, systemClock),
+      client: withFailureLog(createOutboundClient(config, signingKey, systemClock), log, systemClock),
       clock: systemClock,
-      log: createLogger(parseLevel(config.log)),
+      log,
       emit: (event: SenderEvent) => self.postMessage(event),
     });
     loop.wake([]); // resume whatever was queued before a restart
