@@ -5,7 +5,7 @@
  * federation must accept; `isValidUserLocalpart` is the strict one new accounts must follow.
  */
 
-import type { EventFormat } from "./room-versions.ts";
+import type { RoomVersionRules } from "./room-versions.ts";
 import type { EventId, RoomAlias, RoomId, ServerName, UserId } from "./types.ts";
 
 /** Every identifier, sigil and domain included, is at most 255 bytes of UTF-8. */
@@ -160,20 +160,13 @@ export function parseRoomId(text: string): { roomId: RoomId; hashed: boolean; se
 }
 
 /**
- * An event id in the shape the event format gives it: `$opaque:domain` (v1, rooms 1-2), `$` +
- * standard Base64 hash (v2, room 3), `$` + url-safe hash (v3, rooms 4+). Without a format, any
- * `$`-sigil id of at most 255 bytes.
+ * An event id in the shape the room version gives it: `$opaque:domain` (rooms 1-2), `$` +
+ * standard Base64 hash (room 3), `$` + url-safe hash (rooms 4+). Without rules, any `$`-sigil id
+ * of at most 255 bytes.
  */
-export function isValidEventId(text: string, format?: EventFormat): text is EventId {
+export function isValidEventId(text: string, rules?: RoomVersionRules): text is EventId {
   if (!text.startsWith("$") || utf8Length(text) > MAX_ID_BYTES || !text.isWellFormed()) return false;
-  switch (format) {
-    case undefined:
-      return text.length > 1;
-    case "v1":
-      return splitSigilId(text, "$") !== null;
-    case "v2":
-      return STANDARD_HASH.test(text.slice(1));
-    case "v3":
-      return URL_SAFE_HASH.test(text.slice(1));
-  }
+  if (!rules) return text.length > 1;
+  if (rules.eventIdInEvent) return splitSigilId(text, "$") !== null;
+  return (rules.urlSafeEventIds ? URL_SAFE_HASH : STANDARD_HASH).test(text.slice(1));
 }

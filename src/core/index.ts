@@ -60,6 +60,7 @@ export {
   type SignedEvent,
 } from "./events/event-signing.ts";
 export { MAX_AUTH_EVENTS, MAX_PDU_BYTES, MAX_PREV_EVENTS, validatePdu, wireForm, type PduCheck } from "./events/pdu-format.ts";
+export { eventRefs, pduTemplate, type TemplateFields, type TemplateOptions } from "./events/pdu-template.ts";
 export {
   asSigned,
   belongsTo,

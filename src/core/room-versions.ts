@@ -3,16 +3,29 @@
  * flag (`rules.restrictedJoins`), never compares version strings, so a new version is one new row.
  */
 
-export type StateResAlgorithm = "v1" | "v2" | "v2.1";
-export type EventFormat = "v1" | "v2" | "v3";
 export type RedactionRules = "v1" | "v6" | "v8" | "v9" | "v11";
 
 export interface RoomVersionRules {
   readonly id: string;
-  /** v1: `event_id` on the event, `[id, hashes]` refs; v2: ids are `$` + std base64 reference hash; v3: url-safe. */
-  readonly eventFormat: EventFormat;
-  readonly stateRes: StateResAlgorithm;
-  /** Which redaction algorithm keeps which keys. */
+  /** v1-2: an event carries the `event_id` its server minted (`$opaque:domain`); since v3 it is the reference hash. */
+  readonly eventIdInEvent: boolean;
+  /** v1-2: `prev_events` and `auth_events` cite `[event_id, {sha256}]` pairs; since v3 bare ids. */
+  readonly hashedEventRefs: boolean;
+  /** v1-2: the server that minted the event id signs the event too (spec "Validating hashes and signatures"). */
+  readonly eventIdServerSigns: boolean;
+  /** v1-2: a redaction is allowed when its id's server is the target's (auth rules, m.room.redaction); since v3 clients check. */
+  readonly redactionsAuthorisedByDomain: boolean;
+  /** v4+: event ids use url-safe base64 (room 3 uses standard base64). */
+  readonly urlSafeEventIds: boolean;
+  /** v1-10: events carry `origin`, the server that created them; removed in v11. */
+  readonly eventsCarryOrigin: boolean;
+  /** v2+: state resolution v2 (room 1 uses v1). */
+  readonly stateResV2: boolean;
+  /** v12+: state resolution v2.1 (MSC4297): the conflicted state subgraph joins the full conflicted set. */
+  readonly conflictedStateSubgraph: boolean;
+  /** v12+: state resolution v2.1 (MSC4297): the iterative auth checks start from empty state, not the unconflicted state. */
+  readonly authChecksFromEmptyState: boolean;
+  /** Which redaction algorithm keeps which keys (a lookup key of `core/events/redaction.ts`). */
   readonly redaction: RedactionRules;
   /** v5+: a signing key must be valid at `origin_server_ts`. */
   readonly enforceKeyValidity: boolean;
@@ -42,8 +55,15 @@ export interface RoomVersionRules {
 
 const v1: RoomVersionRules = {
   id: "1",
-  eventFormat: "v1",
-  stateRes: "v1",
+  eventIdInEvent: true,
+  hashedEventRefs: true,
+  eventIdServerSigns: true,
+  redactionsAuthorisedByDomain: true,
+  urlSafeEventIds: false,
+  eventsCarryOrigin: true,
+  stateResV2: false,
+  conflictedStateSubgraph: false,
+  authChecksFromEmptyState: false,
   redaction: "v1",
   enforceKeyValidity: false,
   specialCaseAliasesAuth: true,
@@ -58,9 +78,16 @@ const v1: RoomVersionRules = {
   roomIdIsCreateEventHash: false,
   privilegedCreators: false,
 };
-const v2: RoomVersionRules = { ...v1, id: "2", stateRes: "v2" };
-const v3: RoomVersionRules = { ...v2, id: "3", eventFormat: "v2" };
-const v4: RoomVersionRules = { ...v3, id: "4", eventFormat: "v3" };
+const v2: RoomVersionRules = { ...v1, id: "2", stateResV2: true };
+const v3: RoomVersionRules = {
+  ...v2,
+  id: "3",
+  eventIdInEvent: false,
+  hashedEventRefs: false,
+  eventIdServerSigns: false,
+  redactionsAuthorisedByDomain: false,
+};
+const v4: RoomVersionRules = { ...v3, id: "4", urlSafeEventIds: true };
 const v5: RoomVersionRules = { ...v4, id: "5", enforceKeyValidity: true };
 const v6: RoomVersionRules = {
   ...v5,
@@ -78,13 +105,15 @@ const v11: RoomVersionRules = {
   ...v10,
   id: "11",
   redaction: "v11",
+  eventsCarryOrigin: false,
   useCreatorFromSender: true,
   redactsInContent: true,
 };
 const v12: RoomVersionRules = {
   ...v11,
   id: "12",
-  stateRes: "v2.1",
+  conflictedStateSubgraph: true,
+  authChecksFromEmptyState: true,
   roomIdIsCreateEventHash: true,
   privilegedCreators: true,
 };

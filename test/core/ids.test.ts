@@ -7,6 +7,7 @@ import {
   parseServerName,
   parseUserId,
 } from "../../src/core/ids.ts";
+import { rulesFor } from "../../src/core/room-versions.ts";
 
 describe("parseServerName", () => {
   test.each([
@@ -117,16 +118,17 @@ describe("room ids, aliases and event ids", () => {
     }
   });
 
-  test("event ids take the shape of the event format", () => {
+  test("event ids take the shape the room version gives them", () => {
     const standard = "$aBcD+/eFgHiJkLmNoPqRsTuVwXyZ0123456789abcde";
     const urlSafe = "$aBcD-_eFgHiJkLmNoPqRsTuVwXyZ0123456789abcde";
-    expect(isValidEventId("$abc:example.org", "v1")).toBe(true);
-    expect(isValidEventId("$abc", "v1")).toBe(false);
-    expect(isValidEventId(standard, "v2")).toBe(true);
-    expect(isValidEventId(urlSafe, "v2")).toBe(false);
-    expect(isValidEventId(urlSafe, "v3")).toBe(true);
-    expect(isValidEventId(standard, "v3")).toBe(false);
-    expect(isValidEventId(urlSafe.slice(0, -1), "v3")).toBe(false);
+    const [room1, room3, room4] = ["1", "3", "4"].map(rulesFor);
+    expect(isValidEventId("$abc:example.org", room1)).toBe(true);
+    expect(isValidEventId("$abc", room1)).toBe(false);
+    expect(isValidEventId(standard, room3)).toBe(true);
+    expect(isValidEventId(urlSafe, room3)).toBe(false);
+    expect(isValidEventId(urlSafe, room4)).toBe(true);
+    expect(isValidEventId(standard, room4)).toBe(false);
+    expect(isValidEventId(urlSafe.slice(0, -1), room4)).toBe(false);
     for (const any of ["$x", standard, urlSafe, "$abc:example.org"]) expect(isValidEventId(any)).toBe(true);
     for (const bad of ["", "$", "abc", "!abc:x.org", "$" + "a".repeat(255), "$\ud800"]) expect(isValidEventId(bad)).toBe(false);
   });

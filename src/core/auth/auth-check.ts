@@ -124,7 +124,7 @@ export function checkStateDependentAuthRules(pdu: Pdu, state: AuthEventMap, rule
   }
   if (pdu.type === "m.room.power_levels") return checkPowerLevelsEvent(pdu, state, rules, senderLevel);
   // Rule 11, v1-v2 only (event ids carry a domain): redactions need the redact level or the same origin.
-  if (rules.eventFormat === "v1" && pdu.type === "m.room.redaction") return checkV1Redaction(pdu, state, rules, senderLevel);
+  if (rules.redactionsAuthorisedByDomain && pdu.type === "m.room.redaction") return checkV1Redaction(pdu, state, rules, senderLevel);
   return ALLOWED;
 }
 

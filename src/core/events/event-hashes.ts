@@ -30,7 +30,7 @@ function referenceHashBytes(pdu: Pdu, rules: RoomVersionRules): Uint8Array {
  */
 export function referenceHash(pdu: Pdu, rules: RoomVersionRules): string {
   const bytes = referenceHashBytes(pdu, rules);
-  return rules.eventFormat === "v3" ? encodeBase64Url(bytes) : encodeBase64(bytes);
+  return rules.urlSafeEventIds ? encodeBase64Url(bytes) : encodeBase64(bytes);
 }
 
 /**
@@ -38,7 +38,7 @@ export function referenceHash(pdu: Pdu, rules: RoomVersionRules): string {
  * (format v2: standard Base64, room 3; format v3: url-safe, rooms 4+).
  */
 export function eventIdFor(pdu: Pdu, rules: RoomVersionRules): string {
-  if (rules.eventFormat === "v1") {
+  if (rules.eventIdInEvent) {
     if (typeof pdu.event_id !== "string") throw new TypeError("a room version 1-2 event carries its event_id");
     return pdu.event_id;
   }

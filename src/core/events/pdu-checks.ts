@@ -40,7 +40,7 @@ export const keyName = (server: string, keyId: string) => `${server}\u0000${keyI
 export function requiredSigners(pdu: Pdu, eventId: string, rules: RoomVersionRules): string[] {
   const servers = new Set([serverOf(pdu.sender)]);
   // Rooms 1-2: the server that minted the event id vouches for it too.
-  if (rules.eventFormat === "v1") servers.add(serverOf(eventId));
+  if (rules.eventIdServerSigns) servers.add(serverOf(eventId));
   // since v8: a restricted join is signed by the server of the user who authorised it.
   const via = isJsonObject(pdu.content) ? pdu.content.join_authorised_via_users_server : undefined;
   if (rules.restrictedJoins && pdu.type === "m.room.member" && pdu.content.membership === "join" && typeof via === "string") {
@@ -72,7 +72,7 @@ function withoutUnsigned(raw: JsonObject): JsonObject {
  * would cover bytes no other server signs.
  */
 export function asSigned(pdu: Pdu, rules: RoomVersionRules): Pdu {
-  if (rules.eventFormat === "v1" || pdu.event_id === undefined) return pdu;
+  if (rules.eventIdInEvent || pdu.event_id === undefined) return pdu;
   const { event_id: _derived, ...signed } = pdu;
   return signed as Pdu;
 }

@@ -50,8 +50,8 @@ function formatProblem(value: unknown, rules: RoomVersionRules): string | null {
   const roomIdProblem = checkRoomId(room_id, isCreate, rules);
   if (roomIdProblem) return roomIdProblem;
 
-  if (rules.eventFormat === "v1") {
-    if (typeof event_id !== "string" || !isValidEventId(event_id, "v1")) {
+  if (rules.eventIdInEvent) {
+    if (typeof event_id !== "string" || !isValidEventId(event_id, rules)) {
       return "`event_id` must be a `$opaque:domain` id in room versions 1-2";
     }
   } else if (event_id !== undefined) {
@@ -103,13 +103,13 @@ function checkRefs(refs: unknown, field: string, max: number, rules: RoomVersion
   if (refs.length > max) return `\`${field}\` holds ${refs.length} events, over the limit of ${max}`;
   for (const ref of refs) {
     const ok =
-      rules.eventFormat === "v1"
+      rules.hashedEventRefs
         ? Array.isArray(ref) &&
           ref.length === 2 &&
           typeof ref[0] === "string" &&
-          isValidEventId(ref[0], "v1") &&
+          isValidEventId(ref[0], rules) &&
           isJsonObject(ref[1])
-        : typeof ref === "string" && isValidEventId(ref, rules.eventFormat);
+        : typeof ref === "string" && isValidEventId(ref, rules);
     if (!ok) return `\`${field}\` holds a malformed event reference`;
   }
   return null;
@@ -134,5 +134,5 @@ function isSignatures(value: unknown): boolean {
  */
 export function wireForm(pdu: Pdu, rules: RoomVersionRules): JsonObject {
   const { event_id, unsigned: _unsigned, ...wire } = pdu;
-  return (rules.eventFormat === "v1" ? { ...wire, event_id } : wire) as JsonObject;
+  return (rules.eventIdInEvent ? { ...wire, event_id } : wire) as JsonObject;
 }

@@ -27,7 +27,7 @@ export function resolveStateSync(
   if (stateSets.length === 0) return [];
   const index = new EventIndex(fetchEvent);
   const maps = loadStateMaps(index, stateSets);
-  const resolved = rules.stateRes === "v1" ? resolveV1(index, maps, rules) : resolveV2(index, maps, rules);
+  const resolved = rules.stateResV2 ? resolveV2(index, maps, rules) : resolveV1(index, maps, rules);
   return [...resolved.values()].map((event) => index.eventIds[event]!);
 }
 

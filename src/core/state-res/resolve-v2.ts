@@ -29,14 +29,14 @@ export function resolveV2(index: EventIndex, maps: readonly StateMap[], rules: R
   conflictedEvents.forEach(addToFullSet);
   authDifference(index, maps, unconflicted.values()).forEach(addToFullSet);
   // since v12: the events on auth paths between conflicted events are re-checked too.
-  if (rules.stateRes === "v2.1") conflictedStateSubgraph(index, conflictedEvents).forEach(addToFullSet);
+  if (rules.conflictedStateSubgraph) conflictedStateSubgraph(index, conflictedEvents).forEach(addToFullSet);
 
   // 1. Power events and their conflicted auth ancestry, in reverse topological power ordering.
   const powerEvents = fullSet.filter((event) => isPowerEvent(index.events[event]!));
   const sortedPowerEvents = sortPowerEvents(index, inFullSet, powerEvents, rules);
 
   // 2. Iterative auth checks from the unconflicted state (v2) or from nothing (since v12).
-  const initial: StateMap = rules.stateRes === "v2.1" ? new Map() : new Map(unconflicted);
+  const initial: StateMap = rules.authChecksFromEmptyState ? new Map() : new Map(unconflicted);
   const partial = iterativeAuthChecks(index, sortedPowerEvents, initial, rules);
 
   // 3-4. The other events, by mainline of the resolved power levels, then checked in turn.

@@ -9,14 +9,15 @@ import {
   asSigned,
   authEventTypesFor,
   checkStateDependentAuthRules,
+  eventRefs,
   isJsonObject,
   namedLevelOf,
+  pduTemplate,
   powerLevelOf,
   signEvent,
   stateKeyOf,
   wireForm,
   type CheckedPdu,
-  type EventRef,
   type JsonObject,
   type Pdu,
   type RoomVersionRules,
@@ -57,9 +58,7 @@ export function createHandshakes(deps: {
 }) {
   const { serverName, storage, view, roomHeads, eventStore, checker, inbound, sender, serving } = deps;
 
-  /** Rooms 1-2 cite events as `[id, hashes]`; later versions by id alone. */
-  const refOf = (id: string, rules: RoomVersionRules): EventRef =>
-    rules.eventFormat === "v1" ? [id, { sha256: eventStore.getPdu(id)?.hashes.sha256 ?? "" }] : id;
+  const sha256Of = (id: string) => eventStore.getPdu(id)?.hashes.sha256;
 
   /** The auth rules against the current state, for a membership event of `userId`. */
   function refusal(pdu: Pdu, current: StateMap, rules: RoomVersionRules): string | null {
@@ -149,19 +148,23 @@ export function createHandshakes(deps: {
         const id = current.get(k);
         return id === undefined ? [] : [id];
       });
-      const event: JsonObject = {
-        room_id: roomId,
-        sender: userId,
-        state_key: userId,
-        type: "m.room.member",
-        content,
-        origin_server_ts: deps.clock.now(),
-        depth: Math.min(head.depth + 1, Number.MAX_SAFE_INTEGER),
-        prev_events: head.extremities.map((id) => refOf(id, rules)) as JsonObject["prev_events"],
-        auth_events: authIds.map((id) => refOf(id, rules)) as JsonObject["auth_events"],
-      };
-      if (rules.redaction !== "v11") event.origin = origin;
-      const reason = refusal(event as unknown as Pdu, current, rules);
+      // The joining server creates (and signs) the event: it is the template's `origin`.
+      const event = pduTemplate(
+        {
+          roomId,
+          sender: userId,
+          stateKey: userId,
+          type: "m.room.member",
+          content,
+          originServerTs: deps.clock.now(),
+          depth: Math.min(head.depth + 1, Number.MAX_SAFE_INTEGER),
+          prevEvents: eventRefs(head.extremities, rules, sha256Of),
+          authEvents: eventRefs(authIds, rules, sha256Of),
+          origin,
+        },
+        rules,
+      );
+      const reason = refusal(event as Pdu, current, rules);
       if (reason !== null) throw forbidden(`You may not ${membership} this room: ${reason}`);
       return { event, room_version: rules.id };
     },

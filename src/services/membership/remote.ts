@@ -10,16 +10,15 @@ import {
   hashAndSignEvent,
   isJsonObject,
   isSupportedRoomVersion,
+  pduTemplate,
   roomVersions,
   rulesFor,
   wireForm,
   type CheckedPdu,
   type EventRef,
   type JsonObject,
-  type PduTemplate,
   type SigningKey,
 } from "../../core";
-import { randomBytes } from "node:crypto";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import type { Clock } from "../../runtime/clock";
@@ -110,19 +109,22 @@ export function createRemoteMembership(deps: {
     if (typeof template.depth !== "number" || !Number.isSafeInteger(template.depth) || template.depth < 0) {
       throw badJson(`${server} sent a ${membership} template with a bad depth`);
     }
-    const event: PduTemplate = {
-      room_id: roomId,
-      sender: userId,
-      state_key: userId,
-      type: "m.room.member",
-      content: ownContent,
-      origin_server_ts: deps.clock.now(),
-      depth: template.depth,
-      prev_events: refs(template.prev_events),
-      auth_events: refs(template.auth_events),
-    };
-    if (rules.redaction !== "v11") event.origin = serverName;
-    if (rules.eventFormat === "v1") event.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
+    const event = pduTemplate(
+      {
+        roomId,
+        sender: userId,
+        stateKey: userId,
+        type: "m.room.member",
+        content: ownContent,
+        originServerTs: deps.clock.now(),
+        depth: template.depth,
+        prevEvents: refs(template.prev_events),
+        authEvents: refs(template.auth_events),
+        origin: serverName,
+      },
+      rules,
+      { mintEventId: true },
+    );
     const { pdu, eventId } = hashAndSignEvent(event, rules, serverName, deps.signingKey.keyId, deps.signingKey.seed);
     return { rules, pdu: Object.assign(pdu, { event_id: eventId }) as CheckedPdu };
   }

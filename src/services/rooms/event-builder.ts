@@ -8,14 +8,16 @@ import {
   authCheck,
   authEventTypesFor,
   canonicalJson,
+  eventRefs,
   hashAndSignEvent,
   JsonError,
   MAX_PDU_BYTES,
+  pduTemplate,
   validatePdu,
   type SigningKey,
 } from "../../core";
 import type { RoomVersionRules } from "../../core/room-versions";
-import { stateKeyOf, type EventRef, type JsonObject, type Pdu, type PduTemplate } from "../../core/types";
+import { stateKeyOf, type JsonObject, type Pdu, type PduTemplate } from "../../core/types";
 import type { EventStore } from "./event-store";
 import { badJson, forbidden, tooLarge } from "../matrix-error";
 import type { RoomHead } from "./heads";
@@ -55,12 +57,7 @@ export interface BuilderDeps {
 export function createEventBuilder(deps: BuilderDeps) {
   const { serverName, signingKey, eventStore } = deps;
 
-  const refFor = (eventId: string, rules: RoomVersionRules): EventRef => {
-    if (rules.eventFormat !== "v1") return eventId;
-    // Rooms 1-2 cite events as [id, hashes].
-    const hashes = eventStore.getPdu(eventId)?.hashes;
-    return [eventId, { sha256: hashes?.sha256 ?? "" }];
-  };
+  const sha256Of = (eventId: string) => eventStore.getPdu(eventId)?.hashes.sha256;
 
   /** Client bodies may carry floats; an event cannot (canonical JSON has integers only). */
   function hashOrRefuse(template: PduTemplate, rules: RoomVersionRules) {
@@ -73,8 +70,6 @@ export function createEventBuilder(deps: BuilderDeps) {
   }
 
   function sign(template: PduTemplate, rules: RoomVersionRules): Built {
-    // Rooms 1-2 carry a random id on our server name; later versions derive it from the content.
-    if (rules.eventFormat === "v1") template.event_id = `$${randomBytes(18).toString("base64url")}:${serverName}`;
     const { pdu, eventId } = hashOrRefuse(template, rules);
     // The stored form: what was signed (with the id only where the format carries it).
     const json = canonicalJson(pdu);
@@ -91,25 +86,26 @@ export function createEventBuilder(deps: BuilderDeps) {
      * it; before, the room id is random on our server name.
      */
     buildCreate(draft: EventDraft, rules: RoomVersionRules): Built & { roomId: string } {
-      const base: PduTemplate = {
+      const fields = {
         sender: draft.sender,
         type: "m.room.create",
-        state_key: "",
+        stateKey: "",
         content: draft.content,
-        origin_server_ts: deps.now(),
+        originServerTs: deps.now(),
         depth: 1,
-        prev_events: [],
-        auth_events: [],
+        prevEvents: [],
+        authEvents: [],
+        origin: serverName,
       };
       let roomId: string;
       let built: Built;
       if (rules.roomIdIsCreateEventHash) {
         // since v12: no room_id; the room id is the create event's id with the `!` sigil.
-        built = sign(base, rules);
+        built = sign(pduTemplate(fields, rules, { mintEventId: true }), rules);
         roomId = `!${built.pdu.event_id.slice(1)}`;
       } else {
         roomId = `!${randomBytes(18).toString("base64url")}:${serverName}`;
-        built = sign({ ...base, room_id: roomId }, rules);
+        built = sign(pduTemplate({ ...fields, roomId }, rules, { mintEventId: true }), rules);
       }
       const verdict = authCheck(built.pdu, [], rules.id);
       if (!verdict.allowed) throw badJson(verdict.reason);
@@ -124,18 +120,23 @@ export function createEventBuilder(deps: BuilderDeps) {
         const id = state.get(key);
         if (id !== undefined) authIds.push(id);
       }
-      const template: PduTemplate = {
-        room_id: head.roomId,
-        sender: draft.sender,
-        type: draft.type,
-        content: draft.content,
-        origin_server_ts: draft.origin_server_ts ?? deps.now(),
-        depth: Math.min(head.depth + 1, MAX_DEPTH),
-        prev_events: head.extremities.map((id) => refFor(id, rules)),
-        auth_events: authIds.map((id) => refFor(id, rules)),
-      };
-      if (draft.state_key !== undefined) template.state_key = draft.state_key;
-      if (draft.redacts !== undefined && !rules.redactsInContent) template.redacts = draft.redacts;
+      const template = pduTemplate(
+        {
+          roomId: head.roomId,
+          sender: draft.sender,
+          type: draft.type,
+          stateKey: draft.state_key,
+          content: draft.content,
+          originServerTs: draft.origin_server_ts ?? deps.now(),
+          depth: Math.min(head.depth + 1, MAX_DEPTH),
+          prevEvents: eventRefs(head.extremities, rules, sha256Of),
+          authEvents: eventRefs(authIds, rules, sha256Of),
+          redacts: draft.redacts,
+          origin: serverName,
+        },
+        rules,
+        { mintEventId: true },
+      );
       const built = sign(template, rules);
 
       // since v12 the create event is implied, not cited, but the auth rules still need it.

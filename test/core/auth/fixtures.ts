@@ -55,11 +55,11 @@ export class TestRoom {
 
   /** v1-v2 event ids carry the origin's domain; later versions use bare reference hashes. */
   eventId(name: string, domain = "example.com"): string {
-    return this.rules.eventFormat === "v1" ? `$${name}:${domain}` : `$${name}`;
+    return this.rules.eventIdInEvent ? `$${name}:${domain}` : `$${name}`;
   }
 
   ref(id: string): EventRef {
-    return this.rules.eventFormat === "v1" ? [id, { sha256: "aGFzaA" }] : id;
+    return this.rules.hashedEventRefs ? [id, { sha256: "aGFzaA" }] : id;
   }
 
   event(fields: EventFields): Pdu {

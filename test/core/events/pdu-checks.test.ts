@@ -25,7 +25,7 @@ const keys: KeyTable = new Map([
 describe.each(["1", "4", "11", "12"])("room version %s", (version) => {
   const rules = rulesFor(version);
   const template = {
-    ...(rules.eventFormat === "v1" ? { event_id: "$invite:a.example" } : {}),
+    ...(rules.eventIdInEvent ? { event_id: "$invite:a.example" } : {}),
     room_id: rules.roomIdIsCreateEventHash ? "!Nhcu5BS-UMnFX7hBVfVSoXiD7OgH6iRT-xyIuqDnpYQ" : "!room:a.example",
     sender: "@alice:a.example",
     type: "m.room.member",

@@ -19,11 +19,11 @@ function pduFor(version: string): Record<string, unknown> {
     signatures: { "example.org": { "ed25519:1": "sig" } },
     unsigned: { age: 1 },
   };
-  if (rules.eventFormat === "v1") {
+  if (rules.eventIdInEvent) {
     const ref = ["$prev:example.org", { sha256: "abc" }];
     return { ...base, event_id: "$e1:example.org", room_id: "!r:example.org", prev_events: [ref], auth_events: [ref] };
   }
-  const id = rules.eventFormat === "v2" ? HASH_ID.replace("-_", "+/") : HASH_ID;
+  const id = rules.urlSafeEventIds ? HASH_ID : HASH_ID.replace("-_", "+/");
   const roomId = rules.roomIdIsCreateEventHash ? HASH_ROOM : "!r:example.org";
   return { ...base, room_id: roomId, prev_events: [id], auth_events: [id] };
 }
