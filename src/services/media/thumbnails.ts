@@ -5,6 +5,7 @@
  * than `max_image_pixels` is refused before it is decoded. Concurrent requests for a thumbnail
  * not made yet share one render.
  */
+import { errorMessage } from "../../core";
 import { IMAGE_CONTENT_TYPES, readImageHeader } from "../../core/media/image-header";
 import { chooseThumbnailSize, type ThumbnailMethod, type ThumbnailSize } from "../../core/media/thumbnail-sizes";
 import type { Clock } from "../../runtime/clock";
@@ -68,7 +69,7 @@ export function createThumbnailService(deps: ThumbnailDeps) {
     try {
       out = await thumbnailer.render({ input, format: header.format, width: header.width, height: header.height, size, animated, maxPixels: settings.maxImagePixels });
     } catch (e) {
-      throw cannotThumbnail(e instanceof Error ? e.message : String(e));
+      throw cannotThumbnail(errorMessage(e));
     }
     const written = await files.write(out.data);
     try {
