@@ -5,7 +5,7 @@
  * servers asked at once. A server that cannot be reached is named in `failures`: the request
  * itself still succeeds with everything else.
  */
-import { crossSigningPublicKey, isJsonObject, isValidUserId, type JsonObject } from "../../core";
+import { crossSigningPublicKey, errorMessage, isJsonObject, isValidUserId, type JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import type { SignatureRow } from "../../storage/e2ee-keys";
 import type { FederationClient } from "../../net/federation-client";
@@ -261,7 +261,7 @@ function readTimeout(body: unknown): number {
 /** The `failures` entry for a server that could not answer. */
 function failureOf(e: unknown): JsonObject {
   if (e instanceof RemoteError) return { status: e.status, message: e.message };
-  return { status: 503, message: e instanceof Error ? e.message : String(e) };
+  return { status: 503, message: errorMessage(e) };
 }
 
 /** The parts of a `user/keys/query` answer that are about the users asked for. */

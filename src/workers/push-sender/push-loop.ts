@@ -6,7 +6,7 @@
  * pusher. The gateway URL is the client's choice, so requests go through the guarded outbound
  * HTTP (denylisted addresses refused, capped answers, no redirects).
  */
-import { isJsonObject, type JsonObject } from "../../core";
+import { errorMessage, isJsonObject, type JsonObject } from "../../core";
 import { createKeyedDrain } from "../../runtime/keyed-drain";
 import type { Clock } from "../../runtime/clock";
 import { OutboundError, type HttpRequest, type HttpResponse, type Target } from "../../net/outbound-http";
@@ -91,7 +91,7 @@ export function createPushLoop(deps: PushLoopDeps) {
     } catch (e) {
       // An address this server may not reach will not become reachable by retrying.
       if (e instanceof OutboundError && e.kind === "denied") return { outcome: "refused", reason: e.message };
-      throw new RetryableError(e instanceof Error ? e.message : String(e));
+      throw new RetryableError(errorMessage(e));
     }
     if (res.status >= 500 || res.status === 408 || res.status === 429) throw new RetryableError(`gateway answered ${res.status}`);
     if (res.status < 200 || res.status >= 300) return { outcome: "refused", reason: `gateway answered ${res.status}` };
@@ -135,7 +135,7 @@ export function createPushLoop(deps: PushLoopDeps) {
         const delay = pushRetryDelay(failures);
         pushers.recordFailure(pusherId, failures, clock.now() + delay);
         drains.schedule(pusherId, clock.now() + delay);
-        deps.emit({ type: "failed", pusherId, failures, retryInMs: delay, error: e instanceof Error ? e.message : String(e) });
+        deps.emit({ type: "failed", pusherId, failures, retryInMs: delay, error: errorMessage(e) });
         return;
       }
       queue.remove(push.id);
