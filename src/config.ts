@@ -91,6 +91,10 @@ export const ConfigSchema = T.Object({
   /** Media created before this RFC 3339 time stays reachable through the legacy endpoints. */
   legacy_media_freeze: T.Optional(T.String()),
   media: MediaTable,
+  /** Answer `preview_url` (off by default, as in Synapse): the server fetches pages its users link. */
+  url_preview_enabled: T.Boolean(),
+  /** CIDR ranges previews may reach although denied (private, loopback, ip_range_denylist). */
+  url_preview_ip_range_allowlist: T.Array(T.String()),
   rate_limits: T.Object({
     enabled: T.Boolean(),
     login: RateLimit,
@@ -116,7 +120,7 @@ const acceptedConduitKeys = new Set([
 type Table = Record<string, unknown>;
 
 /** Loopback, private, link-local, shared, multicast and documentation ranges (IPv4 and IPv6). */
-const defaultIpRangeDenylist = [
+export const DEFAULT_IP_RANGE_DENYLIST: readonly string[] = [
   "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
   "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
   "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "100::/64",
@@ -137,7 +141,7 @@ const defaults = (): Table => ({
   default_room_version: DEFAULT_ROOM_VERSION,
   trusted_servers: ["matrix.org"],
   trusted_proxies: ["127.0.0.1", "::1"],
-  ip_range_denylist: [...defaultIpRangeDenylist],
+  ip_range_denylist: [...DEFAULT_IP_RANGE_DENYLIST],
   allow_invalid_tls_certificates: false,
   log: "info",
   state_res_workers: 0,
@@ -145,6 +149,8 @@ const defaults = (): Table => ({
   app_service_config_files: [],
   max_image_pixels: 32_000_000,
   allow_legacy_media: true,
+  url_preview_enabled: false,
+  url_preview_ip_range_allowlist: [],
   media: {
     backend: "filesystem",
     directory_structure: { depth: 2, length: 2 },

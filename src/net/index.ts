@@ -4,8 +4,9 @@
  * discovery, and the client that signs each request with X-Matrix.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { getCACertificates } from "node:tls";
-import { ConfigError, type Config } from "../config";
+import { ConfigError, DEFAULT_IP_RANGE_DENYLIST, type Config } from "../config";
 import { errorMessage, type SigningKey } from "../core";
 import type { Clock } from "../runtime/clock";
 import { createServerDiscovery } from "./discovery";
@@ -34,6 +35,29 @@ export function createGuardedHttp(config: Config): OutboundHttp {
     throw e;
   }
   return createOutboundHttp({ guard, ca: trustedCas(config), allowInvalidCertificates: config.allow_invalid_tls_certificates });
+}
+
+/**
+ * Guarded HTTP(S) for URL previews: never the built-in private, loopback and link-local ranges nor
+ * `ip_range_denylist` (even when federation's list was emptied), except `url_preview_ip_range_allowlist`.
+ */
+export function createPreviewHttp(config: Config): OutboundHttp {
+  const guard = (cidrs: readonly string[], key: string) => {
+    try {
+      return createAddressGuard(cidrs);
+    } catch (e) {
+      if (e instanceof InvalidCidrError) throw new ConfigError(`config key "${key}" has an invalid entry: ${e.message}`);
+      throw e;
+    }
+  };
+  const denied = guard([...DEFAULT_IP_RANGE_DENYLIST, ...config.ip_range_denylist], "ip_range_denylist");
+  const listed = guard(config.url_preview_ip_range_allowlist, "url_preview_ip_range_allowlist");
+  return createOutboundHttp({
+    // `listed.allows` is true outside the allowlist; an address inside it passes whatever the denylist says.
+    guard: { allows: (ip) => (isIP(ip) !== 0 && !listed.allows(ip)) || denied.allows(ip) },
+    ca: trustedCas(config),
+    allowInvalidCertificates: false,
+  });
 }
 
 /** The signing HTTPS client to other servers; the sender worker builds its own with this too. */

@@ -20,6 +20,8 @@ export interface Target {
   hostHeader: string;
   /** The name the certificate must be valid for (and the SNI); absent for an IP literal. */
   tlsName?: string;
+  /** Plain HTTP (URL previews of http:// pages); federation is always HTTPS. */
+  plain?: boolean;
 }
 
 export interface HttpRequest {
@@ -99,7 +101,7 @@ export function createOutboundHttp(opts: OutboundHttpOptions): OutboundHttp {
       let lastError: OutboundError | undefined;
       // Try each permitted address until one accepts the connection.
       for (const ip of addresses) {
-        const url = `https://${ip.includes(":") ? `[${ip}]` : ip}:${target.port}${req.path}`;
+        const url = `${target.plain ? "http" : "https"}://${ip.includes(":") ? `[${ip}]` : ip}:${target.port}${req.path}`;
         let res: Response;
         try {
           res = await sessionFor(target.tlsName).fetch(url, {

@@ -5,8 +5,9 @@
  * GET  /_matrix/client/v1/media/config — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1mediaconfig
  * GET  /_matrix/client/v1/media/download/{serverName}/{mediaId}[/{fileName}] — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1mediadownloadservernamemediaid
  * GET  /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1mediathumbnailservernamemediaid
+ * GET  /_matrix/client/v1/media/preview_url — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1mediapreview_url (when url_preview_enabled)
  * Legacy, unauthenticated, for media from before `legacy_media_freeze` (and their `r0` names):
- * GET  /_matrix/media/v3/config, /download/{serverName}/{mediaId}[/{fileName}], /thumbnail/{serverName}/{mediaId}
+ * GET  /_matrix/media/v3/config, /download/{serverName}/{mediaId}[/{fileName}], /thumbnail/{serverName}/{mediaId}, /preview_url
  * Uploads stream straight to the file store (the body is never parsed or buffered); downloads
  * stream from disk with the headers that keep media from acting as a page (see media-response.ts).
  */
@@ -77,6 +78,13 @@ export const mediaRoutes = ({ accounts: { tokens: auth }, media }: Services) => 
     .get("/_matrix/client/v1/media/download/:serverName/:mediaId", download(false), { auth: true, query: DownloadQuery })
     .get("/_matrix/client/v1/media/download/:serverName/:mediaId/:fileName", download(false), { auth: true, query: DownloadQuery })
     .get("/_matrix/client/v1/media/thumbnail/:serverName/:mediaId", thumbnail(false), { auth: true, query: ThumbnailQuery });
+  const previews = media.previews;
+  if (previews) {
+    const query = t.Object({ url: t.String(), ts: t.Optional(t.Numeric()) });
+    const preview = ({ query }: { query: { url: string } }) => previews.preview(query.url);
+    app = app.get("/_matrix/client/v1/media/preview_url", preview, { auth: true, query });
+    if (media.settings.legacyEndpoints) app = app.get("/_matrix/media/v3/preview_url", preview, { auth: true, query });
+  }
   if (media.settings.legacyEndpoints) {
     app = app
       .get("/_matrix/media/v3/config", config, { auth: true })

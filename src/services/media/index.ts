@@ -9,10 +9,11 @@ import { DEFAULT_THUMBNAIL_SIZES } from "../../core/media/thumbnail-sizes";
 import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
 import { createMediaFileStore, type MediaFileStore } from "../../storage/media-files";
-import { createGuardedHttp } from "../../net";
+import { createGuardedHttp, createPreviewHttp } from "../../net";
 import type { FederationClient } from "../../net/federation-client";
 import type { Logger } from "../../runtime/logger";
 import { createContentService, type RemoteFetcher } from "./content";
+import { createPreviewService, type PreviewService } from "./previews";
 import { createRemoteMedia } from "./remote";
 import { createMediaRetention } from "./retention";
 import type { MediaSettings } from "./settings";
@@ -58,6 +59,8 @@ export interface MediaDeps {
   clock: Clock;
   thumbnailer: ThumbnailRenderer;
   fetchRemote?: RemoteFetcher;
+  /** URL previews, when `url_preview_enabled`. */
+  previews?: PreviewService;
 }
 
 export function createMediaServices(deps: MediaDeps) {
@@ -66,7 +69,7 @@ export function createMediaServices(deps: MediaDeps) {
   const uploads = createUploadService({ ...inner, onUploaded: (mediaId) => content.uploaded(mediaId) });
   const thumbnails = createThumbnailService({ ...inner, content });
   const retention = createMediaRetention(inner);
-  return { settings: deps.settings, files: deps.files, uploads, content, thumbnails, retention };
+  return { settings: deps.settings, files: deps.files, uploads, content, thumbnails, retention, previews: deps.previews };
 }
 export type MediaServices = ReturnType<typeof createMediaServices>;
 
@@ -85,5 +88,8 @@ export function buildMedia(deps: {
   const remote = config.allow_federation
     ? createRemoteMedia({ settings, repo: storage.media, files, clock, log, client, http: createGuardedHttp(config) })
     : undefined;
-  return createMediaServices({ ...deps, settings, files, fetchRemote: remote?.fetch });
+  const previews = config.url_preview_enabled
+    ? createPreviewService({ settings, repo: storage.media, files, clock, log, http: createPreviewHttp(config) })
+    : undefined;
+  return createMediaServices({ ...deps, settings, files, fetchRemote: remote?.fetch, previews });
 }
