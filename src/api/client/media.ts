@@ -16,6 +16,7 @@ import type { Services } from "../../services";
 import { DEFAULT_TIMEOUT_MS } from "../../services/media/content";
 import type { UploadBody } from "../../services/media/uploads";
 import { clientAuth } from "../plugins/client-auth";
+import { corsHeaders } from "../plugins/cors";
 import { mediaResponse } from "../http/media-response";
 import { ThumbnailQuery, thumbnailRequest } from "../schemas/thumbnail-query";
 
@@ -29,6 +30,14 @@ function uploadBody(request: Request, filename: string | undefined): UploadBody 
     contentType: request.headers.get("content-type"),
     filename: filename ?? null,
   };
+}
+
+/**
+ * Upload answers as plain `application/json`, without a charset: Hydrogen reads the answer of its
+ * upload (an XMLHttpRequest) only when the Content-Type is exactly that, as Synapse sends it.
+ */
+function uploadAnswer(body: object): Response {
+  return new Response(JSON.stringify(body), { headers: { ...corsHeaders, "Content-Type": "application/json" } });
 }
 
 /** `allow_remote=false` keeps the request on this server (legacy endpoints; v1 always may fetch). */
@@ -62,7 +71,7 @@ export const mediaRoutes = ({ accounts: { tokens: auth }, media }: Services) => 
     .use(clientAuth(auth))
     .post(
       "/_matrix/media/v3/upload",
-      ({ requester, request, query }) => media.uploads.upload(requester.userId, uploadBody(request, query.filename)),
+      async ({ requester, request, query }) => uploadAnswer(await media.uploads.upload(requester.userId, uploadBody(request, query.filename))),
       { auth: true, query: t.Object({ filename: t.Optional(t.String()) }) },
     )
     .post("/_matrix/media/v1/create", ({ requester }) => media.uploads.create(requester.userId), { auth: true })
@@ -70,7 +79,7 @@ export const mediaRoutes = ({ accounts: { tokens: auth }, media }: Services) => 
       "/_matrix/media/v3/upload/:serverName/:mediaId",
       async ({ requester, request, params, query }) => {
         await media.uploads.uploadTo(requester.userId, params.serverName, params.mediaId, uploadBody(request, query.filename));
-        return {};
+        return uploadAnswer({});
       },
       { auth: true, query: t.Object({ filename: t.Optional(t.String()) }) },
     )

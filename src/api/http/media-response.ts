@@ -7,6 +7,7 @@
  */
 import { parseByteRange } from "../../core/media/byte-range";
 import { contentDisposition, servedContentType } from "../../core/media/content-disposition";
+import { corsHeaders } from "../plugins/cors";
 
 export interface MediaFile {
   file: Blob;
@@ -23,7 +24,10 @@ export const MEDIA_SECURITY_HEADERS = {
 
 export function mediaResponse(request: Request, media: MediaFile): Response {
   const etag = `"${media.sha256}"`;
+  // A Response of our own skips Elysia's default headers: CORS is added here (web clients fetch
+  // media with their token from another origin).
   const headers: Record<string, string> = {
+    ...corsHeaders,
     ...MEDIA_SECURITY_HEADERS,
     "Content-Type": servedContentType(media.contentType),
     "Content-Disposition": contentDisposition(media.contentType, media.filename),

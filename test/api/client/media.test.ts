@@ -43,6 +43,9 @@ async function errcode(res: Response): Promise<[number, string]> {
 describe("upload and authenticated download", () => {
   test("bytes, type and name come back with the headers that keep media from acting as a page", async () => {
     const png = await fixture("photo.png");
+    const raw = await fetch(`${server.baseUrl}/_matrix/media/r0/upload`, { method: "POST", headers: { ...auth(alice), "Content-Type": "image/png" }, body: png });
+    expect(raw.headers.get("content-type")).toBe("application/json"); // exactly: Hydrogen reads nothing else
+    expect(raw.headers.get("access-control-allow-origin")).toBe("*");
     const mxc = await uploaded(alice, png, "image/png", "chat noir é.png");
     expect(mxc).toMatch(/^localhost\/[A-Za-z0-9_-]+$/);
     const res = await get(`/_matrix/client/v1/media/download/${mxc}`, auth(bob));
@@ -53,6 +56,7 @@ describe("upload and authenticated download", () => {
     expect(res.headers.get("content-security-policy")).toStartWith("sandbox; default-src 'none'");
     expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{64}"$/);
     const named = await get(`/_matrix/client/v1/media/download/${mxc}/other.png`, auth(bob));
     expect(named.headers.get("content-disposition")).toBe('inline; filename="other.png"');
