@@ -10,6 +10,7 @@ import type { Page } from "playwright-core";
 import { enc } from "../helpers/as-user";
 import { api } from "../helpers/client";
 import { chromiumPath, launchBrowser, type Browser } from "../helpers/browser";
+import { freePort } from "../helpers/federation";
 import { startServer, type TestServer } from "../helpers/server";
 import { addUser, type TestUser } from "../helpers/users";
 import { servePage, type PageServer } from "./hydrogen/page-server";
@@ -24,13 +25,6 @@ const browsers: Browser[] = [];
 let alice: TestUser;
 let bob: TestUser;
 let withOlm = false;
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 /** A Hydrogen of its own (own browser profile), logged in as `user` with the room open. */
 async function hydrogenAs(user: string): Promise<Page> {
