@@ -7,6 +7,7 @@
  * answer is cached per URL for an hour.
  */
 import { isIP } from "node:net";
+import { errorMessage } from "../../core/error-message";
 import { readImageHeader } from "../../core/media/image-header";
 import { mxcUri } from "../../core/media/media-ids";
 import { OutboundError, type HttpResponse, type OutboundHttp } from "../../net/outbound-http";
@@ -120,7 +121,7 @@ export function createPreviewService(deps: PreviewDeps) {
         if (pictureType.startsWith("image/")) Object.assign(og, await storeImage(picture.res.body, pictureType));
       } catch (e) {
         // A page keeps its preview when its picture cannot be had.
-        deps.log.debug("preview image not fetched", { url: image, error: e instanceof Error ? e.message : String(e) });
+        deps.log.debug("preview image not fetched", { url: image, error: errorMessage(e) });
       }
     }
     return og;
