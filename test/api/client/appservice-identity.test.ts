@@ -25,6 +25,8 @@ beforeAll(async () => {
   ];
   server = await startServer({ toml: appserviceFilesToml(files), rateLimits: { message: { per_second: 0.001, burst: 2 } } });
   alice = await addUser(server, "alice");
+  // The bridge's puppet the tests act as (each test may run alone).
+  expect((await asRegister("bridge_alice")).status).toBe(200);
 });
 afterAll(async () => {
   await server?.stop();
@@ -40,10 +42,10 @@ const asRegister = (username: string, token: string | null = BRIDGE, extra: Reco
 
 describe("registration", () => {
   test("an appservice registers users of its namespace without UIA or password", async () => {
-    const res = await asRegister("bridge_alice");
+    const res = await asRegister("bridge_anna");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ user_id: "@bridge_alice:localhost", home_server: "localhost" });
-    expectError(await asRegister("bridge_alice"), 400, "M_USER_IN_USE");
+    expect(res.body).toEqual({ user_id: "@bridge_anna:localhost", home_server: "localhost" });
+    expectError(await asRegister("bridge_anna"), 400, "M_USER_IN_USE");
     // Without inhibit_login it gets a session, as a login would.
     const withSession = await asRegister("bridge_bob", BRIDGE, { inhibit_login: false });
     expect(withSession.body).toMatchObject({ user_id: "@bridge_bob:localhost", device_id: expect.any(String), access_token: expect.any(String) });

@@ -55,38 +55,47 @@ test("a profile of a user of another server is asked of that server", async () =
   expect(unknown.status).toBe(404);
 });
 
+/** A room of alice's on A, named "Across", that bob of B was invited to (through B) and joined (through A). */
+async function sharedRoom(): Promise<string> {
+  const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
+    token: alice.access_token,
+    body: { name: "Across", preset: "private_chat" },
+  });
+  expect(created.status).toBe(200);
+  const roomId = created.body.room_id;
+  const invite = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+    token: alice.access_token,
+    body: { user_id: bob.user_id },
+  });
+  expect(invite.status).toBe(200);
+  expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("invite");
+  const join = await api<{ room_id: string }>(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+    token: bob.access_token,
+    body: {},
+  });
+  expect(join.status).toBe(200);
+  expect(join.body.room_id).toBe(roomId);
+  return roomId;
+}
+
+test("a user of B is invited through B and joins through A", async () => {
+  const roomId = await sharedRoom();
+  // B now holds the room's state; A learns of the join through send_join.
+  expect(await membershipOn(b, bob, roomId, alice.user_id)).toBe("join");
+  expect(await membershipOn(b, bob, roomId, bob.user_id)).toBe("join");
+  expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
+  const name = await api<{ name: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`, {
+    token: bob.access_token,
+  });
+  expect(name.body.name).toBe("Across");
+});
+
+// Each test of this block works in one such room, made for the block: any one runs alone.
 describe("a room shared by two servers", () => {
   let roomId: string;
-
-  test("a user of B is invited through B and joins through A", async () => {
-    const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
-      token: alice.access_token,
-      body: { name: "Across", preset: "private_chat" },
-    });
-    expect(created.status).toBe(200);
-    roomId = created.body.room_id;
-
-    const invite = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
-      token: alice.access_token,
-      body: { user_id: bob.user_id },
-    });
-    expect(invite.status).toBe(200);
-    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("invite");
-
-    const join = await api<{ room_id: string }>(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
-      token: bob.access_token,
-      body: {},
-    });
-    expect(join.status).toBe(200);
-    expect(join.body.room_id).toBe(roomId);
-    // B now holds the room's state; A learns of the join through send_join.
-    expect(await membershipOn(b, bob, roomId, alice.user_id)).toBe("join");
-    expect(await membershipOn(b, bob, roomId, bob.user_id)).toBe("join");
-    expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
-    const name = await api<{ name: string }>(b.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`, {
-      token: bob.access_token,
-    });
-    expect(name.body.name).toBe("Across");
+  beforeAll(async () => {
+    roomId = await sharedRoom();
+    await until("bob's join on A", async () => ((await membershipOn(a, alice, roomId, bob.user_id)) === "join" ? true : undefined));
   });
 
   test("messages flow both ways, in order", async () => {
