@@ -100,6 +100,7 @@ describe("user-defined rules", () => {
     const message = (await alice.call<Rule>("GET", "/pushrules/global/underride/.m.rule.message")).body;
     expect(message).toMatchObject({ default: true, enabled: true, actions });
 
+    expect((await alice.call("PUT", "/pushrules/global/content/a", { pattern: "a", actions: ["notify"] })).status).toBe(200);
     await alice.call("PUT", "/pushrules/global/content/a/enabled", { enabled: false });
     expect((await alice.call<Rule>("GET", "/pushrules/global/content/a")).body.enabled).toBe(false);
     await alice.call("PUT", "/pushrules/global/content/a/actions", { actions: ["dont_notify"] });
@@ -107,6 +108,7 @@ describe("user-defined rules", () => {
   });
 
   test("a deleted rule is gone; deleting it again is 404", async () => {
+    expect((await alice.call("PUT", "/pushrules/global/content/e", { pattern: "e", actions: ["notify"] })).status).toBe(200);
     expect((await alice.call("DELETE", "/pushrules/global/content/e")).status).toBe(200);
     expect(await ids(alice, "content")).not.toContain("e");
     const again = await alice.call<ErrorBody>("DELETE", "/pushrules/global/content/e");
@@ -114,7 +116,11 @@ describe("user-defined rules", () => {
   });
 
   test("rules are per user", async () => {
-    expect(await ids(bob, "content")).toEqual(["nocake"]);
+    expect((await bob.call("PUT", "/pushrules/global/content/bobs", { pattern: "bobs", actions: ["notify"] })).status).toBe(200);
+    expect((await alice.call("PUT", "/pushrules/global/content/alices", { pattern: "alices", actions: ["notify"] })).status).toBe(200);
+    expect(await ids(bob, "content")).toContain("bobs");
+    expect(await ids(bob, "content")).not.toContain("alices");
+    expect(await ids(alice, "content")).not.toContain("bobs");
   });
 });
 
