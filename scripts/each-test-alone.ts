@@ -12,7 +12,7 @@ function testNames(file: string): string[] {
   const names = new Set<string>();
   for (const m of text.matchAll(/\b(?:test|it)(\.each\([\s\S]*?\))?\(\s*(["'`])((?:\\.|(?!\2).)*)\2/g)) {
     let name = m[3]!.replace(/\\(.)/g, "$1");
-    if (m[1]) name = name.split(/%[sdifjo#%]|\$\w+/)[0]!;
+    if (m[1]) name = name.split(/%[sdifjopP#%]|\$\w+/)[0]!;
     name = name.split("${")[0]!;
     if (name.trim() !== "") names.add(name);
   }

@@ -1,12 +1,17 @@
 // matrix-js-sdk, a real client library, against the real server: registration through its UIA
 // handling (by hand and with its InteractiveAuth driver), password login, whoami, devices with
 // UIA deletion, profile and logout. Its logger is silenced so test output stays readable.
-import { expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { InteractiveAuth, MatrixError, createClient, type MatrixClient } from "matrix-js-sdk";
 import { quietLogger as quiet } from "../helpers/js-sdk";
+import { registerUser } from "../helpers/client";
 import { serverForTests } from "../helpers/server";
 
 const server = serverForTests();
+// The account the login tests use, made here so that any of them runs alone.
+beforeAll(async () => {
+  await registerUser(server.baseUrl, "sdklogin", "sdk password");
+});
 
 function client(credentials: { accessToken?: string; userId?: string; deviceId?: string } = {}): MatrixClient {
   return createClient({ baseUrl: server.baseUrl, logger: quiet, ...credentials });
@@ -51,10 +56,10 @@ test("InteractiveAuth drives registration through the dummy stage by itself", as
 
 test("loginWithPassword and login('m.login.password') give sessions that whoami recognises", async () => {
   const sdk = client();
-  const first = await sdk.loginWithPassword("sdkuser", "sdk password");
-  expect(first.user_id).toBe("@sdkuser:localhost");
+  const first = await sdk.loginWithPassword("sdklogin", "sdk password");
+  expect(first.user_id).toBe("@sdklogin:localhost");
   const second = await client().login("m.login.password", {
-    identifier: { type: "m.id.user", user: "@sdkuser:localhost" },
+    identifier: { type: "m.id.user", user: "@sdklogin:localhost" },
     password: "sdk password",
     initial_device_display_name: "SDK device",
   });
@@ -67,7 +72,7 @@ test("loginWithPassword and login('m.login.password') give sessions that whoami 
 
 test("a wrong password is a 403 M_FORBIDDEN MatrixError", async () => {
   const error = await client()
-    .loginWithPassword("sdkuser", "not the password")
+    .loginWithPassword("sdklogin", "not the password")
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(MatrixError);
   expect((error as MatrixError).httpStatus).toBe(403);
@@ -75,16 +80,16 @@ test("a wrong password is a 403 M_FORBIDDEN MatrixError", async () => {
 });
 
 test("profile, device deletion behind UIA, and logout", async () => {
-  const login = await client().loginWithPassword("sdkuser", "sdk password");
+  const login = await client().loginWithPassword("sdklogin", "sdk password");
   const sdk = client({ accessToken: login.access_token, userId: login.user_id, deviceId: login.device_id });
   await sdk.setDisplayName("SDK User");
-  expect(await sdk.getProfileInfo("@sdkuser:localhost")).toMatchObject({ displayname: "SDK User" });
+  expect(await sdk.getProfileInfo("@sdklogin:localhost")).toMatchObject({ displayname: "SDK User" });
 
-  const spare = await client().loginWithPassword("sdkuser", "sdk password");
+  const spare = await client().loginWithPassword("sdklogin", "sdk password");
   const session = await uiaSession(sdk.deleteDevice(spare.device_id));
   await sdk.deleteDevice(spare.device_id, {
     type: "m.login.password",
-    identifier: { type: "m.id.user", user: "sdkuser" },
+    identifier: { type: "m.id.user", user: "sdklogin" },
     password: "sdk password",
     session,
   });
