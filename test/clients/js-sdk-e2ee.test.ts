@@ -4,7 +4,7 @@
 // and each user verifies the other's identity by emoji (SAS); key backup is set up with secret
 // storage, and a device that logs in later decrypts earlier history from the backup.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ClientEvent, MatrixEventEvent, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
+import { ClientEvent, RoomMemberEvent, type MatrixClient } from "matrix-js-sdk";
 import {
   CryptoEvent,
   VerificationPhase,
@@ -15,13 +15,12 @@ import {
   type VerificationRequest,
 } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { loginUser, passwordAuth, registerUser, type Session } from "../helpers/client";
-import { startSdkClient } from "../helpers/js-sdk";
+import { decrypted, startSdkClient, until } from "../helpers/js-sdk";
 import { once } from "../helpers/once";
 import { serverForTests } from "../helpers/server";
 
 const server = serverForTests();
 const password = "correct horse battery staple";
-const WAIT_MS = 20_000;
 
 /** Alice's secret storage key (her recovery key), once created: what she would type in. */
 let recoveryKey: GeneratedSecretStorageKey | undefined;
@@ -37,43 +36,6 @@ async function startedClient(session: Session): Promise<MatrixClient> {
   });
   clients.push(client);
   return client;
-}
-
-/** Resolves once `check` passes, re-checking whenever `client` emits one of `events`. */
-function until<T>(client: MatrixClient, events: string[], check: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const emitter = client as unknown as { on(e: string, f: () => void): void; off(e: string, f: () => void): void };
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`${what}: not seen within ${WAIT_MS} ms`));
-    }, WAIT_MS);
-    const stop = () => {
-      clearTimeout(timer);
-      for (const e of events) emitter.off(e, attempt);
-    };
-    let done = false;
-    const attempt = () => {
-      void Promise.resolve(check()).then((value) => {
-        if (done || value === undefined) return;
-        done = true;
-        stop();
-        resolve(value);
-      }, reject);
-    };
-    for (const e of events) emitter.on(e, attempt);
-    attempt();
-  });
-}
-
-/** The decrypted text of a message with `body` in the room's live timeline, once it decrypts. */
-function decrypted(client: MatrixClient, roomId: string, body: string): Promise<MatrixEvent> {
-  const find = () =>
-    client
-      .getRoom(roomId)
-      ?.getLiveTimeline()
-      .getEvents()
-      .find((e) => e.getWireType() === "m.room.encrypted" && !e.isDecryptionFailure() && e.getContent().body === body);
-  return until(client, [RoomEvent.Timeline, MatrixEventEvent.Decrypted], find, `${client.getDeviceId()} decrypting "${body}"`);
 }
 
 let alice1: MatrixClient;

@@ -3,7 +3,7 @@
  * (the SDK's own /sync loop, resolved once the first sync is prepared), with its Rust crypto
  * (WebAssembly, in-memory store) when asked.
  */
-import { ClientEvent, createClient, type ICreateClientOpts, type MatrixClient } from "matrix-js-sdk";
+import { ClientEvent, createClient, MatrixEventEvent, RoomEvent, type ICreateClientOpts, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
 import { logger as globalLogger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import type { Session } from "./client";
 
@@ -15,6 +15,14 @@ export interface SdkClientOptions {
   /** Start the Rust crypto (in memory) before syncing. */
   crypto?: boolean;
   cryptoCallbacks?: ICreateClientOpts["cryptoCallbacks"];
+  /** A CA to trust for an HTTPS server (the federation tests' test CA). */
+  ca?: string;
+}
+
+/** `fetch` that trusts `ca` as well. */
+function trusting(ca: string): typeof fetch {
+  const trustingFetch = (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, tls: { ca } });
+  return Object.assign(trustingFetch, { preconnect: fetch.preconnect });
 }
 
 export async function startSdkClient(baseUrl: string, session: Session, opts: SdkClientOptions = {}): Promise<MatrixClient> {
@@ -25,6 +33,7 @@ export async function startSdkClient(baseUrl: string, session: Session, opts: Sd
     deviceId: session.device_id,
     logger: quietLogger,
     cryptoCallbacks: opts.cryptoCallbacks,
+    fetchFn: opts.ca === undefined ? undefined : trusting(opts.ca),
   });
   if (opts.crypto) await client.initRustCrypto({ useIndexedDB: false });
   const prepared = new Promise<void>((resolve, reject) => {
@@ -36,4 +45,43 @@ export async function startSdkClient(baseUrl: string, session: Session, opts: Sd
   await client.startClient({ initialSyncLimit: 20 });
   await prepared;
   return client;
+}
+
+const WAIT_MS = 20_000;
+
+/** Resolves once `check` passes, re-checking whenever `client` emits one of `events`. */
+export function until<T>(client: MatrixClient, events: string[], check: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const emitter = client as unknown as { on(e: string, f: () => void): void; off(e: string, f: () => void): void };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${what}: not seen within ${WAIT_MS} ms`));
+    }, WAIT_MS);
+    const stop = () => {
+      clearTimeout(timer);
+      for (const e of events) emitter.off(e, attempt);
+    };
+    let done = false;
+    const attempt = () => {
+      void Promise.resolve(check()).then((value) => {
+        if (done || value === undefined) return;
+        done = true;
+        stop();
+        resolve(value);
+      }, reject);
+    };
+    for (const e of events) emitter.on(e, attempt);
+    attempt();
+  });
+}
+
+/** The decrypted text of a message with `body` in the room's live timeline, once it decrypts. */
+export function decrypted(client: MatrixClient, roomId: string, body: string): Promise<MatrixEvent> {
+  const find = () =>
+    client
+      .getRoom(roomId)
+      ?.getLiveTimeline()
+      .getEvents()
+      .find((e) => e.getWireType() === "m.room.encrypted" && !e.isDecryptionFailure() && e.getContent().body === body);
+  return until(client, [RoomEvent.Timeline, MatrixEventEvent.Decrypted], find, `${client.getDeviceId()} decrypting "${body}"`);
 }
