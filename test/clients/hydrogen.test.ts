@@ -1,17 +1,21 @@
-// The Hydrogen web client (hydrogen-view-sdk, booted by our small page) in headless Chromium,
-// driven through its own UI: it logs in, opens a room, shows a message another user sent, sends
-// one that the other user receives over /sync, and shows the other user's live reply. A
-// screenshot of each step is saved under test-artifacts/.
+// The Hydrogen web client (hydrogen-view-sdk, booted by our small page) in headless Chromium with
+// Olm loaded, as its app ships, driven through its own UI: it logs in (creating its E2EE identity:
+// device keys and one-time keys), opens a room, shows a message another user sent, sends one that
+// the other user receives over /sync, shows the other user's live reply, then accepts an invite
+// to an encrypted room and shows a message that a matrix-js-sdk client (Rust crypto) encrypted
+// for it. A screenshot of each step is saved under test-artifacts/.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { enc } from "../helpers/as-user";
-import { api } from "../helpers/client";
+import { registerUser } from "../helpers/client";
 import { chromiumPath, launchBrowser, type Browser } from "../helpers/browser";
 import { startServer, type TestServer } from "../helpers/server";
 import { addUser, type TestUser } from "../helpers/users";
 import { syncClient, type SyncBody } from "../helpers/sync";
+import { startSdkClient, until } from "../helpers/js-sdk";
+import { RoomMemberEvent, type MatrixClient } from "matrix-js-sdk";
 import { servePage, type PageServer } from "./hydrogen/page-server";
 
 const artifacts = join(import.meta.dir, "..", "..", "test-artifacts");
@@ -24,8 +28,7 @@ let page: Page;
 let alice: TestUser;
 let bob: TestUser;
 let roomId: string;
-/** Whether the server has E2EE key upload, which Hydrogen needs once it loads Olm. */
-let withOlm = false;
+let carol: MatrixClient;
 
 /** A port free now, so the server's well-known can name its own address before it starts. */
 function freePort(): number {
@@ -51,15 +54,15 @@ beforeAll(async () => {
   roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat", name: "Hydrogen test" })).body.room_id;
   await bob.call("POST", `/join/${enc(roomId)}`, {});
   await bob.call("PUT", `/rooms/${enc(roomId)}/send/m.room.message/h1`, { msgtype: "m.text", body: "Hello from Bob" });
-  const upload = await api(server.baseUrl, "POST", "/_matrix/client/v3/keys/upload", { token: alice.session.access_token, body: {} });
-  withOlm = upload.body.errcode !== "M_UNRECOGNIZED";
+  carol = await startSdkClient(server.baseUrl, await registerUser(server.baseUrl, "carol"), { crypto: true });
   pageServer = await servePage();
   browser = await launchBrowser();
   page = await browser.context.newPage();
-  await page.goto(`${pageServer.url}/?hs=${enc(server.baseUrl)}${withOlm ? "&olm=1" : ""}`);
+  await page.goto(`${pageServer.url}/?hs=${enc(server.baseUrl)}&olm=1`);
 });
 
 afterAll(async () => {
+  carol?.stopClient();
   await browser?.close();
   pageServer?.stop();
   await server?.stop();
@@ -153,3 +156,24 @@ test("a mention in another room shows a highlighted unread badge, and reading th
     await Bun.sleep(100);
   }
 });
+
+test("Hydrogen accepts an invite to an encrypted room and shows a message decrypted", async () => {
+  const { room_id: secretRoom } = await carol.createRoom({
+    name: "Encrypted with Hydrogen",
+    invite: [alice.id],
+    initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
+  });
+  const invite = page.locator(".RoomList a", { hasText: "Encrypted with Hydrogen" });
+  await invite.waitFor({ timeout: 20_000 });
+  await invite.click();
+  await page.locator(".InviteView button", { hasText: "Accept" }).click();
+  await until(carol, [RoomMemberEvent.Membership], () => (carol.getRoom(secretRoom)?.getMember(alice.id)?.membership === "join" ? true : undefined), "Alice joined");
+  await shot("6-encrypted-room");
+  // Carol's client encrypts for every device of Alice's that published keys: Hydrogen's.
+  const event = await carol.sendTextMessage(secretRoom, "A secret for Hydrogen");
+  expect(event.event_id).toBeString();
+  const secret = page.locator(".Timeline_message", { hasText: "A secret for Hydrogen" });
+  await secret.waitFor({ timeout: 20_000 });
+  expect(await secret.locator(".Timeline_messageSender").innerText()).toBe("carol");
+  await shot("7-decrypted");
+}, 60_000);
