@@ -11,7 +11,7 @@ import { RemoteError } from "../../src/net/federation-client";
 import { api, type Session } from "../helpers/client";
 import { startInProcessServer, type FederatedServer, type InProcessServer } from "../helpers/federation";
 import { createTestCa } from "../helpers/tls";
-import { encode, failsWith, interopPair, nonce, synapseVersion, waitFor } from "./pair";
+import { encode, interopPair, nonce, synapseVersion, waitFor } from "./pair";
 import type { Synapse, SynapseUser } from "./synapse";
 
 function ownKeysVerify(doc: JsonObject, serverName: string): boolean {
@@ -194,18 +194,5 @@ describe.skipIf(!synapseVersion)(`Synapse ${synapseVersion ?? ""}`, () => {
       expect(res).toMatchObject({ status: 200 });
       expect((res.body.chunk as JsonObject[]).map((r) => r.room_id)).toContain(room.body.room_id as string);
     });
-
-    // Finding: we answer no /_matrix/federation/v1/user/keys/query, so remote users cannot get our
-    // users' device keys (no end-to-end encryption across servers).
-    test.failing("Synapse queries our user's device keys", failsWith("no federation user/keys/query", async () => {
-      const res = await synapse.api("POST", "/_matrix/client/v3/keys/query", {
-        token: bob.access_token,
-        body: { device_keys: { [alice.user_id]: [] } },
-      });
-      expect(res.status).toBe(200);
-      // Synapse reports a server it could not ask under `failures`, with that server's status.
-      expect(res.body.failures).toEqual({});
-      expect((res.body.device_keys as JsonObject)[alice.user_id]).toBeDefined();
-    }));
   });
 });
