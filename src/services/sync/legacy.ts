@@ -131,7 +131,8 @@ export function createLegacySync(deps: LegacySyncDeps) {
       const { ephemeral, accountData } = roomShareEvents(others.shares, room, false, roomId !== undefined || joined.has(room));
       chunk.push(...ephemeral.map(withRoom(room)), ...accountData.map(withRoom(room)));
     }
-    const end: SyncToken = { ...now, positions: [reached, ...now.positions.slice(1)] };
+    // `/events` delivers no to-device messages: its token must not acknowledge (delete) any.
+    const end = sync.withPositionOf({ ...now, positions: [reached, ...now.positions.slice(1)] }, "to_device", since);
     return { chunk, end };
   }
 

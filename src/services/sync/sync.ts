@@ -129,6 +129,14 @@ export function createSyncService(deps: SyncDeps) {
       const i = streams.findIndex((s) => s.key === key);
       return i < 0 ? undefined : sinceFor(token, i + 1, streams[i]!.inMemory);
     },
+    /** `token` with the position of the stream named `key` taken from `from` (a copy). */
+    withPositionOf(token: SyncToken, key: string, from: SyncToken): SyncToken {
+      const i = streams.findIndex((s) => s.key === key);
+      if (i < 0) return token;
+      const positions = [...token.positions];
+      positions[i + 1] = from.positions[i + 1] ?? 0;
+      return { ...token, positions };
+    },
     /**
      * The other streams' part (account data, receipts, presence, to-device, device lists, typing)
      * between two tokens, as `/sync` computes it: for the legacy `/events` and `/initialSync`.

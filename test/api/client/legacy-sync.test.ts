@@ -107,6 +107,18 @@ describe("GET /events", () => {
     expect(presence.content).toMatchObject({ presence: "unavailable", status_msg: "away", user_id: bob.user_id });
   });
 
+  test("its tokens acknowledge no to-device message (it delivers none): /sync from them still gets them", async () => {
+    const before = (await initialSync(bob)).body.end;
+    await api(server.baseUrl, "PUT", "/_matrix/client/v3/sendToDevice/m.test/legacy1", {
+      token: alice.access_token,
+      body: { messages: { [bob.user_id]: { [bob.device_id]: { kept: true } } } },
+    });
+    const first = (await events(bob, { from: before, timeout: "0" })).body.end;
+    const second = (await events(bob, { from: first, timeout: "0" })).body.end;
+    const synced = await get<{ to_device: { events: V1Event[] } }>(bob, `/sync?since=${second}`);
+    expect(synced.body.to_device.events.map((e) => e.content)).toEqual([{ kept: true }]);
+  });
+
   test("a world-readable room can be peeked at with room_id; another room cannot", async () => {
     const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
     await setState(server.baseUrl, alice, roomId, "m.room.history_visibility", { history_visibility: "world_readable" });
