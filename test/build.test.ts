@@ -15,6 +15,7 @@ import { addUser } from "./helpers/users";
 import { createStorage, openDatabase } from "../src/storage";
 import { readImageHeader } from "../src/core/media/image-header";
 import { registerUser } from "./helpers/client";
+import { testDevice } from "./helpers/e2ee-keys";
 
 /** Uploads a JPEG and asks for a 32x32 crop: the thumbnail worker and ImageMagick run in the binary. */
 async function expectThumbnail(baseUrl: string): Promise<void> {
@@ -58,6 +59,20 @@ describe("the compiled executable", () => {
     } finally {
       expect(await server.stop()).toBe(0);
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test("carries every migration: device keys are stored and served (the E2EE tables are the newest)", async () => {
+    const server = await startServer({ command: [binary] });
+    try {
+      const user = await addUser(server, "keys");
+      const device = testDevice(user.id, user.session.device_id);
+      const upload = await user.call<{ one_time_key_counts: Record<string, number> }>("POST", "/keys/upload", { device_keys: device.deviceKeys(), one_time_keys: device.oneTimeKeys(2) });
+      expect(upload.body.one_time_key_counts).toEqual({ signed_curve25519: 2 });
+      const query = await user.call<{ device_keys: Record<string, Record<string, unknown>> }>("POST", "/keys/query", { device_keys: { [user.id]: [] } });
+      expect(Object.keys(query.body.device_keys[user.id]!)).toEqual([user.session.device_id]);
+    } finally {
+      expect(await server.stop()).toBe(0);
     }
   });
 

@@ -13,8 +13,10 @@ test("GET /versions lists v1.19 and answers with JSON", async () => {
   const res = await fetch(`${server.baseUrl}/_matrix/client/versions`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("application/json");
-  const body = (await res.json()) as { versions: string[] };
+  const body = (await res.json()) as { versions: string[]; unstable_features: Record<string, boolean> };
   expect(body.versions).toContain("v1.19");
+  // Only what exists: dehydrated devices, and cross-signing for older clients.
+  expect(body.unstable_features).toEqual({ "org.matrix.msc3814": true, "org.matrix.e2e_cross_signing": true });
   expect(new Set(body.versions).size).toBe(body.versions.length);
 });
 

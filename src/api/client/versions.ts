@@ -11,7 +11,10 @@ export const supportedVersions = [
   "v1.11", "v1.12", "v1.13", "v1.14", "v1.15", "v1.16", "v1.17", "v1.18", "v1.19",
 ];
 
-const body = JSON.stringify({ versions: supportedVersions, unstable_features: {} });
+/** Unstable features that exist here: dehydrated devices (MSC3814), and cross-signing for clients older than v1.1. */
+const unstableFeatures = { "org.matrix.msc3814": true, "org.matrix.e2e_cross_signing": true };
+
+const body = JSON.stringify({ versions: supportedVersions, unstable_features: unstableFeatures });
 
 export const versionsRoutes = () =>
   new Elysia().get("/_matrix/client/versions", ({ set }) => {
