@@ -62,6 +62,11 @@ const CLAIM_FALLBACK_KEY = `
   UPDATE fallback_keys SET used = 1 WHERE user_id = ? AND device_id = ? AND algorithm = ? RETURNING key_id, key_json`;
 const SELECT_UNUSED_FALLBACK = "SELECT algorithm FROM fallback_keys WHERE user_id = ? AND device_id = ? AND used = 0 ORDER BY algorithm";
 
+// What /sync reports of a device's keys, in one read: one-time keys per algorithm, unused fallback keys.
+const SELECT_KEY_COUNTS = `
+  SELECT algorithm, COUNT(*) AS n, 0 AS fallback FROM one_time_keys WHERE user_id = ?1 AND device_id = ?2 GROUP BY algorithm
+  UNION ALL
+  SELECT algorithm, 0 AS n, 1 AS fallback FROM fallback_keys WHERE user_id = ?1 AND device_id = ?2 AND used = 0`;
 const SELECT_CROSS_SIGNING = "SELECT key_type, key_json FROM cross_signing_keys WHERE user_id = ?";
 const UPSERT_CROSS_SIGNING = `
   INSERT INTO cross_signing_keys (user_id, key_type, key_json) VALUES (?, ?, ?)
@@ -139,6 +144,17 @@ export function createE2eeKeysRepo(db: Database) {
     },
     unusedFallbackKeyTypes(userId: string, deviceId: string): string[] {
       return db.query<{ algorithm: string }, [string, string]>(SELECT_UNUSED_FALLBACK).all(userId, deviceId).map((r) => r.algorithm);
+    },
+    /** Both counts /sync reports, in one read. */
+    keyCounts(userId: string, deviceId: string): { oneTime: Record<string, number>; unusedFallback: string[] } {
+      const oneTime: Record<string, number> = {};
+      const unusedFallback: string[] = [];
+      const rows = db.query<{ algorithm: string; n: number; fallback: number }, [string, string]>(SELECT_KEY_COUNTS).all(userId, deviceId);
+      for (const r of rows) {
+        if (r.fallback) unusedFallback.push(r.algorithm);
+        else oneTime[r.algorithm] = r.n;
+      }
+      return { oneTime, unusedFallback: unusedFallback.sort() };
     },
 
     // ---- cross-signing keys and signatures --------------------------------------------------

@@ -27,7 +27,7 @@ const INSERT = "INSERT INTO to_device_messages (stream_id, user_id, device_id, s
 const SELECT_PENDING = `
   SELECT stream_id, sender, type, content FROM to_device_messages
   WHERE user_id = ? AND device_id = ? AND stream_id > ? AND stream_id <= ? ORDER BY stream_id LIMIT ?`;
-const ANY_UP_TO = "SELECT 1 AS found FROM to_device_messages WHERE user_id = ? AND device_id = ? AND stream_id <= ? LIMIT 1";
+const OLDEST = "SELECT MIN(stream_id) AS oldest FROM to_device_messages WHERE user_id = ? AND device_id = ?";
 const DELETE_UP_TO = "DELETE FROM to_device_messages WHERE user_id = ? AND device_id = ? AND stream_id <= ?";
 const INSERT_INBOUND = "INSERT INTO to_device_inbound (origin, message_id, received_ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
 const DELETE_INBOUND_BEFORE = "DELETE FROM to_device_inbound WHERE received_ts < ?";
@@ -52,12 +52,12 @@ export function createToDeviceRepo(db: Database, streams: StreamPositions) {
     pending(userId: string, deviceId: string, after: number, upTo: number, limit: number): ToDeviceRow[] {
       return db.query<ToDeviceRow, [string, string, number, number, number]>(SELECT_PENDING).all(userId, deviceId, after, upTo, limit);
     },
-    /**
-     * The device has received everything up to `upTo`: those messages are deleted. Most syncs have
-     * nothing to acknowledge; looking first spares them a write.
-     */
+    /** The position of the device's oldest waiting message, or null when its inbox is empty. */
+    oldest(userId: string, deviceId: string): number | null {
+      return db.query<{ oldest: number | null }, [string, string]>(OLDEST).get(userId, deviceId)?.oldest ?? null;
+    },
+    /** The device has received everything up to `upTo`: those messages are deleted. */
     acknowledge(userId: string, deviceId: string, upTo: number): number {
-      if (!db.query<{ found: number }, [string, string, number]>(ANY_UP_TO).get(userId, deviceId, upTo)) return 0;
       return db.query(DELETE_UP_TO).run(userId, deviceId, upTo).changes;
     },
     position(): number {

@@ -140,3 +140,12 @@ test("concurrent claims on separate connections never hand out the same key twic
     rmSync(dir, { recursive: true, force: true });
   }
 }, 30_000);
+
+test("key counts for /sync in one read: one-time keys per algorithm and unused fallback algorithms", () => {
+  expect(keys().keyCounts("@a:x", "D1")).toEqual({ oneTime: {}, unusedFallback: [] });
+  keys().addOneTimeKeys("@a:x", "D1", [otk("A"), otk("B"), { algorithm: "curve25519", keyId: "C", json: '"c"' }]);
+  keys().putFallbackKey("@a:x", "D1", "signed_curve25519", "F", "{}");
+  keys().putFallbackKey("@a:x", "D1", "curve25519", "G", '"g"');
+  keys().claimFallbackKey("@a:x", "D1", "curve25519");
+  expect(keys().keyCounts("@a:x", "D1")).toEqual({ oneTime: { signed_curve25519: 2, curve25519: 1 }, unusedFallback: ["signed_curve25519"] });
+});

@@ -57,3 +57,11 @@ test("an inbound message id counts once per origin, until forgotten by age", () 
   expect(storage.toDevice.rememberInbound("y", "m1", 3_000)).toBe(true);
   expect(storage.toDevice.rememberInbound("z", "m1", 3_000)).toBe(false);
 });
+
+test("the oldest waiting message of a device, null for an empty inbox", () => {
+  expect(storage.toDevice.oldest("@a:x", "D1")).toBeNull();
+  const last = storage.toDevice.enqueue([msg("D1", 1), msg("D1", 2)])!;
+  expect(storage.toDevice.oldest("@a:x", "D1")).toBe(last - 1);
+  storage.toDevice.acknowledge("@a:x", "D1", last - 1);
+  expect(storage.toDevice.oldest("@a:x", "D1")).toBe(last);
+});

@@ -75,9 +75,7 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
   }
 
   function counts(userId: string, deviceId: string): Record<string, number> {
-    // Clients read a missing signed_curve25519 count as "unknown", not zero, and then never
-    // upload more keys: the count is always present.
-    return { [SIGNED_CURVE25519]: 0, ...keys.countOneTimeKeys(userId, deviceId) };
+    return withZero(keys.countOneTimeKeys(userId, deviceId));
   }
 
   /** Checks a one-time key map against what is stored: a known key id must keep its key. */
@@ -101,6 +99,12 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
     /** `device_unused_fallback_key_types` of /sync. */
     unusedFallbackKeyTypes(userId: string, deviceId: string): string[] {
       return keys.unusedFallbackKeyTypes(userId, deviceId);
+    },
+
+    /** `device_one_time_keys_count` and `device_unused_fallback_key_types` of /sync, in one read. */
+    syncCounts(userId: string, deviceId: string) {
+      const { oneTime, unusedFallback } = keys.keyCounts(userId, deviceId);
+      return { device_one_time_keys_count: withZero(oneTime), device_unused_fallback_key_types: unusedFallback };
     },
 
     /**
@@ -156,6 +160,14 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
   };
 }
 export type DeviceKeysService = ReturnType<typeof createDeviceKeys>;
+
+/**
+ * One-time key counts as reported: clients read a missing signed_curve25519 count as "unknown",
+ * not zero, and then never upload more keys, so that count is always present.
+ */
+function withZero(counts: Record<string, number>): Record<string, number> {
+  return { [SIGNED_CURVE25519]: 0, ...counts };
+}
 
 /** Two uploads of a key are the same key when they differ at most in signatures. */
 function sameKey(a: unknown, b: unknown): boolean {

@@ -61,8 +61,7 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
   }
 
   /** A predicate "shares a room with `userId` now", cheap for few candidates and for many. */
-  function sharingWith(userId: string, candidates: number): (other: string) => boolean {
-    const rooms = joinedRooms(userId);
+  function sharingWith(userId: string, rooms: readonly string[], candidates: number): (other: string) => boolean {
     if (candidates * rooms.length > SHARED_LOOKUP_BUDGET) {
       const everyone = new Set([userId]);
       for (const roomId of rooms) for (const u of storage.memberships.usersWith(roomId, "join")) everyone.add(u);
@@ -81,8 +80,9 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
     const changed = new Set<string>();
     const maybeLeft = new Set<string>();
     const listChanges = storage.deviceLists.changedSince(from.deviceLists, to.deviceLists, userId);
+    const memberships = storage.memberships.forUser(userId);
     if (from.events < to.events) {
-      for (const m of storage.memberships.forUser(userId)) {
+      for (const m of memberships) {
         const changedHere = m.stream_ordering > from.events && m.stream_ordering <= to.events;
         if (m.membership === "join" && changedHere) {
           // The user joined: everyone here is new company.
@@ -101,7 +101,10 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
         }
       }
     }
-    const shares = sharingWith(userId, listChanges.length + maybeLeft.size);
+    // Most syncs have nobody to check.
+    if (listChanges.length === 0 && maybeLeft.size === 0) return { changed: [...changed], left: [] };
+    const rooms = memberships.filter((m) => m.membership === "join").map((m) => m.room_id);
+    const shares = sharingWith(userId, rooms, listChanges.length + maybeLeft.size);
     for (const u of listChanges) if (shares(u)) changed.add(u);
     const left: string[] = [];
     for (const u of maybeLeft) {

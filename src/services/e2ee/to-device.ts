@@ -117,7 +117,10 @@ export function createToDevice(deps: ToDeviceDeps) {
      * returned when the batch is full, so the rest follow at once).
      */
     syncSection(userId: string, deviceId: string, since: number | undefined, to: number): { events: ToDeviceEvent[]; position: number } {
-      if (since !== undefined) storage.toDevice.acknowledge(userId, deviceId, since);
+      // Most syncs find the inbox empty: one read, and no write.
+      const oldest = storage.toDevice.oldest(userId, deviceId);
+      if (oldest === null) return { events: [], position: to };
+      if (since !== undefined && oldest <= since) storage.toDevice.acknowledge(userId, deviceId, since);
       const rows = storage.toDevice.pending(userId, deviceId, since ?? 0, to, TO_DEVICE_BATCH);
       const position = rows.length === TO_DEVICE_BATCH ? rows[rows.length - 1]!.stream_id : to;
       return { events: rows.map(asEvent), position };

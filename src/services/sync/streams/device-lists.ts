@@ -13,10 +13,7 @@ export function deviceListsStream(changes: DeviceListChanges, deviceKeys: Device
     key: "device_lists",
     position: () => changes.position(),
     section(req, since, to) {
-      const counts = {
-        device_one_time_keys_count: deviceKeys.counts(req.userId, req.deviceId),
-        device_unused_fallback_key_types: deviceKeys.unusedFallbackKeyTypes(req.userId, req.deviceId),
-      };
+      const counts = deviceKeys.syncCounts(req.userId, req.deviceId);
       const from = req.roomEvents.since;
       if (since === undefined || from === undefined) return { fields: { device_lists: { changed: [], left: [] }, ...counts }, news: false };
       const lists = changes.section(req.userId, { events: from, deviceLists: since }, { events: req.roomEvents.to, deviceLists: to });
