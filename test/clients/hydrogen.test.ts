@@ -158,6 +158,7 @@ test("a mention in another room shows a highlighted unread badge, and reading th
 });
 
 test("Hydrogen accepts an invite to an encrypted room and shows a message decrypted", async () => {
+  await openTestRoom();
   const { room_id: secretRoom } = await carol.createRoom({
     name: "Encrypted with Hydrogen",
     invite: [alice.id],
