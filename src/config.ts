@@ -101,6 +101,8 @@ export const ConfigSchema = T.Object({
     failed_login: RateLimit,
     register: RateLimit,
     message: RateLimit,
+    /** Reports of events, rooms and users, per user. */
+    report: RateLimit,
   }),
 });
 export type Config = Static<typeof ConfigSchema> & {
@@ -165,6 +167,7 @@ const defaults = (): Table => ({
     failed_login: { per_second: 0.1, burst: 5 },
     register: { per_second: 0.2, burst: 5 },
     message: { per_second: 10, burst: 50 },
+    report: { per_second: 0.1, burst: 5 },
   },
 });
 

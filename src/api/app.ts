@@ -53,6 +53,7 @@ import { toDeviceRoutes } from "./client/to-device";
 import { roomKeysRoutes } from "./client/room-keys";
 import { dehydratedDeviceRoutes } from "./client/dehydrated-device";
 import { federationUserKeysRoutes } from "./federation/user-keys";
+import { reportsRoutes } from "./client/reports";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -104,7 +105,8 @@ export function createApp(services: Services) {
     .use(toDeviceRoutes(services))
     .use(roomKeysRoutes(services))
     .use(dehydratedDeviceRoutes(services))
-    .use(federationUserKeysRoutes(services));
+    .use(federationUserKeysRoutes(services))
+    .use(reportsRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

@@ -24,6 +24,7 @@ import { buildMembership } from "./membership";
 import { buildPush } from "./push";
 import type { PushDelivery } from "./push/delivery";
 import { createRateLimiter } from "./rate-limit";
+import { buildReports } from "./reports";
 import { buildRooms } from "./rooms";
 import { buildSync } from "./sync";
 import type { SharedDeps } from "./shared-deps";
@@ -70,11 +71,12 @@ export function buildServices(deps: ServiceDeps) {
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation, push });
   const appservices = buildAppservices(shared);
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
+  const reports = buildReports(shared);
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);
   e2ee.receiveEdus(federation.transactions);
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media };
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -5,13 +5,14 @@
  * a request fails with 429 `M_LIMIT_EXCEEDED`, telling the client when a token will be back.
  *
  * Callers: the `rateLimit` route option (per client address), login (failed attempts per address
- * and user), registration (per address), and message sending (`take("message", userId)`).
+ * and user), registration (per address), message sending (`take("message", userId)`) and reports
+ * of content (`take("report", userId)`).
  */
 import type { Config, RateLimitRule } from "../config";
 import type { Clock } from "../runtime/clock";
 import { limitExceeded } from "./matrix-error";
 
-export type RateLimitAction = "login" | "failed_login" | "register" | "message";
+export type RateLimitAction = "login" | "failed_login" | "register" | "message" | "report";
 
 interface Bucket {
   tokens: number;

@@ -33,6 +33,7 @@ import { createE2eeKeysRepo } from "./e2ee-keys";
 import { createToDeviceRepo } from "./to-device";
 import { createDeviceListsRepo } from "./device-lists";
 import { createKeyBackupRepo } from "./key-backup";
+import { createReportsRepo } from "./reports";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -65,6 +66,7 @@ export function createStorage(db: Database) {
     toDevice: createToDeviceRepo(db, streams),
     deviceLists: createDeviceListsRepo(db, streams),
     keyBackup: createKeyBackupRepo(db),
+    reports: createReportsRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

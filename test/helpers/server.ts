@@ -38,7 +38,7 @@ export interface StartOptions {
   /** The log level (`info` unless a test watches debug lines). */
   log?: "info" | "debug";
   /** Rate limits to enforce (the others keep their defaults); without this option every limit is off. */
-  rateLimits?: Partial<Record<"login" | "failed_login" | "register" | "message", { per_second: number; burst: number }>>;
+  rateLimits?: Partial<Record<"login" | "failed_login" | "register" | "message" | "report", { per_second: number; burst: number }>>;
 }
 
 /** The test's own environment without CONDUIT_* variables, so a developer's settings never leak in. */

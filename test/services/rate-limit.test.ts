@@ -14,6 +14,7 @@ function setup(enabled = true) {
     failed_login: { per_second: 0.1, burst: 1 },
     register: { per_second: 1, burst: 1 },
     message: { per_second: 2, burst: 3 },
+    report: { per_second: 1, burst: 1 },
   };
   return { limiter: createRateLimiter(config, clock), advance: clock.advance };
 }

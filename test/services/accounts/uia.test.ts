@@ -22,6 +22,7 @@ function setup() {
     failed_login: { per_second: 1, burst: 1 },
     register: { per_second: 1, burst: 1 },
     message: { per_second: 1, burst: 1 },
+    report: { per_second: 1, burst: 1 },
   };
   const rateLimits = createRateLimiter(limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, "localhost");
