@@ -48,6 +48,13 @@ const MediaTable = T.Object({
   pending_upload_expiry: T.String(),
 });
 
+/**
+ * One MatrixRTC transport (MSC4143) of `[global.matrix_rtc] foci`: its `type` and the properties
+ * its transport defines, published as they are (LiveKit: `livekit_service_url`, the JWT service).
+ */
+const RtcFocus = T.Object({ type: T.String({ minLength: 1 }), livekit_service_url: T.Optional(T.String()) }, { additionalProperties: T.Unknown() });
+export type RtcFocusConfig = Static<typeof RtcFocus>;
+
 /** The `[global]` table: every key this server reads. */
 export const ConfigSchema = T.Object({
   server_name: T.String({ minLength: 1 }),
@@ -95,6 +102,20 @@ export const ConfigSchema = T.Object({
   url_preview_enabled: T.Boolean(),
   /** CIDR ranges previews may reach although denied (private, loopback, ip_range_denylist). */
   url_preview_ip_range_allowlist: T.Array(T.String()),
+  /** Longest delay a delayed event (MSC4140) may ask for, in milliseconds. */
+  max_delayed_event_delay_ms: T.Integer({ minimum: 1 }),
+  /** Delayed events one user may have scheduled at once; 0 turns delayed events off. */
+  max_delayed_events_per_user: T.Integer({ minimum: 0 }),
+  /** MatrixRTC (Element Call): the transports clients are told about. */
+  matrix_rtc: T.Object({ foci: T.Array(RtcFocus) }),
+  /** TURN servers for VoIP (`/voip/turnServer`), with Conduit's keys. */
+  turn_uris: T.Array(T.String({ minLength: 1 })),
+  /** Shared secret of the TURN server's REST API (time-limited credentials); wins over username/password. */
+  turn_secret: T.Optional(T.String({ minLength: 1 })),
+  turn_username: T.Optional(T.String()),
+  turn_password: T.Optional(T.String()),
+  /** Seconds the credentials are valid for. */
+  turn_ttl: T.Integer({ minimum: 1 }),
   rate_limits: T.Object({
     enabled: T.Boolean(),
     login: RateLimit,
@@ -115,7 +136,7 @@ const acceptedConduitKeys = new Set([
   "allow_check_for_updates", "enable_lightning_bolt", "db_cache_capacity_mb", "conduit_cache_capacity_modifier",
   "rocksdb_max_open_files", "pdu_cache_capacity", "cleanup_second_interval", "max_concurrent_requests",
   "max_fetch_prev_events", "openid_token_ttl", "allow_unstable_room_versions", "allow_jaeger", "tracing_flame",
-  "proxy", "jwt_secret", "turn_username", "turn_password", "turn_uris", "turn_secret", "turn_ttl", "turn",
+  "proxy", "jwt_secret", "turn",
   "ignored_keys", "emergency_password", "workers",
 ]);
 
@@ -161,6 +182,11 @@ const defaults = (): Table => ({
     pending_upload_expiry: "24h",
   },
   well_known: {},
+  max_delayed_event_delay_ms: 86_400_000,
+  max_delayed_events_per_user: 100,
+  matrix_rtc: { foci: [] },
+  turn_uris: [],
+  turn_ttl: 86_400,
   rate_limits: {
     enabled: true,
     login: { per_second: 0.5, burst: 10 },
@@ -386,6 +412,11 @@ function checkValues(config: Static<typeof ConfigSchema>): void {
   if (notAddress !== undefined) {
     throw new ConfigError(`config key "trusted_proxies" holds "${notAddress}", which is not an IP address`);
   }
+  config.matrix_rtc.foci.forEach((focus, i) => {
+    if (focus.type === "livekit" && !/^https?:\/\/[^/]/.test(focus.livekit_service_url ?? "")) {
+      throw new ConfigError(`config key "matrix_rtc.foci[${i}].livekit_service_url" must be the http(s) URL of the LiveKit JWT service`);
+    }
+  });
   const client = config.well_known.client;
   if (client !== undefined && !/^https?:\/\/[^/]/.test(client)) {
     throw new ConfigError(`config key "well_known.client" is "${client}", but it must be an http(s) URL`);

@@ -177,6 +177,9 @@ async function main(): Promise<void> {
     fail(`cannot listen on ${config.address}:${config.port}: ${errorMessage(e)}`);
   }
 
+  // Delayed events: those that fell due while the server was down are sent now, late rather than never.
+  services.delayedEvents.delayed.start();
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
     log.info("shutting down", { signal });
     services.sync.notifier.close(); // long-polls answer now instead of at their timeout
     await server.stop(false); // stop accepting; wait for in-flight requests
+    services.delayedEvents.delayed.stop();
     await sender.stop();
     await pushSender.stop();
     stateResPool.close();

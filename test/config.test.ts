@@ -136,6 +136,7 @@ describe("bad files and values are one sentence naming the key", () => {
     ["a well-known client that is no URL", '[global]\n[global.well_known]\nclient = "matrix.example.org"', /"well_known.client" .* must be an http\(s\) URL/],
     ["a trusted proxy that is no address", '[global]\ntrusted_proxies = ["proxy.local"]', /"trusted_proxies" holds "proxy.local", which is not an IP address/],
     ["a backend we do not have", '[global]\ndatabase_backend = "postgres"', /"database_backend" is "postgres", but it must be "sqlite"/],
+    ["a LiveKit focus without its service URL", '[global]\n[global.matrix_rtc]\nfoci = [{ type = "livekit" }]', /"matrix_rtc.foci\[0\].livekit_service_url" must be the http\(s\) URL/],
     ["a file without [global]", 'server_name = "example.org"', /has no \[global\] table/],
     ["broken TOML", "[global]\nport = 1\ntrusted_servers = [\n", /is not valid TOML at line \d+: /],
     ["a key given twice", "[global]\nport = 1\nport = 2\n", /is not valid TOML at line \d+: .*already defined/],

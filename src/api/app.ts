@@ -54,6 +54,8 @@ import { roomKeysRoutes } from "./client/room-keys";
 import { dehydratedDeviceRoutes } from "./client/dehydrated-device";
 import { federationUserKeysRoutes } from "./federation/user-keys";
 import { reportsRoutes } from "./client/reports";
+import { delayedEventsRoutes } from "./client/delayed-events";
+import { voipRoutes } from "./client/voip";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -106,7 +108,9 @@ export function createApp(services: Services) {
     .use(roomKeysRoutes(services))
     .use(dehydratedDeviceRoutes(services))
     .use(federationUserKeysRoutes(services))
-    .use(reportsRoutes(services));
+    .use(reportsRoutes(services))
+    .use(delayedEventsRoutes(services))
+    .use(voipRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

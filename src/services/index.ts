@@ -14,6 +14,7 @@ import type { Storage } from "../storage";
 import { buildAccounts } from "./accounts";
 import { buildAppservices } from "./appservices";
 import { createAppserviceRegistry, type RegistrationFile } from "./appservices/registry";
+import { buildDelayedEvents } from "./delayed-events";
 import { buildE2ee } from "./e2ee";
 import { buildEdus } from "./edus";
 import { buildFederation } from "./federation";
@@ -27,6 +28,7 @@ import { createRateLimiter } from "./rate-limit";
 import { buildReports } from "./reports";
 import { buildRooms } from "./rooms";
 import { buildSync } from "./sync";
+import { buildVoip } from "./voip";
 import type { SharedDeps } from "./shared-deps";
 import { createNotifier } from "./sync/notifier";
 
@@ -72,11 +74,13 @@ export function buildServices(deps: ServiceDeps) {
   const appservices = buildAppservices(shared);
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
   const reports = buildReports(shared);
+  const delayedEvents = buildDelayedEvents({ ...shared, rooms });
+  const voip = buildVoip(shared);
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);
   e2ee.receiveEdus(federation.transactions);
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports };
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -34,6 +34,7 @@ import { createToDeviceRepo } from "./to-device";
 import { createDeviceListsRepo } from "./device-lists";
 import { createKeyBackupRepo } from "./key-backup";
 import { createReportsRepo } from "./reports";
+import { createDelayedEventsRepo } from "./delayed-events";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -67,6 +68,7 @@ export function createStorage(db: Database) {
     deviceLists: createDeviceListsRepo(db, streams),
     keyBackup: createKeyBackupRepo(db),
     reports: createReportsRepo(db),
+    delayedEvents: createDelayedEventsRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

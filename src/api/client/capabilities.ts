@@ -22,6 +22,8 @@ export const capabilitiesRoutes = ({ accounts: { tokens: auth }, config }: Servi
       "m.set_avatar_url": { enabled: true },
       "m.3pid_changes": { enabled: false },
       "m.get_login_token": { enabled: false },
+      // MSC4140: the limits on delayed events.
+      "org.matrix.msc4140.delayed_events": { max_delay_ms: config.max_delayed_event_delay_ms, max_scheduled: config.max_delayed_events_per_user },
     },
   };
   return new Elysia().use(clientAuth(auth)).get("/_matrix/client/v3/capabilities", () => body, { auth: true });

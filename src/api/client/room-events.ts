@@ -1,6 +1,7 @@
 /**
  * PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid
  * PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
+ *   (both PUTs with `delay` or `org.matrix.msc4140.delay`: a delayed event, MSC4140; see delayed-events.ts)
  * GET /_matrix/client/v3/rooms/{roomId}/state — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstate
  * GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstateeventtypestatekey
  * PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId} — https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid
@@ -17,18 +18,13 @@
 import { Elysia, t } from "elysia";
 import { isJsonObject, type JsonObject } from "../../core/types";
 import type { Services } from "../../services";
-import { badJson, invalidParam } from "../../services/matrix-error";
+import { maxDelayExceeded } from "../../services/delayed-events/delayed-events";
+import { badJson } from "../../services/matrix-error";
+import { delayParam, timestamp } from "../http/query-values";
+import type { Requester } from "../../services/accounts/access-tokens";
 import { clientAuth } from "../plugins/client-auth";
 
 const ROOM = "/_matrix/client/v3/rooms/:roomId";
-
-/** `ts` of timestamp massaging: what `origin_server_ts` accepts, a non-negative safe integer. */
-function timestamp(ts: string | undefined): number | undefined {
-  if (ts === undefined) return undefined;
-  const n = Number(ts);
-  if (!/^[0-9]+$/.test(ts) || !Number.isSafeInteger(n)) throw invalidParam("ts must be a timestamp in milliseconds");
-  return n;
-}
 
 /** Event content: any JSON object. */
 function content(body: unknown): JsonObject {
@@ -44,17 +40,27 @@ function redactReason(body: unknown): string | undefined {
 
 const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 
-export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline }, federation }: Services) =>
-  new Elysia()
+export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline }, federation, delayedEvents: { delayed } }: Services) => {
+  /** PUT /state, or with a delay (MSC4140) its scheduling: `{"delay_id"}` instead of `{"event_id"}`. */
+  const putState = (requester: Requester, roomId: string, type: string, stateKey: string, body: unknown, query: Record<string, string | undefined>) => {
+    const delayMs = delayParam(query);
+    if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content(body), timestamp(query.ts));
+    return delayed.schedule(requester, { roomId, type, stateKey, content: content(body), delayMs, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
+  };
+  return new Elysia()
     .use(clientAuth(auth))
-    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body, query }) =>
-      rooms.sendMessage(requester, params.roomId, params.eventType, params.txnId, content(body), timestamp(query.ts)), { auth: true })
+    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body, query }) => {
+      const delayMs = delayParam(query);
+      const { roomId, eventType: type, txnId } = params;
+      if (delayMs === undefined) return rooms.sendMessage(requester, roomId, type, txnId, content(body), timestamp(query.ts));
+      return delayed.schedule(requester, { roomId, type, content: content(body), delayMs, txnId, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
+    }, { auth: true })
     .post(`${ROOM}/send/:eventType`, ({ requester, params, body, query }) =>
       rooms.sendMessage(requester, params.roomId, params.eventType, undefined, content(body), timestamp(query.ts)), { auth: true })
     .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body, query }) =>
-      rooms.setState(requester, params.roomId, params.eventType, params.stateKey, content(body), timestamp(query.ts)), { auth: true })
+      putState(requester, params.roomId, params.eventType, params.stateKey, body, query), { auth: true })
     .put(`${ROOM}/state/:eventType`, ({ requester, params, body, query }) =>
-      rooms.setState(requester, params.roomId, params.eventType, "", content(body), timestamp(query.ts)), { auth: true })
+      putState(requester, params.roomId, params.eventType, "", body, query), { auth: true })
     .get(`${ROOM}/state`, ({ requester, params }) => rooms.getState(requester, params.roomId), { auth: true })
     .get(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, query }) =>
       rooms.getStateEvent(requester, params.roomId, params.eventType, params.stateKey, query.format ?? "content"),
@@ -89,3 +95,4 @@ export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions:
     .get("/_matrix/client/v1/rooms/:roomId/timestamp_to_event", ({ requester, params, query }) =>
       timeline.timestampToEvent(requester, params.roomId, query.ts, query.dir),
       { auth: true, query: t.Object({ ts: t.Numeric(), dir: Dir }) });
+};

@@ -22,7 +22,8 @@ export const syncRoutes = ({ accounts, sync: { sync } }: Services) =>
           since: query.since,
           filter: query.filter,
           fullState: query.full_state === "true",
-          useStateAfter: query.use_state_after === "true",
+          // MSC4222's unstable parameter gets the unstable field name.
+          useStateAfter: query.use_state_after === "true" ? "state_after" : query["org.matrix.msc4222.use_state_after"] === "true" ? "org.matrix.msc4222.state_after" : false,
           setPresence: query.set_presence,
           timeoutMs: query.timeout ?? 0,
         },
@@ -36,6 +37,7 @@ export const syncRoutes = ({ accounts, sync: { sync } }: Services) =>
         filter: t.Optional(t.String()),
         full_state: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
         use_state_after: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
+        "org.matrix.msc4222.use_state_after": t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
         set_presence: t.Optional(t.Union([t.Literal("online"), t.Literal("offline"), t.Literal("unavailable")])),
         timeout: t.Optional(t.Numeric({ minimum: 0 })),
       }),

@@ -11,8 +11,15 @@ export const supportedVersions = [
   "v1.11", "v1.12", "v1.13", "v1.14", "v1.15", "v1.16", "v1.17", "v1.18", "v1.19",
 ];
 
-/** Unstable features that exist here: dehydrated devices (MSC3814), and cross-signing for clients older than v1.1. */
-const unstableFeatures = { "org.matrix.msc3814": true, "org.matrix.e2e_cross_signing": true };
+/**
+ * Unstable features that exist here: dehydrated devices (MSC3814), cross-signing for clients older
+ * than v1.1, and for Element Call delayed events (MSC4140), MatrixRTC transports (MSC4143) and
+ * `state_after` under its unstable names (MSC4222).
+ */
+const unstableFeatures = {
+  "org.matrix.msc3814": true, "org.matrix.e2e_cross_signing": true,
+  "org.matrix.msc4140": true, "org.matrix.msc4143": true, "org.matrix.msc4222": true,
+};
 
 const body = JSON.stringify({ versions: supportedVersions, unstable_features: unstableFeatures });
 

@@ -2,7 +2,8 @@
  * GET /.well-known/matrix/client — https://spec.matrix.org/v1.19/client-server-api/#well-known-uris
  * GET /.well-known/matrix/server — https://spec.matrix.org/v1.19/server-server-api/#getwell-knownmatrixserver
  * Discovery documents: where clients find the client API and servers find the federation API.
- * Defaults follow `server_name` and `[global.well_known]`.
+ * Defaults follow `server_name` and `[global.well_known]`; `[global.matrix_rtc] foci` are published
+ * for Element Call as `org.matrix.msc4143.rtc_foci`.
  */
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
@@ -12,7 +13,12 @@ export const wellKnownRoutes = (config: Config) => {
   // As Conduit does: unless configured, servers are sent to the server name on port 443, where the
   // reverse proxy that serves clients also forwards federation.
   const server = config.well_known.server ?? `${config.server_name}:443`;
+  const foci = config.matrix_rtc.foci;
   return new Elysia()
-    .get("/.well-known/matrix/client", () => ({ "m.homeserver": { base_url: client } }))
+    .get("/.well-known/matrix/client", () => ({
+      "m.homeserver": { base_url: client },
+      // MSC4143 as Element Call reads it today: the LiveKit foci of group calls.
+      ...(foci.length > 0 ? { "org.matrix.msc4143.rtc_foci": foci } : {}),
+    }))
     .get("/.well-known/matrix/server", () => ({ "m.server": server }));
 };

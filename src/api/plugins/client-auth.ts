@@ -76,6 +76,12 @@ const GUEST_ROUTES: readonly string[] = [
   "POST /_matrix/client/v3/keys/upload",
   "POST /_matrix/client/v3/keys/query",
   "POST /_matrix/client/v3/keys/claim",
+  // MSC4140: delayed events are open to guests, so they can take part in MatrixRTC calls.
+  "PUT /_matrix/client/unstable/org.matrix.msc4140/rooms/{}/delayed_event/{}/{}",
+  "GET /_matrix/client/unstable/org.matrix.msc4140/delayed_events",
+  "GET /_matrix/client/unstable/org.matrix.msc4140/delayed_events/{}",
+  "POST /_matrix/client/unstable/org.matrix.msc4140/delayed_events/{}",
+  "POST /_matrix/client/unstable/org.matrix.msc4140/delayed_events/{}/{}",
 ];
 
 /** The same, as one matcher per entry: `{}` is one path segment (the last may be empty: `/state/{type}/`). */

@@ -65,10 +65,22 @@ export function createRoomsService(deps: {
 
   const txnFor = (requester: Requester, endpoint: string, txnId: string) => ({ userId: requester.userId, deviceId: requester.deviceId, endpoint, txnId });
 
+  /** The checks of an event a client asks to send, before any is built: sizes, membership, state keys. */
+  const checkSendable = (requester: Requester, roomId: string, type: string, stateKey: string | undefined, content: JsonObject): void => {
+    checkSize("event type", type);
+    if (stateKey !== undefined) checkSize("state_key", stateKey);
+    checkContentSize(content);
+    requireJoined(requester.userId, roomId);
+    // Member events name their user in the state key; the auth rules judge the rest.
+    if (type === "m.room.member" && stateKey !== undefined && !isValidUserId(stateKey)) throw badJson("m.room.member needs a user id as state_key");
+  };
+
   const rowsOf = (ids: Iterable<string>): EventRow[] =>
     [...ids].map((id) => storage.events.get(id)).filter((r): r is EventRow => r !== null);
 
   return {
+    checkSendable,
+
     /**
      * PUT /rooms/{roomId}/send/{eventType}/{txnId}, and the older POST without a transaction id;
      * `ts` counts only for an application service. A transaction id is scoped to the device and
@@ -84,9 +96,7 @@ export function createRoomsService(deps: {
     ): Promise<{ event_id: string }> {
       const txn = txnId === undefined ? undefined : txnFor(requester, `send/${roomId}/${type}`, txnId);
       const sent = await events.sendOnce(txn, roomId, () => {
-        checkSize("event type", type);
-        checkContentSize(content);
-        requireJoined(requester.userId, roomId);
+        checkSendable(requester, roomId, type, undefined, content);
         if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
         return { type, content, sender: requester.userId, ...massagedTs(requester, ts) };
       });
@@ -95,12 +105,7 @@ export function createRoomsService(deps: {
 
     /** PUT /rooms/{roomId}/state/{eventType}/{stateKey}; `ts` counts only for an application service. */
     async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
-      checkSize("event type", type);
-      checkSize("state_key", stateKey);
-      checkContentSize(content);
-      requireJoined(requester.userId, roomId);
-      // Member events name their user in the state key; the auth rules judge the rest.
-      if (type === "m.room.member" && !isValidUserId(stateKey)) throw badJson("m.room.member needs a user id as state_key");
+      checkSendable(requester, roomId, type, stateKey, content);
       if (type === "m.room.canonical_alias") deps.directory.checkCanonicalAlias(roomId, content);
       const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId, ...massagedTs(requester, ts) });
       return { event_id: sent.eventId };

@@ -154,7 +154,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     const matcher = req.filter.room.state;
     if (!matcher.allowsRoom(roomId)) return [];
     const lazy = matcher.lazyLoadMembers;
-    const after = req.useStateAfter;
+    const after = req.useStateAfter !== false;
     if (!full && !lazy && !after && !timeline.limited) return [];
     const at = after ? roomTimeline.stateAtStream(roomId, until) : stateAtStart(roomId, timeline, until);
 
@@ -252,7 +252,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
         limited: timeline.limited,
         prev_batch: prevBatch(req, timeline),
       },
-      [req.useStateAfter ? "state_after" : "state"]: { events: stateRowsOut.map((r) => format(req, r)) },
+      [req.useStateAfter || "state"]: { events: stateRowsOut.map((r) => format(req, r)) },
       account_data: { events: accountData },
     };
     if (m.membership !== "join") return out;

@@ -19,7 +19,7 @@ import type { LazyMembersCache } from "./lazy-members";
 import type { Notifier } from "./notifier";
 import type { RoomsSection } from "./rooms-section";
 import type { RoomsStream } from "./streams/rooms";
-import type { RoomShare, SyncRequest, SyncStream } from "./streams/stream";
+import type { RoomShare, StateAfterName, SyncRequest, SyncStream } from "./streams/stream";
 
 /** Long-polls are capped so a proxy or client timeout never cuts one off mid-wait. */
 export const maxSyncTimeoutMs = 60_000;
@@ -28,8 +28,8 @@ export interface SyncParams {
   since?: string;
   filter?: string;
   fullState: boolean;
-  /** Since v1.16: state at the end of each timeline, in `state_after`. */
-  useStateAfter: boolean;
+  /** Since v1.16: state at the end of each timeline, in `state_after` (or its unstable name). */
+  useStateAfter: StateAfterName | false;
   setPresence?: PresenceState;
   timeoutMs: number;
 }

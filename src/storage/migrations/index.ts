@@ -14,5 +14,6 @@ import m009 from "./009-media.sql" with { type: "text" };
 import m010 from "./010-push.sql" with { type: "text" };
 import m011 from "./011-e2ee.sql" with { type: "text" };
 import m012 from "./012-reports.sql" with { type: "text" };
+import m013 from "./013-delayed-events.sql" with { type: "text" };
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013];

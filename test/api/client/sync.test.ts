@@ -350,6 +350,16 @@ describe("state_after (use_state_after)", () => {
     const quiet = await sync.next({ use_state_after: "true" });
     expect((quiet.rooms.join[roomId] as unknown as Record<string, { events: SyncEvent[] }>).state_after).toEqual({ events: [] });
   });
+
+  test("MSC4222's unstable parameter answers under the unstable field name", async () => {
+    const roomId = await createRoom(alice.call, { name: "Unstable" });
+    const sync = syncClient(alice.call);
+    const initial = await sync.next({ "org.matrix.msc4222.use_state_after": "true" });
+    const room = initial.rooms.join[roomId] as unknown as Record<string, { events: SyncEvent[] } | undefined>;
+    expect(room.state).toBeUndefined();
+    expect(room.state_after).toBeUndefined();
+    expect(ofType(room["org.matrix.msc4222.state_after"]!.events, "m.room.name").map((e) => e.content.name)).toEqual(["Unstable"]);
+  });
 });
 
 describe("account data in sync", () => {

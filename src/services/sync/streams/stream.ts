@@ -12,13 +12,18 @@ import type { CompiledFilter } from "../../../core/filter";
 import type { JsonObject } from "../../../core/types";
 
 /** What every stream knows of one `/sync` request. */
+export type StateAfterName = "state_after" | "org.matrix.msc4222.state_after";
+
 export interface SyncRequest {
   userId: string;
   deviceId: string;
   filter: CompiledFilter;
   fullState: boolean;
-  /** Since v1.16: state at the end of each timeline, in `state_after`. */
-  useStateAfter: boolean;
+  /**
+   * Since v1.16: state at the end of each timeline, under this name (`state_after`, or MSC4222's
+   * unstable `org.matrix.msc4222.state_after` for clients asking by its unstable parameter).
+   */
+  useStateAfter: StateAfterName | false;
   /** The token this response ends at (`next_batch`), positions of every stream. */
   nextBatch: string;
   /**
