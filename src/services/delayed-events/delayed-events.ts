@@ -125,7 +125,9 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
     draining = true;
     try {
       for (let due = repo.due(clock.now()); due.length > 0; due = repo.due(clock.now())) {
-        for (const row of due) await attempt(row, false);
+        // A `send` action's attempt in flight rejects with its own error; the row stays due and
+        // is tried again at once as a timed send.
+        for (const row of due) await attempt(row, false).catch(() => {});
       }
     } finally {
       draining = false;
