@@ -6,6 +6,7 @@
  * Every problem becomes a `ConfigError` whose message is one sentence naming the key.
  */
 import { isIP } from "node:net";
+import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
@@ -445,6 +446,11 @@ async function readFile(path: string, warn: (msg: string) => void): Promise<Tabl
   if (!isTable(doc.global)) throw new ConfigError(`config file ${path} has no [global] table`);
   for (const key of Object.keys(doc)) if (key !== "global") warn(`unknown config table [${key}] is ignored`);
   return doc.global;
+}
+
+/** The SQLite file inside `database_path`, which, as in Conduit, names a directory. */
+export function databaseFile(config: Config): string {
+  return config.database_path.endsWith(".db") ? config.database_path : join(config.database_path, "conduit.db");
 }
 
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {

@@ -2,10 +2,10 @@
  * Entry point: arguments -> config -> database (migrated) -> services -> HTTP. SIGTERM and SIGINT
  * stop accepting, let in-flight requests finish, then close the database cleanly.
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { createApp, serve } from "./api/app";
-import { ConfigError, loadConfig, readAppserviceFiles, type Config } from "./config";
+import { ConfigError, databaseFile, loadConfig, readAppserviceFiles, type Config } from "./config";
 import { buildServices } from "./services";
 import { systemClock } from "./runtime/clock";
 import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/keys/signing-key";
@@ -18,10 +18,12 @@ import { createLogger, parseLevel } from "./runtime/logger";
 import { StorageError } from "./storage/db";
 import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
 import { errorMessage } from "./core";
+import { commandsUsage, findCommand, isCommandGroup, runCommand } from "./cli";
 
 const usage = `conduit ${pkg.version}: a Matrix homeserver in one executable
 
 Usage: conduit [--config <path>] [--rotate-signing-key] [--help] [--version]
+       conduit <command> [arguments]
 
   -c, --config <path>  TOML config file (Conduit's format, [global] table).
                        Default: $CONDUIT_CONFIG, else built-in defaults (localhost, ./data,
@@ -32,6 +34,10 @@ Usage: conduit [--config <path>] [--rotate-signing-key] [--help] [--version]
                        server is stopped.
   -h, --help           Show this help.
   -V, --version        Show the version.
+
+Commands (they work with the server stopped or running):
+${commandsUsage()}
+
 `;
 
 function parseArgs(argv: string[]): { config?: string; rotateSigningKey?: boolean } {
@@ -64,10 +70,6 @@ function fail(sentence: string): never {
   process.exit(1);
 }
 
-/** The SQLite file inside `database_path`, which, as in Conduit, names a directory. */
-export function databaseFile(config: Config): string {
-  return config.database_path.endsWith(".db") ? config.database_path : join(config.database_path, "conduit.db");
-}
 
 /** How often the WAL is folded back into the database file while running. */
 const CHECKPOINT_INTERVAL_MS = 5 * 60_000;
@@ -75,7 +77,11 @@ const CHECKPOINT_INTERVAL_MS = 5 * 60_000;
 const MEDIA_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 async function main(): Promise<void> {
-  const args = parseArgs(Bun.argv.slice(2));
+  const argv = Bun.argv.slice(2);
+  const found = findCommand(argv);
+  if (found) process.exit(await runCommand(found.command, found.args));
+  if (isCommandGroup(argv[0])) fail(`unknown command "${argv.slice(0, 2).join(" ")}" (see --help)`);
+  const args = parseArgs(argv);
   const warnings: string[] = [];
   let config: Config;
   try {

@@ -1,6 +1,7 @@
 // Keeps the one layer rule of docs/architecture.md true by scanning every import in src/:
 //   core <- runtime <- storage, net <- services <- api; workers import core, runtime, storage,
-//   net and their own folder; config.ts is read by everything above core and runtime; main.ts
+//   net and their own folder; cli (the executable's subcommands) uses services, storage and
+//   config without the HTTP layer; config.ts is read by everything above core and runtime; main.ts
 //   wires it all. SQL and bun:sqlite stay in storage; core is pure. No exceptions.
 import { expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
@@ -44,8 +45,9 @@ const mayImport: Record<string, readonly string[]> = {
   services: ["core", "runtime", "storage", "net", "config"],
   api: ["core", "runtime", "services", "config"],
   workers: ["core", "runtime", "storage", "net", "config"],
+  cli: ["core", "runtime", "storage", "net", "services", "config"],
   config: ["core"],
-  main: ["core", "runtime", "storage", "net", "services", "api", "workers", "config"],
+  main: ["core", "runtime", "storage", "net", "services", "api", "workers", "cli", "config"],
   types: [],
 };
 

@@ -14,7 +14,8 @@ import { createTestCa } from "./helpers/tls";
 import { addUser } from "./helpers/users";
 import { createStorage, openDatabase } from "../src/storage";
 import { readImageHeader } from "../src/core/media/image-header";
-import { registerUser } from "./helpers/client";
+import { loginUser, registerUser } from "./helpers/client";
+import { runCli, serverConfig } from "./helpers/admin";
 import { testDevice } from "./helpers/e2ee-keys";
 
 /** Uploads a JPEG and asks for a 32x32 crop: the thumbnail worker and ImageMagick run in the binary. */
@@ -71,6 +72,19 @@ describe("the compiled executable", () => {
       expect(upload.body.one_time_key_counts).toEqual({ signed_curve25519: 2 });
       const query = await user.call<{ device_keys: Record<string, Record<string, unknown>> }>("POST", "/keys/query", { device_keys: { [user.id]: [] } });
       expect(Object.keys(query.body.device_keys[user.id]!)).toEqual([user.session.device_id]);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  test("admin create-user makes the first admin beside the running binary", async () => {
+    const server = await startServer({ command: [binary] });
+    try {
+      const res = await runCli(["admin", "create-user", "boss", "--admin", "--password-file", "-"], { command: [binary], configPath: serverConfig(server), stdin: "boss pw\n" });
+      expect(res).toMatchObject({ code: 0 });
+      const boss = await loginUser(server.baseUrl, "boss", "boss pw");
+      const admin = await fetch(`${server.baseUrl}/_synapse/admin/v1/users/${encodeURIComponent(boss.user_id)}/admin`, { headers: { Authorization: `Bearer ${boss.access_token}` } });
+      expect(await admin.json()).toEqual({ admin: true });
     } finally {
       expect(await server.stop()).toBe(0);
     }

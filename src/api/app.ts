@@ -56,6 +56,9 @@ import { federationUserKeysRoutes } from "./federation/user-keys";
 import { reportsRoutes } from "./client/reports";
 import { delayedEventsRoutes } from "./client/delayed-events";
 import { voipRoutes } from "./client/voip";
+import { adminServerRoutes } from "./admin/server";
+import { adminUserRoutes } from "./admin/users";
+import { accountRestrictionRoutes } from "./admin/account-restrictions";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -110,7 +113,10 @@ export function createApp(services: Services) {
     .use(federationUserKeysRoutes(services))
     .use(reportsRoutes(services))
     .use(delayedEventsRoutes(services))
-    .use(voipRoutes(services));
+    .use(voipRoutes(services))
+    .use(adminServerRoutes())
+    .use(adminUserRoutes(services))
+    .use(accountRestrictionRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

@@ -12,6 +12,7 @@ import type { Clock } from "../runtime/clock";
 import type { Logger } from "../runtime/logger";
 import type { Storage } from "../storage";
 import { buildAccounts } from "./accounts";
+import { buildAdmin } from "./admin";
 import { buildAppservices } from "./appservices";
 import { createAppserviceRegistry, type RegistrationFile } from "./appservices/registry";
 import { buildDelayedEvents } from "./delayed-events";
@@ -76,11 +77,12 @@ export function buildServices(deps: ServiceDeps) {
   const reports = buildReports(shared);
   const delayedEvents = buildDelayedEvents({ ...shared, rooms });
   const voip = buildVoip(shared);
+  const admin = buildAdmin({ ...shared, accounts });
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);
   e2ee.receiveEdus(federation.transactions);
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip };
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -34,6 +34,10 @@ export const unknownToken = (msg = "Unknown access token") => new MatrixError(40
 /** A name an application service holds (or one outside the namespace of the appservice asking). */
 export const exclusive = (msg: string, status = 400) => new MatrixError(status, "M_EXCLUSIVE", msg);
 export const userDeactivated = () => new MatrixError(403, "M_USER_DEACTIVATED", "This account has been deactivated");
+/** Spec "Account locking": the client should not log the user out (soft_logout false) but stop. */
+export const userLocked = () => new MatrixError(401, "M_USER_LOCKED", "This account has been locked", { soft_logout: false });
+/** Spec "Account suspension": the account may read, leave and redact its own events, nothing more. */
+export const userSuspended = (action: string) => new MatrixError(403, "M_USER_SUSPENDED", `This account is suspended and may not ${action}`);
 
 export function limitExceeded(retryAfterMs: number): MatrixError {
   const ms = Math.max(1, Math.ceil(retryAfterMs));

@@ -20,6 +20,8 @@ const SELECT_SINCE = `
   SELECT room_id, type, content, stream_id FROM account_data
   WHERE user_id = ? AND stream_id > ? AND stream_id <= ? ORDER BY stream_id`;
 
+const DELETE_FOR_USER = "DELETE FROM account_data WHERE user_id = ?";
+
 /** The room id under which global account data is stored. */
 export const GLOBAL_ROOM = "";
 
@@ -39,6 +41,10 @@ export function createAccountDataRepo(db: Database, streams: StreamPositions) {
     /** Every row of the user that changed in (from, to]; from = 0 gives all of it. */
     accountDataSince(userId: string, from: number, to: number): AccountDataRow[] {
       return db.query<AccountDataRow, [string, number, number]>(SELECT_SINCE).all(userId, from, to);
+    },
+    /** Erasure of a deactivated account (admin API): nothing is streamed, nobody syncs as it any more. */
+    deleteForUser(userId: string): void {
+      db.query(DELETE_FOR_USER).run(userId);
     },
     position(): number {
       return streams.current("account_data");

@@ -12,6 +12,39 @@ export interface UserRow {
   is_guest: number;
   deactivated: number;
   created_ts: number;
+  admin: number;
+  locked: number;
+  suspended: number;
+  shadow_banned: number;
+}
+
+/** The admin API's user list: filters (undefined: no filter) and one order column from this list. */
+export const USER_ORDER_COLUMNS = {
+  name: "user_id",
+  displayname: "displayname",
+  is_guest: "is_guest",
+  admin: "admin",
+  deactivated: "deactivated",
+  shadow_banned: "shadow_banned",
+  locked: "locked",
+  suspended: "suspended",
+  avatar_url: "avatar_url",
+  creation_ts: "created_ts",
+} as const;
+export type UserOrder = keyof typeof USER_ORDER_COLUMNS;
+
+export interface UserListQuery {
+  /** A substring of the user id or the display name. */
+  search?: string;
+  guests: boolean;
+  deactivated: boolean;
+  /** true: only admins; false: only non-admins. */
+  admins?: boolean;
+  locked?: boolean;
+  orderBy: UserOrder;
+  backwards: boolean;
+  offset: number;
+  limit: number;
 }
 
 export interface NewUser {
@@ -27,6 +60,9 @@ export interface TokenOwner {
   device_id: string;
   is_guest: number;
   deactivated: number;
+  locked: number;
+  suspended: number;
+  shadow_banned: number;
 }
 
 export interface DeviceRow {
@@ -51,6 +87,32 @@ const DEACTIVATE_USER = `
 const UPDATE_DISPLAYNAME = "UPDATE users SET displayname = ? WHERE user_id = ?";
 const UPDATE_AVATAR_URL = "UPDATE users SET avatar_url = ? WHERE user_id = ?";
 
+type Flag = "admin" | "locked" | "suspended" | "shadow_banned";
+const SET_FLAG: Record<Flag, string> = {
+  admin: "UPDATE users SET admin = ? WHERE user_id = ?",
+  locked: "UPDATE users SET locked = ? WHERE user_id = ?",
+  suspended: "UPDATE users SET suspended = ? WHERE user_id = ?",
+  shadow_banned: "UPDATE users SET shadow_banned = ? WHERE user_id = ?",
+};
+const REACTIVATE_USER = "UPDATE users SET deactivated = 0, password_hash = ? WHERE user_id = ? AND deactivated = 1";
+const SELECT_FIRST_ADMIN = "SELECT user_id FROM users WHERE admin = 1 AND deactivated = 0 ORDER BY created_ts, user_id LIMIT 1";
+const COUNT_LOCAL_USERS = "SELECT count(*) AS n FROM users WHERE deactivated = 0";
+
+/** The WHERE clause and its parameters for a user list query. */
+function userListWhere(q: UserListQuery): { where: string; params: (string | number)[] } {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.search !== undefined) {
+    clauses.push("(instr(lower(user_id), lower(?)) > 0 OR instr(lower(coalesce(displayname, '')), lower(?)) > 0)");
+    params.push(q.search, q.search);
+  }
+  if (!q.guests) clauses.push("is_guest = 0");
+  if (!q.deactivated) clauses.push("deactivated = 0");
+  if (q.admins !== undefined) clauses.push(q.admins ? "admin = 1" : "admin = 0");
+  if (q.locked !== undefined) clauses.push(q.locked ? "locked = 1" : "locked = 0");
+  return { where: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
+}
+
 const SELECT_PROFILE_FIELDS = "SELECT key, value FROM user_profile_fields WHERE user_id = ? ORDER BY key";
 const SELECT_PROFILE_FIELD = "SELECT value FROM user_profile_fields WHERE user_id = ? AND key = ?";
 const UPSERT_PROFILE_FIELD = `
@@ -73,7 +135,7 @@ const DELETE_ALL_DEVICES = "DELETE FROM devices WHERE user_id = ? RETURNING devi
 const DELETE_OTHER_DEVICES = "DELETE FROM devices WHERE user_id = ? AND device_id <> ? RETURNING device_id";
 
 const SELECT_TOKEN_OWNER = `
-  SELECT t.user_id, t.device_id, u.is_guest, u.deactivated
+  SELECT t.user_id, t.device_id, u.is_guest, u.deactivated, u.locked, u.suspended, u.shadow_banned
   FROM access_tokens t JOIN users u ON u.user_id = t.user_id
   WHERE t.token_hash = ?`;
 const INSERT_TOKEN = "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts) VALUES (?, ?, ?, ?)";
@@ -98,6 +160,37 @@ export function createAccountsRepo(db: Database) {
         if (isUniqueViolation(e)) return false;
         throw e;
       }
+    },
+
+    /** Sets one of the admin-managed flags; returns whether the user exists. */
+    setFlag(userId: string, flag: Flag, on: boolean): boolean {
+      return db.query(SET_FLAG[flag]).run(on ? 1 : 0, userId).changes > 0;
+    },
+
+    /** A deactivated account made usable again (admin API), with a new password or none. */
+    reactivateUser(userId: string, passwordHash: string | null): boolean {
+      return db.query(REACTIVATE_USER).run(passwordHash, userId).changes > 0;
+    },
+
+    /** The earliest active admin, whom the admin room invites. */
+    firstAdmin(): string | null {
+      return db.query<{ user_id: string }, []>(SELECT_FIRST_ADMIN).get()?.user_id ?? null;
+    },
+
+    countActiveUsers(): number {
+      return db.query<{ n: number }, []>(COUNT_LOCAL_USERS).get()!.n;
+    },
+
+    /** One page of the admin API's user list, and how many users match in all. */
+    listUsers(q: UserListQuery): { rows: UserRow[]; total: number } {
+      const { where, params } = userListWhere(q);
+      const column = USER_ORDER_COLUMNS[q.orderBy];
+      const dir = q.backwards ? "DESC" : "ASC";
+      const rows = db
+        .query<UserRow, (string | number)[]>(`SELECT * FROM users ${where} ORDER BY ${column} ${dir}, user_id ${dir} LIMIT ? OFFSET ?`)
+        .all(...params, q.limit, q.offset);
+      const total = db.query<{ n: number }, (string | number)[]>(`SELECT count(*) AS n FROM users ${where}`).get(...params)!.n;
+      return { rows, total };
     },
 
     setPasswordHash(userId: string, hash: string): void {

@@ -16,6 +16,8 @@ import { migrations } from "./migrations";
 import { errorMessage } from "../core";
 
 export class StorageError extends Error {}
+/** Another conduit process holds the writer lock on this database. */
+export class DatabaseInUse extends StorageError {}
 
 export interface OpenOptions {
   /** Open read-only (state-resolution workers read beside the one writer). */
@@ -86,9 +88,30 @@ function acquireWriterLock(file: string): Database {
     lock.run("BEGIN EXCLUSIVE");
   } catch {
     lock.close();
-    throw new StorageError(`database ${file} is in use by another conduit process: stop it first`);
+    throw new DatabaseInUse(`database ${file} is in use by another conduit process: stop it first`);
   }
   return lock;
+}
+
+/**
+ * For command-line tools that work with the server stopped or running: the database opened as the
+ * writer when no server holds it, else as a companion connection beside the running server (WAL
+ * and the busy timeout let both write). Beside a server the schema must be this build's: the
+ * running server migrated it, and a tool of another version must not write into it.
+ */
+export function openForTool(file: string): { db: Database; besideServer: boolean } {
+  try {
+    return { db: openDatabase(file), besideServer: false };
+  } catch (e) {
+    if (!(e instanceof DatabaseInUse)) throw e;
+  }
+  const db = openDatabase(file, { companion: true });
+  const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+  if (version !== migrations.length) {
+    db.close();
+    throw new StorageError(`database ${file} has schema version ${version}, this build expects ${migrations.length}: use the running server's own executable`);
+  }
+  return { db, besideServer: true };
 }
 
 /** Applies every embedded migration newer than the database's `user_version`, each atomically. */

@@ -83,4 +83,4 @@ export function createStorage(db: Database) {
   };
 }
 export type Storage = ReturnType<typeof createStorage>;
-export { openDatabase, checkpoint, scheduleCheckpoints } from "./db";
+export { openDatabase, openForTool, checkpoint, scheduleCheckpoints } from "./db";

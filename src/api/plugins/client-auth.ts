@@ -5,12 +5,12 @@
  * both are present. Neither form is ever logged: the request log writes the path only. With an
  * appservice's as_token, `user_id` and `device_id` (or MSC3202's unstable name) in the query say
  * whom it acts as. Guest accounts reach only the endpoints the spec allows them (403
- * `M_GUEST_ACCESS_FORBIDDEN` elsewhere).
+ * `M_GUEST_ACCESS_FORBIDDEN` elsewhere). A locked account may only log out (401 `M_USER_LOCKED`).
  */
 import { Elysia } from "elysia";
 import type { AuthService, IdentityAssertion } from "../../services/accounts/access-tokens";
 import { clientAddress } from "../http/request-context";
-import { guestAccessForbidden } from "../../services/matrix-error";
+import { guestAccessForbidden, userLocked } from "../../services/matrix-error";
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -103,6 +103,9 @@ export function guestMayCall(method: string, url: string): boolean {
   return true;
 }
 
+/** What a locked account may still do (spec "Account locking": servers may let it log out). */
+const LOCKED_MAY_CALL = new Set(["/_matrix/client/v3/logout", "/_matrix/client/v3/logout/all"]);
+
 export const clientAuth = (auth: AuthService) =>
   new Elysia({ name: "client-auth" }).macro({
     auth: {
@@ -111,6 +114,7 @@ export const clientAuth = (auth: AuthService) =>
       resolve({ request }) {
         const authorization = request.headers.get("authorization") ?? undefined;
         const requester = auth.authenticate(accessToken(authorization, request.url), clientAddress(request), () => identityAssertion(request));
+        if (requester.locked && !(request.method === "POST" && LOCKED_MAY_CALL.has(new URL(request.url).pathname))) throw userLocked();
         if (requester.isGuest && !guestMayCall(request.method, request.url)) throw guestAccessForbidden("Guest accounts may not use this endpoint");
         return { requester };
       },

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mayActAs, type Appservice } from "../../core";
 import type { Storage } from "../../storage";
 import type { Clock } from "../../runtime/clock";
-import { MatrixError, forbidden, missingToken, unknownToken, userDeactivated } from "../matrix-error";
+import { MatrixError, forbidden, missingToken, unknownToken, userDeactivated, userSuspended } from "../matrix-error";
 
 export interface Requester {
   userId: string;
@@ -25,6 +25,24 @@ export interface Requester {
     /** `rate_limited` of its registration; never for its sender user. */
     rateLimited: boolean;
   };
+  /** Set for a locked account: client-auth refuses every endpoint but logout. */
+  locked?: true;
+  /** Set for a suspended account: the actions the spec forbids it answer M_USER_SUSPENDED. */
+  suspended?: true;
+  /** Set for a shadow-banned account: its messages and invites are answered but go nowhere. */
+  shadowBanned?: true;
+}
+
+/** The restrictions an admin put on the account, as the requester carries them. */
+const restrictionsOf = (user: { locked: number; suspended: number; shadow_banned: number }): Pick<Requester, "locked" | "suspended" | "shadowBanned"> => ({
+  ...(user.locked ? { locked: true } : {}),
+  ...(user.suspended ? { suspended: true } : {}),
+  ...(user.shadow_banned ? { shadowBanned: true } : {}),
+});
+
+/** Refuses a suspended account an action the spec forbids it ("Account suspension"). */
+export function assertNotSuspended(requester: Requester, action: string): void {
+  if (requester.suspended) throw userSuspended(action);
 }
 
 /** Whether the request counts against rate limits: all do but an appservice's with `rate_limited: false`. */
@@ -81,7 +99,13 @@ export function createAuthService(storage: Storage, clock: Clock, appservices: A
     if (deviceId !== undefined && !storage.accounts.getDevice(userId, deviceId)) {
       throw new MatrixError(400, "M_UNKNOWN_DEVICE", `${userId} has no device ${deviceId}`);
     }
-    return { userId, deviceId: deviceId ?? "", isGuest: false, appservice: { id, rateLimited: rateLimited && userId !== appservice.senderUserId } };
+    return {
+      userId,
+      deviceId: deviceId ?? "",
+      isGuest: false,
+      appservice: { id, rateLimited: rateLimited && userId !== appservice.senderUserId },
+      ...restrictionsOf(user),
+    };
   }
 
   return {
@@ -94,7 +118,7 @@ export function createAuthService(storage: Storage, clock: Clock, appservices: A
       if (!owner) throw unknownToken();
       if (owner.deactivated) throw userDeactivated();
       noteSeen(owner.user_id, owner.device_id, clientAddress);
-      return { userId: owner.user_id, deviceId: owner.device_id, isGuest: owner.is_guest === 1 };
+      return { userId: owner.user_id, deviceId: owner.device_id, isGuest: owner.is_guest === 1, ...restrictionsOf(owner) };
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { Storage } from "../../storage";
 import { localUserFromIdentifier } from "./user-ids";
-import { MatrixError, badJson, forbidden, invalidParam, missingParam, userDeactivated } from "../matrix-error";
+import { MatrixError, badJson, forbidden, invalidParam, missingParam, userDeactivated, userLocked } from "../matrix-error";
 import type { RateLimiter } from "../rate-limit";
 
 const ARGON2 = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
@@ -73,7 +73,7 @@ export function createPasswordChecker(storage: Storage, rateLimits: RateLimiter,
   return {
     /**
      * Returns the user the credentials authenticate, or throws: 403 `M_FORBIDDEN` for a wrong user
-     * or password, 403 `M_USER_DEACTIVATED`, 429 after too many failures from this address.
+     * or password, 403 `M_USER_DEACTIVATED`, 401 `M_USER_LOCKED`, 429 after too many failures from this address.
      */
     async check(creds: PasswordCredentials, clientAddress: string): Promise<string> {
       const userId = userIdOf(creds, serverName);
@@ -87,6 +87,8 @@ export function createPasswordChecker(storage: Storage, rateLimits: RateLimiter,
         rateLimits.record("failed_login", limitKey);
         throw forbidden("Invalid username or password");
       }
+      // Only a caller who knows the password learns that the account is locked.
+      if (user?.locked) throw userLocked();
       return userId;
     },
   };

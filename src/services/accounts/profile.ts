@@ -7,7 +7,7 @@
 import type { Storage } from "../../storage";
 import type { AccountEvents } from "./account-events";
 import { isLocalUserId } from "./user-ids";
-import type { Requester } from "./access-tokens";
+import { assertNotSuspended, type Requester } from "./access-tokens";
 import { MatrixError, badJson, forbidden, invalidParam, missingParam, notFound } from "../matrix-error";
 
 type ProfileValue = unknown;
@@ -96,6 +96,7 @@ export function createProfileService(storage: Storage, events: AccountEvents, se
     /** `PUT /profile/{userId}/{keyName}`: the body holds the value under the key itself. */
     async setField(requester: Requester, userId: string, key: string, body: Record<string, unknown>): Promise<void> {
       checkKey(key);
+      assertNotSuspended(requester, "change its profile");
       const profile = ownProfile(requester, userId);
       if (!Object.hasOwn(body, key)) throw missingParam(`Missing key '${key}'`);
       const value = checkValue(key, body[key]);
@@ -110,6 +111,7 @@ export function createProfileService(storage: Storage, events: AccountEvents, se
     /** `DELETE /profile/{userId}/{keyName}`: succeeds when the field is already absent. */
     async deleteField(requester: Requester, userId: string, key: string): Promise<void> {
       checkKey(key);
+      assertNotSuspended(requester, "change its profile");
       ownProfile(requester, userId);
       await writeField(userId, key, null);
     },

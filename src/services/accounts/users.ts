@@ -232,6 +232,15 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     });
   }
 
+  /** No more logins: devices, tokens (OpenID ones too), password and profile go. */
+  function deactivateAccount(userId: string): void {
+    storage.transaction(() => {
+      storage.accounts.deactivateUser(userId);
+      deviceChanges.emit({ userId, deviceIds: storage.accounts.deleteAllDevices(userId), kind: "deleted" });
+      storage.openIdTokens.deleteForUser(userId);
+    });
+  }
+
   return {
     /** `POST /register`: user-id checks come before UIA, as the spec requires. */
     async register(params: RegisterParams, ctx: RequestContext): Promise<RegisterResponse> {
@@ -325,15 +334,24 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
      */
     async deactivate(requester: Requester, auth: unknown, ctx: RequestContext) {
       const uiaRequest = { ...ctx, userId: requester.userId, auth };
-      await uia.run(uiaRequest, REAUTH_FLOWS, () => {
-        storage.transaction(() => {
-          storage.accounts.deactivateUser(requester.userId);
-          deviceChanges.emit({ userId: requester.userId, deviceIds: storage.accounts.deleteAllDevices(requester.userId), kind: "deleted" });
-          storage.openIdTokens.deleteForUser(requester.userId);
-        });
-      });
+      await uia.run(uiaRequest, REAUTH_FLOWS, () => deactivateAccount(requester.userId));
       await events.emit({ type: "deactivated", userId: requester.userId });
       return { id_server_unbind_result: "success" as const };
+    },
+
+    /** Deactivation without UIA, for admins: the same effects, rooms left included. */
+    async deactivateByAdmin(userId: string): Promise<void> {
+      deactivateAccount(userId);
+      await events.emit({ type: "deactivated", userId });
+    },
+
+    /** A new password set by an admin; `logoutDevices` ends every session. */
+    async resetPassword(userId: string, newPassword: string, logoutDevices: boolean): Promise<void> {
+      const hash = await hashPassword(newPassword);
+      storage.transaction(() => {
+        storage.accounts.setPasswordHash(userId, hash);
+        if (logoutDevices) deviceChanges.emit({ userId, deviceIds: storage.accounts.deleteAllDevices(userId), kind: "deleted" });
+      });
     },
   };
 }

@@ -4,7 +4,7 @@
  * (`remote.ts`: make_/send_ join, knock and leave; `invites.ts`), and the invites other servers
  * send us. It is built over the rooms and federation areas, which is why it is an area of its own.
  */
-import type { Requester } from "../accounts/access-tokens";
+import { assertNotSuspended, type Requester } from "../accounts/access-tokens";
 import type { AccountEvents } from "../accounts/account-events";
 import type { Federation } from "../federation";
 import type { Push } from "../push";
@@ -86,11 +86,23 @@ export function buildMembership(deps: MembershipAreaDeps) {
 
   return {
     // Joins, knocks and leaves may need another server (the remote side falls back to local).
-    join: remote.join,
-    knock: remote.knock,
+    // A suspended account may leave and reject invites, but not join, knock or invite (spec "Account suspension").
+    join: (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
+      assertNotSuspended(requester, "join rooms");
+      return remote.join(requester, roomIdOrAlias, reason, via);
+    },
+    knock: (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
+      assertNotSuspended(requester, "knock on rooms");
+      return remote.knock(requester, roomIdOrAlias, reason, via);
+    },
     leave: remote.leave,
     // Invites go through the invitee's server when it is another one.
-    invite: (requester: Requester, roomId: string, target: string, reason?: string) => invites.invite(requester, roomId, target, reason),
+    invite: (requester: Requester, roomId: string, target: string, reason?: string) => {
+      assertNotSuspended(requester, "invite users");
+      // A shadow-banned account's invites are answered as sent and never reach the invitee.
+      if (requester.shadowBanned) return Promise.resolve();
+      return invites.invite(requester, roomId, target, reason);
+    },
     inviteAfterCreation: invites.inviteAfterCreation,
     kick: local.kick,
     ban: local.ban,

@@ -9,7 +9,7 @@ import { isSupportedRoomVersion, rulesFor, type RoomVersionRules } from "../../c
 import { stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
 import type { Config } from "../../config";
 import type { Storage } from "../../storage";
-import type { Requester } from "../accounts/access-tokens";
+import { assertNotSuspended, type Requester } from "../accounts/access-tokens";
 import type { EventBuilder, EventDraft } from "./event-builder";
 import type { EventPersister } from "./persister";
 import type { EventsService } from "./send";
@@ -196,6 +196,7 @@ export function createRoomCreation(deps: {
 
     async createRoom(requester: Requester, req: CreateRoomRequest): Promise<{ room_id: string }> {
       if (!config.allow_room_creation) throw forbidden("Room creation is disabled on this server");
+      assertNotSuspended(requester, "create rooms");
       const version = req.room_version ?? config.default_room_version;
       if (!isSupportedRoomVersion(version)) throw unsupportedRoomVersion(version);
       const rules = rulesFor(version);

@@ -3,11 +3,12 @@
  * (idempotent by transaction id), redacting, reading state and members, and the user's joined
  * rooms. Read paths go through `visibility`, writes through the local event pipeline.
  */
+import { randomBytes } from "node:crypto";
 import { MAX_PDU_BYTES, isValidUserId } from "../../core";
 import { stateKeyOf, type JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
-import { isRateLimited, type Requester } from "../accounts/access-tokens";
+import { assertNotSuspended, isRateLimited, type Requester } from "../accounts/access-tokens";
 import type { ClientEvents } from "./client-events";
 import type { DirectoryService } from "./directory";
 import type { EventStore } from "./event-store";
@@ -18,6 +19,9 @@ import { hasRedactPower } from "./redactions";
 import type { StateService } from "./state";
 import { parseToken } from "./pagination";
 import type { Visibility } from "./visibility";
+
+/** What a shadow-banned sender is answered: an id of the usual shape for an event nobody receives. */
+const unsentEventId = () => `$${randomBytes(32).toString("base64url")}`;
 
 /** The spec caps `type`, `state_key` and ids at 255 bytes. */
 const MAX_ID_BYTES = 255;
@@ -73,6 +77,9 @@ export function createRoomsService(deps: {
     requireJoined(requester.userId, roomId);
     // Member events name their user in the state key; the auth rules judge the rest.
     if (type === "m.room.member" && stateKey !== undefined && !isValidUserId(stateKey)) throw badJson("m.room.member needs a user id as state_key");
+    // Leaving stays open to a suspended account; every other event is refused.
+    const leaving = type === "m.room.member" && stateKey === requester.userId && content.membership === "leave";
+    if (!leaving) assertNotSuspended(requester, stateKey === undefined ? "send messages" : "send state events");
   };
 
   const rowsOf = (ids: Iterable<string>): EventRow[] =>
@@ -94,6 +101,11 @@ export function createRoomsService(deps: {
       content: JsonObject,
       ts?: number,
     ): Promise<{ event_id: string }> {
+      assertNotSuspended(requester, "send messages");
+      if (requester.shadowBanned) {
+        requireJoined(requester.userId, roomId);
+        return { event_id: unsentEventId() };
+      }
       const txn = txnId === undefined ? undefined : txnFor(requester, `send/${roomId}/${type}`, txnId);
       const sent = await events.sendOnce(txn, roomId, () => {
         checkSendable(requester, roomId, type, undefined, content);
@@ -106,6 +118,7 @@ export function createRoomsService(deps: {
     /** PUT /rooms/{roomId}/state/{eventType}/{stateKey}; `ts` counts only for an application service. */
     async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
       checkSendable(requester, roomId, type, stateKey, content);
+      if (requester.shadowBanned && type !== "m.room.member") return { event_id: unsentEventId() };
       if (type === "m.room.canonical_alias") deps.directory.checkCanonicalAlias(roomId, content);
       const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId, ...massagedTs(requester, ts) });
       return { event_id: sent.eventId };
@@ -121,6 +134,7 @@ export function createRoomsService(deps: {
         if (target && target.room_id !== roomId) throw notFound("Event not found");
         // Users redact their own events; anyone else's needs the room's `redact` level.
         if (target?.sender !== requester.userId) {
+          assertNotSuspended(requester, "redact other users' events");
           if (!hasRedactPower(requester.userId, state.stateOfGroup(stateGroup!), deps.eventStore, rules)) {
             throw forbidden("You do not have permission to redact this event");
           }
