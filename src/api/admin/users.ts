@@ -17,7 +17,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { USER_ORDER_COLUMNS, type UserOrder } from "../../storage/accounts";
+import { USER_ORDERS } from "../../services/admin/users";
 import { clientAuth } from "../plugins/client-auth";
 import { boolParam, choiceParam, intParam } from "./query";
 
@@ -27,8 +27,6 @@ const DEVICES = "/_synapse/admin/v2/users/:userId/devices";
 const DEVICE = "/_synapse/admin/v2/users/:userId/devices/:deviceId";
 /** Synapse pages user lists by 100 unless told otherwise. */
 const DEFAULT_LIMIT = 100;
-
-const ORDERS = Object.keys(USER_ORDER_COLUMNS) as UserOrder[];
 
 const ListQuery = t.Object({
   from: t.Optional(t.String()),
@@ -69,7 +67,7 @@ export const adminUserRoutes = ({ accounts: { tokens }, admin: { guard, users } 
           deactivated: boolParam(query.deactivated, "deactivated") ?? false,
           admins: boolParam(query.admins, "admins"),
           locked: boolParam(query.locked, "locked"),
-          orderBy: choiceParam(query.order_by, "order_by", ORDERS) ?? "name",
+          orderBy: choiceParam(query.order_by, "order_by", USER_ORDERS) ?? "name",
           backwards: choiceParam(query.dir, "dir", ["f", "b"] as const) === "b",
           offset: intParam(query.from, "from") ?? 0,
           limit: intParam(query.limit, "limit", 1) ?? DEFAULT_LIMIT,

@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
-import type { DeviceRow, UserListQuery, UserRow } from "../../storage/accounts";
+import { USER_ORDER_COLUMNS, type DeviceRow, type UserListQuery, type UserOrder, type UserRow } from "../../storage/accounts";
 import type { Requester } from "../accounts/access-tokens";
 import type { DeviceChanges } from "../accounts/device-changes";
 import { hashPassword } from "../accounts/passwords";
@@ -16,6 +16,9 @@ import { isLocalUserId } from "../accounts/user-ids";
 import type { AccountsService } from "../accounts/users";
 import { invalidParam, notFound } from "../matrix-error";
 import { createLocalUser } from "./user-creation";
+
+/** The columns the user list sorts by (`order_by`). */
+export const USER_ORDERS = Object.keys(USER_ORDER_COLUMNS) as UserOrder[];
 
 /** A user as Synapse's admin API shows one. */
 export interface AdminUser {
