@@ -59,6 +59,9 @@ import { voipRoutes } from "./client/voip";
 import { adminServerRoutes } from "./admin/server";
 import { adminUserRoutes } from "./admin/users";
 import { accountRestrictionRoutes } from "./admin/account-restrictions";
+import { adminRoomRoutes } from "./admin/rooms";
+import { adminEventReportRoutes } from "./admin/event-reports";
+import { adminRegistrationTokenRoutes } from "./admin/registration-tokens";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -116,7 +119,10 @@ export function createApp(services: Services) {
     .use(voipRoutes(services))
     .use(adminServerRoutes())
     .use(adminUserRoutes(services))
-    .use(accountRestrictionRoutes(services));
+    .use(accountRestrictionRoutes(services))
+    .use(adminRoomRoutes(services))
+    .use(adminEventReportRoutes(services))
+    .use(adminRegistrationTokenRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

@@ -77,7 +77,7 @@ export function buildServices(deps: ServiceDeps) {
   const reports = buildReports(shared);
   const delayedEvents = buildDelayedEvents({ ...shared, rooms });
   const voip = buildVoip(shared);
-  const admin = buildAdmin({ ...shared, accounts });
+  const admin = buildAdmin({ ...shared, accounts, rooms, membership });
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);

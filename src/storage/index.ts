@@ -33,6 +33,8 @@ import { createE2eeKeysRepo } from "./e2ee-keys";
 import { createToDeviceRepo } from "./to-device";
 import { createDeviceListsRepo } from "./device-lists";
 import { createKeyBackupRepo } from "./key-backup";
+import { createRoomBlocksRepo } from "./room-blocks";
+import { createRegistrationTokensRepo } from "./registration-tokens";
 import { createReportsRepo } from "./reports";
 import { createDelayedEventsRepo } from "./delayed-events";
 
@@ -67,6 +69,8 @@ export function createStorage(db: Database) {
     toDevice: createToDeviceRepo(db, streams),
     deviceLists: createDeviceListsRepo(db, streams),
     keyBackup: createKeyBackupRepo(db),
+    roomBlocks: createRoomBlocksRepo(db),
+    registrationTokens: createRegistrationTokensRepo(db),
     reports: createReportsRepo(db),
     delayedEvents: createDelayedEventsRepo(db),
     /**

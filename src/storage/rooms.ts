@@ -14,6 +14,7 @@ const INSERT = "INSERT INTO rooms (room_id, room_version, creator, created_ts) V
 const SELECT = "SELECT * FROM rooms WHERE room_id = ?";
 const SET_PUBLISHED = "UPDATE rooms SET published = ? WHERE room_id = ?";
 const SELECT_PUBLISHED = "SELECT room_id FROM rooms WHERE published = 1";
+const SELECT_ALL = "SELECT * FROM rooms ORDER BY created_ts, room_id";
 const SET_STATE_GROUP = "UPDATE rooms SET state_group = ? WHERE room_id = ?";
 
 export function createRoomsRepo(db: Database) {
@@ -30,6 +31,10 @@ export function createRoomsRepo(db: Database) {
     /** Every room listed in the published room directory. */
     published(): string[] {
       return db.query<{ room_id: string }, []>(SELECT_PUBLISHED).all().map((r) => r.room_id);
+    },
+    /** Every room this server knows, oldest first (the admin API's room list). */
+    all(): RoomRow[] {
+      return db.query<RoomRow, []>(SELECT_ALL).all();
     },
     setStateGroup(roomId: string, group: number): void {
       db.query(SET_STATE_GROUP).run(group, roomId);

@@ -26,7 +26,7 @@ export async function e2eeArea() {
   const config = await loadConfig({ env: { CONDUIT_SERVER_NAME: SERVER, CONDUIT_RATE_LIMITS_ENABLED: "false" }, warn: () => {} });
   const storage = createStorage(openDatabase(":memory:"));
   const rateLimits = createRateLimiter(config.rate_limits, clock);
-  const uia = createUiaService({ clock, rateLimits, passwords: createPasswordChecker(storage, rateLimits, SERVER), registrationToken: undefined });
+  const uia = createUiaService({ clock, rateLimits, passwords: createPasswordChecker(storage, rateLimits, SERVER), registrationToken: undefined, storedTokens: storage.registrationTokens });
   const woken: string[] = [];
   const notifier = createNotifier(clock);
   const wake = notifier.wakeUsers;

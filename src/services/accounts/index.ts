@@ -20,7 +20,7 @@ export type AccountsDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "ra
 export function buildAccounts(deps: AccountsDeps) {
   const { config, storage, clock, rateLimits } = deps;
   const passwords = createPasswordChecker(storage, rateLimits, config.server_name);
-  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token });
+  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: config.registration_token, storedTokens: storage.registrationTokens });
   const events = createAccountEvents();
   const deviceChanges = createDeviceChanges();
   return {

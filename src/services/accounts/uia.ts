@@ -6,7 +6,8 @@
  * completed for one request cannot authorise another. A session is used up when its operation
  * succeeds.
  *
- * Stages offered here: `m.login.dummy`, `m.login.registration_token` (the configured token), and
+ * Stages offered here: `m.login.dummy`, `m.login.registration_token` (the configured token, or
+ * one an admin made: those count their uses, taken when the registration runs), and
  * `m.login.password` (the requester's own password).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
@@ -38,6 +39,16 @@ interface Session {
   userId: string | undefined;
   completed: string[];
   expiresMs: number;
+  /** An admin-made registration token the session proved; its use is counted when the operation runs. */
+  storedToken?: string;
+}
+
+/** Registration tokens admins made (`storage.registrationTokens`). */
+export interface StoredRegistrationTokens {
+  any(): boolean;
+  get(token: string): { uses_allowed: number | null; pending: number; completed: number; expiry_time: number | null } | null;
+  use(token: string, now: number): boolean;
+  release(token: string): void;
 }
 
 /** The 401 that asks for (more) authentication; carries a stage's error when an attempt failed. */
@@ -72,9 +83,10 @@ export interface UiaDeps {
   rateLimits: RateLimiter;
   passwords: PasswordChecker;
   registrationToken: string | undefined;
+  storedTokens: StoredRegistrationTokens;
 }
 
-export function createUiaService({ clock, rateLimits, passwords, registrationToken }: UiaDeps) {
+export function createUiaService({ clock, rateLimits, passwords, registrationToken, storedTokens }: UiaDeps) {
   // Map order is creation order and every session lives as long, so the expired ones are in front.
   const sessions = new Map<string, Session>();
 
@@ -104,25 +116,47 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
     return session;
   }
 
-  /** Compares in constant time; failures use the failed-login allowance, so guessing is slow. */
-  function registrationTokenValid(token: unknown, clientAddress: string): boolean {
-    if (registrationToken === undefined) return false;
+  /** Whether registration asks for a token: one is configured, or admins made some. */
+  const tokenRequired = () => registrationToken !== undefined || storedTokens.any();
+
+  /** An admin-made token with uses left and not expired. */
+  function storedTokenUsable(token: string): boolean {
+    const row = storedTokens.get(token);
+    if (!row) return false;
+    const usesLeft = row.uses_allowed === null || row.pending + row.completed < row.uses_allowed;
+    return usesLeft && (row.expiry_time === null || row.expiry_time > clock.now());
+  }
+
+  /** Which kind of token `token` is, if any; failures use the failed-login allowance, so guessing is slow. */
+  function checkToken(token: unknown, clientAddress: string): "configured" | "stored" | undefined {
+    if (!tokenRequired()) return undefined;
     const limitKey = `${clientAddress}\u0000${LOGIN_REGISTRATION_TOKEN}`;
     rateLimits.check("failed_login", limitKey);
-    if (typeof token === "string" && timingSafeEqual(digest(token), digest(registrationToken))) return true;
+    if (typeof token === "string") {
+      // The configured token compares in constant time.
+      if (registrationToken !== undefined && timingSafeEqual(digest(token), digest(registrationToken))) return "configured";
+      if (storedTokenUsable(token)) return "stored";
+    }
     rateLimits.record("failed_login", limitKey);
-    return false;
+    return undefined;
+  }
+
+  function registrationTokenValid(token: unknown, clientAddress: string): boolean {
+    return checkToken(token, clientAddress) !== undefined;
   }
 
   /** Completes one stage or throws the reason it failed (the caller reports it inside the 401). */
-  async function attemptStage(type: string, auth: Record<string, unknown>, req: UiaRequest): Promise<void> {
+  async function attemptStage(type: string, auth: Record<string, unknown>, req: UiaRequest, session: Session): Promise<void> {
     switch (type) {
       case LOGIN_DUMMY:
         return;
-      case LOGIN_REGISTRATION_TOKEN:
-        if (registrationToken === undefined) break;
-        if (registrationTokenValid(auth.token, req.clientAddress)) return;
+      case LOGIN_REGISTRATION_TOKEN: {
+        if (!tokenRequired()) break;
+        const kind = checkToken(auth.token, req.clientAddress);
+        if (kind === "stored") session.storedToken = auth.token as string;
+        if (kind) return;
         throw forbidden("Invalid registration token");
+      }
       case LOGIN_PASSWORD: {
         if (req.userId === undefined) break;
         const userId = await passwords.check(auth, req.clientAddress);
@@ -166,7 +200,7 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
           throw required(session, flows, forbidden(`Stage '${type}' is not expected at this point of any flow`));
         }
         try {
-          await attemptStage(type, auth, req);
+          await attemptStage(type, auth, req, session);
         } catch (e) {
           if (e instanceof MatrixError && e.status !== 429) throw required(session, flows, e);
           throw e;
@@ -180,6 +214,7 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
 
   return {
     registrationTokenValid,
+    tokenRequired,
 
     /**
      * Runs `operation` once the request has completed one of `flows`; the session is used up when
@@ -187,7 +222,17 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
      */
     async run<T>(req: UiaRequest, flows: readonly Flow[], operation: () => Promise<T> | T): Promise<T> {
       const session = await authenticate(req, flows);
-      const result = await operation();
+      const token = session.storedToken;
+      if (token !== undefined && !storedTokens.use(token, clock.now())) {
+        throw required(session, flows, forbidden("The registration token has been used up or has expired"));
+      }
+      let result: T;
+      try {
+        result = await operation();
+      } catch (e) {
+        if (token !== undefined) storedTokens.release(token);
+        throw e;
+      }
       sessions.delete(session.id);
       return result;
     },

@@ -99,7 +99,8 @@ export interface AccountsDeps {
 
 export function createAccountsService({ config, storage, clock, uia, passwords, rateLimits, events, appservices, deviceChanges }: AccountsDeps) {
   const serverName = config.server_name;
-  const registrationFlows: readonly Flow[] = [[config.registration_token === undefined ? LOGIN_DUMMY : LOGIN_REGISTRATION_TOKEN]];
+  // A token is asked for when one is configured or admins made some (they can be made at any time).
+  const registrationFlows = (): readonly Flow[] => [[uia.tokenRequired() ? LOGIN_REGISTRATION_TOKEN : LOGIN_DUMMY]];
 
   function checkDeviceId(deviceId: string | undefined): void {
     if (deviceId !== undefined && (deviceId === "" || Buffer.byteLength(deviceId) > MAX_DEVICE_ID_BYTES)) {
@@ -257,7 +258,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
       }
 
       const uiaRequest = { operation: ctx.operation, auth: params.auth, clientAddress: ctx.clientAddress };
-      return uia.run(uiaRequest, registrationFlows, async () => {
+      return uia.run(uiaRequest, registrationFlows(), async () => {
         if (params.password === undefined) throw missingParam("Missing 'password'");
         const passwordHash = await hashPassword(params.password);
         let response: RegisterResponse | undefined;

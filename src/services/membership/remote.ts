@@ -179,12 +179,18 @@ export function createRemoteMembership(deps: {
     });
   }
 
+  /** A room an admin blocked takes no joins or knocks from this server's users. */
+  function refuseBlocked(roomId: string): void {
+    if (storage.roomBlocks.get(roomId)) throw forbidden("This room is blocked on this server");
+  }
+
   return {
     participating,
 
     /** `POST /join`: through a resident server unless this server is already in the room. */
     async join(requester: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []) {
       const { roomId, servers } = await resolveRoom(roomIdOrAlias);
+      refuseBlocked(roomId);
       const remote = candidateServers(roomId, requester.userId, [...via, ...servers]);
       if (participating(roomId) || (storage.rooms.get(roomId) && remote.length === 0)) {
         return local.join(requester, roomId, reason);
@@ -212,6 +218,7 @@ export function createRemoteMembership(deps: {
     /** `POST /knock`: local when this server is in the room, else through a resident. */
     async knock(requester: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []) {
       const { roomId, servers } = await resolveRoom(roomIdOrAlias);
+      refuseBlocked(roomId);
       if (participating(roomId)) return local.knock(requester, roomId, reason);
       const content = memberContent(storage, requester.userId, "knock");
       if (reason !== undefined) content.reason = reason;

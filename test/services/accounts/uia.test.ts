@@ -26,7 +26,7 @@ function setup() {
   };
   const rateLimits = createRateLimiter(limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, "localhost");
-  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: "tok" });
+  const uia = createUiaService({ clock, rateLimits, passwords, registrationToken: "tok", storedTokens: storage.registrationTokens });
   return { uia, storage, advance: clock.advance };
 }
 

@@ -1,0 +1,112 @@
+// The room endpoints of the admin API over HTTP: list with search and order, details, members,
+// state, blocking, and making a local user a room admin.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { api, expectError, registerUser, type Session } from "../../helpers/client";
+import { serverWithAdmin } from "../../helpers/admin";
+import { createRoom, enc } from "../../helpers/rooms";
+
+const srv = serverWithAdmin();
+const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, token = srv.admin.access_token) =>
+  api<T>(srv.server.baseUrl, method, path, { token, body });
+const ROOMS = "/_synapse/admin/v1/rooms";
+
+interface AdminRoom {
+  room_id: string;
+  name: string | null;
+  canonical_alias: string | null;
+  joined_members: number;
+  joined_local_members: number;
+  creator: string;
+  public: boolean;
+  join_rules: string | null;
+  encryption: string | null;
+}
+
+let owner: Session;
+let guest: Session;
+let big: string;
+let small: string;
+beforeAll(async () => {
+  owner = await registerUser(srv.server.baseUrl, "roomowner");
+  guest = await registerUser(srv.server.baseUrl, "roomguest");
+  big = await createRoom(srv.server.baseUrl, owner, { name: "Zebra lounge", preset: "public_chat", room_alias_name: "zebra", visibility: "public" });
+  await api(srv.server.baseUrl, "POST", `/_matrix/client/v3/join/${enc(big)}`, { token: guest.access_token, body: {} });
+  small = await createRoom(srv.server.baseUrl, owner, { name: "Aardvark den", preset: "private_chat" });
+});
+
+describe("reading rooms", () => {
+  test("the list holds every room, biggest first by default; search_term matches name, alias or id", async () => {
+    const all = await call<{ rooms: AdminRoom[]; total_rooms: number; offset: number }>("GET", ROOMS);
+    expect(all.status).toBe(200);
+    const ids = all.body.rooms.map((r) => r.room_id);
+    expect(ids.indexOf(big)).toBeLessThan(ids.indexOf(small));
+    expect(all.body.total_rooms).toBe(ids.length);
+    const zebra = all.body.rooms.find((r) => r.room_id === big)!;
+    expect(zebra).toMatchObject({ name: "Zebra lounge", canonical_alias: "#zebra:localhost", joined_members: 2, joined_local_members: 2, creator: owner.user_id, public: true, join_rules: "public" });
+    const found = await call<{ rooms: AdminRoom[] }>("GET", `${ROOMS}?search_term=aardvark`);
+    expect(found.body.rooms.map((r) => r.room_id)).toEqual([small]);
+    const byAlias = await call<{ rooms: AdminRoom[] }>("GET", `${ROOMS}?search_term=%23zebra`);
+    expect(byAlias.body.rooms.map((r) => r.room_id)).toEqual([big]);
+  });
+
+  test("order_by name and dir, from and limit page with next_batch", async () => {
+    const byName = await call<{ rooms: AdminRoom[]; next_batch?: number }>("GET", `${ROOMS}?order_by=name&limit=1&search_term=a`);
+    expect(byName.body.rooms[0]!.name).toBe("Aardvark den");
+    expect(byName.body.next_batch).toBe(1);
+    const back = await call<{ rooms: AdminRoom[] }>("GET", `${ROOMS}?order_by=name&dir=b&search_term=a`);
+    expect(back.body.rooms.map((r) => r.name)).toEqual(["Zebra lounge", "Aardvark den"]);
+    expectError(await call("GET", `${ROOMS}?order_by=secret`), 400, "M_INVALID_PARAM");
+  });
+
+  test("details, members and state of one room; an unknown room is 404", async () => {
+    const details = await call<AdminRoom & { topic: string | null; joined_local_devices: number }>("GET", `${ROOMS}/${enc(big)}`);
+    expect(details.body).toMatchObject({ room_id: big, name: "Zebra lounge", joined_local_devices: 2 });
+    const members = await call<{ members: string[]; total: number }>("GET", `${ROOMS}/${enc(big)}/members`);
+    expect(members.body.members.sort()).toEqual([guest.user_id, owner.user_id].sort());
+    expect(members.body.total).toBe(2);
+    const state = await call<{ state: { type: string; state_key: string }[] }>("GET", `${ROOMS}/${enc(big)}/state`);
+    expect(state.body.state.map((e) => e.type)).toContain("m.room.create");
+    expect(state.body.state.find((e) => e.type === "m.room.name")).toMatchObject({ state_key: "" });
+    expectError(await call("GET", `${ROOMS}/${enc("!nope:localhost")}`), 404, "M_NOT_FOUND");
+  });
+
+  test("non-admins are refused", async () => {
+    expectError(await call("GET", ROOMS, undefined, owner.access_token), 403, "M_FORBIDDEN");
+    expectError(await call("GET", `${ROOMS}/${enc(big)}/state`, undefined, owner.access_token), 403, "M_FORBIDDEN");
+  });
+});
+
+describe("blocking", () => {
+  test("a blocked room takes no joins from local users until unblocked", async () => {
+    const room = await createRoom(srv.server.baseUrl, owner, { preset: "public_chat" });
+    expect((await call("GET", `${ROOMS}/${enc(room)}/block`)).body).toEqual({ block: false });
+    expect((await call("PUT", `${ROOMS}/${enc(room)}/block`, { block: true })).body).toEqual({ block: true });
+    expect((await call("GET", `${ROOMS}/${enc(room)}/block`)).body).toEqual({ block: true, user_id: srv.admin.user_id });
+    const joiner = await registerUser(srv.server.baseUrl, "blockedjoiner");
+    expectError(await api(srv.server.baseUrl, "POST", `/_matrix/client/v3/join/${enc(room)}`, { token: joiner.access_token, body: {} }), 403, "M_FORBIDDEN");
+    await call("PUT", `${ROOMS}/${enc(room)}/block`, { block: false });
+    expect((await api(srv.server.baseUrl, "POST", `/_matrix/client/v3/join/${enc(room)}`, { token: joiner.access_token, body: {} })).status).toBe(200);
+  });
+});
+
+describe("make_room_admin", () => {
+  test("the admin joins a private room with the creator's power", async () => {
+    const room = await createRoom(srv.server.baseUrl, owner, { preset: "private_chat", room_version: "10" });
+    expect((await call("POST", `${ROOMS}/${enc(room)}/make_room_admin`, {})).status).toBe(200);
+    const member = await call<{ membership: string }>("GET", `/_matrix/client/v3/rooms/${enc(room)}/state/m.room.member/${enc(srv.admin.user_id)}`);
+    expect(member.body.membership).toBe("join");
+    const levels = await call<{ users: Record<string, number> }>("GET", `/_matrix/client/v3/rooms/${enc(room)}/state/m.room.power_levels/`);
+    expect(levels.body.users[srv.admin.user_id]).toBe(100);
+  });
+
+  test("in a v12 room (creators above all levels) another local user gets 100; a room without a local member able to grant is 400", async () => {
+    const room = await createRoom(srv.server.baseUrl, owner, { preset: "public_chat", room_version: "12" });
+    const res = await call("POST", `${ROOMS}/${enc(room)}/make_room_admin`, { user_id: guest.user_id });
+    expect(res.status).toBe(200);
+    const levels = await call<{ users: Record<string, number> }>("GET", `/_matrix/client/v3/rooms/${enc(room)}/state/m.room.power_levels/`, undefined, owner.access_token);
+    expect(levels.body.users[guest.user_id]).toBe(100);
+    const member = await call<{ membership: string }>("GET", `/_matrix/client/v3/rooms/${enc(room)}/state/m.room.member/${enc(guest.user_id)}`, undefined, owner.access_token);
+    expect(member.body.membership).toBe("join");
+    expectError(await call("POST", `${ROOMS}/${enc(room)}/make_room_admin`, { user_id: "@x:elsewhere.org" }), 400, "M_INVALID_PARAM");
+  });
+});
