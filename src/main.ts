@@ -11,6 +11,7 @@ import { systemClock } from "./runtime/clock";
 import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/keys/signing-key";
 import { createFederationSender } from "./workers/federation-sender/sender";
 import { createPushSender } from "./workers/push-sender/sender";
+import { createAppserviceSender } from "./workers/appservice-sender/sender";
 import { createPduCheckPool } from "./workers/pdu-check/pool";
 import { createStateResPool } from "./workers/state-res/pool";
 import { createThumbnailer } from "./workers/thumbnailer/pool";
@@ -142,6 +143,12 @@ async function main(): Promise<void> {
     log,
     worker: { start: () => new Worker(new URL("./workers/push-sender/push-sender.worker.ts", import.meta.url)), databaseFile: file },
   });
+  const appserviceSender = createAppserviceSender({
+    config,
+    storage,
+    log,
+    worker: { start: () => new Worker(new URL("./workers/appservice-sender/appservice-sender.worker.ts", import.meta.url)), databaseFile: file },
+  });
   const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
   const pduCheckPool = createPduCheckPool();
   const thumbnailer = createThumbnailer();
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
       thumbnailer,
       appserviceFiles,
       pushDelivery: pushSender,
+      appserviceDelivery: appserviceSender,
     });
   } catch (e) {
     stopCheckpoints();
@@ -196,6 +204,7 @@ async function main(): Promise<void> {
     services.delayedEvents.delayed.stop();
     await sender.stop();
     await pushSender.stop();
+    await appserviceSender.stop();
     stateResPool.close();
     thumbnailer.stop();
     stopMediaSweep();

@@ -28,6 +28,7 @@ import { accountRoutes } from "./client/account";
 import { capabilitiesRoutes } from "./client/capabilities";
 import { devicesRoutes } from "./client/devices";
 import { loginRoutes } from "./client/login";
+import { appservicePingRoutes } from "./client/appservice-ping";
 import { profileRoutes } from "./client/profile";
 import { registerRoutes } from "./client/register";
 import { rateLimit } from "./plugins/rate-limit";
@@ -78,6 +79,7 @@ export function createApp(services: Services) {
     .use(wellKnownRoutes(config))
     .use(registerRoutes(services))
     .use(loginRoutes(services))
+    .use(appservicePingRoutes(services))
     .use(accountRoutes(services))
     .use(devicesRoutes(services))
     .use(profileRoutes(services))

@@ -130,6 +130,14 @@ export {
   type ReceiptContent,
   type RoomFacts,
 } from "./appservices/namespaces.ts";
+export {
+  transactionBody,
+  wantsEphemeral,
+  type AppserviceItemKind,
+  type DeviceListItem,
+  type KeyCountsItem,
+  type QueuedItem,
+} from "./appservices/transaction.ts";
 
 // Push rules
 export { compileGlob, type GlobMatcher } from "./push/glob.ts";

@@ -14,6 +14,8 @@ import type { Storage } from "../storage";
 import { buildAccounts } from "./accounts";
 import { buildAdmin } from "./admin";
 import { buildAppservices } from "./appservices";
+import type { AppserviceDelivery } from "./appservices/delivery";
+import { createAppserviceQueries } from "./appservices/queries";
 import { createAppserviceRegistry, type RegistrationFile } from "./appservices/registry";
 import { buildDelayedEvents } from "./delayed-events";
 import { buildE2ee } from "./e2ee";
@@ -52,6 +54,8 @@ export interface ServiceDeps {
   appserviceFiles?: readonly RegistrationFile[];
   /** Where pushes to gateways are delivered: the push sender worker (without it, they wait queued). */
   pushDelivery?: PushDelivery;
+  /** Where transactions to appservices are delivered: the appservice sender worker (without it, they wait queued). */
+  appserviceDelivery?: AppserviceDelivery;
 }
 
 export function buildServices(deps: ServiceDeps) {
@@ -62,17 +66,19 @@ export function buildServices(deps: ServiceDeps) {
   const appserviceRegistry = createAppserviceRegistry({ config, storage, clock, log, files: deps.appserviceFiles });
 
   const shared: SharedDeps = { config, storage, clock, log, signingKey, rateLimits, notifier, appserviceRegistry };
+  // Asked before an unknown local user or alias is reported unknown, by several areas.
+  const appserviceQueries = createAppserviceQueries({ ...shared, delivery: deps.appserviceDelivery });
 
   const accounts = buildAccounts(shared);
   const rooms = buildRooms(shared);
   const edus = buildEdus({ ...shared, members: rooms.members, accountData: accounts.accountData });
   const push = buildPush({ ...shared, accounts, rooms, edus, delivery: deps.pushDelivery });
   const { outbound, stateResolver, pduChecks } = deps;
-  const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks });
+  const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks, aliasQuery: appserviceQueries.aliasExists });
   const e2ee = buildE2ee({ ...shared, serverName: config.server_name, uia: accounts.uia, federation: federation.client, queueEdu: (to, edu) => outbound.queueEdu(to, edu) });
   const sync = buildSync({ ...shared, accounts, rooms, edus, push, e2ee });
   const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation, push });
-  const appservices = buildAppservices(shared);
+  const appservices = buildAppservices({ ...shared, rooms, edus, queries: appserviceQueries, delivery: deps.appserviceDelivery });
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
   const reports = buildReports(shared);
   const delayedEvents = buildDelayedEvents({ ...shared, rooms });

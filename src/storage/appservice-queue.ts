@@ -8,8 +8,9 @@
  * rest, through its own connection, so its read-then-write transactions are IMMEDIATE.
  */
 import type { Database } from "bun:sqlite";
+import type { AppserviceItemKind } from "../core";
 
-export type AppserviceItemKind = "event" | "ephemeral" | "to_device" | "device_list" | "key_counts";
+export type { AppserviceItemKind };
 
 export interface AppserviceItem {
   id: number;

@@ -45,3 +45,108 @@ export function writeRegistration(dir: string, o: RegistrationOptions): string {
 
 /** The `[global]` TOML line listing registration files. */
 export const appserviceFilesToml = (paths: string[]) => `app_service_config_files = ${JSON.stringify(paths)}`;
+
+export interface ReceivedTransaction {
+  txnId: string;
+  /** The Authorization header it came with. */
+  authorization: string | null;
+  body: Record<string, unknown> & { events: Record<string, unknown>[] };
+}
+
+export interface TestAppservice {
+  /** Its base URL, for the registration's `url`. */
+  url: string;
+  /** Every transaction PUT, in arrival order (retries included). */
+  transactions: ReceivedTransaction[];
+  userQueries: string[];
+  aliasQueries: string[];
+  pings: { authorization: string | null; body: Record<string, unknown> }[];
+  /** The status transactions get (200 unless a test makes it fail). */
+  transactionStatus: number;
+  /** How user and alias queries are answered (404 unless set). */
+  onUserQuery: (userId: string) => Promise<number> | number;
+  onAliasQuery: (alias: string) => Promise<number> | number;
+  /** The ping's answer (200 `{}` unless set). */
+  onPing: () => Promise<Response> | Response;
+  /** Resolves once `match` holds for what was received (checked now and after each request). */
+  until<T>(match: () => T | undefined | false, timeoutMs?: number): Promise<T>;
+  /** Events of the accepted transactions, each accepted transaction counted once. */
+  acceptedEvents(): Record<string, unknown>[];
+  stop(): void;
+}
+
+/** A small appservice on a free loopback port that records what the homeserver sends it. */
+export function startTestAppservice(): TestAppservice {
+  const watchers = new Set<() => void>();
+  const accepted = new Map<string, ReceivedTransaction>();
+  const notify = () => {
+    for (const w of [...watchers]) w();
+  };
+  const json = (status: number, body: unknown = {}) => Response.json(body, { status });
+  const as: TestAppservice = {
+    url: "",
+    transactions: [],
+    userQueries: [],
+    aliasQueries: [],
+    pings: [],
+    transactionStatus: 200,
+    onUserQuery: () => 404,
+    onAliasQuery: () => 404,
+    onPing: () => json(200),
+    until(match, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const value = match();
+          if (value === undefined || value === false) return;
+          clearTimeout(timer);
+          watchers.delete(check);
+          resolve(value);
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(check);
+          reject(new Error(`the appservice did not receive what the test waits for within ${timeoutMs} ms`));
+        }, timeoutMs);
+        watchers.add(check);
+        check();
+      });
+    },
+    acceptedEvents: () => [...accepted.values()].flatMap((t) => t.body.events),
+    stop: () => server.stop(true),
+  };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const path = new URL(req.url).pathname;
+      const authorization = req.headers.get("authorization");
+      try {
+        let m: RegExpExecArray | null;
+        if (req.method === "PUT" && (m = /^\/_matrix\/app\/v1\/transactions\/([^/]+)$/.exec(path))) {
+          const txn: ReceivedTransaction = { txnId: decodeURIComponent(m[1]!), authorization, body: (await req.json()) as ReceivedTransaction["body"] };
+          as.transactions.push(txn);
+          if (as.transactionStatus >= 200 && as.transactionStatus < 300) accepted.set(txn.txnId, txn);
+          return json(as.transactionStatus);
+        }
+        if (req.method === "GET" && (m = /^\/_matrix\/app\/v1\/users\/([^/]+)$/.exec(path))) {
+          const userId = decodeURIComponent(m[1]!);
+          as.userQueries.push(userId);
+          return json(await as.onUserQuery(userId));
+        }
+        if (req.method === "GET" && (m = /^\/_matrix\/app\/v1\/rooms\/([^/]+)$/.exec(path))) {
+          const alias = decodeURIComponent(m[1]!);
+          as.aliasQueries.push(alias);
+          return json(await as.onAliasQuery(alias));
+        }
+        if (req.method === "POST" && path === "/_matrix/app/v1/ping") {
+          as.pings.push({ authorization, body: (await req.json()) as Record<string, unknown> });
+          return await as.onPing();
+        }
+        return json(404, { errcode: "M_UNRECOGNIZED", error: "unknown path" });
+      } finally {
+        notify();
+      }
+    },
+  });
+  as.url = `http://127.0.0.1:${server.port}`;
+  return as;
+}

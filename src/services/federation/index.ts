@@ -38,6 +38,8 @@ export interface FederationDeps extends Omit<SharedDeps, "rateLimits"> {
   stateResolver?: StateResolver;
   /** Large batches of PDU checks off the main thread; without it, they run inline. */
   pduChecks?: PduCheckRunner;
+  /** Asks the appservices of an unknown local alias's namespace (they may create it). */
+  aliasQuery?: (alias: string) => Promise<boolean>;
 }
 
 export function buildFederation(deps: FederationDeps) {
@@ -79,7 +81,7 @@ export function buildFederation(deps: FederationDeps) {
     sender: outbound,
     serving,
   });
-  const directory = createFederatedDirectory({ serverName, client, directory: rooms.directory, view });
+  const directory = createFederatedDirectory({ serverName, client, directory: rooms.directory, view, aliasQuery: deps.aliasQuery });
   const backfill = createBackfill({
     serverName,
     storage,

@@ -16,6 +16,8 @@ export function createFederatedDirectory(deps: {
   client: FederationClient;
   directory: DirectoryService;
   view: RoomView;
+  /** Asks the appservices of an unknown local alias's namespace (they may create it). */
+  aliasQuery?: (alias: string) => Promise<boolean>;
 }) {
   const { serverName, client, directory, view } = deps;
 
@@ -29,7 +31,10 @@ export function createFederatedDirectory(deps: {
   return {
     /** An alias's room and the servers to reach it through, wherever the alias lives. */
     async resolveAlias(alias: string): Promise<{ room_id: string; servers: string[] }> {
-      if (serverOf(alias) === serverName) return this.answerAlias(alias);
+      if (serverOf(alias) === serverName) {
+        await deps.aliasQuery?.(alias);
+        return this.answerAlias(alias);
+      }
       try {
         const res = await client.request<{ room_id?: unknown; servers?: unknown }>(serverOf(alias), {
           method: "GET",
