@@ -200,11 +200,12 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     services.sync.notifier.close(); // long-polls answer now instead of at their timeout
+    // Appservices first, while we still serve them: one acting on a transaction may call us back.
+    await appserviceSender.stop();
     await server.stop(false); // stop accepting; wait for in-flight requests
     services.delayedEvents.delayed.stop();
     await sender.stop();
     await pushSender.stop();
-    await appserviceSender.stop();
     stateResPool.close();
     thumbnailer.stop();
     stopMediaSweep();

@@ -80,22 +80,22 @@ export interface QueueWorkerRun<Loop> {
 
 /**
  * The thread side of `createQueueWorker`: "start" builds the loop (and resumes what waits from
- * before), "stop" stops it and closes its connection, each answered with "started" / "stopped";
- * every other command goes to `handle`.
+ * before), "stop" stops it (waiting for what it says is still finishing) and closes its
+ * connection, each answered with "started" / "stopped"; every other command goes to `handle`.
  */
-export function serveQueueWorker<Command extends { type: string }, Loop extends { stop(): void }>(
+export function serveQueueWorker<Command extends { type: string }, Loop extends { stop(): void | Promise<void> }>(
   self: Worker,
   start: (command: Extract<Command, { type: "start" }>) => QueueWorkerRun<Loop>,
   handle: (loop: Loop, command: Exclude<Command, { type: "start" | "stop" }>) => void,
 ): void {
   let run: QueueWorkerRun<Loop> | undefined;
-  self.onmessage = (message: MessageEvent<Command>) => {
+  self.onmessage = async (message: MessageEvent<Command>) => {
     const command = message.data;
     if (command.type === "start") {
       run = start(command as Extract<Command, { type: "start" }>);
       self.postMessage({ type: "started" });
     } else if (command.type === "stop") {
-      run?.loop.stop();
+      await run?.loop.stop();
       run?.close();
       self.postMessage({ type: "stopped" });
     } else if (run) {

@@ -25,7 +25,7 @@ const Via = t.Object({
 });
 const viaOf = (q: { via?: string | string[]; server_name?: string | string[] }) => [q.via ?? [], q.server_name ?? []].flat();
 
-export const membershipRoutes = ({ accounts: { tokens: auth }, membership }: Services) =>
+export const membershipRoutes = ({ accounts: { tokens: auth }, appservices, membership }: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     // Joins, knocks, invites and leaves may need another server: federation decides.
@@ -46,6 +46,7 @@ export const membershipRoutes = ({ accounts: { tokens: auth }, membership }: Ser
       query: Via,
     })
     .post(`${ROOM}/invite`, async ({ requester, params, body }) => {
+      await appservices.queries.userExists(body.user_id); // an appservice may create its user now
       await membership.invite(requester, params.roomId, body.user_id, body.reason);
       return {};
     }, { auth: true, body: Target })

@@ -26,12 +26,19 @@ const CreateRoomBody = t.Object({
   power_level_content_override: t.Optional(t.Record(t.String(), t.Unknown())),
 });
 
-export const roomsRoutes = ({ accounts: { tokens: auth }, rooms: { creation: roomCreation, actions: rooms, upgrades: roomUpgrades }, membership }: Services) =>
+export const roomsRoutes = ({
+  accounts: { tokens: auth },
+  appservices,
+  rooms: { creation: roomCreation, actions: rooms, upgrades: roomUpgrades },
+  membership,
+}: Services) =>
   new Elysia()
     .use(clientAuth(auth))
     .post(
       "/_matrix/client/v3/createRoom",
       async ({ requester, body }) => {
+        // An invitee an appservice has not created yet is asked of it first.
+        await Promise.all((body.invite ?? []).map((userId) => appservices.queries.userExists(userId)));
         const created = await roomCreation.createRoom(requester, body as CreateRoomRequest);
         await membership.inviteAfterCreation(requester, created.room_id, body.invite ?? [], body.is_direct === true);
         return created;

@@ -38,6 +38,8 @@ export function createAppserviceLoop(deps: AppserviceLoopDeps, initial: readonly
   const send = deps.send ?? putTransaction;
   let registrations = new Map(initial.map((r) => [r.id, r]));
   let stopping = false;
+  /** Transactions on their way: a stop waits for their answers (the appservice may be acting on them). */
+  const inFlight = new Set<Promise<unknown>>();
 
   async function sendQueued(id: string): Promise<void> {
     while (!stopping) {
@@ -51,18 +53,24 @@ export function createAppserviceLoop(deps: AppserviceLoopDeps, initial: readonly
       const txn = queue.nextTransaction(id, clock.now() - STALE_EPHEMERAL_MS);
       if (!txn) return;
       let error: string | undefined;
+      const sending = send({ url: registration.url, hsToken: registration.hsToken }, txn.txnId, transactionBody(registration, txn.items));
+      inFlight.add(sending);
       try {
-        const answer = await send({ url: registration.url, hsToken: registration.hsToken }, txn.txnId, transactionBody(registration, txn.items));
+        const answer = await sending;
         if (answer.status < 200 || answer.status >= 300) error = `appservice answered ${answer.status}: ${answer.text.slice(0, 200)}`;
       } catch (e) {
         error = errorMessage(e);
+      } finally {
+        inFlight.delete(sending);
       }
-      if (stopping) return; // the transaction stays fixed for the next start
       if (error === undefined) {
+        // Recorded even while stopping: resending an accepted transaction after the restart
+        // would reach an appservice that may still be acting on it.
         queue.finishTransaction(id, clock.now());
         deps.emit({ type: "sent", appserviceId: id, txnId: txn.txnId, items: txn.items.length });
         continue;
       }
+      if (stopping) return; // the transaction stays fixed for the next start
       const failures = (state?.failures ?? 0) + 1;
       const delay = appserviceRetryDelay(failures);
       queue.recordFailure(id, failures, clock.now() + delay);
@@ -88,10 +96,14 @@ export function createAppserviceLoop(deps: AppserviceLoopDeps, initial: readonly
       registrations = new Map(next.map((r) => [r.id, r]));
       this.wake([]);
     },
-    /** Stops sending; a transaction in flight stays queued and is resent after the next start. */
-    stop(): void {
+    /**
+     * Stops sending once the transactions in flight are answered (the main thread gives up
+     * waiting after a while; one without an answer stays queued and is resent after the next start).
+     */
+    async stop(): Promise<void> {
       stopping = true;
       drains.stop();
+      await Promise.allSettled([...inFlight]);
     },
   };
 }
