@@ -13,7 +13,7 @@ import { enc } from "../helpers/as-user";
 import { appserviceFilesToml, writeRegistration } from "../helpers/appservice";
 import { freePort } from "../helpers/federation";
 import { createRoom, sendMessage } from "../helpers/rooms";
-import { startServer, type TestServer } from "../helpers/server";
+import { readLines, startServer, type TestServer } from "../helpers/server";
 import { addUser, type TestUser } from "../helpers/users";
 
 const root = join(import.meta.dir, "..", "..");
@@ -59,19 +59,6 @@ function report(match: (r: Report) => boolean, timeoutMs = 20_000): Promise<Repo
     watchers.add(check);
     check();
   });
-}
-
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = pending.indexOf("\n")) >= 0) {
-      onLine(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-    }
-  }
 }
 
 const start = () => startServer({ toml, dataDir: data, env: { CONDUIT_PORT: String(serverPort) } });

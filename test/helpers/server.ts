@@ -54,6 +54,20 @@ function rateLimitsToml(limits: StartOptions["rateLimits"]): string[] {
 
 const root = join(import.meta.dir, "..", "..");
 
+/** Calls `onLine` with each line a process prints on `stream`. */
+export async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of stream) {
+    pending += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      onLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  }
+}
+
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "conduit-test-"));
   const configPath = join(dataDir, "conduit.toml");
@@ -82,25 +96,16 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const watchers = new Set<(line: string) => void>();
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("\n")}`)), 15_000);
-    const collect = async (stream: ReadableStream<Uint8Array>) => {
-      const decoder = new TextDecoder();
-      let pending = "";
-      for await (const chunk of stream) {
-        pending += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = pending.indexOf("\n")) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          output.push(line);
-          for (const watch of [...watchers]) watch(line);
-          const m = /"listening":"([^"]+)"/.exec(line);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
+    const collect = (stream: ReadableStream<Uint8Array>) =>
+      readLines(stream, (line) => {
+        output.push(line);
+        for (const watch of [...watchers]) watch(line);
+        const m = /"listening":"([^"]+)"/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
         }
-      }
-    };
+      });
     void collect(proc.stdout);
     void collect(proc.stderr);
     void proc.exited.then((code) => {
