@@ -44,6 +44,7 @@ import { federationMembershipRoutes } from "./federation/membership";
 import { federationPublicRoomsRoutes } from "./federation/public-rooms";
 import { roomsRoutes } from "./client/rooms";
 import { roomEventsRoutes } from "./client/room-events";
+import { relationsRoutes } from "./client/relations";
 import { roomMembersRoutes } from "./client/room-members";
 import { membershipRoutes } from "./client/membership";
 import { directoryRoutes } from "./client/directory";
@@ -106,6 +107,7 @@ export function createApp(services: Services) {
     .use(federationPublicRoomsRoutes(services))
     .use(roomsRoutes(services))
     .use(roomEventsRoutes(services))
+    .use(relationsRoutes(services))
     .use(roomMembersRoutes(services))
     .use(membershipRoutes(services))
     .use(directoryRoutes(services))

@@ -22,6 +22,10 @@ export interface RoomEventFilterJson extends EventFilterJson {
   lazy_load_members?: boolean;
   include_redundant_members?: boolean;
   unread_thread_notifications?: boolean;
+  /** Since v1.4: events some relation of one of these types points at. */
+  related_by_rel_types?: string[];
+  /** Since v1.4: events some relation from one of these senders points at. */
+  related_by_senders?: string[];
 }
 
 export interface RoomFilterJson {
@@ -48,6 +52,8 @@ export interface FilterableEvent {
   sender?: string;
   room_id?: string;
   content?: JsonObject;
+  /** The relations pointing at the event, for filters with `related_by_*` (`needsRelations`). */
+  relations?: readonly { relType: string; sender: string }[];
 }
 
 export interface EventMatcher {
@@ -61,6 +67,8 @@ export interface RoomEventMatcher extends EventMatcher {
   readonly lazyLoadMembers: boolean;
   readonly includeRedundantMembers: boolean;
   readonly unreadThreadNotifications: boolean;
+  /** Whether `matches` needs the event's `relations` (the filter has `related_by_*`). */
+  readonly needsRelations: boolean;
 }
 
 export interface CompiledFilter {
@@ -82,7 +90,8 @@ export interface CompiledFilter {
 export type FilterCheck = { ok: true; filter: FilterJson } | { ok: false; error: string };
 
 const eventLists = ["types", "not_types", "senders", "not_senders"] as const;
-const roomEventLists = ["rooms", "not_rooms"] as const;
+const roomLists = ["rooms", "not_rooms"] as const;
+const roomEventLists = [...roomLists, "related_by_rel_types", "related_by_senders"] as const;
 const roomEventFlags = ["contains_url", "lazy_load_members", "include_redundant_members", "unread_thread_notifications"] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -100,6 +109,7 @@ function checkStringList(v: unknown, where: string, prefix?: string): string | u
 
 function listPrefix(key: string): string | undefined {
   if (key.endsWith("senders")) return "@";
+  if (key === "related_by_rel_types") return undefined;
   if (key.endsWith("rooms")) return "!";
   return undefined;
 }
@@ -142,7 +152,7 @@ export function checkFilter(v: unknown): FilterCheck {
   const room = v.room;
   if (room !== undefined) {
     if (!isObject(room)) return { ok: false, error: "room must be an object" };
-    for (const key of roomEventLists) {
+    for (const key of roomLists) {
       if (room[key] === undefined) continue;
       const err = checkStringList(room[key], `room.${key}`, "!");
       if (err) return { ok: false, error: err };
@@ -204,15 +214,23 @@ function compileRoomEventMatcher(f: RoomEventFilterJson | undefined): RoomEventM
   const base = compileEventMatcher(f);
   const allowsRoom = compileRoomsCheck(f?.rooms, f?.not_rooms);
   const containsUrl = f?.contains_url;
+  const relTypes = setOf(f?.related_by_rel_types);
+  const relSenders = setOf(f?.related_by_senders);
+  const needsRelations = relTypes !== undefined || relSenders !== undefined;
+  // Both lists must hold for one and the same relation.
+  const relatedAsAsked = (relations: FilterableEvent["relations"]) =>
+    (relations ?? []).some((r) => (!relTypes || relTypes.has(r.relType)) && (!relSenders || relSenders.has(r.sender)));
   return {
     limit: base.limit,
     allowsRoom,
     lazyLoadMembers: f?.lazy_load_members === true,
     includeRedundantMembers: f?.include_redundant_members === true,
     unreadThreadNotifications: f?.unread_thread_notifications === true,
+    needsRelations,
     matches(event) {
       if (event.room_id !== undefined && !allowsRoom(event.room_id)) return false;
       if (containsUrl !== undefined && (typeof event.content?.url === "string") !== containsUrl) return false;
+      if (needsRelations && !relatedAsAsked(event.relations)) return false;
       return base.matches(event);
     },
   };

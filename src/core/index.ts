@@ -180,3 +180,4 @@ export {
   type UserPushRules,
 } from "./push/user-push-rules.ts";
 export { MAIN_THREAD, threadOf } from "./push/thread-of.ts";
+export { REFERENCE, REPLACE, THREAD, relationOf, type Relation } from "./events/relations.ts";

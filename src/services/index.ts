@@ -26,6 +26,7 @@ import { buildMedia } from "./media";
 import type { ThumbnailRenderer } from "./media/thumbnails";
 import { buildMembership } from "./membership";
 import { buildPush } from "./push";
+import { buildRelations } from "./relations";
 import type { PushDelivery } from "./push/delivery";
 import { createRateLimiter } from "./rate-limit";
 import { buildReports } from "./reports";
@@ -84,11 +85,12 @@ export function buildServices(deps: ServiceDeps) {
   const delayedEvents = buildDelayedEvents({ ...shared, rooms });
   const voip = buildVoip(shared);
   const admin = buildAdmin({ ...shared, accounts, rooms, membership });
+  const relations = buildRelations({ ...shared, rooms });
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);
   e2ee.receiveEdus(federation.transactions);
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin };
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin, relations };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -37,6 +37,7 @@ import { createRoomBlocksRepo } from "./room-blocks";
 import { createRegistrationTokensRepo } from "./registration-tokens";
 import { createReportsRepo } from "./reports";
 import { createDelayedEventsRepo } from "./delayed-events";
+import { createRelationsRepo } from "./relations";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -73,6 +74,7 @@ export function createStorage(db: Database) {
     registrationTokens: createRegistrationTokensRepo(db),
     reports: createReportsRepo(db),
     delayedEvents: createDelayedEventsRepo(db),
+    relations: createRelationsRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

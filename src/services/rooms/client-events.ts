@@ -3,7 +3,8 @@
  * `origin_server_ts`, `room_id`, `state_key`, and `unsigned` with `age`, the sender device's own
  * `transaction_id`, `prev_content`/`prev_sender`/`replaces_state` for state events, and
  * `redacted_because` for redacted events (served with the room version's redaction applied; the
- * stored original stays intact for auth and federation).
+ * stored original stays intact for auth and federation). Timeline events also carry their bundled
+ * aggregations (`unsigned["m.relations"]`, `formatTimeline`).
  */
 import { redact } from "../../core";
 import { rulesFor, type RoomVersionRules } from "../../core/room-versions";
@@ -12,6 +13,7 @@ import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import type { EventStore } from "./event-store";
 import { createLruMap } from "../../runtime/lru-map";
+import { createAggregations } from "../relations/aggregations";
 
 /** Rooms whose version rules are remembered (a point query finds any other). */
 const RULES_CACHE_SIZE = 1000;
@@ -81,6 +83,19 @@ export function createClientEvents(deps: { storage: Storage; eventStore: EventSt
     return event;
   }
 
+  const aggregations = createAggregations({ storage, contentOf: (row) => visiblePdu(row).content });
+
+  /** Events as a page of timeline: each with its bundled aggregations, computed for the page at once. */
+  function formatTimeline(rows: readonly EventRow[], viewer: Viewer | undefined, opts: FormatOptions = {}): JsonObject[] {
+    const withRelations = (row: EventRow, relations: JsonObject | undefined): JsonObject => {
+      const event = format(row, viewer, opts);
+      if (relations) (event.unsigned as JsonObject)["m.relations"] = relations;
+      return event;
+    };
+    const bundled = aggregations.bundle(rows, viewer?.userId, withRelations);
+    return rows.map((row) => withRelations(row, bundled.get(row.event_id)));
+  }
+
   return {
     /** One event in the client format. */
     format(row: EventRow, viewer?: Viewer, opts?: FormatOptions): JsonObject {
@@ -89,6 +104,7 @@ export function createClientEvents(deps: { storage: Storage; eventStore: EventSt
     formatAll(rows: readonly EventRow[], viewer?: Viewer, opts?: FormatOptions): JsonObject[] {
       return rows.map((row) => format(row, viewer, opts));
     },
+    formatTimeline,
     /** The content clients see (redacted when a redaction applies). */
     visiblePdu,
     rulesOf,

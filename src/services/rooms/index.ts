@@ -23,6 +23,7 @@ import { createTimeline } from "./timeline";
 import type { SharedDeps } from "../shared-deps";
 import { createVisibility } from "./visibility";
 import { createMembershipView } from "./membership-view";
+import { createRelationIndex } from "../relations/relation-index";
 
 export type RoomsDeps = SharedDeps;
 
@@ -51,6 +52,7 @@ export function buildRooms(deps: RoomsDeps) {
     storage,
     state,
     eventStore,
+    relations: createRelationIndex(storage),
     now,
     onCurrentStateChange: (roomId, changed) => {
       guestAccess.onCurrentStateChange(roomId, changed);

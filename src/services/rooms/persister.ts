@@ -1,7 +1,7 @@
 /**
  * Persists one event whose state-before is already known: the event row, its prev-event edges, the
- * forward extremities, its state group, redactions, the room's current state and memberships, and
- * the client's transaction id, all inside the caller's transaction (the room queue's). It does not
+ * forward extremities, its state group, redactions, its relation, the room's current state and
+ * memberships, and the client's transaction id, all inside the caller's transaction (the room queue's). It does not
  * assume the event is local: federation passes remote events with their resolved state-before
  * (`roomState.groupForState(roomId, resolved, baseGroup)`), flags for outliers, rejected and
  * soft-failed events, and `currentStateGroup` when the room's forks were resolved anew. Call it on
@@ -15,6 +15,7 @@ import type { EventStore } from "./event-store";
 import type { RoomHead } from "./heads";
 import { diffState, toEntries, type StateMap, type StateService } from "./state";
 import { redactionAllowed, redactsOf } from "./redactions";
+import type { RelationIndex } from "../relations/relation-index";
 
 export interface TxnRecord {
   userId: string;
@@ -71,6 +72,7 @@ export function createEventPersister(deps: {
   storage: Storage;
   state: StateService;
   eventStore: EventStore;
+  relations: RelationIndex;
   now: () => number;
   /**
    * Told, inside the transaction, which keys of a room's current state an event changed (for work
@@ -107,6 +109,7 @@ export function createEventPersister(deps: {
     if (!redaction || !beforeRedaction) return;
     if (redactionAllowed(redaction, eventStore.pduOf(targetRow), beforeRedaction, eventStore, rules)) {
       storage.events.setRedactedBy(target, redactionId);
+      deps.relations.remove(target);
     }
   }
 
@@ -170,6 +173,7 @@ export function createEventPersister(deps: {
       }
 
       if (counts) {
+        if (!req.softFailed) deps.relations.add(head.roomId, pdu, stream);
         const before = req.stateBefore === null ? null : state.stateOfGroup(req.stateBefore);
         const target = pdu.type === "m.room.redaction" ? redactsOf(pdu, head.rules) : undefined;
         if (target !== undefined) {

@@ -21,6 +21,7 @@ import { invalidParam, notFound } from "../matrix-error";
 import { END, START, formatToken, parseToken, positionAfter, positionBefore } from "./pagination";
 import { diffState, type StateMap, type StateService } from "./state";
 import type { Visibility } from "./visibility";
+import { relationsPointingAt } from "../relations/related-by";
 
 /** Rows read per query while a filter or visibility skips events. */
 const SCAN_BATCH = 100;
@@ -80,9 +81,10 @@ export function createTimeline(deps: {
       }
       scanned += rows.length;
       const visible = new Set(visibility.filterVisible(userId, rows));
+      const relations = matcher.needsRelations ? relationsPointingAt(storage, rows) : undefined;
       for (const row of rows) {
         position = dir === "b" ? positionBefore(row) : positionAfter(row);
-        if (visible.has(row) && matcher.matches(filterable(row))) kept.push(row);
+        if (visible.has(row) && matcher.matches({ ...filterable(row), relations: relations?.get(row.event_id) })) kept.push(row);
         if (kept.length === limit) break;
       }
       if (rows.length < want && kept.length < limit) {
@@ -127,7 +129,7 @@ export function createTimeline(deps: {
       const latest = q.from === undefined && q.dir === "b" ? storage.events.backwards(roomId, END, START, 1)[0] : undefined;
       const out: JsonObject = {
         start: q.from ?? formatToken(latest ? positionAfter(latest) : from),
-        chunk: clientEvents.formatAll(rows, requester),
+        chunk: clientEvents.formatTimeline(rows, requester),
       };
       if (!exhausted) out.end = formatToken(next);
       if (matcher.lazyLoadMembers && rows.length > 0) out.state = membersFor(rows, stateAfterRow(rows[0]!), requester);
@@ -153,12 +155,14 @@ export function createTimeline(deps: {
         const rows = [...lastState.values()].map((id) => storage.events.get(id)).filter((r): r is EventRow => r !== null);
         stateEvents = clientEvents.formatAll(rows, requester);
       }
+      // events_before runs newest first; one page of aggregations for all three parts.
+      const served = clientEvents.formatTimeline([row, ...before.rows, ...after.rows], requester);
       return {
         start: formatToken(before.next),
         end: formatToken(after.next),
-        event: clientEvents.format(row, requester),
-        events_before: clientEvents.formatAll(before.rows, requester),
-        events_after: clientEvents.formatAll(after.rows, requester),
+        event: served[0]!,
+        events_before: served.slice(1, 1 + before.rows.length),
+        events_after: served.slice(1 + before.rows.length),
         state: stateEvents,
       };
     },
@@ -169,7 +173,7 @@ export function createTimeline(deps: {
       const row = storage.events.get(eventId);
       if (!row || row.room_id !== roomId || row.outlier || row.rejected_reason !== null || row.soft_failed) throw notFound("Event not found");
       if (!visibility.canSee(requester.userId, row)) throw notFound("Event not found");
-      return clientEvents.format(row, requester);
+      return clientEvents.formatTimeline([row], requester)[0]!;
     },
 
     /** GET /v1/rooms/{roomId}/timestamp_to_event: the closest visible event in the given direction. */

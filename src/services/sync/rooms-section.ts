@@ -21,6 +21,7 @@ import type { StateMap, StateService } from "../rooms/state";
 import type { LazyMembersCache } from "./lazy-members";
 import { MAX_LIMIT, type Timeline } from "../rooms/timeline";
 import type { Visibility } from "../rooms/visibility";
+import { relationsPointingAt, type PointingRelations } from "../relations/related-by";
 import type { RoomShare, SyncRequest } from "./streams/stream";
 
 /** Timeline length when the filter names none. */
@@ -88,8 +89,9 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     while (scanned < scanLimit) {
       const rows = storage.events.streamRangeDesc(roomId, from, upper, batch);
       scanned += rows.length;
+      const relations = matcher.needsRelations ? relationsPointingAt(storage, rows) : undefined;
       for (const row of visibility.filterVisible(userId, rows)) {
-        if (!matcher.matches(filterable(row))) continue;
+        if (!matcher.matches(filterable(row, relations))) continue;
         if (kept.length === limit) return { rows: kept.reverse(), limited: true };
         kept.push(row);
       }
@@ -100,11 +102,12 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     return { rows: kept.reverse(), limited: true };
   }
 
-  function filterable(row: EventRow) {
+  function filterable(row: EventRow, relations?: PointingRelations) {
     return {
       type: row.type,
       sender: row.sender,
       room_id: row.room_id,
+      relations: relations?.get(row.event_id),
       get content() {
         return clientEvents.visiblePdu(row).content;
       },
@@ -117,6 +120,14 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
         ? (eventStore.pduOf(row) as unknown as JsonObject)
         : clientEvents.format(row, { userId: req.userId, deviceId: req.deviceId }, { omitRoomId: true });
     return req.filter.eventFields ? projectEventFields(event, req.filter.eventFields) : event;
+  }
+
+  /** Timeline events: in the client format with their bundled aggregations. */
+  function formatTimeline(req: RoomsRequest, rows: readonly EventRow[]): JsonObject[] {
+    if (req.filter.eventFormat === "federation") return rows.map((row) => format(req, row));
+    const events = clientEvents.formatTimeline(rows, { userId: req.userId, deviceId: req.deviceId }, { omitRoomId: true });
+    const fields = req.filter.eventFields;
+    return fields ? events.map((event) => projectEventFields(event, fields)) : events;
   }
 
   function stateRows(ids: Iterable<string>): EventRow[] {
@@ -248,7 +259,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     rememberMembers(req, roomId, timeline.rows);
     const out: JsonObject = {
       timeline: {
-        events: timeline.rows.map((r) => format(req, r)),
+        events: formatTimeline(req, timeline.rows),
         limited: timeline.limited,
         prev_batch: prevBatch(req, timeline),
       },
