@@ -17,6 +17,8 @@ export interface SdkClientOptions {
   cryptoCallbacks?: ICreateClientOpts["cryptoCallbacks"];
   /** A CA to trust for an HTTPS server (the federation tests' test CA). */
   ca?: string;
+  /** Start with the SDK's thread support on (threads from /threads and bundled m.thread). */
+  threadSupport?: boolean;
 }
 
 /** `fetch` that trusts `ca` as well. */
@@ -42,7 +44,7 @@ export async function startSdkClient(baseUrl: string, session: Session, opts: Sd
       if (state === "ERROR") reject(data?.error ?? new Error("sync error"));
     });
   });
-  await client.startClient({ initialSyncLimit: 20 });
+  await client.startClient({ initialSyncLimit: 20, threadSupport: opts.threadSupport });
   await prepared;
   return client;
 }
