@@ -81,21 +81,24 @@ function childrenQuery(q: ChildrenQuery): { sql: string; params: (string | numbe
   const params: (string | number)[] = [q.parentId, q.roomId, q.from.depth, q.from.stream, q.to.depth, q.to.stream, q.limit];
   const param = (value: string | number) => `?${params.push(value)}`;
   const range = (q.dir === "b" ? BEFORE : AFTER)("r.");
-  const order = q.dir === "b" ? "r.depth DESC, r.stream_ordering DESC" : "r.depth, r.stream_ordering";
+  const order = (p: string) => (q.dir === "b" ? `${p}depth DESC, ${p}stream_ordering DESC` : `${p}depth, ${p}stream_ordering`);
   // Direct children read the parent's index in order; deeper levels are gathered first.
   const parents =
     q.depth <= 1
       ? "r.relates_to = ?1"
       : `r.event_id IN (
           WITH RECURSIVE tree(event_id, level) AS (
-            SELECT event_id, 1 FROM event_relations WHERE relates_to = ?1 AND room_id = ?2
+            SELECT event_id, 1 FROM event_relations WHERE relates_to = ?1
             UNION
             SELECT c.event_id, tree.level + 1 FROM event_relations c JOIN tree ON c.relates_to = tree.event_id WHERE tree.level < ${param(q.depth)}
           ) SELECT event_id FROM tree)`;
   const relType = q.relType !== undefined ? ` AND r.rel_type = ${param(q.relType)}` : "";
   const eventType = q.eventType !== undefined ? ` AND r.type = ${param(q.eventType)}` : "";
-  const sql = `SELECT e.* FROM event_relations r JOIN events e ON e.event_id = r.event_id
-    WHERE ${parents} AND r.room_id = ?2 AND ${range}${relType}${eventType} ORDER BY ${order} LIMIT ?7`;
+  // The page is chosen on the relations alone; only its events are read.
+  const sql = `SELECT e.* FROM (
+      SELECT r.event_id, r.depth, r.stream_ordering FROM event_relations r
+      WHERE ${parents} AND r.room_id = ?2 AND ${range}${relType}${eventType} ORDER BY ${order("r.")} LIMIT ?7
+    ) page JOIN events e ON e.event_id = page.event_id ORDER BY ${order("page.")}`;
   return { sql, params };
 }
 

@@ -1,6 +1,7 @@
 -- Event relationships (spec "Forming relationships between events"): one row per timeline event
 -- whose m.relates_to names a parent, while the event stands (its redaction removes the row).
 -- depth and stream_ordering are the child's place in the room's order, for /relations pages.
+-- Without rowid, every index also holds event_id: walks and counts never read the table.
 CREATE TABLE event_relations (
   event_id        TEXT PRIMARY KEY,
   room_id         TEXT NOT NULL,
@@ -10,7 +11,7 @@ CREATE TABLE event_relations (
   sender          TEXT NOT NULL,
   depth           INTEGER NOT NULL,
   stream_ordering INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX event_relations_by_parent ON event_relations(relates_to, depth, stream_ordering);
 CREATE INDEX event_relations_by_rel_type ON event_relations(relates_to, rel_type, depth, stream_ordering);
 -- Whether a user took part in a thread (m.thread's current_user_participated, /threads?include=participated).
