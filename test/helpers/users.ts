@@ -2,7 +2,8 @@
  * A test server with registered users, each with their session and a client bound to them, so a
  * test reads `alice.call("GET", "/sync")`.
  */
-import { asUser, type UserCall } from "./as-user";
+import { expect } from "bun:test";
+import { asUser, enc, type UserCall } from "./as-user";
 import { registerUser, type Session } from "./client";
 import { startServer, type StartOptions, type TestServer } from "./server";
 
@@ -24,4 +25,20 @@ export async function serverWithUsers<N extends string>(
   const server = await startServer(opts);
   const list = await Promise.all(names.map((name) => addUser(server, name)));
   return { server, users: Object.fromEntries(names.map((n, i) => [n, list[i]!])) as Record<N, TestUser> };
+}
+
+/** A room `owner` creates (public unless `body` says otherwise) and each of `members` joins. */
+export async function roomOf(owner: TestUser, members: readonly TestUser[], body: Record<string, unknown> = { preset: "public_chat" }): Promise<string> {
+  const roomId = (await owner.call<{ room_id: string }>("POST", "/createRoom", body)).body.room_id;
+  for (const m of members) expect((await m.call("POST", `/join/${enc(roomId)}`, {})).status).toBe(200);
+  return roomId;
+}
+
+let txn = 0;
+
+/** Sends an event as `who` and returns its id. */
+export async function sendAs(who: TestUser, roomId: string, content: Record<string, unknown>, type = "m.room.message"): Promise<string> {
+  const res = await who.call<{ event_id: string }>("PUT", `/rooms/${enc(roomId)}/send/${enc(type)}/h${++txn}`, content);
+  expect(res.status).toBe(200);
+  return res.body.event_id;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { api, expectError } from "../../helpers/client";
 import type { TestServer } from "../../helpers/server";
 import type { SyncBody } from "../../helpers/sync";
-import { serverWithUsers, type TestUser } from "../../helpers/users";
+import { roomOf, sendAs, serverWithUsers, type TestUser } from "../../helpers/users";
 
 let server: TestServer;
 let alice: TestUser;
@@ -34,17 +34,8 @@ interface Page {
   recursion_depth?: number;
 }
 
-async function room(members: TestUser[] = [bob], body: Record<string, unknown> = { preset: "public_chat" }): Promise<string> {
-  const roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", body)).body.room_id;
-  for (const m of members) expect((await m.call("POST", `/join/${enc(roomId)}`, {})).status).toBe(200);
-  return roomId;
-}
-
-async function send(who: TestUser, roomId: string, content: Record<string, unknown>, type = "m.room.message"): Promise<string> {
-  const res = await who.call<{ event_id: string }>("PUT", `/rooms/${enc(roomId)}/send/${type}/r${++txn}`, content);
-  expect(res.status).toBe(200);
-  return res.body.event_id;
-}
+const room = (members: TestUser[] = [bob], body?: Record<string, unknown>) => roomOf(alice, members, body);
+const send = sendAs;
 
 async function redact(who: TestUser, roomId: string, eventId: string): Promise<void> {
   expect((await who.call("PUT", `/rooms/${enc(roomId)}/redact/${enc(eventId)}/r${++txn}`, {})).status).toBe(200);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TestServer } from "../../helpers/server";
 import { syncClient, type JoinedRoom, type SyncBody } from "../../helpers/sync";
-import { serverWithUsers, type TestUser } from "../../helpers/users";
+import { roomOf, sendAs, serverWithUsers, type TestUser } from "../../helpers/users";
 
 let server: TestServer;
 let alice: TestUser;
@@ -17,19 +17,9 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const enc = encodeURIComponent;
-let txn = 0;
 
-async function room(members: TestUser[] = [bob], body: Record<string, unknown> = { preset: "public_chat" }): Promise<string> {
-  const roomId = (await alice.call<{ room_id: string }>("POST", "/createRoom", body)).body.room_id;
-  for (const m of members) expect((await m.call("POST", `/join/${enc(roomId)}`, {})).status).toBe(200);
-  return roomId;
-}
-
-async function send(who: TestUser, roomId: string, content: Record<string, unknown>, type = "m.room.message"): Promise<string> {
-  const res = await who.call<{ event_id: string }>("PUT", `/rooms/${enc(roomId)}/send/${type}/u${++txn}`, content);
-  expect(res.status).toBe(200);
-  return res.body.event_id;
-}
+const room = (members: TestUser[] = [bob], body?: Record<string, unknown>) => roomOf(alice, members, body);
+const send = sendAs;
 const text = (body: string, extra: Record<string, unknown> = {}) => ({ msgtype: "m.text", body, ...extra });
 
 async function receipt(who: TestUser, roomId: string, eventId: string, type = "m.read", body: Record<string, unknown> = {}) {
