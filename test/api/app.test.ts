@@ -31,6 +31,17 @@ test("well-known client follows [global.well_known]; server defaults to server_n
   expect(fed).toEqual({ "m.server": "localhost:443" });
 });
 
+test("without [global.well_known] client, /.well-known/matrix/client is 404 (clients keep the URL they were given)", async () => {
+  const bare = await startServer();
+  try {
+    const res = await fetch(`${bare.baseUrl}/.well-known/matrix/client`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ errcode: "M_NOT_FOUND" });
+  } finally {
+    await bare.stop();
+  }
+});
+
 test("unknown endpoint is 404 M_UNRECOGNIZED", async () => {
   const res = await fetch(`${server.baseUrl}/_matrix/client/v3/no/such/thing`);
   expect(res.status).toBe(404);
