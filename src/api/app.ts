@@ -38,6 +38,7 @@ import { federationVersionRoutes } from "./federation/version";
 import { federationQueryRoutes } from "./federation/query";
 import { federationOpenIdRoutes } from "./federation/openid";
 import { openIdRoutes } from "./client/openid";
+import { threepidRoutes } from "./client/threepid";
 import { federationTransactionRoutes } from "./federation/transactions";
 import { federationEventRoutes } from "./federation/events";
 import { federationMembershipRoutes } from "./federation/membership";
@@ -85,6 +86,7 @@ export function createApp(services: Services) {
     .use(devicesRoutes(services))
     .use(profileRoutes(services))
     .use(openIdRoutes(services))
+    .use(threepidRoutes(services))
     .use(capabilitiesRoutes(services))
     .use(filterRoutes(services))
     .use(accountDataRoutes(services))

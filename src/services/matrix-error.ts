@@ -33,6 +33,9 @@ export const missingToken = () => new MatrixError(401, "M_MISSING_TOKEN", "Missi
 export const unknownToken = (msg = "Unknown access token") => new MatrixError(401, "M_UNKNOWN_TOKEN", msg, { soft_logout: false });
 /** A name an application service holds (or one outside the namespace of the appservice asking). */
 export const exclusive = (msg: string, status = 400) => new MatrixError(status, "M_EXCLUSIVE", msg);
+/** Binding or inviting by third-party identifier: this server talks to no identity server. */
+export const identityServerNotTrusted = () =>
+  new MatrixError(400, "M_SERVER_NOT_TRUSTED", "This server trusts no identity server, so it cannot bind or invite by third-party identifier");
 export const userDeactivated = () => new MatrixError(403, "M_USER_DEACTIVATED", "This account has been deactivated");
 /** Spec "Account locking": the client should not log the user out (soft_logout false) but stop. */
 export const userLocked = () => new MatrixError(401, "M_USER_LOCKED", "This account has been locked", { soft_logout: false });

@@ -12,11 +12,14 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
+import { identityServerNotTrusted } from "../../services/matrix-error";
 import { clientAuth } from "../plugins/client-auth";
 
 const ROOM = "/_matrix/client/v3/rooms/:roomId";
 const Reason = t.Object({ reason: t.Optional(t.String()) });
 const Target = t.Object({ user_id: t.String(), reason: t.Optional(t.String()) });
+/** An invite by email or phone number (the spec's third-party invite, through an identity server). */
+const ThirdPartyTarget = t.Object({ id_server: t.String(), medium: t.String(), address: t.String(), id_access_token: t.Optional(t.String()) });
 
 /** Servers to join through: `via` (since v1.12) and the older `server_name`, each repeatable. */
 const Via = t.Object({
@@ -46,10 +49,11 @@ export const membershipRoutes = ({ accounts: { tokens: auth }, appservices, memb
       query: Via,
     })
     .post(`${ROOM}/invite`, async ({ requester, params, body }) => {
+      if (!("user_id" in body)) throw identityServerNotTrusted();
       await appservices.queries.userExists(body.user_id); // an appservice may create its user now
       await membership.invite(requester, params.roomId, body.user_id, body.reason);
       return {};
-    }, { auth: true, body: Target })
+    }, { auth: true, body: t.Union([Target, ThirdPartyTarget]) })
     .post(`${ROOM}/leave`, async ({ requester, params, body }) => {
       await membership.leave(requester, params.roomId, body?.reason);
       return {};

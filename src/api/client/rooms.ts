@@ -7,6 +7,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import type { CreateRoomRequest } from "../../services/rooms/creation";
+import { identityServerNotTrusted } from "../../services/matrix-error";
 import { clientAuth } from "../plugins/client-auth";
 
 const StateEvent = t.Object({ type: t.String(), state_key: t.Optional(t.String()), content: t.Record(t.String(), t.Unknown()) });
@@ -37,6 +38,8 @@ export const roomsRoutes = ({
     .post(
       "/_matrix/client/v3/createRoom",
       async ({ requester, body }) => {
+        // Checked before anything is created: a third-party invite needs an identity server.
+        if (body.invite_3pid !== undefined && body.invite_3pid.length > 0) throw identityServerNotTrusted();
         // An invitee an appservice has not created yet is asked of it first.
         await Promise.all((body.invite ?? []).map((userId) => appservices.queries.userExists(userId)));
         const created = await roomCreation.createRoom(requester, body as CreateRoomRequest);
