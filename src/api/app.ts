@@ -10,7 +10,7 @@ import { cors } from "./plugins/cors";
 import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestLog } from "./plugins/request-log";
-import { methodsByPath, modernPath } from "./http/route-table";
+import { methodsByPath, modernPath, servesSpecPath } from "./http/route-table";
 import { accountDataRoutes } from "./client/account-data";
 import { filterRoutes } from "./client/filter";
 import { presenceRoutes } from "./client/presence";
@@ -77,7 +77,7 @@ export function createApp(services: Services) {
     .use(clientAuth(services.accounts.tokens))
     .use(rateLimit(services.rateLimits))
     .use(serverAuth(services.federation))
-    .use(versionsRoutes())
+    .use(versionsRoutes((method, path) => servesSpecPath(methodsFor, method, path)))
     .use(wellKnownRoutes(config))
     .use(registerRoutes(services))
     .use(loginRoutes(services))

@@ -20,6 +20,11 @@ export function methodsByPath(routes: readonly RouteInfo[]): (path: string) => s
   return (path) => compiled.filter((r) => r.re.test(path)).map((r) => r.method);
 }
 
+/** Whether a route answers `method` on a spec path such as `/rooms/{roomId}/threads` (a parameter matches any segment). */
+export function servesSpecPath(methodsFor: (path: string) => string[], method: string, specPath: string): boolean {
+  return methodsFor(specPath.replace(/\{[^}]+\}/g, "x")).includes(method);
+}
+
 /** Clients such as Hydrogen still call the pre-v3 `r0` paths; they name the same endpoints. */
 const legacyPrefixes: ReadonlyArray<[string, string]> = [
   ["/_matrix/client/r0/", "/_matrix/client/v3/"],
