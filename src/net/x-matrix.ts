@@ -4,7 +4,7 @@
  * follows RFC 9110 auth-params: names case-insensitive, values quoted (with backslash escapes) or
  * bare tokens (colons allowed, for older servers), unknown parameters ignored.
  */
-import { signJson, type JsonValue, type SigningKey } from "../core";
+import { canonicalJson, JsonError, signJson, type JsonValue, type SigningKey } from "../core";
 
 export interface XMatrixParams {
   origin: string;
@@ -34,6 +34,21 @@ export function requestSigningObject(req: SignedRequest): Record<string, JsonVal
   };
   if (req.content !== undefined) obj.content = req.content;
   return obj;
+}
+
+/**
+ * The bytes a request's signature covers. A transaction may hold numbers canonical JSON cannot
+ * encode (its PDUs are judged one by one): then its body counts as its sender wrote it, which is
+ * where `content` sits in canonical key order, first.
+ */
+export function requestSignedBytes(req: SignedRequest, contentText?: string): string {
+  try {
+    return canonicalJson(requestSigningObject(req));
+  } catch (e) {
+    if (contentText === undefined || !(e instanceof JsonError)) throw e;
+    const rest = canonicalJson(requestSigningObject({ ...req, content: undefined }));
+    return `{"content":${contentText.trim()},${rest.slice(1)}`;
+  }
 }
 
 /** The Authorization header for a request we send. */

@@ -4,9 +4,10 @@
  * never held in memory. Then parse JSON strictly, so that what we store and sign is exactly what
  * the client meant. Text that is not JSON at all (or not UTF-8) is 400 `M_NOT_JSON`; JSON that
  * Matrix forbids (lone surrogates, duplicate keys, deep nesting) is 400 `M_BAD_JSON`. Numbers are
- * judged by where they go: federation bodies carry PDUs, so only canonical integers pass; client
- * bodies may hold any number (a tag's `order` is a float), and an event built from one is refused
- * by the event builder when canonical JSON cannot encode it.
+ * judged by where they go (`leniencyOf`): federation bodies carry PDUs, so only canonical integers
+ * pass, except in transactions, judged PDU by PDU; client bodies may hold any number (a tag's
+ * `order` is a float), and an event built from one is refused by the event builder when canonical
+ * JSON cannot encode it.
  */
 import { Elysia } from "elysia";
 import { JsonError, parseJson } from "../../core";
@@ -21,6 +22,18 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const isMediaPath = (url: string) => pathOf(url).startsWith("/_matrix/media/");
 /** What `body` holds on those routes: nothing was parsed. */
 const UNREAD = Object.freeze({});
+
+/**
+ * Clients may send any number; so may a peer's transaction (`/send`), whose PDUs are judged one by
+ * one (room versions 6+ refuse a non-canonical one, the others are kept): one bad PDU must not
+ * lose the others. Every other federation body is one PDU or key document, canonical or refused.
+ */
+const isTransaction = (path: string) => path.startsWith("/_matrix/federation/v1/send/");
+const leniencyOf = (path: string): "any" | "canonical" => (path.startsWith("/_matrix/client/") || isTransaction(path) ? "any" : "canonical");
+
+/** Transaction bodies as received: their X-Matrix signature covers these bytes when canonical JSON cannot re-encode them. */
+const transactionTexts = new WeakMap<Request, string>();
+export const receivedText = (request: Request): string | undefined => transactionTexts.get(request);
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
   let bytes: Uint8Array;
@@ -64,8 +77,9 @@ export const jsonBody = (maxBytes: number) =>
       if (contentType && !JSON_LABELS.some((label) => contentType.startsWith(label))) return;
       const text = await readText(request, maxBytes);
       if (text.trim() === "") return {};
+      if (isTransaction(pathOf(request.url))) transactionTexts.set(request, text);
       try {
-        const numbers = pathOf(request.url).startsWith("/_matrix/client/") ? "any" : "canonical";
+        const numbers = leniencyOf(pathOf(request.url));
         return parseJson(text, { numbers });
       } catch (e) {
         if (!(e instanceof JsonError)) throw e;

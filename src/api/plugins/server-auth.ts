@@ -8,6 +8,7 @@ import { Elysia } from "elysia";
 import type { JsonValue } from "../../core";
 import type { Federation } from "../../services/federation";
 import { forbidden } from "../../services/matrix-error";
+import { receivedText } from "./json-body";
 
 const FEDERATION_PATHS = ["/_matrix/federation/", "/_matrix/key/"];
 
@@ -32,6 +33,7 @@ export const serverAuth = (federation: Federation) =>
             uri: requestTarget(request.url),
             authorization: request.headers.get("authorization"),
             content: hasBody ? (body as JsonValue) : undefined,
+            contentText: hasBody ? receivedText(request) : undefined,
           });
           federation.outbound.contact(origin);
           return { origin };

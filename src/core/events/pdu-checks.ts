@@ -14,7 +14,7 @@ import { isJsonObject, type JsonObject, type Pdu } from "../types.ts";
 import { usableAt, type KnownKey } from "../signing/key-validity.ts";
 import { eventIdFor } from "./event-hashes.ts";
 import { checkContentHash, verifyEventSignature } from "./event-signing.ts";
-import { validatePdu } from "./pdu-format.ts";
+import { MAX_PDU_BYTES, validatePdu } from "./pdu-format.ts";
 import { redact } from "./redaction.ts";
 import { errorMessage } from "../error-message.ts";
 
@@ -92,11 +92,23 @@ export function signedWith(checked: Pdu, server: string, rules: RoomVersionRules
 
 /** Every check but the auth rules, with the signing keys already looked up. */
 export function checkPdu(raw: unknown, rules: RoomVersionRules, keys: KeyTable): PduVerdict {
-  const format = validatePdu(isJsonObject(raw) ? withoutUnsigned(raw) : raw, rules);
-  if (!format.valid) {
-    const claimed = isJsonObject(raw) && typeof raw.event_id === "string" ? raw.event_id : undefined;
-    return { ok: false, eventId: claimed, reason: format.reason };
+  const claimed = isJsonObject(raw) && typeof raw.event_id === "string" ? raw.event_id : undefined;
+  const received = isJsonObject(raw) ? withoutUnsigned(raw) : raw;
+  let format = validatePdu(received, rules);
+  let keepRedacted = false;
+  if (!format.valid && format.nonCanonical && isJsonObject(received)) {
+    // A float or an out-of-range integer (the body was parsed leniently). Only what redaction keeps
+    // is hashed into the id and signed: when that part is canonical the event can be named and its
+    // signatures checked. Room versions 6+ reject it; 1-5 keep it redacted, as for a bad content hash.
+    const kept = validatePdu(redact(received as Pdu, rules), rules);
+    if (!kept.valid || JSON.stringify(received).length > MAX_PDU_BYTES) return { ok: false, eventId: claimed, reason: format.reason };
+    if (rules.strictCanonicalJson) {
+      return { ok: false, eventId: eventIdFor(kept.pdu, rules), reason: `${format.reason} (room version ${rules.id} allows only canonical JSON)` };
+    }
+    format = kept;
+    keepRedacted = true;
   }
+  if (!format.valid) return { ok: false, eventId: claimed, reason: format.reason };
   const pdu = format.pdu;
   let eventId: string;
   try {
@@ -108,9 +120,8 @@ export function checkPdu(raw: unknown, rules: RoomVersionRules, keys: KeyTable):
     if (!signedWith(pdu, server, rules, keys)) return { ok: false, eventId, reason: `not validly signed by ${server}` };
   }
   // A wrong content hash means the content was altered: keep only what the signatures cover.
-  if (!checkContentHash(pdu)) {
+  if (keepRedacted || !checkContentHash(pdu)) {
     return { ok: true, pdu: Object.assign(redact(pdu, rules), { event_id: eventId }), redacted: true };
   }
   return { ok: true, pdu: Object.assign({ ...pdu }, { event_id: eventId }), redacted: false };
 }
-

@@ -11,7 +11,7 @@ import { canonicalJson } from "../json/canonical-json.ts";
 import { JsonError } from "../json/json-error.ts";
 import { isValidEventId, MAX_ID_BYTES, parseRoomId, parseUserId, utf8Length } from "../ids.ts";
 
-export type PduCheck = { valid: true; pdu: Pdu } | { valid: false; reason: string };
+export type PduCheck = { valid: true; pdu: Pdu } | { valid: false; reason: string; nonCanonical?: true };
 
 /** Whole PDU, signatures included, as canonical JSON. */
 export const MAX_PDU_BYTES = 65_536;
@@ -21,22 +21,23 @@ export const MAX_AUTH_EVENTS = 10;
 /**
  * Checks `value` is a well-formed PDU for `rules`. Every value in it must be canonical JSON
  * (integers in range, no lone surrogates, nesting at most 128): the spec demands it since room
- * version 6, and earlier events that break it could not be hashed the way their origin did anyway.
+ * version 6, and earlier events that break it could not be hashed the way their origin did anyway
+ * (`nonCanonical` marks that failure, which `checkPdu` judges by room version).
  */
 export function validatePdu(value: unknown, rules: RoomVersionRules): PduCheck {
-  const reason = formatProblem(value, rules);
-  return reason === null ? { valid: true, pdu: value as Pdu } : { valid: false, reason };
-}
-
-function formatProblem(value: unknown, rules: RoomVersionRules): string | null {
-  if (!isJsonObject(value)) return "a PDU must be a JSON object";
+  if (!isJsonObject(value)) return { valid: false, reason: "a PDU must be a JSON object" };
   let size: number;
   try {
     size = utf8Length(canonicalJson(value));
   } catch (error) {
-    if (error instanceof JsonError) return `not canonical JSON: ${error.message}`;
+    if (error instanceof JsonError) return { valid: false, reason: `not canonical JSON: ${error.message}`, nonCanonical: true };
     throw error;
   }
+  const reason = formatProblem(value, size, rules);
+  return reason === null ? { valid: true, pdu: value as Pdu } : { valid: false, reason };
+}
+
+function formatProblem(value: JsonObject, size: number, rules: RoomVersionRules): string | null {
   if (size > MAX_PDU_BYTES) return `PDU is ${size} bytes, over the ${MAX_PDU_BYTES}-byte limit`;
 
   const { type, state_key, sender, room_id, event_id } = value;

@@ -51,3 +51,44 @@ describe.each(["1", "4", "11", "12"])("room version %s", (version) => {
     expect(only.ok && signedWith(only.pdu, "b.example", rules, keys)).toBe(false);
   });
 });
+
+describe("numbers canonical JSON cannot carry (a transaction parsed leniently)", () => {
+  const template = (version: string) => ({
+    ...(rulesFor(version).eventIdInEvent ? { event_id: "$float:a.example" } : {}),
+    room_id: rulesFor(version).roomIdIsCreateEventHash ? "!Nhcu5BS-UMnFX7hBVfVSoXiD7OgH6iRT-xyIuqDnpYQ" : "!room:a.example",
+    sender: "@alice:a.example",
+    type: "m.room.message",
+    content: { body: "x", n: 1 },
+    origin_server_ts: 1_700_000_000_000,
+    depth: 5,
+    prev_events: [],
+    auth_events: [],
+  });
+  const withFloat = (version: string) => {
+    const rules = rulesFor(version);
+    const { pdu, eventId } = hashAndSignEvent(template(version) as never, rules, "a.example", "ed25519:a", seedA);
+    return { rules, eventId, pdu: { ...pdu, content: { body: "x", n: 1.5 } } };
+  };
+
+  test.each(["6", "10", "12"])("room version %s refuses the PDU, naming it", (version) => {
+    const { rules, eventId, pdu } = withFloat(version);
+    const verdict = checkPdu(pdu, rules, keys);
+    expect(verdict).toMatchObject({ ok: false, eventId, reason: expect.stringContaining("canonical JSON") });
+  });
+
+  test.each(["1", "5"])("room version %s keeps it redacted, as for a bad content hash", (version) => {
+    const { rules, eventId, pdu } = withFloat(version);
+    const verdict = checkPdu(pdu, rules, keys);
+    expect(verdict.ok).toBe(true);
+    if (!verdict.ok) return;
+    expect(verdict.redacted).toBe(true);
+    expect(verdict.pdu.event_id).toBe(eventId);
+    expect(verdict.pdu.content).toEqual({});
+  });
+
+  test("a float where redaction keeps it (the depth) cannot be named in room version 12", () => {
+    const rules = rulesFor("12");
+    const { pdu } = hashAndSignEvent(template("12") as never, rules, "a.example", "ed25519:a", seedA);
+    expect(checkPdu({ ...pdu, depth: 5.5 }, rules, keys)).toMatchObject({ ok: false, eventId: undefined });
+  });
+});

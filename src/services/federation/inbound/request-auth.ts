@@ -3,11 +3,11 @@
  * (when it names one at all), and its signature over {method, uri, origin, destination, content}
  * must verify with a current key of the origin. Every failure is 401 `M_UNAUTHORIZED`.
  */
-import { isValidServerName, verifyJsonSignature, type JsonValue } from "../../../core";
+import { decodeBase64, isValidServerName, verifyEd25519, type JsonValue } from "../../../core";
 import { MatrixError } from "../../matrix-error";
 import type { Clock } from "../../../runtime/clock";
 import type { KeyRing } from "../keys/key-ring";
-import { parseXMatrix, requestSigningObject } from "../../../net/x-matrix";
+import { parseXMatrix, requestSignedBytes } from "../../../net/x-matrix";
 
 export interface InboundRequest {
   method: string;
@@ -15,6 +15,8 @@ export interface InboundRequest {
   uri: string;
   authorization: string | null | undefined;
   content?: JsonValue;
+  /** The body as received, for a body canonical JSON cannot re-encode (a lenient transaction). */
+  contentText?: string;
 }
 
 const unauthorized = (msg: string) => new MatrixError(401, "M_UNAUTHORIZED", msg);
@@ -32,11 +34,14 @@ export function createRequestAuthenticator(serverName: string, keys: KeyRing, cl
     // Requests must be signed with a key that is current now (old keys only sign events).
     const key = await keys.getVerifyKey(params.origin, params.key, clock.now());
     if (!key) throw unauthorized(`No valid key ${params.key} is known for ${params.origin}`);
-    const signed = {
-      ...requestSigningObject({ ...req, origin: params.origin, destination: serverName }),
-      signatures: { [params.origin]: { [params.key]: params.sig } },
-    };
-    if (!verifyJsonSignature(signed, params.origin, params.key, key)) throw unauthorized("Invalid request signature");
+    let valid: boolean;
+    try {
+      const bytes = requestSignedBytes({ ...req, origin: params.origin, destination: serverName }, req.contentText);
+      valid = verifyEd25519(decodeBase64(params.sig), bytes, key);
+    } catch {
+      valid = false; // a signature that is not Base64, or a body no bytes can be signed for
+    }
+    if (!valid) throw unauthorized("Invalid request signature");
     return params.origin;
   };
 }

@@ -14,6 +14,7 @@ import {
   refId,
   roomIdOf,
   type CheckedPdu,
+  type JsonObject,
   type Pdu,
   type RoomVersionRules,
   type StateKey,
@@ -355,18 +356,25 @@ export function createInboundEvents(deps: InboundDeps) {
      */
     async receivePdus(origin: string, raws: readonly unknown[]): Promise<Record<string, { error?: string }>> {
       const results: Record<string, { error?: string }> = {};
-      const byRoom = new Map<string, unknown[]>();
+      const byRoom = new Map<string, JsonObject[]>();
       for (const raw of raws) {
-        const roomId = isJsonObject(raw) && typeof raw.room_id === "string" ? raw.room_id : undefined;
-        if (roomId === undefined) continue;
+        if (!isJsonObject(raw) || typeof raw.room_id !== "string") continue;
+        const roomId = raw.room_id;
         byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), raw]);
       }
       for (const [roomId, pdus] of byRoom) {
         const rules = view.rules(roomId);
-        const allowed = rules !== null && view.serverAllowed(roomId, origin);
+        if (!rules) {
+          // Without the room's version an event id cannot be computed: only a claimed one is answered.
+          for (const raw of pdus) {
+            const claimed = raw.event_id;
+            if (typeof claimed === "string") results[claimed] = { error: `this server is not in ${roomId}` };
+          }
+          continue;
+        }
+        const allowed = view.serverAllowed(roomId, origin);
         const checked: CheckedPdu[] = [];
         for (const raw of pdus) {
-          if (!rules) break; // without the room's version an event id cannot even be computed
           const verdict = await checker.check(raw, rules);
           if (!verdict.ok) {
             if (verdict.eventId) results[verdict.eventId] = { error: verdict.reason };
@@ -378,14 +386,14 @@ export function createInboundEvents(deps: InboundDeps) {
         checked.sort((a, b) => a.depth - b.depth);
         let outcomes: Outcome[];
         try {
-          outcomes = await processAll(checked, origin, rules!);
+          outcomes = await processAll(checked, origin, rules);
         } catch (e) {
           // One of the batch failed unexpectedly: take them one at a time, so only it fails.
           log.error("failed to process a batch of events", { roomId, error: e });
           outcomes = [];
           for (const pdu of checked) {
             outcomes.push(
-              await process(pdu, origin, rules!).catch((err: unknown) => {
+              await process(pdu, origin, rules).catch((err: unknown) => {
                 log.error("failed to process an event", { eventId: pdu.event_id, error: err });
                 return { eventId: pdu.event_id, error: "internal error while processing the event" };
               }),

@@ -4,7 +4,8 @@
 // shown, an event allowed by its own history but not by the room's current state is soft-failed
 // (never shown), and a replayed transaction is not applied twice.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { hashAndSignEvent, rulesFor, wireForm, type JsonObject, type PduTemplate } from "../../../../src/core";
+import { encodeBase64, hashAndSignEvent, rulesFor, signEd25519, wireForm, type JsonObject, type PduTemplate } from "../../../../src/core";
+import { requestSignedBytes } from "../../../../src/net/x-matrix";
 import { api, type Session } from "../../../helpers/client";
 import { say, texts, timeline } from "../../../helpers/federated-rooms";
 import {
@@ -61,6 +62,20 @@ async function send(pdus: JsonObject[], txnId = `evil-${++txnCounter}`) {
     path: `/_matrix/federation/v1/send/${txnId}`,
     body: { origin: c.serverName, origin_server_ts: Date.now(), pdus },
   });
+}
+
+/**
+ * A transaction sent as raw text (what a peer writes, numbers canonical JSON cannot carry
+ * included), signed by C over those bytes.
+ */
+async function sendText(text: string, txnId = `evil-${++txnCounter}`) {
+  const uri = `/_matrix/federation/v1/send/${txnId}`;
+  const content = JSON.parse(text) as JsonObject; // lossy: what the receiver parses, too
+  const bytes = requestSignedBytes({ method: "PUT", uri, origin: c.serverName, destination: a.serverName, content }, text);
+  const sig = encodeBase64(signEd25519(bytes, c.signingKey.seed));
+  const auth = `X-Matrix origin="${c.serverName}",destination="${a.serverName}",key="${c.signingKey.keyId}",sig="${sig}"`;
+  const res = await a.fetch(uri, { method: "PUT", body: text, headers: { authorization: auth, "content-type": "application/json" } });
+  return { status: res.status, body: (await res.json()) as { pdus: Record<string, { error?: string }> } };
 }
 
 async function eventOnA(eventId: string): Promise<number> {
@@ -122,6 +137,29 @@ describe("what a misbehaving server sends", () => {
     expect(texts(await timeline(a, alice, roomId))).not.toContain("from a ghost");
     // A's own rooms move on as before.
     await say(a, alice, roomId, "still fine");
+  });
+
+  test("a float or an integer beyond 2^53 drops only its own PDU, with an error; the others get in", async () => {
+    const good = forge({ msgtype: "m.text", body: "beside the floats" });
+    const float = forge({ msgtype: "m.text", body: "float", n: "FLOAT" });
+    const big = forge({ msgtype: "m.text", body: "big", n: "BIG" });
+    const text = JSON.stringify({ origin: c.serverName, origin_server_ts: Date.now(), pdus: [float.wire, good.wire, big.wire] })
+      .replace('"FLOAT"', "1.5")
+      .replace('"BIG"', "9007199254740993");
+    const res = await sendText(text);
+    expect(res.status).toBe(200);
+    expect(res.body.pdus[good.eventId]).toEqual({});
+    expect(res.body.pdus[float.eventId]?.error).toContain("canonical JSON");
+    expect(res.body.pdus[big.eventId]?.error).toContain("canonical JSON");
+    expect(await eventOnA(good.eventId)).toBe(200);
+    expect(await eventOnA(float.eventId)).toBe(404);
+    expect(await eventOnA(big.eventId)).toBe(404);
+  });
+
+  test("a PDU for a room this server is not in gets an error under its claimed id", async () => {
+    const stray = { ...forge({ msgtype: "m.text", body: "stray" }).wire, room_id: "!elsewhere:c.example", event_id: "$stray:c.example" };
+    const res = await send([stray]);
+    expect(res.pdus["$stray:c.example"]?.error).toContain("not in !elsewhere:c.example");
   });
 
   test("a replayed transaction gets the first answer and changes nothing", async () => {
