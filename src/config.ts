@@ -125,6 +125,12 @@ export const ConfigSchema = T.Object({
     message: RateLimit,
     /** Reports of events, rooms and users, per user. */
     report: RateLimit,
+    /** Wrong passwords for one account from any address (behind a proxy, addresses rotate). */
+    failed_login_account: RateLimit,
+    /** Rooms created, joins and invites sent, per user (as Synapse's rc_room_creation, rc_joins, rc_invites). */
+    room_creation: RateLimit,
+    join: RateLimit,
+    invite: RateLimit,
   }),
 });
 export type Config = Static<typeof ConfigSchema> & {
@@ -195,6 +201,10 @@ const defaults = (): Table => ({
     register: { per_second: 0.2, burst: 5 },
     message: { per_second: 10, burst: 50 },
     report: { per_second: 0.1, burst: 5 },
+    failed_login_account: { per_second: 0.05, burst: 20 },
+    room_creation: { per_second: 0.016, burst: 10 },
+    join: { per_second: 0.1, burst: 10 },
+    invite: { per_second: 0.3, burst: 10 },
   },
 });
 

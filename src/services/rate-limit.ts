@@ -5,14 +5,15 @@
  * a request fails with 429 `M_LIMIT_EXCEEDED`, telling the client when a token will be back.
  *
  * Callers: the `rateLimit` route option (per client address), login (failed attempts per address
- * and user), registration (per address), message sending (`take("message", userId)`) and reports
- * of content (`take("report", userId)`).
+ * and user, and per user), registration (per address), and per user: message sending
+ * (`take("message", userId)`), reports of content, room creation, joins and invites.
  */
 import type { Config, RateLimitRule } from "../config";
 import type { Clock } from "../runtime/clock";
 import { limitExceeded } from "./matrix-error";
 
-export type RateLimitAction = "login" | "failed_login" | "register" | "message" | "report";
+export type RateLimitAction =
+  | "login" | "failed_login" | "failed_login_account" | "register" | "message" | "report" | "room_creation" | "join" | "invite";
 
 interface Bucket {
   tokens: number;

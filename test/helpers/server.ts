@@ -3,6 +3,7 @@
  * database directory, and stops it afterwards. Tests talk to it over HTTP like any client would.
  * Rate limits are off unless a test asks for some (`rateLimits`).
  */
+import type { RateLimitAction } from "../../src/services/rate-limit";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +39,7 @@ export interface StartOptions {
   /** The log level (`info` unless a test watches debug lines). */
   log?: "info" | "debug";
   /** Rate limits to enforce (the others keep their defaults); without this option every limit is off. */
-  rateLimits?: Partial<Record<"login" | "failed_login" | "register" | "message" | "report", { per_second: number; burst: number }>>;
+  rateLimits?: Partial<Record<RateLimitAction, { per_second: number; burst: number }>>;
 }
 
 /** The test's own environment without CONDUIT_* variables, so a developer's settings never leak in. */

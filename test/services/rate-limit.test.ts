@@ -15,6 +15,10 @@ function setup(enabled = true) {
     register: { per_second: 1, burst: 1 },
     message: { per_second: 2, burst: 3 },
     report: { per_second: 1, burst: 1 },
+    failed_login_account: { per_second: 1, burst: 1 },
+    room_creation: { per_second: 1, burst: 1 },
+    join: { per_second: 1, burst: 1 },
+    invite: { per_second: 1, burst: 1 },
   };
   return { limiter: createRateLimiter(config, clock), advance: clock.advance };
 }

@@ -79,12 +79,15 @@ export function createPasswordChecker(storage: Storage, rateLimits: RateLimiter,
       const userId = userIdOf(creds, serverName);
       const password = str(creds.password, "password");
       if (password === undefined) throw missingParam("Missing 'password'");
+      // Per address and user, and per user alone: rotating addresses buys no more guesses.
       const limitKey = `${clientAddress}\u0000${userId}`;
       rateLimits.check("failed_login", limitKey);
+      rateLimits.check("failed_login_account", userId);
       const user = storage.accounts.getUser(userId);
       if (user?.deactivated) throw userDeactivated();
       if (!(await verifyPassword(password, user?.password_hash ?? null))) {
         rateLimits.record("failed_login", limitKey);
+        rateLimits.record("failed_login_account", userId);
         throw forbidden("Invalid username or password");
       }
       // Only a caller who knows the password learns that the account is locked.

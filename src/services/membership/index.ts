@@ -4,7 +4,7 @@
  * (`remote.ts`: make_/send_ join, knock and leave; `invites.ts`), and the invites other servers
  * send us. It is built over the rooms and federation areas, which is why it is an area of its own.
  */
-import { assertNotSuspended, type Requester } from "../accounts/access-tokens";
+import { assertNotSuspended, isRateLimited, type Requester } from "../accounts/access-tokens";
 import type { AccountEvents } from "../accounts/account-events";
 import type { Federation } from "../federation";
 import type { Push } from "../push";
@@ -16,7 +16,7 @@ import { createOutOfRoomMemberships } from "./out-of-room";
 import { createRemoteMembership } from "./remote";
 import type { SharedDeps } from "../shared-deps";
 
-export interface MembershipAreaDeps extends Omit<SharedDeps, "rateLimits"> {
+export interface MembershipAreaDeps extends SharedDeps {
   accountEvents: AccountEvents;
   rooms: Rooms;
   federation: Federation;
@@ -84,11 +84,17 @@ export function buildMembership(deps: MembershipAreaDeps) {
     else await local.leaveAll(event.userId);
   });
 
+  // Joins and invites cost the user a token each (rate_limits.join, .invite), as in Synapse.
+  const limited = (requester: Requester, action: "join" | "invite") => {
+    if (isRateLimited(requester)) deps.rateLimits.take(action, requester.userId);
+  };
+
   return {
     // Joins, knocks and leaves may need another server (the remote side falls back to local).
     // A suspended account may leave and reject invites, but not join, knock or invite (spec "Account suspension").
     join: (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
       assertNotSuspended(requester, "join rooms");
+      limited(requester, "join");
       return remote.join(requester, roomIdOrAlias, reason, via);
     },
     knock: (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
@@ -99,6 +105,7 @@ export function buildMembership(deps: MembershipAreaDeps) {
     // Invites go through the invitee's server when it is another one.
     invite: (requester: Requester, roomId: string, target: string, reason?: string) => {
       assertNotSuspended(requester, "invite users");
+      limited(requester, "invite");
       // A shadow-banned account's invites are answered as sent and never reach the invitee.
       if (requester.shadowBanned) return Promise.resolve();
       return invites.invite(requester, roomId, target, reason);

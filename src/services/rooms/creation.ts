@@ -9,7 +9,8 @@ import { isSupportedRoomVersion, rulesFor, type RoomVersionRules } from "../../c
 import { stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
 import type { Config } from "../../config";
 import type { Storage } from "../../storage";
-import { assertNotSuspended, type Requester } from "../accounts/access-tokens";
+import { assertNotSuspended, isRateLimited, type Requester } from "../accounts/access-tokens";
+import type { RateLimiter } from "../rate-limit";
 import type { EventBuilder, EventDraft } from "./event-builder";
 import type { EventPersister } from "./persister";
 import type { EventsService } from "./send";
@@ -80,6 +81,7 @@ export function createRoomCreation(deps: {
   /** Drops in-memory views after an aborted creation (its state groups were rolled back). */
   invalidate(): void;
   now(): number;
+  rateLimits: RateLimiter;
 }) {
   const { config, storage } = deps;
   const server = config.server_name;
@@ -197,6 +199,7 @@ export function createRoomCreation(deps: {
     async createRoom(requester: Requester, req: CreateRoomRequest): Promise<{ room_id: string }> {
       if (!config.allow_room_creation) throw forbidden("Room creation is disabled on this server");
       assertNotSuspended(requester, "create rooms");
+      if (isRateLimited(requester)) deps.rateLimits.take("room_creation", requester.userId);
       const version = req.room_version ?? config.default_room_version;
       if (!isSupportedRoomVersion(version)) throw unsupportedRoomVersion(version);
       const rules = rulesFor(version);

@@ -85,7 +85,7 @@ export function buildRooms(deps: RoomsDeps) {
     directory,
     takeMessageToken: (userId) => deps.rateLimits.take("message", userId),
   });
-  const creation = createRoomCreation({ config, storage, queue, heads, builder, persister, events: send, invalidate, now });
+  const creation = createRoomCreation({ config, storage, queue, heads, builder, persister, events: send, invalidate, now, rateLimits: deps.rateLimits });
   const guestAccess = createGuestAccessEnforcer({ storage, queue, heads, state, eventStore, events: send, serverName, log: deps.log });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
   const upgrades = createRoomUpgrades({ storage, state, eventStore, events: send, roomCreation: creation });

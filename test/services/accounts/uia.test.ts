@@ -23,6 +23,10 @@ function setup() {
     register: { per_second: 1, burst: 1 },
     message: { per_second: 1, burst: 1 },
     report: { per_second: 1, burst: 1 },
+    failed_login_account: { per_second: 1, burst: 1 },
+    room_creation: { per_second: 1, burst: 1 },
+    join: { per_second: 1, burst: 1 },
+    invite: { per_second: 1, burst: 1 },
   };
   const rateLimits = createRateLimiter(limits, clock);
   const passwords = createPasswordChecker(storage, rateLimits, "localhost");
