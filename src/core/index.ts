@@ -9,7 +9,7 @@ export { errorMessage } from "./error-message.ts";
 export * from "./room-versions.ts";
 
 // JSON
-export { JsonError, MAX_JSON_DEPTH, type JsonErrorCode } from "./json/json-error.ts";
+export { JsonError, MAX_JSON_DEPTH, NonCanonicalNumberError, type JsonErrorCode } from "./json/json-error.ts";
 export { canonicalJson } from "./json/canonical-json.ts";
 export { parseJson } from "./json/parse-json.ts";
 

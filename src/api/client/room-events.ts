@@ -16,12 +16,14 @@
  * trailing slash.
  */
 import { Elysia, t } from "elysia";
+import { rulesFor, type RoomVersionRules } from "../../core/room-versions";
 import { isJsonObject, type JsonObject } from "../../core/types";
 import type { Services } from "../../services";
 import { maxDelayExceeded } from "../../services/delayed-events/delayed-events";
-import { badJson } from "../../services/matrix-error";
+import { badJson, notJson } from "../../services/matrix-error";
 import { delayParam, timestamp } from "../http/query-values";
 import type { Requester } from "../../services/accounts/access-tokens";
+import { hadEmptyBody, hadNonCanonicalNumbers } from "../plugins/json-body";
 import { clientAuth } from "../plugins/client-auth";
 
 const ROOM = "/_matrix/client/v3/rooms/:roomId";
@@ -32,6 +34,19 @@ function content(body: unknown): JsonObject {
   return body;
 }
 
+/**
+ * The content of an event a client sends: a body is required (400 M_NOT_JSON without one, as
+ * Synapse answers), and in room versions 6+, which hold only canonical JSON, numbers such as
+ * `1.0` or `1e3` are refused rather than stored as the integers they read as.
+ */
+function eventContent(request: Request, body: unknown, rules: RoomVersionRules | undefined): JsonObject {
+  if (body === undefined || hadEmptyBody(request)) throw notJson("The request body must be the event's content, a JSON object");
+  if (rules?.strictCanonicalJson && hadNonCanonicalNumbers(request)) {
+    throw badJson(`Room version ${rules.id} allows only canonical JSON: no floats, exponents, -0 or integers beyond ±(2^53-1)`);
+  }
+  return content(body);
+}
+
 function redactReason(body: unknown): string | undefined {
   const reason = body === undefined ? undefined : content(body).reason;
   if (reason !== undefined && typeof reason !== "string") throw badJson("reason must be a string");
@@ -40,27 +55,33 @@ function redactReason(body: unknown): string | undefined {
 
 const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 
-export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline }, federation, delayedEvents: { delayed } }: Services) => {
+export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline, heads }, federation, delayedEvents: { delayed } }: Services) => {
+  const rulesOf = (roomId: string) => {
+    const version = heads.get(roomId)?.version;
+    return version === undefined ? undefined : rulesFor(version);
+  };
   /** PUT /state, or with a delay (MSC4140) its scheduling: `{"delay_id"}` instead of `{"event_id"}`. */
-  const putState = (requester: Requester, roomId: string, type: string, stateKey: string, body: unknown, query: Record<string, string | undefined>) => {
+  const putState = (requester: Requester, request: Request, roomId: string, type: string, stateKey: string, body: unknown, query: Record<string, string | undefined>) => {
     const delayMs = delayParam(query);
-    if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content(body), timestamp(query.ts));
-    return delayed.schedule(requester, { roomId, type, stateKey, content: content(body), delayMs, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
+    const content = eventContent(request, body, rulesOf(roomId));
+    if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content, timestamp(query.ts));
+    return delayed.schedule(requester, { roomId, type, stateKey, content, delayMs, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
   };
   return new Elysia()
     .use(clientAuth(auth))
-    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body, query }) => {
+    .put(`${ROOM}/send/:eventType/:txnId`, ({ requester, params, body, query, request }) => {
       const delayMs = delayParam(query);
       const { roomId, eventType: type, txnId } = params;
-      if (delayMs === undefined) return rooms.sendMessage(requester, roomId, type, txnId, content(body), timestamp(query.ts));
-      return delayed.schedule(requester, { roomId, type, content: content(body), delayMs, txnId, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
+      const content = eventContent(request, body, rulesOf(roomId));
+      if (delayMs === undefined) return rooms.sendMessage(requester, roomId, type, txnId, content, timestamp(query.ts));
+      return delayed.schedule(requester, { roomId, type, content, delayMs, txnId, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
     }, { auth: true })
-    .post(`${ROOM}/send/:eventType`, ({ requester, params, body, query }) =>
-      rooms.sendMessage(requester, params.roomId, params.eventType, undefined, content(body), timestamp(query.ts)), { auth: true })
-    .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body, query }) =>
-      putState(requester, params.roomId, params.eventType, params.stateKey, body, query), { auth: true })
-    .put(`${ROOM}/state/:eventType`, ({ requester, params, body, query }) =>
-      putState(requester, params.roomId, params.eventType, "", body, query), { auth: true })
+    .post(`${ROOM}/send/:eventType`, ({ requester, params, body, query, request }) =>
+      rooms.sendMessage(requester, params.roomId, params.eventType, undefined, eventContent(request, body, rulesOf(params.roomId)), timestamp(query.ts)), { auth: true })
+    .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body, query, request }) =>
+      putState(requester, request, params.roomId, params.eventType, params.stateKey, body, query), { auth: true })
+    .put(`${ROOM}/state/:eventType`, ({ requester, params, body, query, request }) =>
+      putState(requester, request, params.roomId, params.eventType, "", body, query), { auth: true })
     .get(`${ROOM}/state`, ({ requester, params }) => rooms.getState(requester, params.roomId), { auth: true })
     .get(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, query }) =>
       rooms.getStateEvent(requester, params.roomId, params.eventType, params.stateKey, query.format ?? "content"),

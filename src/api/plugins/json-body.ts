@@ -10,7 +10,7 @@
  * JSON cannot encode it.
  */
 import { Elysia } from "elysia";
-import { JsonError, parseJson } from "../../core";
+import { isJsonObject, JsonError, NonCanonicalNumberError, parseJson, type JsonValue } from "../../core";
 import { badJson, notJson, tooLarge } from "../../services/matrix-error";
 import { pathOf } from "./request-log";
 
@@ -30,6 +30,29 @@ const UNREAD = Object.freeze({});
  */
 const isTransaction = (path: string) => path.startsWith("/_matrix/federation/v1/send/");
 const leniencyOf = (path: string): "any" | "canonical" => (path.startsWith("/_matrix/client/") || isTransaction(path) ? "any" : "canonical");
+
+/**
+ * Parses canonically first, so a lenient body that is canonical anyway (nearly all) is marked as
+ * such: event routes refuse `1.0` or `1e3` for rooms that allow only canonical JSON (v6+), which
+ * a lenient parse alone would quietly turn into integers.
+ */
+function parseBody(request: Request, text: string, numbers: "any" | "canonical"): JsonValue {
+  if (numbers === "canonical") return parseJson(text);
+  try {
+    return parseJson(text);
+  } catch (e) {
+    if (!(e instanceof NonCanonicalNumberError)) throw e;
+    nonCanonicalBodies.add(request);
+    return parseJson(text, { numbers: "any" });
+  }
+}
+
+const emptyBodies = new WeakSet<Request>();
+const nonCanonicalBodies = new WeakSet<Request>();
+/** The request came with no body, or only whitespace (`body` then reads `{}`). */
+export const hadEmptyBody = (request: Request): boolean => emptyBodies.has(request);
+/** The body held numbers canonical JSON cannot carry (floats, exponents, -0, beyond ±(2^53-1)). */
+export const hadNonCanonicalNumbers = (request: Request): boolean => nonCanonicalBodies.has(request);
 
 /** Transaction bodies as received: their X-Matrix signature covers these bytes when canonical JSON cannot re-encode them. */
 const transactionTexts = new WeakMap<Request, string>();
@@ -76,14 +99,21 @@ export const jsonBody = (maxBytes: number) =>
       // clients that label it loosely (curl's default form type, text/plain, none at all).
       if (contentType && !JSON_LABELS.some((label) => contentType.startsWith(label))) return;
       const text = await readText(request, maxBytes);
-      if (text.trim() === "") return {};
-      if (isTransaction(pathOf(request.url))) transactionTexts.set(request, text);
+      if (text.trim() === "") {
+        emptyBodies.add(request);
+        return {};
+      }
+      const path = pathOf(request.url);
+      if (isTransaction(path)) transactionTexts.set(request, text);
+      let value: JsonValue;
       try {
-        const numbers = leniencyOf(pathOf(request.url));
-        return parseJson(text, { numbers });
+        value = parseBody(request, text, leniencyOf(path));
       } catch (e) {
         if (!(e instanceof JsonError)) throw e;
         throw e.code === "not-json" ? notJson(`Request body is not valid JSON: ${e.message}`) : badJson(`Request body: ${e.message}`);
       }
+      // Every JSON body of the client, server and key APIs is an object (as Synapse requires).
+      if (!isJsonObject(value)) throw badJson("The request body must be a JSON object");
+      return value;
     })
     .as("global");

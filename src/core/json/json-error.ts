@@ -21,6 +21,13 @@ export class JsonError extends Error {
   }
 }
 
+/** `bad-json` for a number canonical JSON cannot carry (`1.0`, `1e3`, `-0`, beyond ±(2^53-1)). */
+export class NonCanonicalNumberError extends JsonError {
+  constructor(message: string, position: number) {
+    super("bad-json", message, position);
+  }
+}
+
 /**
  * Deepest nesting of objects and arrays we accept or emit. A 64 KiB PDU could otherwise nest
  * tens of thousands of levels and blow the stack of any recursive walk.

@@ -8,7 +8,7 @@
  */
 
 import type { JsonValue } from "../types.ts";
-import { JsonError, MAX_JSON_DEPTH } from "./json-error.ts";
+import { JsonError, MAX_JSON_DEPTH, NonCanonicalNumberError } from "./json-error.ts";
 import { errorMessage } from "../error-message.ts";
 
 export interface ParseOptions {
@@ -161,14 +161,14 @@ function checkNumber(text: string, start: number): number {
   const firstDigit = i;
   let c = text.charCodeAt(i);
   while (c >= ZERO && c <= NINE) c = text.charCodeAt(++i);
-  if (c === 0x2e) throw new JsonError("bad-json", "floats are not allowed (integers only)", start);
-  if (c === 0x65 || c === 0x45) throw new JsonError("bad-json", "exponents are not allowed (integers only)", start);
+  if (c === 0x2e) throw new NonCanonicalNumberError("floats are not allowed (integers only)", start);
+  if (c === 0x65 || c === 0x45) throw new NonCanonicalNumberError("exponents are not allowed (integers only)", start);
   const digits = i - firstDigit;
   if (digits === 1 && firstDigit > start && text.charCodeAt(firstDigit) === ZERO) {
-    throw new JsonError("bad-json", "-0 is not allowed", start);
+    throw new NonCanonicalNumberError("-0 is not allowed", start);
   }
   if (digits > SAFE_DIGITS && !Number.isSafeInteger(Number(text.slice(start, i)))) {
-    throw new JsonError("bad-json", "integer outside [-(2^53)+1, (2^53)-1]", start);
+    throw new NonCanonicalNumberError("integer outside [-(2^53)+1, (2^53)-1]", start);
   }
   return i;
 }

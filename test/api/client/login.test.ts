@@ -81,6 +81,14 @@ describe("POST /login", () => {
     }
   });
 
+  test("a password over 512 bytes is 400 M_INVALID_PARAM before any hashing", async () => {
+    const res = await api(srv.baseUrl, "POST", LOGIN, {
+      body: { type: "m.login.password", identifier: { type: "m.id.user", user: "alice" }, password: "x".repeat(10_000_000) },
+    });
+    expectError(res, 400, "M_INVALID_PARAM");
+    expect(String(res.body.error)).toContain("512 bytes");
+  });
+
   test("a third-party identifier is 403: none is bound to any account", async () => {
     const res = await api(srv.baseUrl, "POST", LOGIN, {
       body: { type: "m.login.password", identifier: { type: "m.id.thirdparty", medium: "email", address: "a@b.c" }, password: PASSWORD },

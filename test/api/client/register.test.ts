@@ -90,6 +90,17 @@ describe("the UIA dance", () => {
     });
     expectError(res, 400, "M_WEAK_PASSWORD");
   });
+
+  test("a password over 512 bytes is refused (400 M_INVALID_PARAM) and registers nobody", async () => {
+    const long = "é".repeat(257); // 257 characters, 514 bytes
+    const session = await startSession({ username: "longpass", password: long });
+    const res = await api(srv.baseUrl, "POST", REGISTER, {
+      body: { username: "longpass", password: long, auth: { type: "m.login.dummy", session } },
+    });
+    expectError(res, 400, "M_INVALID_PARAM");
+    const available = await api(srv.baseUrl, "GET", "/_matrix/client/v3/register/available?username=longpass");
+    expect(available.body).toEqual({ available: true });
+  });
 });
 
 describe("user ids", () => {
