@@ -55,6 +55,9 @@ export const pushRulesRoutes = ({ accounts, push }: Services) =>
           ruleKind(parts[0]!, "override");
           return push.rules.ruleSet(requester.userId);
         }
+        // One kind's rules (`/pushrules/global/room/`): not in the spec, but Synapse serves it and
+        // clients and SyTest read it.
+        if (parts.length === 3 && parts[2] === "") return push.rules.ruleSet(requester.userId)[ruleKind(parts[0]!, parts[1]!)];
         if (parts.length < 3) throw invalidParam("Expected /pushrules/, /pushrules/global/ or /pushrules/global/{kind}/{ruleId}");
         const { kind, ruleId, attribute } = ruleTarget(parts);
         return attribute === undefined

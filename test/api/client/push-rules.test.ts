@@ -45,6 +45,16 @@ test("GET /pushrules/ and /pushrules/global/ give the spec's predefined rules in
   expect(mention.conditions).toEqual([{ kind: "event_property_contains", key: "content.m\\.mentions.user_ids", value: alice.id }]);
 });
 
+test("GET /pushrules/global/{kind}/ gives that kind's rules (as Synapse serves it)", async () => {
+  const global = (await alice.call<Ruleset>("GET", "/pushrules/global/")).body;
+  for (const kind of ["override", "underride", "room"] as const) {
+    const res = await alice.call<Rule[]>("GET", `/pushrules/global/${kind}/`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(global[kind]);
+  }
+  expect((await alice.call("GET", "/pushrules/global/nonsense/")).status).toBe(400);
+});
+
 describe("user-defined rules", () => {
   test("a rule of each kind is created, read back, and shown in the rule set", async () => {
     const bodies: Record<string, Record<string, unknown>> = {
