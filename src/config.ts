@@ -69,6 +69,10 @@ export const ConfigSchema = T.Object({
   /** Whether `POST /register?kind=guest` creates guest accounts (spec "Guest access"). */
   allow_guest_registration: T.Boolean(),
   allow_federation: T.Boolean(),
+  /** Seconds a PDU or EDU may wait for a destination that keeps failing before it is dropped. */
+  federation_queue_max_age: T.Integer({ minimum: 60 }),
+  /** Items a failing destination's queue keeps at most (the oldest are dropped beyond). */
+  federation_queue_max_size: T.Integer({ minimum: 100 }),
   allow_encryption: T.Boolean(),
   allow_room_creation: T.Boolean(),
   default_room_version: T.String(),
@@ -166,6 +170,8 @@ const defaults = (): Table => ({
   max_request_size: 20_000_000,
   allow_guest_registration: false,
   allow_federation: true,
+  federation_queue_max_age: 7 * 86_400,
+  federation_queue_max_size: 50_000,
   allow_encryption: true,
   allow_room_creation: true,
   default_room_version: DEFAULT_ROOM_VERSION,

@@ -54,6 +54,11 @@ const DROP_STALE_EPHEMERAL = `
   DELETE FROM federation_outbox WHERE destination = ? AND kind = 'edu' AND created_ts < ?
     AND json_extract(payload, '$.edu_type') IN ('m.typing', 'm.presence')`;
 
+const TRIM_OLD = "DELETE FROM federation_outbox WHERE destination = ? AND created_ts < ?";
+const TRIM_EXCESS = `
+  DELETE FROM federation_outbox WHERE destination = ? AND id <= (
+    SELECT id FROM federation_outbox WHERE destination = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`;
+
 export const MAX_PDUS_PER_TXN = 50;
 export const MAX_EDUS_PER_TXN = 100;
 
@@ -115,6 +120,17 @@ export function createFederationQueueRepo(db: Database) {
 
     recordFailure(destination: string, failures: number, retryAt: number): void {
       db.query(RECORD_FAILURE).run(failures, retryAt, destination);
+    },
+
+    /**
+     * Bounds the queue of a destination that keeps failing: items queued before `before` go, then
+     * the oldest beyond the newest `keep`. Returns how many were dropped.
+     */
+    trim(destination: string, before: number, keep: number): number {
+      return db.transaction(() => {
+        const old = db.query(TRIM_OLD).run(destination, before).changes;
+        return old + db.query(TRIM_EXCESS).run(destination, destination, keep).changes;
+      }).immediate();
     },
 
     /** The destination contacted us, so it is up: retry at once. */

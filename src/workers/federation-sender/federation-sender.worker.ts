@@ -21,6 +21,7 @@ serveQueueWorker<SenderCommand, ReturnType<typeof createSenderLoop>>(
     const log = createLogger(parseLevel(config.log));
     const loop = createSenderLoop({
       serverName: config.server_name,
+      queueLimits: { maxAgeMs: config.federation_queue_max_age * 1000, maxItems: config.federation_queue_max_size },
       queue: storage.federationQueue,
       client: withFailureLog(createOutboundClient(config, signingKey, systemClock), log, systemClock),
       clock: systemClock,

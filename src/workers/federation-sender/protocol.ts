@@ -19,4 +19,8 @@ export type SenderEvent =
   | { type: "started" }
   | { type: "sent"; destination: string; txnId: string; pdus: number; edus: number }
   | { type: "failed"; destination: string; txnId: string; failures: number; retryInMs: number; error: string }
+  /** The destination refused one item for good (a 4xx it would answer again): it was left out. */
+  | { type: "dropped"; destination: string; txnId: string; item: string; error: string }
+  /** A destination failing for long: its oldest queued items were dropped (age and size bounds). */
+  | { type: "trimmed"; destination: string; dropped: number; failures: number }
   | { type: "stopped" };

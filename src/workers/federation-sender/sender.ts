@@ -46,6 +46,19 @@ export function createFederationSender(deps: {
         retry_in_ms: event.retryInMs,
         error: event.error,
       });
+    } else if (event.type === "dropped") {
+      log.warn("federation: the destination refused an item for good; it was dropped", {
+        destination: event.destination,
+        txn: event.txnId,
+        item: event.item,
+        error: event.error,
+      });
+    } else if (event.type === "trimmed") {
+      log.warn("federation: a destination keeps failing; its oldest queued items were dropped", {
+        destination: event.destination,
+        dropped: event.dropped,
+        failures: event.failures,
+      });
     } else if (event.type === "sent") {
       backingOff.delete(event.destination);
       log.debug("federation transaction sent", { destination: event.destination, pdus: event.pdus, edus: event.edus });
