@@ -24,6 +24,8 @@ describe("with TURN and LiveKit configured", () => {
       'turn_uris = ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]',
       'turn_secret = "s3cret"',
       "turn_ttl = 3600",
+      // The client discovery document exists only where its base URL is configured.
+      'well_known = { client = "https://matrix.example.org" }',
       "[global.matrix_rtc]",
       `foci = [{ type = "livekit", livekit_service_url = "${FOCUS.livekit_service_url}" }]`,
     ].join("\n"));
