@@ -42,7 +42,7 @@ function content(body: unknown): JsonObject {
 function eventContent(request: Request, body: unknown, rules: RoomVersionRules | undefined): JsonObject {
   if (body === undefined || hadEmptyBody(request)) throw notJson("The request body must be the event's content, a JSON object");
   if (rules?.strictCanonicalJson && hadNonCanonicalNumbers(request)) {
-    throw badJson(`Room version ${rules.id} allows only canonical JSON: no floats, exponents, -0 or integers beyond ±(2^53-1)`);
+    throw badJson(`Room version ${rules.id} allows only integers in ±(2^53-1) in events (canonical JSON): no floats, exponents or -0`);
   }
   return content(body);
 }
