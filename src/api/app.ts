@@ -65,6 +65,7 @@ import { accountRestrictionRoutes } from "./admin/account-restrictions";
 import { adminRoomRoutes } from "./admin/rooms";
 import { adminEventReportRoutes } from "./admin/event-reports";
 import { adminRegistrationTokenRoutes } from "./admin/registration-tokens";
+import { searchRoutes } from "./client/search";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -128,7 +129,8 @@ export function createApp(services: Services) {
     .use(accountRestrictionRoutes(services))
     .use(adminRoomRoutes(services))
     .use(adminEventReportRoutes(services))
-    .use(adminRegistrationTokenRoutes(services));
+    .use(adminRegistrationTokenRoutes(services))
+    .use(searchRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

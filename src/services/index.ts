@@ -31,6 +31,7 @@ import type { PushDelivery } from "./push/delivery";
 import { createRateLimiter } from "./rate-limit";
 import { buildReports } from "./reports";
 import { buildRooms } from "./rooms";
+import { buildSearch } from "./search";
 import { buildSync } from "./sync";
 import { buildVoip } from "./voip";
 import type { SharedDeps } from "./shared-deps";
@@ -86,11 +87,12 @@ export function buildServices(deps: ServiceDeps) {
   const voip = buildVoip(shared);
   const admin = buildAdmin({ ...shared, accounts, rooms, membership });
   const relations = buildRelations({ ...shared, rooms });
+  const search = buildSearch({ ...shared, rooms });
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);
   e2ee.receiveEdus(federation.transactions);
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin, relations };
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin, relations, search };
 }
 export type Services = ReturnType<typeof buildServices>;

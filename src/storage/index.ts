@@ -38,6 +38,7 @@ import { createRegistrationTokensRepo } from "./registration-tokens";
 import { createReportsRepo } from "./reports";
 import { createDelayedEventsRepo } from "./delayed-events";
 import { createRelationsRepo } from "./relations";
+import { createSearchRepo } from "./search";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -75,6 +76,7 @@ export function createStorage(db: Database) {
     reports: createReportsRepo(db),
     delayedEvents: createDelayedEventsRepo(db),
     relations: createRelationsRepo(db),
+    search: createSearchRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

@@ -95,6 +95,14 @@ export function createTimeline(deps: {
     return { rows: kept, next: position, exhausted };
   }
 
+  /** The visible events just before and just after `row` that the filter matches. */
+  function around(userId: string, row: EventRow, beforeLimit: number, afterLimit: number, matcher: RoomEventMatcher) {
+    return {
+      before: scan(userId, row.room_id, "b", positionBefore(row), START, beforeLimit, matcher),
+      after: scan(userId, row.room_id, "f", positionAfter(row), END, afterLimit, matcher),
+    };
+  }
+
   /** The member events (at `at`) of the senders of `rows`: what lazy-loading clients need. */
   function membersFor(rows: readonly EventRow[], at: StateMap, viewer: Requester): JsonObject[] {
     const ids = new Set<string>();
@@ -144,8 +152,7 @@ export function createTimeline(deps: {
       const matcher = parseRoomEventFilter(filter);
       const limit = clampLimit(limitParam, 10);
       const beforeLimit = Math.floor(limit / 2);
-      const before = scan(requester.userId, roomId, "b", positionBefore(row), START, beforeLimit, matcher);
-      const after = scan(requester.userId, roomId, "f", positionAfter(row), END, limit - beforeLimit, matcher);
+      const { before, after } = around(requester.userId, row, beforeLimit, limit - beforeLimit, matcher);
       const last = after.rows.at(-1) ?? row;
       const lastState = stateAfterRow(last);
       const all = [...before.rows, row, ...after.rows];
@@ -182,6 +189,16 @@ export function createTimeline(deps: {
       const row = storage.events.closestByTimestamp(roomId, ts, dir);
       if (!row || !visibility.canSee(requester.userId, row)) throw notFound(`No event found ${dir === "b" ? "before" : "after"} ${ts}`);
       return { event_id: row.event_id, origin_server_ts: row.origin_server_ts };
+    },
+
+    /**
+     * Up to `beforeLimit` and `afterLimit` visible events around `row` (before: newest first, as
+     * `/context` gives them; after: oldest first), with the `/messages` tokens where they end:
+     * a search result's `context`.
+     */
+    surrounding(requester: Requester, row: EventRow, beforeLimit: number, afterLimit: number): { before: EventRow[]; after: EventRow[]; start: string; end: string } {
+      const { before, after } = around(requester.userId, row, clampLimit(beforeLimit, 5), clampLimit(afterLimit, 5), compileFilter(undefined).room.timeline);
+      return { before: before.rows, after: after.rows, start: formatToken(before.next), end: formatToken(after.next) };
     },
 
     // ---- read API for /sync ----
