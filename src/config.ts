@@ -121,6 +121,8 @@ export const ConfigSchema = T.Object({
   turn_password: T.Optional(T.String()),
   /** Seconds the credentials are valid for. */
   turn_ttl: T.Integer({ minimum: 1 }),
+  /** The user directory finds every user this server knows, not only those sharing a room with the searcher or in a public room. */
+  search_all_users: T.Boolean(),
   rate_limits: T.Object({
     enabled: T.Boolean(),
     login: RateLimit,
@@ -187,6 +189,7 @@ const defaults = (): Table => ({
   allow_legacy_media: true,
   url_preview_enabled: false,
   url_preview_ip_range_allowlist: [],
+  search_all_users: false,
   media: {
     backend: "filesystem",
     directory_structure: { depth: 2, length: 2 },

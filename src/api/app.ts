@@ -66,6 +66,7 @@ import { adminRoomRoutes } from "./admin/rooms";
 import { adminEventReportRoutes } from "./admin/event-reports";
 import { adminRegistrationTokenRoutes } from "./admin/registration-tokens";
 import { searchRoutes } from "./client/search";
+import { userDirectoryRoutes } from "./client/user-directory";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -130,7 +131,8 @@ export function createApp(services: Services) {
     .use(adminRoomRoutes(services))
     .use(adminEventReportRoutes(services))
     .use(adminRegistrationTokenRoutes(services))
-    .use(searchRoutes(services));
+    .use(searchRoutes(services))
+    .use(userDirectoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

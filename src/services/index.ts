@@ -87,7 +87,7 @@ export function buildServices(deps: ServiceDeps) {
   const voip = buildVoip(shared);
   const admin = buildAdmin({ ...shared, accounts, rooms, membership });
   const relations = buildRelations({ ...shared, rooms });
-  const search = buildSearch({ ...shared, rooms });
+  const search = buildSearch({ ...shared, accounts, rooms });
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);

@@ -39,6 +39,8 @@ import { createReportsRepo } from "./reports";
 import { createDelayedEventsRepo } from "./delayed-events";
 import { createRelationsRepo } from "./relations";
 import { createSearchRepo } from "./search";
+import { createUserDirectoryRepo } from "./user-directory";
+import { createIgnoredUsersRepo } from "./ignored-users";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -77,6 +79,8 @@ export function createStorage(db: Database) {
     delayedEvents: createDelayedEventsRepo(db),
     relations: createRelationsRepo(db),
     search: createSearchRepo(db),
+    userDirectory: createUserDirectoryRepo(db),
+    ignoredUsers: createIgnoredUsersRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

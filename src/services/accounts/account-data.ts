@@ -6,6 +6,7 @@ import type { JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import { GLOBAL_ROOM, type AccountDataRow } from "../../storage/account-data";
 import type { Requester } from "./access-tokens";
+import { IGNORED_USER_LIST, ignoredUsersIn } from "./ignored-users";
 import { MatrixError, badJson, forbidden, invalidParam, notFound } from "../matrix-error";
 import type { Notifier } from "../sync/notifier";
 
@@ -40,7 +41,10 @@ export function createAccountDataService(storage: Storage, notifier: Notifier) {
   const repo = storage.accountData;
 
   function put(userId: string, roomId: string, type: string, content: JsonObject): void {
-    repo.putAccountData(userId, roomId, type, JSON.stringify(content));
+    // The ignore list is checked first and its table changes in the same transaction.
+    const ignored = roomId === GLOBAL_ROOM && type === IGNORED_USER_LIST ? ignoredUsersIn(content) : undefined;
+    if (!ignored) repo.putAccountData(userId, roomId, type, JSON.stringify(content));
+    else storage.transaction(() => storage.ignoredUsers.replace(userId, ignored, repo.putAccountData(userId, roomId, type, JSON.stringify(content))));
     notifier.wakeUsers([userId]);
   }
 

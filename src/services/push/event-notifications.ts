@@ -71,15 +71,20 @@ export function createEventNotifications(deps: {
     };
   }
 
-  /** Local users the event may notify: members joined before it but the sender, and a local invitee. */
+  /**
+   * Local users the event may notify: members joined before it but the sender, and a local
+   * invitee; never those who ignore the sender (spec "Ignoring Users").
+   */
   function candidates(ev: TimelineEvent): { userId: string; joined: boolean }[] {
     const { pdu, joinedBefore } = ev;
+    const ignorers = new Set(storage.ignoredUsers.ignorersOf(pdu.sender));
+    const spared = (userId: string) => userId === pdu.sender || !isLocal(userId) || ignorers.has(userId);
     const out: { userId: string; joined: boolean }[] = [];
     for (const userId of joinedBefore) {
-      if (userId !== pdu.sender && isLocal(userId)) out.push({ userId, joined: true });
+      if (!spared(userId)) out.push({ userId, joined: true });
     }
     const target = pdu.type === "m.room.member" ? pdu.state_key : undefined;
-    if (target !== undefined && target !== pdu.sender && isLocal(target) && !joinedBefore.has(target)) out.push({ userId: target, joined: false });
+    if (target !== undefined && !spared(target) && !joinedBefore.has(target)) out.push({ userId: target, joined: false });
     return out;
   }
 

@@ -1,7 +1,8 @@
 /**
  * Reading a room's timeline for clients: `/messages` (both directions, tokens, filters with
  * lazy-loaded members), `/context`, `/event`, `/timestamp_to_event`. Every event passes the
- * history visibility check before it is served.
+ * history visibility check before it is served; `/messages` and `/context` leave out events (but
+ * state) from users the requester ignores.
  *
  * The same module is the read API the /sync service uses (names follow the spec's sync fields):
  * - `timelineSince(roomId, fromStream, toStream, limit)` newest `limit` timeline events in the
@@ -16,6 +17,7 @@ import { stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventRow, TopologicalPosition } from "../../storage/events";
 import type { Requester } from "../accounts/access-tokens";
+import { isIgnored } from "../accounts/ignored-users";
 import type { ClientEvents } from "./client-events";
 import { invalidParam, notFound } from "../matrix-error";
 import { END, START, formatToken, parseToken, positionAfter, positionBefore } from "./pagination";
@@ -72,6 +74,7 @@ export function createTimeline(deps: {
     let position = from;
     let exhausted = false;
     let scanned = 0;
+    const ignored = storage.ignoredUsers.ignoredBy(userId);
     while (kept.length < limit && scanned < SCAN_LIMIT) {
       const want = Math.min(SCAN_BATCH, Math.max(limit - kept.length, 1) * 2);
       const rows = dir === "b" ? storage.events.backwards(roomId, position, to, want) : storage.events.forwards(roomId, position, to, want);
@@ -84,7 +87,7 @@ export function createTimeline(deps: {
       const relations = matcher.needsRelations ? relationsPointingAt(storage, rows) : undefined;
       for (const row of rows) {
         position = dir === "b" ? positionBefore(row) : positionAfter(row);
-        if (visible.has(row) && matcher.matches({ ...filterable(row), relations: relations?.get(row.event_id) })) kept.push(row);
+        if (visible.has(row) && !isIgnored(row, ignored) && matcher.matches({ ...filterable(row), relations: relations?.get(row.event_id) })) kept.push(row);
         if (kept.length === limit) break;
       }
       if (rows.length < want && kept.length < limit) {

@@ -1,7 +1,8 @@
 /**
  * `POST /search` for the `room_events` category (spec "Server Side Search"): full-text search of
  * the rooms the requester is or was in, through the index the persister keeps. Hits pass the
- * request's filter and the history visibility of each event before they are served; `count`
+ * request's filter, the history visibility of each event and the requester's ignore list before
+ * they are served; `count`
  * is the number of indexed matches before those checks. Pages: `next_batch` holds the order, the
  * position reached and, for a group's own `next_batch`, the room or sender it is restricted to.
  */
@@ -12,6 +13,7 @@ import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import type { SearchColumn, SearchHit, SearchQuery } from "../../storage/search";
 import type { Requester } from "../accounts/access-tokens";
+import { isIgnored } from "../accounts/ignored-users";
 import { badJson, invalidParam, missingParam } from "../matrix-error";
 import type { ClientEvents } from "../rooms/client-events";
 import type { EventStore } from "../rooms/event-store";
@@ -155,6 +157,7 @@ export function createRoomEventSearch(deps: {
     let scanned = 0;
     let exhausted = false;
     const onlySender = cursor.group?.key === "sender" ? cursor.group.value : undefined;
+    const ignored = storage.ignoredUsers.ignoredBy(requester.userId);
     while (kept.length < req.limit && scanned < SCAN_LIMIT) {
       const want = Math.min(MAX_LIMIT, Math.max(req.limit - kept.length, 1) * 2);
       const hits = cursor.order === "rank" ? storage.search.byRank(query, position, want) : storage.search.byRecent(query, position, want);
@@ -162,7 +165,7 @@ export function createRoomEventSearch(deps: {
         scanned++;
         position = cursor.order === "rank" ? position + 1 : hit.stream_ordering;
         const content = clientEvents.visiblePdu(hit).content;
-        const passes = (onlySender === undefined || hit.sender === onlySender) &&
+        const passes = (onlySender === undefined || hit.sender === onlySender) && !isIgnored(hit, ignored) &&
           req.matcher.matches({ type: hit.type, sender: hit.sender, room_id: hit.room_id, content }) &&
           visibility.canSee(requester.userId, hit);
         if (passes) kept.push(hit);

@@ -63,6 +63,7 @@ export function buildSync(deps: SyncDeps) {
     lazyMembers,
     rooms: roomsStream(storage, roomsSection),
     streams,
+    resyncPoint: (userId) => storage.ignoredUsers.resyncPoint(userId),
   });
   const legacy = createLegacySync({
     storage,

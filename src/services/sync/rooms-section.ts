@@ -5,7 +5,7 @@
  * unread counts and the summary, plus what the other streams hold for the room (ephemeral typing and
  * receipts, room account data). Only rooms whose events moved since the token are read; an
  * initial sync (or a room joined since the token) gets the whole state at the start of its
- * timeline.
+ * timeline. Events (but state) and invites from users the user ignores are left out.
  */
 import type { RoomEventMatcher } from "../../core/filter";
 import { projectEventFields } from "../../core/filter";
@@ -14,6 +14,7 @@ import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import type { MembershipRow } from "../../storage/memberships";
 import type { RoomActivityRepo } from "../../storage/room-activity";
+import { isIgnored } from "../accounts/ignored-users";
 import type { ClientEvents } from "../rooms/client-events";
 import type { EventStore } from "../rooms/event-store";
 import type { UnreadCounts } from "../push/unread-counts";
@@ -57,6 +58,8 @@ export interface RoomsRequest extends SyncRequest {
   to: number;
   /** The other streams' share of each room. */
   shares: readonly ((roomId: string, full: boolean) => RoomShare | undefined)[];
+  /** The users the user ignores (`m.ignored_user_list`). */
+  ignored: ReadonlySet<string>;
 }
 
 export type RoomsSection = {
@@ -78,7 +81,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
    * Newest-first scan of (from, to] keeping what the user may see and the filter allows. The first
    * read asks for exactly limit + 1 rows (the common case: everything passes); later reads grow.
    */
-  function readTimeline(userId: string, roomId: string, from: number, to: number, matcher: RoomEventMatcher): TimelineBatch {
+  function readTimeline(req: RoomsRequest, roomId: string, from: number, to: number, matcher: RoomEventMatcher): TimelineBatch {
     const limit = Math.min(matcher.limit ?? defaultTimelineLimit, MAX_LIMIT);
     const kept: EventRow[] = [];
     let upper = to;
@@ -90,8 +93,8 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
       const rows = storage.events.streamRangeDesc(roomId, from, upper, batch);
       scanned += rows.length;
       const relations = matcher.needsRelations ? relationsPointingAt(storage, rows) : undefined;
-      for (const row of visibility.filterVisible(userId, rows)) {
-        if (!matcher.matches(filterable(row, relations))) continue;
+      for (const row of visibility.filterVisible(req.userId, rows)) {
+        if (isIgnored(row, req.ignored) || !matcher.matches(filterable(row, relations))) continue;
         if (kept.length === limit) return { rows: kept.reverse(), limited: true };
         kept.push(row);
       }
@@ -246,7 +249,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     const roomId = m.room_id;
     const from = full ? 0 : req.since!;
     const timeline: TimelineBatch = hasEvents
-      ? readTimeline(req.userId, roomId, from, until, req.filter.room.timeline)
+      ? readTimeline(req, roomId, from, until, req.filter.room.timeline)
       : { rows: [], limited: false };
     const wantsSummary = full || timeline.rows.some((r) => r.type === "m.room.member");
     const room = wantsSummary && m.membership === "join" ? summary(req.userId, roomId) : undefined;
@@ -318,7 +321,8 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
             break;
           }
           case "invite":
-            if (initial || changedHere) out.invite[roomId] = { invite_state: { events: strippedState(m) } };
+            // Spec "Ignoring Users": invites from ignored users never reach the client.
+            if ((initial || changedHere) && !req.ignored.has(m.sender)) out.invite[roomId] = { invite_state: { events: strippedState(m) } };
             break;
           case "knock":
             if (initial || changedHere) out.knock[roomId] = { knock_state: { events: strippedState(m) } };

@@ -48,6 +48,12 @@ export interface SyncDeps {
   rooms: RoomsStream;
   /** Every other stream, in token order. */
   streams: readonly SyncStream[];
+  /**
+   * The account-data position at which the user last stopped ignoring someone (0: never). A token
+   * from before it gets the rooms as a full resync (spec "Ignoring Users": what the user sent while
+   * ignored is then sent too).
+   */
+  resyncPoint(userId: string): number;
 }
 
 export function createSyncService(deps: SyncDeps) {
@@ -109,13 +115,21 @@ export function createSyncService(deps: SyncDeps) {
     return { fields, shares, news, next };
   }
 
+  const accountDataIndex = streams.findIndex((s) => s.key === "account_data");
+
+  /** Whether the rooms answer as on an initial sync: there was no token, or it predates an un-ignore. */
+  function roomsFromScratch(userId: string, since: SyncToken | undefined): boolean {
+    return !since || (accountDataIndex >= 0 && deps.resyncPoint(userId) > (sinceFor(since, accountDataIndex + 1) ?? 0));
+  }
+
   function compute(requester: Requester, since: SyncToken | undefined, filter: CompiledFilter, params: SyncParams) {
     const to = currentToken();
     const req = requestFor(requester, filter, params, since, to);
-    if (!since) lazyMembers.reset(requester.userId, requester.deviceId);
+    const fromScratch = roomsFromScratch(requester.userId, since);
+    if (fromScratch) lazyMembers.reset(requester.userId, requester.deviceId);
     const { fields, shares, news, next } = otherStreams(req, since, to);
     req.nextBatch = formatSyncToken(next);
-    const roomsPart = rooms.section(req, sinceFor(since, 0), to.positions[0]!, shares);
+    const roomsPart = rooms.section(req, fromScratch ? undefined : sinceFor(since, 0), to.positions[0]!, shares);
     const response: SyncResponse = { next_batch: req.nextBatch, rooms: roomsPart.rooms, ...fields };
     return { response, news: news || roomsPart.news };
   }

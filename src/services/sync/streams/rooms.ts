@@ -23,7 +23,8 @@ export function roomsStream(storage: Storage, rooms: SyncRooms): RoomsStream {
     key: "rooms",
     position: () => storage.events.maxStreamOrdering(),
     section(req, since, to, shares) {
-      const section = rooms.build({ ...req, since, to, shares }, storage.memberships.forUser(req.userId));
+      const ignored = storage.ignoredUsers.ignoredBy(req.userId);
+      const section = rooms.build({ ...req, since, to, shares, ignored }, storage.memberships.forUser(req.userId));
       const { join, invite, knock, leave } = section;
       return { rooms: section, news: !(isEmpty(join) && isEmpty(invite) && isEmpty(knock) && isEmpty(leave)) };
     },
