@@ -5,6 +5,7 @@
  * asked of them (user and alias queries, pings).
  */
 import type { Registration } from "../../core";
+import type { E2ee } from "../e2ee";
 import type { Edus } from "../edus";
 import type { Rooms } from "../rooms";
 import type { SharedDeps } from "../shared-deps";
@@ -15,6 +16,7 @@ import type { AppserviceQueries } from "./queries";
 export interface AppservicesDeps extends Pick<SharedDeps, "config" | "storage" | "clock" | "log" | "appserviceRegistry"> {
   rooms: Rooms;
   edus: Edus;
+  e2ee: E2ee;
   /** Built before the areas that ask appservices about unknown names (`createAppserviceQueries`). */
   queries: AppserviceQueries;
   delivery?: AppserviceDelivery;

@@ -40,6 +40,10 @@ export interface DeviceKeysDeps {
 
 export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
   const keys = storage.e2eeKeys;
+  const countListeners = new Set<(userId: string, deviceId: string) => void>();
+  const countsChanged = (userId: string, deviceId: string) => {
+    for (const listener of countListeners) listener(userId, deviceId);
+  };
 
   /** A stored device's keys as served: its uploaded signatures merged in, `unsigned` optional. */
   function served(userId: string, row: DeviceKeysRow, signatures: readonly { signer_key: string; signature: string }[] | undefined, withName: boolean): JsonObject {
@@ -134,12 +138,15 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
       return storage.transaction(() => {
         const fresh = newOneTimeKeys(userId, deviceId, oneTime);
         keys.addOneTimeKeys(userId, deviceId, fresh.map((k) => ({ algorithm: k.algorithm, keyId: k.keyId, json: JSON.stringify(k.key) })));
+        let newFallback = false;
         for (const k of fallback) {
           const current = keys.getFallbackKey(userId, deviceId, k.algorithm);
           // The same key again keeps its `used` flag: only a new key counts as unused.
           if (current && current.key_id === k.keyId && sameKey(JSON.parse(current.key_json), k.key)) continue;
           keys.putFallbackKey(userId, deviceId, k.algorithm, k.keyId, JSON.stringify(k.key));
+          newFallback = true;
         }
+        if (fresh.length > 0 || newFallback) countsChanged(userId, deviceId);
         if (deviceKeys) {
           const json = JSON.stringify(deviceKeys.json);
           if (json !== storedJson) {
@@ -151,10 +158,17 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
       });
     },
 
+    /** Told of every device whose one-time or unused fallback keys changed (appservices, MSC3202). */
+    onKeyCountsChange(listener: (userId: string, deviceId: string) => void): () => void {
+      countListeners.add(listener);
+      return () => countListeners.delete(listener);
+    },
+
     /** Claims one key of `algorithm` for the device: a one-time key, else its fallback key. */
     claim(userId: string, deviceId: string, algorithm: string): Record<string, JsonObject | string> | undefined {
       const claimed = keys.claimOneTimeKey(userId, deviceId, algorithm) ?? keys.claimFallbackKey(userId, deviceId, algorithm);
       if (!claimed) return undefined;
+      countsChanged(userId, deviceId);
       return { [`${algorithm}:${claimed.key_id}`]: JSON.parse(claimed.key_json) as JsonObject | string };
     },
   };

@@ -37,6 +37,12 @@ const SHARED_LOOKUP_BUDGET = 2_000;
 
 export function createDeviceListChanges(deps: DeviceListChangesDeps) {
   const { serverName, storage } = deps;
+  const listeners = new Set<(userId: string) => void>();
+  /** Everyone sharing a room with `userId` hears of the change (their syncs, appservices). */
+  function announce(userId: string): void {
+    deps.wakeUsers(localAudience(userId));
+    for (const listener of listeners) listener(userId);
+  }
   const joinedRooms = (userId: string) =>
     storage.memberships.forUser(userId).filter((m) => m.membership === "join").map((m) => m.room_id);
 
@@ -137,7 +143,7 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
         else if (device.keys) content.keys = device.keys;
         deps.queueEdu(servers, { edu_type: "m.device_list_update", content });
       }
-      deps.wakeUsers(localAudience(userId));
+      announce(userId);
     },
 
     /** A local user's master or self-signing key changed: everyone sharing a room is told. */
@@ -145,7 +151,7 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
       storage.deviceLists.recordChange(userId);
       const servers = remoteServers(userId);
       if (servers.size > 0) deps.queueEdu(servers, { edu_type: "m.signing_key_update", content: { user_id: userId, ...keys } });
-      deps.wakeUsers(localAudience(userId));
+      announce(userId);
     },
 
     /** A change only `observer` is told of (their user-signing key, their signature on `userId`). */
@@ -157,12 +163,18 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
     /** A remote user's device list changed (an EDU was applied): local users sharing a room hear of it. */
     remoteChanged(userId: string): void {
       storage.deviceLists.recordChange(userId);
-      deps.wakeUsers(localAudience(userId));
+      announce(userId);
     },
 
     section,
 
     position: () => storage.deviceLists.position(),
+
+    /** Told of every user whose devices or cross-signing keys changed, inside the caller's transaction. */
+    onChange(listener: (userId: string) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 export type DeviceListChanges = ReturnType<typeof createDeviceListChanges>;

@@ -43,6 +43,7 @@ const asEvent = (r: ToDeviceRow): ToDeviceEvent => ({ sender: r.sender, type: r.
 export function createToDevice(deps: ToDeviceDeps) {
   const { serverName, storage } = deps;
   let lastPrune = 0;
+  const deliveryListeners = new Set<(rows: readonly NewToDeviceMessage[]) => void>();
 
   /** Inbox rows for local recipients: `*` means every device; unknown devices get nothing. */
   function localRows(sender: string, type: string, messages: readonly ToDeviceMessage[]): NewToDeviceMessage[] {
@@ -92,6 +93,7 @@ export function createToDevice(deps: ToDeviceDeps) {
   function deliverLocal(rows: readonly NewToDeviceMessage[]): void {
     storage.toDevice.enqueue(rows);
     deps.wakeUsers(new Set(rows.map((r) => r.userId)));
+    for (const listener of deliveryListeners) listener(rows);
   }
 
   return {
@@ -167,6 +169,12 @@ export function createToDevice(deps: ToDeviceDeps) {
     },
 
     position: () => storage.toDevice.position(),
+
+    /** Told of every message put in a local inbox, inside the delivering transaction (appservices, MSC4203). */
+    onLocalDelivery(listener: (rows: readonly NewToDeviceMessage[]) => void): () => void {
+      deliveryListeners.add(listener);
+      return () => deliveryListeners.delete(listener);
+    },
   };
 }
 export type ToDevice = ReturnType<typeof createToDevice>;
