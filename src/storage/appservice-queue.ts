@@ -84,6 +84,16 @@ function leadingBatch(rows: AppserviceItem[]): AppserviceItem[] {
 export function createAppserviceQueueRepo(db: Database) {
   const state = (appserviceId: string) => db.query<AppserviceDelivery, [string]>(SELECT_STATE).get(appserviceId);
 
+  /** Fixes a new transaction of the oldest items (inside the caller's transaction); null when none wait. */
+  function fixNew(appserviceId: string, staleBefore: number): AppserviceTransaction | null {
+    db.query(DROP_STALE_EPHEMERAL).run(appserviceId, staleBefore);
+    const items = leadingBatch(db.query<AppserviceItem, [string, number]>(SELECT_FIRST).all(appserviceId, MAX_ROWS));
+    if (items.length === 0) return null;
+    const last = items.at(-1)!.id;
+    db.query(START_TXN).run(appserviceId, last);
+    return { txnId: String(last), items };
+  }
+
   return {
     /** Queues one item (inside the caller's transaction, if any). */
     enqueue(appserviceId: string, kind: AppserviceItemKind, payload: string, now: number): void {
@@ -114,22 +124,23 @@ export function createAppserviceQueueRepo(db: Database) {
           const items = db.query<AppserviceItem, [string, number]>(SELECT_UP_TO).all(appserviceId, fixed);
           if (items.length > 0) return { txnId: String(fixed), items };
         }
-        db.query(DROP_STALE_EPHEMERAL).run(appserviceId, staleBefore);
-        const items = leadingBatch(db.query<AppserviceItem, [string, number]>(SELECT_FIRST).all(appserviceId, MAX_ROWS));
-        if (items.length === 0) return null;
-        const last = items.at(-1)!.id;
-        db.query(START_TXN).run(appserviceId, last);
-        return { txnId: String(last), items };
+        return fixNew(appserviceId, staleBefore);
       }).immediate();
     },
 
-    /** The appservice accepted the transaction: its items leave the queue and the backoff resets. */
-    finishTransaction(appserviceId: string, now: number): void {
-      db.transaction(() => {
+    /**
+     * The appservice accepted the transaction: its items leave the queue and the backoff resets.
+     * With `staleBefore`, the next transaction is fixed in the same write and returned (one
+     * commit per transaction delivered, not two).
+     */
+    finishTransaction(appserviceId: string, now: number, staleBefore?: number): AppserviceTransaction | null {
+      return db.transaction(() => {
         const last = state(appserviceId)?.txn_last ?? null;
-        if (last === null) return;
-        db.query(DELETE_UP_TO).run(appserviceId, last);
-        db.query(FINISH_TXN).run(now, appserviceId);
+        if (last !== null) {
+          db.query(DELETE_UP_TO).run(appserviceId, last);
+          db.query(FINISH_TXN).run(now, appserviceId);
+        }
+        return staleBefore === undefined ? null : fixNew(appserviceId, staleBefore);
       }).immediate();
     },
 

@@ -42,18 +42,19 @@ export function createAppserviceLoop(deps: AppserviceLoopDeps, initial: readonly
   const inFlight = new Set<Promise<unknown>>();
 
   async function sendQueued(id: string): Promise<void> {
-    while (!stopping) {
+    if (!registrations.get(id)?.url) return; // unregistered, or sent nothing
+    const state = queue.state(id);
+    if (state && state.retry_at_ts > clock.now()) {
+      drains.schedule(id, state.retry_at_ts);
+      return;
+    }
+    let txn = queue.nextTransaction(id, clock.now() - STALE_EPHEMERAL_MS);
+    while (txn && !stopping) {
       const registration = registrations.get(id);
-      if (!registration || registration.url === null) return;
-      const state = queue.state(id);
-      if (state && state.retry_at_ts > clock.now()) {
-        drains.schedule(id, state.retry_at_ts);
-        return;
-      }
-      const txn = queue.nextTransaction(id, clock.now() - STALE_EPHEMERAL_MS);
-      if (!txn) return;
+      const url = registration?.url;
+      if (!registration || !url) return;
       let error: string | undefined;
-      const sending = send({ url: registration.url, hsToken: registration.hsToken }, txn.txnId, transactionBody(registration, txn.items));
+      const sending = send({ url, hsToken: registration.hsToken }, txn.txnId, transactionBody(registration, txn.items));
       inFlight.add(sending);
       try {
         const answer = await sending;
@@ -66,12 +67,13 @@ export function createAppserviceLoop(deps: AppserviceLoopDeps, initial: readonly
       if (error === undefined) {
         // Recorded even while stopping: resending an accepted transaction after the restart
         // would reach an appservice that may still be acting on it.
-        queue.finishTransaction(id, clock.now());
-        deps.emit({ type: "sent", appserviceId: id, txnId: txn.txnId, items: txn.items.length });
+        const sent = txn;
+        txn = queue.finishTransaction(id, clock.now(), clock.now() - STALE_EPHEMERAL_MS);
+        deps.emit({ type: "sent", appserviceId: id, txnId: sent.txnId, items: sent.items.length });
         continue;
       }
       if (stopping) return; // the transaction stays fixed for the next start
-      const failures = (state?.failures ?? 0) + 1;
+      const failures = (queue.state(id)?.failures ?? 0) + 1;
       const delay = appserviceRetryDelay(failures);
       queue.recordFailure(id, failures, clock.now() + delay);
       drains.schedule(id, clock.now() + delay);
