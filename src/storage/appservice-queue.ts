@@ -118,6 +118,8 @@ export function createAppserviceQueueRepo(db: Database) {
      * queued before `staleBefore`; null when nothing is queued.
      */
     nextTransaction(appserviceId: string, staleBefore: number): AppserviceTransaction | null {
+      // A read first: a sender woken with nothing left to send takes no write lock.
+      if (db.query<AppserviceItem, [string, number]>(SELECT_FIRST).get(appserviceId, 1) === null) return null;
       return db.transaction(() => {
         const fixed = state(appserviceId)?.txn_last ?? null;
         if (fixed !== null) {
