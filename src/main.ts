@@ -174,6 +174,8 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  // The admin room exists from the first start on, with the admins invited.
+  await services.admin.room.ensure().catch((error: unknown) => log.warn("the admin room is not ready", { error: errorMessage(error) }));
   // Media: partial files a crash left are cleared now; the remote cache is swept in the background.
   services.media.files.open();
   const stopMediaSweep = services.media.retention.start(MEDIA_SWEEP_INTERVAL_MS, (error) => log.warn("media sweep failed", { error }));

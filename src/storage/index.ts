@@ -34,6 +34,8 @@ import { createToDeviceRepo } from "./to-device";
 import { createDeviceListsRepo } from "./device-lists";
 import { createKeyBackupRepo } from "./key-backup";
 import { createRoomBlocksRepo } from "./room-blocks";
+import { createRoomPurgeRepo } from "./room-purge";
+import { createServerStatsRepo } from "./server-stats";
 import { createRegistrationTokensRepo } from "./registration-tokens";
 import { createReportsRepo } from "./reports";
 import { createDelayedEventsRepo } from "./delayed-events";
@@ -74,6 +76,8 @@ export function createStorage(db: Database) {
     deviceLists: createDeviceListsRepo(db, streams),
     keyBackup: createKeyBackupRepo(db),
     roomBlocks: createRoomBlocksRepo(db),
+    roomPurge: createRoomPurgeRepo(db),
+    serverStats: createServerStatsRepo(db),
     registrationTokens: createRegistrationTokensRepo(db),
     reports: createReportsRepo(db),
     delayedEvents: createDelayedEventsRepo(db),

@@ -6,6 +6,10 @@
  * GET  /_synapse/admin/v1/rooms/{roomId}/state
  * GET  /_synapse/admin/v1/rooms/{roomId}/block           — PUT {"block": bool} sets it
  * POST /_synapse/admin/v1/rooms/{roomId}/make_room_admin — {"user_id"}: the requester by default
+ * DELETE /_synapse/admin/v2/rooms/{roomId}                — in the background: {"delete_id"}
+ * GET  /_synapse/admin/v2/rooms/{roomId}/delete_status
+ * GET  /_synapse/admin/v2/rooms/delete_status/{deleteId}
+ * DELETE /_synapse/admin/v1/rooms/{roomId}                — the same, answered when done
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
@@ -16,7 +20,27 @@ import { choiceParam, intParam } from "./query";
 const ROOM = "/_synapse/admin/v1/rooms/:roomId";
 const DEFAULT_LIMIT = 100;
 
-export const adminRoomRoutes = ({ accounts: { tokens }, admin: { guard, rooms } }: Services) =>
+const DeleteBody = t.Optional(
+  t.Object({
+    new_room_user_id: t.Optional(t.String()),
+    room_name: t.Optional(t.String()),
+    message: t.Optional(t.String()),
+    block: t.Optional(t.Boolean()),
+    purge: t.Optional(t.Boolean()),
+    force_purge: t.Optional(t.Boolean()),
+  }),
+);
+type DeleteRequest = NonNullable<typeof DeleteBody.static>;
+const deleteOptions = (body: DeleteRequest | null | undefined) => ({
+  block: body?.block ?? false,
+  purge: body?.purge ?? true,
+  forcePurge: body?.force_purge ?? false,
+  newRoomUserId: body?.new_room_user_id,
+  roomName: body?.room_name,
+  message: body?.message,
+});
+
+export const adminRoomRoutes = ({ accounts: { tokens }, admin: { guard, rooms, deletion } }: Services) =>
   new Elysia()
     .use(clientAuth(tokens))
     .get(
@@ -91,4 +115,40 @@ export const adminRoomRoutes = ({ accounts: { tokens }, admin: { guard, rooms } 
         return {};
       },
       { auth: true, body: t.Optional(t.Object({ user_id: t.Optional(t.String()) })) },
+    )
+    .delete(
+      "/_synapse/admin/v2/rooms/:roomId",
+      ({ requester, params, body }) => {
+        const opts = deleteOptions(body);
+        guard.authorize(requester, "delete room", { room_id: params.roomId, block: opts.block, purge: opts.purge });
+        return { delete_id: deletion.start(requester.userId, params.roomId, opts).delete_id };
+      },
+      { auth: true, body: DeleteBody },
+    )
+    .delete(
+      "/_synapse/admin/v1/rooms/:roomId",
+      async ({ requester, params, body }) => {
+        const opts = deleteOptions(body);
+        guard.authorize(requester, "delete room", { room_id: params.roomId, block: opts.block, purge: opts.purge });
+        const { delete_id, done } = deletion.start(requester.userId, params.roomId, opts);
+        await done;
+        return deletion.byId(delete_id).shutdown_room;
+      },
+      { auth: true, body: DeleteBody },
+    )
+    .get(
+      "/_synapse/admin/v2/rooms/:roomId/delete_status",
+      ({ requester, params }) => {
+        guard.authorize(requester, "query room deletion", { room_id: params.roomId });
+        return deletion.forRoom(params.roomId);
+      },
+      { auth: true },
+    )
+    .get(
+      "/_synapse/admin/v2/rooms/delete_status/:deleteId",
+      ({ requester, params }) => {
+        guard.authorize(requester, "query room deletion", { delete_id: params.deleteId });
+        return deletion.byId(params.deleteId);
+      },
+      { auth: true },
     );

@@ -120,9 +120,9 @@ export const adminUserRoutes = ({ accounts: { tokens }, admin: { guard, users } 
     )
     .put(
       "/_synapse/admin/v1/users/:userId/admin",
-      ({ requester, params, body }) => {
+      async ({ requester, params, body }) => {
         guard.authorize(requester, "set admin flag", { user_id: params.userId, admin: body.admin });
-        users.setAdmin(requester, params.userId, body.admin);
+        await users.setAdmin(requester, params.userId, body.admin);
         return {};
       },
       { auth: true, body: t.Object({ admin: t.Boolean() }) },

@@ -6,13 +6,16 @@ import type { Accounts } from "../accounts";
 import type { Membership } from "../membership";
 import type { Rooms } from "../rooms";
 import type { SharedDeps } from "../shared-deps";
+import { createAdminCommands } from "./admin-commands";
+import { createAdminRoom, serverUserIdOf } from "./admin-room";
 import { createAdminEventReports } from "./event-reports";
 import { createAdminGuard } from "./guard";
 import { createRegistrationTokens } from "./registration-tokens";
+import { createRoomDeletion } from "./room-deletion";
 import { createAdminRooms } from "./rooms";
 import { createAdminUsers } from "./users";
 
-export type AdminDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "log"> & { accounts: Accounts; rooms: Rooms; membership: Membership };
+export type AdminDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "log" | "appserviceRegistry"> & { accounts: Accounts; rooms: Rooms; membership: Membership };
 
 export function buildAdmin(deps: AdminDeps) {
   const { config, storage, clock, log, accounts, rooms, membership } = deps;
@@ -21,19 +24,38 @@ export function buildAdmin(deps: AdminDeps) {
     const row = storage.events.get(eventId);
     return row ? rooms.clientEvents.format(row) : null;
   };
+  const guard = createAdminGuard(storage, log);
+  const adminRooms = createAdminRooms({ storage, clock, serverName, rooms, membership });
+  const deletion = createRoomDeletion({ storage, clock, log, serverName, rooms, membership });
+  const commands = createAdminCommands({
+    storage,
+    clock,
+    serverName,
+    serverUserId: serverUserIdOf(serverName),
+    users: accounts.users,
+    rooms: adminRooms,
+    deletion,
+    appservices: deps.appserviceRegistry,
+  });
+  const room = createAdminRoom({ storage, clock, log, serverName, rooms, membership, guard, commands });
+  const users = createAdminUsers({
+    storage,
+    clock,
+    serverName,
+    users: accounts.users,
+    profile: accounts.profile,
+    deviceChanges: accounts.deviceChanges,
+    onPromoted: room.invite,
+  });
   return {
-    guard: createAdminGuard(storage, log),
-    rooms: createAdminRooms({ storage, clock, serverName, rooms, membership }),
+    guard,
+    users,
+    rooms: adminRooms,
+    deletion,
+    /** The admin room; main.ts calls `room.ensure()` at start. */
+    room,
     eventReports: createAdminEventReports(storage, rooms.summaries, eventJson),
     registrationTokens: createRegistrationTokens(storage, clock),
-    users: createAdminUsers({
-      storage,
-      clock,
-      serverName,
-      users: accounts.users,
-      profile: accounts.profile,
-      deviceChanges: accounts.deviceChanges,
-    }),
   };
 }
 export type Admin = ReturnType<typeof buildAdmin>;

@@ -71,12 +71,14 @@ export interface AdminUsersDeps {
   users: AccountsService;
   profile: ProfileService;
   deviceChanges: DeviceChanges;
+  /** Told of every account made an admin here (the admin room invites it). */
+  onPromoted: (userId: string) => Promise<void>;
 }
 
 /** Acting on a user's profile as that user (the profile service checks ownership). */
 const actingAs = (userId: string): Requester => ({ userId, deviceId: "", isGuest: false });
 
-export function createAdminUsers({ storage, clock, serverName, users, profile, deviceChanges }: AdminUsersDeps) {
+export function createAdminUsers({ storage, clock, serverName, users, profile, deviceChanges, onPromoted }: AdminUsersDeps) {
   const lastSeen = (userId: string): number | null =>
     storage.accounts.getDevices(userId).reduce<number | null>((max, d) => (d.last_seen_ts !== null && (max === null || d.last_seen_ts > max) ? d.last_seen_ts : max), null);
 
@@ -131,6 +133,7 @@ export function createAdminUsers({ storage, clock, serverName, users, profile, d
       await users.resetPassword(userId, changes.password, changes.logout_devices ?? true);
     }
     if (changes.admin !== undefined) storage.accounts.setFlag(userId, "admin", changes.admin);
+    if (changes.admin && row.admin === 0) await onPromoted(userId);
     if (changes.locked !== undefined) storage.accounts.setFlag(userId, "locked", changes.locked);
     if (changes.displayname !== undefined) await profile.setField(actingAs(userId), userId, "displayname", { displayname: changes.displayname ?? "" });
     if (changes.avatar_url !== undefined) await profile.setField(actingAs(userId), userId, "avatar_url", { avatar_url: changes.avatar_url ?? "" });
@@ -166,6 +169,7 @@ export function createAdminUsers({ storage, clock, serverName, users, profile, d
       });
       if (changes.avatar_url) await profile.setField(actingAs(userId), userId, "avatar_url", { avatar_url: changes.avatar_url });
       if (changes.locked) storage.accounts.setFlag(userId, "locked", true);
+      if (changes.admin) await onPromoted(userId);
       return { created: true, user: toAdminUser(localUser(userId)) };
     },
 
@@ -189,10 +193,11 @@ export function createAdminUsers({ storage, clock, serverName, users, profile, d
     },
 
     /** `PUT /_synapse/admin/v1/users/{userId}/admin`: an admin may not demote themselves (no admin-less server by accident). */
-    setAdmin(requester: Requester, userId: string, admin: boolean): void {
-      localUser(userId);
+    async setAdmin(requester: Requester, userId: string, admin: boolean): Promise<void> {
+      const row = localUser(userId);
       if (userId === requester.userId && !admin) throw invalidParam("You may not demote yourself");
       storage.accounts.setFlag(userId, "admin", admin);
+      if (admin && row.admin === 0) await onPromoted(userId);
     },
 
     restriction(userId: string, which: Restriction): boolean {
