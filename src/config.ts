@@ -73,6 +73,8 @@ export const ConfigSchema = T.Object({
   federation_queue_max_age: T.Integer({ minimum: 60 }),
   /** Items a failing destination's queue keeps at most (the oldest are dropped beyond). */
   federation_queue_max_size: T.Integer({ minimum: 100 }),
+  /** Whether servers we share no room with may invite our users (false: 403 for their invites). */
+  allow_invites_from_unshared_servers: T.Boolean(),
   allow_encryption: T.Boolean(),
   allow_room_creation: T.Boolean(),
   default_room_version: T.String(),
@@ -174,6 +176,7 @@ const defaults = (): Table => ({
   allow_federation: true,
   federation_queue_max_age: 7 * 86_400,
   federation_queue_max_size: 50_000,
+  allow_invites_from_unshared_servers: true,
   allow_encryption: true,
   allow_room_creation: true,
   default_room_version: DEFAULT_ROOM_VERSION,

@@ -24,6 +24,12 @@ const SELECT_FOR_USER = "SELECT * FROM room_memberships WHERE user_id = ? AND fo
 const SELECT_USERS_IN = "SELECT user_id FROM room_memberships WHERE room_id = ? AND membership = ?";
 const COUNT_IN = "SELECT COUNT(*) AS n FROM room_memberships WHERE room_id = ? AND membership = ?";
 const SELECT_CHANGED = "SELECT user_id, membership FROM room_memberships WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ?";
+// Whether some room has joined members of both servers (the server part of a user id follows its first ':').
+const SERVERS_SHARE_ROOM = `
+  SELECT 1 FROM room_memberships a JOIN room_memberships b ON a.room_id = b.room_id
+  WHERE a.membership = 'join' AND b.membership = 'join'
+    AND substr(a.user_id, instr(a.user_id, ':') + 1) = ? AND substr(b.user_id, instr(b.user_id, ':') + 1) = ?
+  LIMIT 1`;
 const FORGET = "UPDATE room_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?";
 
 export function createMembershipsRepo(db: Database) {
@@ -47,6 +53,9 @@ export function createMembershipsRepo(db: Database) {
     /** The current membership of everyone whose membership of the room changed in (from, to]. */
     changedSince(roomId: string, from: number, to: number): { user_id: string; membership: string }[] {
       return db.query<{ user_id: string; membership: string }, [string, number, number]>(SELECT_CHANGED).all(roomId, from, to);
+    },
+    serversShareRoom(ours: string, theirs: string): boolean {
+      return db.query(SERVERS_SHARE_ROOM).get(ours, theirs) !== null;
     },
     forget(roomId: string, userId: string): void {
       db.query(FORGET).run(roomId, userId);

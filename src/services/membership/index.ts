@@ -75,6 +75,7 @@ export function buildMembership(deps: MembershipAreaDeps) {
     eventBuilder: rooms.builder,
     recordOutOfRoom,
     participating: remote.participating,
+    allowUnsharedInvites: config.allow_invites_from_unshared_servers,
   });
 
   // Spec "Events on Change of Profile Information": a new displayname or avatar is announced in

@@ -18,6 +18,7 @@ import {
 } from "../../core";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
+import { assertInvitable, inviteBlocked } from "../accounts/invite-permissions";
 import type { EventBuilder } from "../rooms/event-builder";
 import type { EventStore } from "../rooms/event-store";
 import type { Logger } from "../../runtime/logger";
@@ -50,6 +51,8 @@ export function createInvites(deps: {
   recordOutOfRoom: RecordOutOfRoom;
   /** Whether this server takes part in the room (one of our users is joined). */
   participating(roomId: string): boolean;
+  /** `allow_invites_from_unshared_servers`: false refuses invites from servers we share no room with. */
+  allowUnsharedInvites: boolean;
 }) {
   const { serverName, storage, client, checker, view, inbound, sender, local, roomHeads, eventStore, recordOutOfRoom } = deps;
   const isLocal = (id: string) => serverOf(id) === serverName;
@@ -94,6 +97,8 @@ export function createInvites(deps: {
         if (isUnknownEndpoint(e)) {
           throw new MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION", `${targetServer} does not support room version ${rules.id}`);
         }
+        // The invitee's own refusal (MSC4380) reaches the inviter as it is.
+        if (e instanceof RemoteError && e.errcode === "M_INVITE_BLOCKED") throw inviteBlocked(target);
         if (e instanceof RemoteError && e.status < 500) throw forbidden(`${targetServer} refused the invite (${e.errcode ?? e.status})`);
         throw new MatrixError(502, "M_UNKNOWN", `${targetServer} could not be reached to deliver the invite`);
       }
@@ -141,6 +146,10 @@ export function createInvites(deps: {
       if (!isLocal(pdu.state_key)) throw badJson("The invitee is not a user of this server");
       const user = storage.accounts.getUser(pdu.state_key);
       if (!user || user.deactivated) throw notFound(`Unknown user ${pdu.state_key}`);
+      assertInvitable(storage, pdu.state_key);
+      if (!deps.allowUnsharedInvites && !storage.memberships.serversShareRoom(serverName, origin)) {
+        throw forbidden("This server takes invites only from servers it shares a room with");
+      }
       const signed = Object.assign(signEvent(asSigned(pdu, rules), rules, serverName, deps.signingKey.keyId, deps.signingKey.seed), {
         event_id: pdu.event_id,
       }) as CheckedPdu;

@@ -1,9 +1,11 @@
 /**
  * What room membership needs from accounts: the profile copied into a user's m.room.member
- * content, and whether an invitee exists (local users only; remote ones are federation's business).
+ * content, and whether an invitee exists and accepts invites (local users only; remote ones are
+ * federation's business).
  */
 import type { JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
+import { assertInvitable } from "../accounts/invite-permissions";
 import { notFound } from "../matrix-error";
 
 /** `{membership}` plus the user's displayname and avatar_url when this server knows them. */
@@ -15,8 +17,9 @@ export function memberContent(storage: Storage, userId: string, membership: stri
   return content;
 }
 
-/** 404 when a local invitee has no account. */
+/** 404 when a local invitee has no account; 403 `M_INVITE_BLOCKED` when they block invites. */
 export function requireInvitee(storage: Storage, userId: string, serverName: string): void {
   const local = userId.endsWith(`:${serverName}`);
   if (local && !storage.accounts.getUser(userId)) throw notFound(`Unknown user ${userId}`);
+  if (local) assertInvitable(storage, userId);
 }

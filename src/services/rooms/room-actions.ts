@@ -9,6 +9,7 @@ import { stateKeyOf, type JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import { assertNotSuspended, isRateLimited, type Requester } from "../accounts/access-tokens";
+import { assertInvitable } from "../accounts/invite-permissions";
 import type { ClientEvents } from "./client-events";
 import type { DirectoryService } from "./directory";
 import type { EventStore } from "./event-store";
@@ -119,6 +120,8 @@ export function createRoomsService(deps: {
     async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
       checkSendable(requester, roomId, type, stateKey, content);
       if (requester.shadowBanned && type !== "m.room.member") return { event_id: unsentEventId() };
+      // An invite written as a state event is an invite too (MSC4380).
+      if (type === "m.room.member" && content.membership === "invite" && storage.accounts.getUser(stateKey)) assertInvitable(storage, stateKey);
       if (type === "m.room.canonical_alias") deps.directory.checkCanonicalAlias(roomId, content);
       const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId, ...massagedTs(requester, ts) });
       return { event_id: sent.eventId };

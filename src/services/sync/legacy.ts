@@ -12,6 +12,7 @@
  * format of their time: the client format plus `user_id` (the sender), and presence content names
  * its `user_id`. Polling `/events` or fetching an initial sync keeps the user online, as `/sync` does.
  */
+import { invitesBlocked } from "../accounts/invite-permissions";
 import { formatSyncToken, type SyncToken } from "../../core/sync-token";
 import type { JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
@@ -210,6 +211,8 @@ export function createLegacySync(deps: LegacySyncDeps) {
       const receipts: JsonObject[] = [];
       for (const m of storage.memberships.forUser(requester.userId)) {
         if (m.membership === "invite" || m.membership === "knock") {
+          // MSC4380: stored invites stay hidden while the user blocks invites.
+          if (m.membership === "invite" && invitesBlocked(storage, requester.userId)) continue;
           const row = storage.events.get(m.event_id);
           if (!row) continue;
           const entry: JsonObject = { room_id: m.room_id, membership: m.membership, messages: { chunk: [], start: end, end }, state: [] };

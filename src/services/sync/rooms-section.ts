@@ -15,6 +15,7 @@ import type { EventRow } from "../../storage/events";
 import type { MembershipRow } from "../../storage/memberships";
 import type { RoomActivityRepo } from "../../storage/room-activity";
 import { isIgnored } from "../accounts/ignored-users";
+import { invitesBlocked } from "../accounts/invite-permissions";
 import type { ClientEvents } from "../rooms/client-events";
 import type { EventStore } from "../rooms/event-store";
 import type { UnreadCounts } from "../push/unread-counts";
@@ -309,6 +310,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
         }
       }
 
+      let invitesHidden: boolean | undefined;
       for (const m of memberships) {
         const roomId = m.room_id;
         if (!filter.room.allowsRoom(roomId)) continue;
@@ -321,8 +323,11 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
             break;
           }
           case "invite":
-            // Spec "Ignoring Users": invites from ignored users never reach the client.
-            if ((initial || changedHere) && !req.ignored.has(m.sender)) out.invite[roomId] = { invite_state: { events: strippedState(m) } };
+            // Spec "Ignoring Users": invites from ignored users never reach the client. MSC4380: stored
+            // invites stay hidden while the user blocks invites (read only when there is one).
+            if ((initial || changedHere) && !req.ignored.has(m.sender) && !(invitesHidden ??= invitesBlocked(storage, req.userId))) {
+              out.invite[roomId] = { invite_state: { events: strippedState(m) } };
+            }
             break;
           case "knock":
             if (initial || changedHere) out.knock[roomId] = { knock_state: { events: strippedState(m) } };
