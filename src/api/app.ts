@@ -67,6 +67,7 @@ import { adminEventReportRoutes } from "./admin/event-reports";
 import { adminRegistrationTokenRoutes } from "./admin/registration-tokens";
 import { searchRoutes } from "./client/search";
 import { userDirectoryRoutes } from "./client/user-directory";
+import { adminMediaRoutes } from "./admin/media";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -132,7 +133,8 @@ export function createApp(services: Services) {
     .use(adminEventReportRoutes(services))
     .use(adminRegistrationTokenRoutes(services))
     .use(searchRoutes(services))
-    .use(userDirectoryRoutes(services));
+    .use(userDirectoryRoutes(services))
+    .use(adminMediaRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

@@ -85,7 +85,7 @@ export function buildServices(deps: ServiceDeps) {
   const reports = buildReports(shared);
   const delayedEvents = buildDelayedEvents({ ...shared, rooms });
   const voip = buildVoip(shared);
-  const admin = buildAdmin({ ...shared, accounts, rooms, membership });
+  const admin = buildAdmin({ ...shared, accounts, rooms, membership, media });
   const relations = buildRelations({ ...shared, rooms });
   const search = buildSearch({ ...shared, accounts, rooms });
 

@@ -22,7 +22,21 @@ export interface MediaRow {
   created_ts: number;
   expires_ts: number | null;
   last_access_ts: number;
+  /** The admin who quarantined it: then it is served to nobody. */
+  quarantined_by: string | null;
 }
+
+/** The admin API's list of a user's uploads: sortable columns and one page. */
+export const UPLOAD_ORDER_COLUMNS = {
+  media_id: "media_id",
+  upload_name: "filename",
+  created_ts: "created_ts",
+  last_access_ts: "last_access_ts",
+  media_length: "size",
+  media_type: "content_type",
+  quarantined_by: "quarantined_by",
+} as const;
+export type UploadOrder = keyof typeof UPLOAD_ORDER_COLUMNS;
 
 export interface MediaContent {
   sha256: string;
@@ -98,6 +112,9 @@ const DELETE_MEDIA = "DELETE FROM media WHERE origin = ? AND media_id = ?";
 const IS_REFERENCED = `
   SELECT EXISTS (SELECT 1 FROM media WHERE sha256 = ?1) OR EXISTS (SELECT 1 FROM media_thumbnails WHERE sha256 = ?1) AS used`;
 const DELETE_EXPIRED_PENDING = "DELETE FROM media WHERE sha256 IS NULL AND expires_ts <= ?";
+const SET_QUARANTINE = "UPDATE media SET quarantined_by = ? WHERE origin = ? AND media_id = ?";
+const COUNT_UPLOADS = "SELECT count(*) AS n FROM media WHERE uploader = ? AND kind = 'local'";
+const SELECT_UPLOAD_IDS = "SELECT media_id FROM media WHERE uploader = ? AND kind = 'local'";
 const SELECT_LEAST_RECENT = `
   SELECT origin, media_id FROM media WHERE kind = ? AND last_access_ts < ? ORDER BY last_access_ts LIMIT ?`;
 const SELECT_PREVIEW = "SELECT fetched_ts, expires_ts, og FROM media_url_previews WHERE url = ? AND expires_ts > ?";
@@ -175,6 +192,24 @@ export function createMediaRepo(db: Database) {
     /** Deletes media with its thumbnails; returns the content hashes left without any row. */
     delete(origin: string, mediaId: string): string[] {
       return db.transaction(() => deleteOne(origin, mediaId)).immediate();
+    },
+
+    /** Quarantines the media (by an admin's id) or releases it (null); returns whether it exists. */
+    setQuarantined(origin: string, mediaId: string, by: string | null): boolean {
+      return db.query(SET_QUARANTINE).run(by, origin, mediaId).changes > 0;
+    },
+
+    /** One page of a user's local uploads in the admin API's order, and how many there are. */
+    uploadsOf(uploader: string, orderBy: UploadOrder, backwards: boolean, offset: number, limit: number): { rows: MediaRow[]; total: number } {
+      const dir = backwards ? "DESC" : "ASC";
+      const sql = `SELECT * FROM media WHERE uploader = ? AND kind = 'local' ORDER BY ${UPLOAD_ORDER_COLUMNS[orderBy]} ${dir}, media_id ${dir} LIMIT ? OFFSET ?`;
+      const rows = db.query<MediaRow, [string, number, number]>(sql).all(uploader, limit, offset);
+      return { rows, total: db.query<{ n: number }, [string]>(COUNT_UPLOADS).get(uploader)!.n };
+    },
+
+    /** The ids of every local upload of a user. */
+    uploadIdsOf(uploader: string): string[] {
+      return db.query<{ media_id: string }, [string]>(SELECT_UPLOAD_IDS).all(uploader).map((r) => r.media_id);
     },
 
     /** Whether any media or thumbnail row uses this content. */

@@ -17,10 +17,13 @@ export interface CliResult {
 }
 
 /** Runs `bun src/main.ts ARGS` (or `command`) with the test server's config and no CONDUIT_* variables of the developer. */
-export async function runCli(args: readonly string[], opts: { configPath?: string; command?: string[]; stdin?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  opts: { configPath?: string; command?: string[]; stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUIT_")));
   const proc = Bun.spawn([...(opts.command ?? [process.execPath, join(root, "src/main.ts")]), ...args], {
-    env: { ...env, ...(opts.configPath ? { CONDUIT_CONFIG: opts.configPath } : {}) },
+    env: { ...env, ...(opts.configPath ? { CONDUIT_CONFIG: opts.configPath } : {}), ...opts.env },
     stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
     stdout: "pipe",
     stderr: "pipe",
@@ -31,11 +34,14 @@ export async function runCli(args: readonly string[], opts: { configPath?: strin
 
 export const serverConfig = (server: TestServer) => join(server.dataDir, "conduit.toml");
 
-/** Creates `name` as a server admin through the CLI while the server runs, and logs in. */
-export async function createAdmin(server: TestServer, name: string, password = "admin password"): Promise<Session> {
+/**
+ * Creates `name` as a server admin through the CLI while the server runs, and logs in; `env` is the
+ * server's own CONDUIT_* settings that its config file lacks (a federated server's name).
+ */
+export async function createAdmin(server: TestServer, name: string, password = "admin password", env: Record<string, string> = {}): Promise<Session> {
   const file = join(server.dataDir, `${name}.password`);
   writeFileSync(file, `${password}\n`);
-  const res = await runCli(["admin", "create-user", name, "--admin", "--password-file", file], { configPath: serverConfig(server) });
+  const res = await runCli(["admin", "create-user", name, "--admin", "--password-file", file], { configPath: serverConfig(server), env });
   if (res.code !== 0) throw new Error(`admin create-user ${name}: ${res.code} ${res.stderr}`);
   return loginUser(server.baseUrl, name, password);
 }

@@ -4,21 +4,23 @@
  */
 import type { Accounts } from "../accounts";
 import type { Membership } from "../membership";
+import type { MediaServices } from "../media";
 import type { Rooms } from "../rooms";
 import type { SharedDeps } from "../shared-deps";
 import { createAdminCommands } from "./admin-commands";
 import { createAdminRoom, serverUserIdOf } from "./admin-room";
 import { createAdminEventReports } from "./event-reports";
+import { createAdminMedia } from "./media";
 import { createAdminGuard } from "./guard";
 import { createRegistrationTokens } from "./registration-tokens";
 import { createRoomDeletion } from "./room-deletion";
 import { createAdminRooms } from "./rooms";
 import { createAdminUsers } from "./users";
 
-export type AdminDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "log" | "appserviceRegistry"> & { accounts: Accounts; rooms: Rooms; membership: Membership };
+export type AdminDeps = Pick<SharedDeps, "config" | "storage" | "clock" | "log" | "appserviceRegistry"> & { accounts: Accounts; rooms: Rooms; membership: Membership; media: MediaServices };
 
 export function buildAdmin(deps: AdminDeps) {
-  const { config, storage, clock, log, accounts, rooms, membership } = deps;
+  const { config, storage, clock, log, accounts, rooms, membership, media } = deps;
   const serverName = config.server_name;
   const eventJson = (eventId: string) => {
     const row = storage.events.get(eventId);
@@ -56,6 +58,7 @@ export function buildAdmin(deps: AdminDeps) {
     room,
     eventReports: createAdminEventReports(storage, rooms.summaries, eventJson),
     registrationTokens: createRegistrationTokens(storage, clock),
+    media: createAdminMedia({ storage, serverName, files: media.files, retention: media.retention }),
   };
 }
 export type Admin = ReturnType<typeof buildAdmin>;

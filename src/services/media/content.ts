@@ -94,6 +94,7 @@ export function createContentService(deps: ContentDeps) {
         if (!row && req.allowRemote && deps.fetchRemote) row = await deps.fetchRemote(serverName, mediaId, timeoutMs);
         if (!row || row.sha256 === null) throw notFound("No media with this id");
       }
+      if (row.quarantined_by !== null) throw notFound("This media has been quarantined by a server admin");
       if (req.legacy && (settings.legacyFreezeTs === null || row.created_ts >= settings.legacyFreezeTs)) {
         // Since v1.11 new media is served by the authenticated endpoints only.
         throw notFound("This media is only available through the authenticated media endpoints (/_matrix/client/v1/media)");

@@ -28,14 +28,17 @@ export function createMediaRetention(deps: { settings: MediaSettings; repo: Medi
     }
   }
 
+  /** Drops remote media last accessed before `before` (the admin API's purge of the cache). */
+  async function purgeRemoteBefore(before: number, result: SweepResult): Promise<void> {
+    for (let batch = repo.leastRecentlyUsed("remote", before, BATCH); batch.length > 0; batch = repo.leastRecentlyUsed("remote", before, BATCH)) {
+      await drop(batch, result);
+    }
+  }
+
   async function sweep(): Promise<SweepResult> {
     const now = clock.now();
     const result: SweepResult = { expiredPending: repo.deleteExpiredPending(now), remoteDropped: 0, previewsDropped: 0, filesRemoved: 0 };
-    if (settings.remoteMaxAgeMs !== null) {
-      for (let batch = repo.leastRecentlyUsed("remote", now - settings.remoteMaxAgeMs, BATCH); batch.length > 0; batch = repo.leastRecentlyUsed("remote", now - settings.remoteMaxAgeMs, BATCH)) {
-        await drop(batch, result);
-      }
-    }
+    if (settings.remoteMaxAgeMs !== null) await purgeRemoteBefore(now - settings.remoteMaxAgeMs, result);
     if (settings.remoteCacheCap !== null) {
       while (repo.usage("remote") > settings.remoteCacheCap) {
         const batch = repo.leastRecentlyUsed("remote", Number.MAX_SAFE_INTEGER, 1);
@@ -49,6 +52,12 @@ export function createMediaRetention(deps: { settings: MediaSettings; repo: Medi
 
   return {
     sweep,
+    /** Drops every remote media last accessed before `before`; returns how many went. */
+    async purgeRemoteCache(before: number): Promise<number> {
+      const result: SweepResult = { expiredPending: 0, remoteDropped: 0, previewsDropped: 0, filesRemoved: 0 };
+      await purgeRemoteBefore(before, result);
+      return result.remoteDropped;
+    },
     /** Sweeps every `intervalMs` in the background (never keeping the process alive); returns the stop. */
     start(intervalMs: number, onError: (e: unknown) => void): () => void {
       const timer = setInterval(() => void sweep().catch(onError), intervalMs);
