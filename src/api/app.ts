@@ -68,6 +68,7 @@ import { adminRegistrationTokenRoutes } from "./admin/registration-tokens";
 import { searchRoutes } from "./client/search";
 import { userDirectoryRoutes } from "./client/user-directory";
 import { adminMediaRoutes } from "./admin/media";
+import { adminNoticeAndHistoryRoutes } from "./admin/notices-and-history";
 
 export function createApp(services: Services) {
   const { config, log } = services;
@@ -134,7 +135,9 @@ export function createApp(services: Services) {
     .use(adminRegistrationTokenRoutes(services))
     .use(searchRoutes(services))
     .use(userDirectoryRoutes(services))
-    .use(adminMediaRoutes(services));
+    .use(adminMediaRoutes(services))
+    .use(adminMediaRoutes(services))
+    .use(adminNoticeAndHistoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

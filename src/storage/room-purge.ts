@@ -1,8 +1,11 @@
 /**
- * Removes everything this server holds of one room, in one transaction: its events and what is
- * keyed by them, state groups, current state, memberships, aliases, receipts, per-room account
- * data, push records and delayed events. Reports of the room stay: they are the admins' record.
- * A table added for a room-scoped feature must be listed here too.
+ * Purges, each in one transaction. `purgeRoom` removes everything this server holds of one room:
+ * its events and what is keyed by them, state groups, current state, memberships, aliases,
+ * receipts, per-room account data, push records and delayed events (reports of the room stay: they
+ * are the admins' record; a table added for a room-scoped feature must be listed here too).
+ * `purgeHistory` removes a room's message events before a point: state events stay (state groups
+ * and auth chains refer to them), so do the room's newest events (new events build on them), and
+ * so do this server's own events unless asked.
  */
 import type { Database } from "bun:sqlite";
 
@@ -25,8 +28,37 @@ const PURGE_ROOM: readonly string[] = [
   "DELETE FROM rooms WHERE room_id = ?1",
 ];
 
+// ?1 room, ?2 events before this stream position, ?3 1 to purge local events too, ?4 our server name.
+const HISTORY_VICTIMS = `
+  SELECT event_id FROM events
+  WHERE room_id = ?1 AND stream_ordering < ?2 AND state_key IS NULL
+    AND (?3 = 1 OR substr(sender, instr(sender, ':') + 1) <> ?4)
+    AND event_id NOT IN (SELECT event_id FROM forward_extremities WHERE room_id = ?1)`;
+const PURGE_HISTORY: readonly string[] = [
+  `DELETE FROM event_edges WHERE event_id IN (${HISTORY_VICTIMS})`,
+  `DELETE FROM txn_ids WHERE event_id IN (${HISTORY_VICTIMS})`,
+  `DELETE FROM redactions WHERE event_id IN (${HISTORY_VICTIMS})`,
+  `DELETE FROM push_events WHERE event_id IN (${HISTORY_VICTIMS})`,
+  `DELETE FROM events WHERE event_id IN (${HISTORY_VICTIMS})`,
+];
+
 export function createRoomPurgeRepo(db: Database) {
   return {
+    /** Deletes the room's message events before `beforeStream`; returns how many went. */
+    purgeHistory(roomId: string, beforeStream: number, deleteLocal: boolean, serverName: string): number {
+      return db.transaction(() => {
+        let deleted = 0;
+        for (const sql of PURGE_HISTORY) deleted = db.query(sql).run(roomId, beforeStream, deleteLocal ? 1 : 0, serverName).changes;
+        return deleted;
+      })();
+    },
+
+    /** The stream position of the room's first event at or after `ts` (its end when none is). */
+    streamAtTime(roomId: string, ts: number): number {
+      const row = db.query<{ s: number | null }, [string, number]>("SELECT min(stream_ordering) AS s FROM events WHERE room_id = ? AND origin_server_ts >= ?").get(roomId, ts);
+      return row?.s ?? Number.MAX_SAFE_INTEGER;
+    },
+
     /** Deletes the room's data; returns how many events went. */
     purgeRoom(roomId: string): number {
       return db.transaction(() => {

@@ -11,6 +11,8 @@ import { createAdminCommands } from "./admin-commands";
 import { createAdminRoom, serverUserIdOf } from "./admin-room";
 import { createAdminEventReports } from "./event-reports";
 import { createAdminMedia } from "./media";
+import { createHistoryPurge } from "./history-purge";
+import { createServerNotices } from "./server-notices";
 import { createAdminGuard } from "./guard";
 import { createRegistrationTokens } from "./registration-tokens";
 import { createRoomDeletion } from "./room-deletion";
@@ -58,6 +60,8 @@ export function buildAdmin(deps: AdminDeps) {
     room,
     eventReports: createAdminEventReports(storage, rooms.summaries, eventJson),
     registrationTokens: createRegistrationTokens(storage, clock),
+    notices: createServerNotices({ storage, serverName, serverUserId: room.serverUserId, rooms, membership, accountData: accounts.accountData }),
+    historyPurge: createHistoryPurge({ storage, clock, log, serverName, rooms }),
     media: createAdminMedia({ storage, serverName, files: media.files, retention: media.retention }),
   };
 }
