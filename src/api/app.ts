@@ -136,7 +136,6 @@ export function createApp(services: Services) {
     .use(searchRoutes(services))
     .use(userDirectoryRoutes(services))
     .use(adminMediaRoutes(services))
-    .use(adminMediaRoutes(services))
     .use(adminNoticeAndHistoryRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;

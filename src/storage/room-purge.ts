@@ -1,9 +1,9 @@
 /**
  * Purges, each in one transaction. `purgeRoom` removes everything this server holds of one room:
  * its events and what is keyed by them, state groups, current state, memberships, aliases,
- * receipts, per-room account data, push records, delayed events, relations and threads (reports
- * of the room stay: they are the admins' record; a table added for a room-scoped feature must be
- * listed here too).
+ * receipts, per-room account data, push records, delayed events, relations, threads, the search
+ * index and the user directory's public rooms (reports of the room stay: they are the admins'
+ * record; a table added for a room-scoped feature must be listed here too).
  * `purgeHistory` removes a room's message events before a point: state events stay (state groups
  * and auth chains refer to them), so do the room's newest events (new events build on them), and
  * so do this server's own events unless asked.
@@ -27,6 +27,9 @@ const PURGE_ROOM: readonly string[] = [
   "DELETE FROM delayed_events WHERE room_id = ?1",
   "DELETE FROM event_relations WHERE room_id = ?1",
   "DELETE FROM threads WHERE room_id = ?1",
+  "DELETE FROM event_search WHERE rowid IN (SELECT stream_ordering FROM events WHERE room_id = ?1)",
+  "DELETE FROM event_search_rooms WHERE stream IN (SELECT stream_ordering FROM events WHERE room_id = ?1)",
+  "DELETE FROM user_directory_public_rooms WHERE room_id = ?1",
   "DELETE FROM events WHERE room_id = ?1",
   "DELETE FROM rooms WHERE room_id = ?1",
 ];
@@ -44,6 +47,8 @@ const PURGE_HISTORY: readonly string[] = [
   `DELETE FROM push_events WHERE event_id IN (${HISTORY_VICTIMS})`,
   `DELETE FROM event_relations WHERE event_id IN (${HISTORY_VICTIMS})`,
   `DELETE FROM threads WHERE root_id IN (${HISTORY_VICTIMS})`,
+  `DELETE FROM event_search WHERE rowid IN (SELECT stream_ordering FROM events WHERE event_id IN (${HISTORY_VICTIMS}))`,
+  `DELETE FROM event_search_rooms WHERE stream IN (SELECT stream_ordering FROM events WHERE event_id IN (${HISTORY_VICTIMS}))`,
   `DELETE FROM events WHERE event_id IN (${HISTORY_VICTIMS})`,
 ];
 
