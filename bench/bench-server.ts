@@ -2,7 +2,8 @@
  * The real server for HTTP benchmarks: `src/main.ts` as its own process on a free loopback port
  * with a temporary database (WAL + synchronous=FULL, as in production), rate limits and request
  * logging off; plus the few client calls the benchmarks make and a percentile helper.
- * `BENCH_PROFILE=1` runs the server with `--cpu-prof`.
+ * `BENCH_PROFILE=1` runs the server with `--cpu-prof`. With `binary`, the compiled executable runs
+ * instead (what an operator runs: its memory and start-up are the ones that count).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,11 +15,40 @@ export interface Session {
   device_id: string;
 }
 
+/** The process's I/O counters from `/proc/<pid>/io` (bytes): `write_bytes` is what reached the disk. */
+export interface ProcessIo {
+  rchar: number;
+  wchar: number;
+  syscr: number;
+  syscw: number;
+  read_bytes: number;
+  write_bytes: number;
+}
+
+export function processIo(pid: number): ProcessIo {
+  const io: Record<string, number> = {};
+  for (const row of readFileSync(`/proc/${pid}/io`, "utf8").trim().split("\n")) {
+    const [key, value] = row.split(": ");
+    io[key!] = Number(value);
+  }
+  return io as unknown as ProcessIo;
+}
+
+/** A `/proc/<pid>/status` figure in MiB: `VmRSS` (resident now) or `VmHWM` (the peak so far). */
+export function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Number(kb ?? 0) / 1024;
+}
+
 export interface BenchServer {
   baseUrl: string;
   pid: number;
+  dataDir: string;
   /** The server process's resident memory in MiB (VmRSS). */
   rssMiB(): number;
+  /** Its peak resident memory so far in MiB (VmHWM). */
+  peakRssMiB(): number;
+  io(): ProcessIo;
   /** CPU time (user + system) the server has used so far, in ms: a figure other load barely moves. */
   cpuMs(): number;
   stop(): Promise<void>;
@@ -34,6 +64,8 @@ async function freePort(): Promise<number> {
 export interface BenchServerOptions {
   /** Another checkout to run the server from (a baseline measured side by side); default this one. */
   root?: string;
+  /** A compiled executable to run instead of `src/main.ts` under bun. */
+  binary?: string;
 }
 
 /** `toml`: extra `[global]` lines (before the rate-limit table). */
@@ -56,7 +88,10 @@ export async function startServer(toml: string[] = [], opts: BenchServerOptions 
       "enabled = false",
     ].join("\n"),
   );
-  const proc = Bun.spawn([process.execPath, ...(process.env.BENCH_PROFILE ? ["--cpu-prof"] : []), join(opts.root ?? join(import.meta.dir, ".."), "src", "main.ts")], {
+  const command = opts.binary
+    ? [opts.binary]
+    : [process.execPath, ...(process.env.BENCH_PROFILE ? ["--cpu-prof"] : []), join(opts.root ?? join(import.meta.dir, ".."), "src", "main.ts")];
+  const proc = Bun.spawn(command, {
     env: { PATH: process.env.PATH ?? "", CONDUIT_CONFIG: config },
     stdout: "ignore",
     stderr: "inherit",
@@ -72,10 +107,10 @@ export async function startServer(toml: string[] = [], opts: BenchServerOptions 
   return {
     baseUrl,
     pid: proc.pid,
-    rssMiB() {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1];
-      return Number(kb ?? 0) / 1024;
-    },
+    dataDir,
+    rssMiB: () => statusMiB(proc.pid, "VmRSS"),
+    peakRssMiB: () => statusMiB(proc.pid, "VmHWM"),
+    io: () => processIo(proc.pid),
     cpuMs() {
       // utime and stime: fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms.
       const fields = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");

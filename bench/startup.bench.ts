@@ -5,26 +5,13 @@
  * an idle server after start (VmRSS from /proc, target <= 60 MB). Builds `dist/conduit` first
  * unless it is newer than every source file.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, defaultOutfile } from "../scripts/build";
+import { currentBinary } from "./binary";
+import { statusMiB } from "./bench-server";
 
 const RUNS = 10;
-const root = join(import.meta.dir, "..");
-
-function newestSource(): number {
-  const files = readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" }).map((f) => join(root, "src", f));
-  return Math.max(...[...files, join(root, "package-lock.json")].map((f) => statSync(f).mtimeMs));
-}
-
-function binaryIsCurrent(): boolean {
-  try {
-    return statSync(defaultOutfile).mtimeMs > newestSource();
-  } catch {
-    return false;
-  }
-}
 
 function freePort(): number {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -46,7 +33,7 @@ async function startAndTime(dataDir: string): Promise<Started> {
   writeFileSync(config, `[global]\nserver_name = "bench.local"\ndatabase_path = "${dataDir}"\nport = ${port}\n`);
   const url = `http://127.0.0.1:${port}/_matrix/client/versions`;
   const t0 = performance.now();
-  const proc = Bun.spawn([defaultOutfile, "--config", config], { stdout: "ignore", stderr: "inherit" });
+  const proc = Bun.spawn([binary, "--config", config], { stdout: "ignore", stderr: "inherit" });
   for (;;) {
     const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return { ms: performance.now() - t0, proc };
@@ -56,15 +43,9 @@ async function startAndTime(dataDir: string): Promise<Started> {
   }
 }
 
-function residentMegabytes(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return Number(kb) / 1024;
-}
-
 const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-if (binaryIsCurrent()) console.log(`using ${defaultOutfile} (newer than the sources)`);
-else await build();
+const binary = await currentBinary();
 
 const dir = mkdtempSync(join(tmpdir(), "conduit-bench-start-"));
 try {
@@ -85,7 +66,7 @@ try {
   }
   const idle = await startAndTime(kept);
   await Bun.sleep(1_000);
-  const rss = residentMegabytes(idle.proc.pid);
+  const rss = statusMiB(idle.proc.pid, "VmRSS");
   idle.proc.kill();
   await idle.proc.exited;
 
