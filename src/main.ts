@@ -15,9 +15,10 @@ import { createAppserviceSender } from "./workers/appservice-sender/sender";
 import { createPduCheckPool } from "./workers/pdu-check/pool";
 import { createStateResPool } from "./workers/state-res/pool";
 import { createThumbnailer } from "./workers/thumbnailer/pool";
+import { checkIntegrityInBackground } from "./workers/integrity-check/background-check";
 import { createLogger, parseLevel } from "./runtime/logger";
 import { StorageError } from "./storage/db";
-import { createStorage, openDatabase, scheduleCheckpoints } from "./storage";
+import { createStorage, integrityCheckOwed, integrityCheckPassed, openDatabase, scheduleCheckpoints } from "./storage";
 import { errorMessage } from "./core";
 import { commandsUsage, findCommand, isCommandGroup, runCommand } from "./cli";
 
@@ -218,6 +219,23 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  // After an unclean shutdown the full check runs now, beside the requests, at low priority: the
+  // server is up at once whatever the database's size, and damage is still reported.
+  if (integrityCheckOwed(db)) {
+    log.warn("the last run did not shut down cleanly: checking the database's integrity in the background", { database: file });
+    checkIntegrityInBackground(file).then(
+      (report) => {
+        if (report.ok) {
+          integrityCheckPassed(db);
+          log.info("database integrity check passed", { database: file, ms: Math.round(report.ms) });
+        } else {
+          log.error("database integrity check found damage: stop the server and restore from a backup", { database: file, problems: report.problems });
+        }
+      },
+      (error) => log.warn("database integrity check did not run", { database: file, error }),
+    );
+  }
 
   // Logged last: whoever waits for this line may send a signal at once.
   log.info("conduit started", {

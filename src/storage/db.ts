@@ -1,8 +1,13 @@
 /**
  * Opens the SQLite database with the durability settings a homeserver needs: WAL with
- * `synchronous=FULL` (a 200 is a promise that survives power loss), a busy timeout, foreign keys,
- * and an integrity check at start. One process writes: the writer holds an OS lock on a companion
- * `<file>.lock`, so a second server started on the same data refuses instead of interleaving.
+ * `synchronous=FULL` (a 200 is a promise that survives power loss), a busy timeout, foreign keys.
+ * One process writes: the writer holds an OS lock on a companion `<file>.lock`, so a second server
+ * started on the same data refuses instead of interleaving.
+ * No integrity check on the way up (it reads the whole file: minutes on a large database). The
+ * writer keeps a marker file `<file>.running` while open and removes it when it closes cleanly;
+ * finding it at open means the last run ended uncleanly (a crash, `kill -9`, power loss), so a
+ * full check is owed (`integrityCheckOwed`), which main.ts runs in the background. The marker
+ * stays until a check has passed, so an interrupted check is owed again at the next start.
  * Migrations are SQL files embedded in the binary and applied in order, tracked by
  * `PRAGMA user_version`; they only ever move forward.
  * The federation sender writes through a second connection of the same process: a multi-statement
@@ -10,7 +15,7 @@
  * a commit by the other connection in between makes its first write fail at once with SQLITE_BUSY.
  */
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrations } from "./migrations";
 import { errorMessage } from "../core";
@@ -36,6 +41,20 @@ const companions = new WeakSet<Database>();
 /** The lock handle held by each open writer, released by `closeDatabase`. */
 const writerLocks = new WeakMap<Database, Database>();
 
+/** Each open writer's marker file, and whether an integrity check is owed (cleared when one passed). */
+const markers = new WeakMap<Database, { file: string; checkOwed: boolean }>();
+
+/** Whether the last run on this database ended without a clean close: a full check is owed. */
+export function integrityCheckOwed(db: Database): boolean {
+  return markers.get(db)?.checkOwed ?? false;
+}
+
+/** A full check passed: a clean close may now remove the marker. */
+export function integrityCheckPassed(db: Database): void {
+  const marker = markers.get(db);
+  if (marker) marker.checkOwed = false;
+}
+
 export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   if (opts.readonly) {
     const reader = new Database(file, { readonly: true });
@@ -59,20 +78,21 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = FULL");
     db.run("PRAGMA foreign_keys = ON");
-    const check = db.query<{ quick_check: string }, []>("PRAGMA quick_check").get();
-    if (check?.quick_check !== "ok") {
-      throw new StorageError(`database ${file} failed its integrity check: ${check?.quick_check ?? "no answer"}`);
-    }
     migrate(db);
   } catch (e) {
     db.close();
     lock?.close();
-    // A damaged file can fail at any statement (schema pages are read by the first one), not only
-    // at quick_check: every failure names the file.
+    // A damaged file fails at the first statement that reads a damaged page (the schema is read by
+    // the first one): every failure names the file.
     if (e instanceof StorageError) throw e;
     throw new StorageError(`database ${file} cannot be opened: ${errorMessage(e)}`);
   }
-  if (lock) writerLocks.set(db, lock);
+  if (lock) {
+    writerLocks.set(db, lock);
+    const marker = `${file}.running`;
+    markers.set(db, { file: marker, checkOwed: existsSync(marker) });
+    writeFileSync(marker, `${process.pid}\n`);
+  }
   return db;
 }
 
@@ -151,10 +171,13 @@ export function scheduleCheckpoints(db: Database, intervalMs: number, onError: (
   return () => clearInterval(timer);
 }
 
-/** Checkpoints, closes, and releases the writer lock. */
+/** Checkpoints, closes, and releases the writer lock; the marker goes unless a check is still owed. */
 export function closeDatabase(db: Database): void {
   if (!companions.has(db)) checkpoint(db);
   db.close();
+  const marker = markers.get(db);
+  if (marker && !marker.checkOwed) rmSync(marker.file, { force: true });
+  markers.delete(db);
   writerLocks.get(db)?.close();
   writerLocks.delete(db);
 }

@@ -99,4 +99,5 @@ export function createStorage(db: Database) {
   };
 }
 export type Storage = ReturnType<typeof createStorage>;
-export { openDatabase, openForTool, checkpoint, scheduleCheckpoints } from "./db";
+export { openDatabase, openForTool, checkpoint, scheduleCheckpoints, integrityCheckOwed, integrityCheckPassed } from "./db";
+export { checkIntegrity, type IntegrityReport } from "./integrity";

@@ -1,11 +1,12 @@
-// Durability of the database: WAL + synchronous=FULL, the integrity check at start, refusing a newer
-// schema, one writer, WAL checkpoints, all-or-nothing writes when the disk is full, and committed
+// Durability of the database: WAL + synchronous=FULL, no integrity check at start but a full one
+// after an unclean shutdown (in the background), refusing a newer schema, one writer, WAL checkpoints, all-or-nothing writes when the disk is full, and committed
 // writes surviving `kill -9` of the server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeDatabase, checkpoint, openDatabase, scheduleCheckpoints, StorageError } from "../../src/storage/db";
+import { closeDatabase, checkpoint, integrityCheckOwed, integrityCheckPassed, openDatabase, scheduleCheckpoints, StorageError } from "../../src/storage/db";
+import { checkIntegrity } from "../../src/storage/integrity";
 import { createStorage } from "../../src/storage";
 import { migrations } from "../../src/storage/migrations";
 import { api, expectError, loginUser, registerUser } from "../helpers/client";
@@ -39,19 +40,16 @@ describe("opening", () => {
     expect(() => openDatabase(file)).toThrow(/schema version \d+ is newer than this server's/);
   });
 
-  test("a corrupt file fails the start with a StorageError naming it", () => {
+  test("a file whose schema cannot be read fails the start with a StorageError naming it", () => {
     const file = freshFile();
-    const storage = createStorage(openDatabase(file));
-    for (let i = 0; i < 200; i++) storage.serverKeys.insertKey(`ed25519:k${i}`, new Uint8Array(32).fill(i), i);
-    storage.close();
-    // Overwrite the middle of the file (table and index pages) with garbage.
+    closeDatabase(openDatabase(file));
+    // Garbage over the first page's b-tree (the schema), past the 100-byte file header.
     const bytes = new Uint8Array(readFileSync(file));
-    bytes.fill(0xa5, 4096 * 2, bytes.length - 1024);
+    bytes.fill(0xa5, 100, 4096);
     writeFileSync(file, bytes);
     expect(() => openDatabase(file)).toThrow(new RegExp(`database ${file.replaceAll("/", "\\/")} `));
     expect(() => openDatabase(file)).toThrow(StorageError);
   });
-
   test("one writer: a second open of the same file is refused until the first closes", () => {
     const file = freshFile();
     const first = openDatabase(file);
@@ -67,6 +65,61 @@ describe("opening", () => {
     expect(pragma(reader, "user_version")).toBe(migrations.length);
     reader.close();
     closeDatabase(writer);
+  });
+});
+
+describe("integrity", () => {
+  /** A database with some rows, its table and index pages in the main file. */
+  function filledFile(): string {
+    const file = freshFile();
+    const storage = createStorage(openDatabase(file));
+    for (let i = 0; i < 200; i++) storage.serverKeys.insertKey(`ed25519:k${i}`, new Uint8Array(32).fill(i), i);
+    storage.close();
+    return file;
+  }
+
+  test("checkIntegrity passes a sound database, beside its open writer", () => {
+    const file = filledFile();
+    const db = openDatabase(file);
+    const report = checkIntegrity(file);
+    expect(report).toMatchObject({ ok: true, problems: [] });
+    closeDatabase(db);
+  });
+
+  test("checkIntegrity reports a damaged database that still opens", () => {
+    const file = filledFile();
+    // Garbage over the signing keys' table pages, leaving the schema readable.
+    const reader = openDatabase(file, { readonly: true });
+    const pages = reader.query<{ pageno: number }, []>("SELECT pageno FROM dbstat WHERE name = 'server_signing_keys'").all();
+    reader.close();
+    expect(pages.length).toBeGreaterThan(1);
+    const bytes = new Uint8Array(readFileSync(file));
+    for (const { pageno } of pages) bytes.fill(0xa5, (pageno - 1) * 4096, pageno * 4096);
+    writeFileSync(file, bytes);
+    closeDatabase(openDatabase(file)); // no check on the way up: it opens
+    const report = checkIntegrity(file);
+    expect(report.ok).toBe(false);
+    expect(report.problems.length).toBeGreaterThan(0);
+  });
+
+  test("a check is owed after an unclean end until one passed, and never after a clean close", () => {
+    const file = freshFile();
+    const first = openDatabase(file);
+    expect(integrityCheckOwed(first)).toBe(false);
+    closeDatabase(first);
+    expect(existsSync(`${file}.running`)).toBe(false);
+    // What a crash leaves: the marker of a writer that never closed.
+    writeFileSync(`${file}.running`, "1\n");
+    const second = openDatabase(file);
+    expect(integrityCheckOwed(second)).toBe(true);
+    closeDatabase(second); // closed before any check: still owed
+    const third = openDatabase(file);
+    expect(integrityCheckOwed(third)).toBe(true);
+    integrityCheckPassed(third);
+    closeDatabase(third);
+    const fourth = openDatabase(file);
+    expect(integrityCheckOwed(fourth)).toBe(false);
+    closeDatabase(fourth);
   });
 });
 
@@ -138,6 +191,10 @@ describe("crash safety", () => {
     // The kernel released the dead server's writer lock: a new one starts and keeps the same key.
     const second = await startServer({ dataDir });
     expect((await fetch(`${second.baseUrl}/_matrix/client/versions`)).status).toBe(200);
+    // The full integrity check the crash made owed ran, and passed, while the server answered.
+    const passed = (line: string) => line.includes("database integrity check passed");
+    if (!second.output.some(passed)) await second.nextLine(passed);
+    expect(second.output.some((line) => line.includes("did not shut down cleanly"))).toBe(true);
     expect(await second.stop()).toBe(0);
     const after = createStorage(openDatabase(join(dataDir, "conduit.db")));
     expect(after.serverKeys.allKeys().map((k) => k.key_id)).toEqual(keys.map((k) => k.key_id));
