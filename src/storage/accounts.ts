@@ -146,7 +146,20 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 export function createAccountsRepo(db: Database) {
+  // Every write that can end a token's validity or change what it says of its owner (device or
+  // token deleted, password changed, guest upgraded, account deactivated) tells these listeners
+  // the user, so the in-memory token cache drops that user's tokens: keep it so for new writes.
+  const tokenListeners = new Set<(userId: string) => void>();
+  const tokensChanged = (userId: string) => {
+    for (const listener of tokenListeners) listener(userId);
+  };
   return {
+    /** Tells `listener` of each user whose tokens a write may have ended or changed; returns the unsubscribe. */
+    onTokensChanged(listener: (userId: string) => void): () => void {
+      tokenListeners.add(listener);
+      return () => tokenListeners.delete(listener);
+    },
+
     getUser(userId: string): UserRow | null {
       return db.query<UserRow, [string]>(SELECT_USER).get(userId);
     },
@@ -195,10 +208,12 @@ export function createAccountsRepo(db: Database) {
 
     setPasswordHash(userId: string, hash: string): void {
       db.query(UPDATE_PASSWORD).run(hash, userId);
+      tokensChanged(userId);
     },
 
     /** Makes a guest a full user with this password; false when it is not a guest (any more). */
     upgradeGuest(userId: string, passwordHash: string): boolean {
+      tokensChanged(userId);
       return db.query(UPGRADE_GUEST).run(passwordHash, userId).changes > 0;
     },
 
@@ -206,6 +221,7 @@ export function createAccountsRepo(db: Database) {
     deactivateUser(userId: string): void {
       db.query(DEACTIVATE_USER).run(userId);
       db.query(DELETE_PROFILE_FIELDS).run(userId);
+      tokensChanged(userId);
     },
 
     setDisplayname(userId: string, displayname: string | null): void {
@@ -256,16 +272,19 @@ export function createAccountsRepo(db: Database) {
 
     /** Deletes a device and, by cascade, its access tokens and keys; returns whether it existed. */
     deleteDevice(userId: string, deviceId: string): boolean {
+      tokensChanged(userId);
       return db.query(DELETE_DEVICE).run(userId, deviceId).changes > 0;
     },
 
     /** Returns the ids of the devices deleted. */
     deleteAllDevices(userId: string): string[] {
+      tokensChanged(userId);
       return db.query<{ device_id: string }, [string]>(DELETE_ALL_DEVICES).all(userId).map((r) => r.device_id);
     },
 
     /** Returns the ids of the devices deleted. */
     deleteDevicesExcept(userId: string, keepDeviceId: string): string[] {
+      tokensChanged(userId);
       return db.query<{ device_id: string }, [string, string]>(DELETE_OTHER_DEVICES).all(userId, keepDeviceId).map((r) => r.device_id);
     },
 
@@ -279,6 +298,7 @@ export function createAccountsRepo(db: Database) {
 
     deleteDeviceTokens(userId: string, deviceId: string): void {
       db.query(DELETE_DEVICE_TOKENS).run(userId, deviceId);
+      tokensChanged(userId);
     },
   };
 }

@@ -4,6 +4,12 @@
  * request refreshes its device's `last_seen_ts`/`last_seen_ip`, written at most once a minute per
  * device so that busy clients do not turn every read into a write.
  *
+ * Known tokens are cached in memory with the user and device they name, keyed by the token itself
+ * (no hash and no token lookup for a busy client; the user's flags are still read, by primary key):
+ * bounded in entries, and a user's entries are dropped by every storage write that can end or
+ * change their tokens (logout, logout/all, device deletion, password change, guest upgrade,
+ * deactivation: `storage.accounts.onTokensChanged`), so a revoked token fails at its next use.
+ *
  * An application service's as_token acts as its sender user, or as the user named by `user_id`
  * in its namespace, on the device named by `device_id` if any (spec "Identity assertion", device
  * masquerading since v1.17, MSC4326; MSC3202's unstable parameter too).
@@ -11,7 +17,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mayActAs, type Appservice } from "../../core";
 import type { Storage } from "../../storage";
+import type { UserRow } from "../../storage/accounts";
 import type { Clock } from "../../runtime/clock";
+import { createLruMap } from "../../runtime/lru-map";
 import { MatrixError, forbidden, missingToken, unknownToken, userDeactivated, userSuspended } from "../matrix-error";
 
 export interface Requester {
@@ -70,8 +78,52 @@ export function newAccessToken(): string {
 
 const LAST_SEEN_INTERVAL_MS = 60_000;
 const MAX_REMEMBERED_DEVICES = 10_000;
+/** Tokens kept in memory with their user and device: about 200 bytes each, so at most ~2 MB. */
+const TOKEN_CACHE_ENTRIES = 10_000;
+
+/** What a token names: the user and device. The user's flags are read at each use, never cached. */
+interface TokenDevice {
+  userId: string;
+  deviceId: string;
+}
+
+type UserFlags = Pick<UserRow, "is_guest" | "deactivated" | "locked" | "suspended" | "shadow_banned">;
 
 export function createAuthService(storage: Storage, clock: Clock, appservices: AppserviceTokens) {
+  /** Each cached user's cached tokens, so a change to the user drops exactly those. */
+  const tokensOf = new Map<string, Set<string>>();
+  const forget = (token: string, userId: string) => {
+    const tokens = tokensOf.get(userId);
+    tokens?.delete(token);
+    if (tokens?.size === 0) tokensOf.delete(userId);
+  };
+  const devices = createLruMap<string, TokenDevice>({ maxEntries: TOKEN_CACHE_ENTRIES, onEvict: (token, owner) => forget(token, owner.userId) });
+  storage.accounts.onTokensChanged((userId) => {
+    for (const token of tokensOf.get(userId) ?? []) devices.delete(token);
+    tokensOf.delete(userId);
+  });
+
+  /** The token's user and device, and the user's flags as they are now. */
+  function ownerOf(token: string): TokenDevice & { user: UserFlags } {
+    const cached = devices.get(token);
+    if (cached) {
+      // A primary-key read: locks, suspensions and deactivations take effect at once.
+      const user = storage.accounts.getUser(cached.userId);
+      if (!user) throw unknownToken();
+      if (user.deactivated) throw userDeactivated();
+      return { ...cached, user };
+    }
+    const row = storage.accounts.getTokenOwner(hashToken(token));
+    if (!row) throw unknownToken();
+    if (row.deactivated) throw userDeactivated();
+    const owner = { userId: row.user_id, deviceId: row.device_id };
+    devices.set(token, owner);
+    let tokens = tokensOf.get(owner.userId);
+    if (!tokens) tokensOf.set(owner.userId, (tokens = new Set()));
+    tokens.add(token);
+    return { ...owner, user: row };
+  }
+
   /** When each device's last-seen columns were last written, keyed by user and device. */
   const lastSeenWritten = new Map<string, number>();
 
@@ -114,11 +166,9 @@ export function createAuthService(storage: Storage, clock: Clock, appservices: A
       if (!token) throw missingToken();
       const appservice = appservices.byToken(token);
       if (appservice) return actAs(appservice, assertion());
-      const owner = storage.accounts.getTokenOwner(hashToken(token));
-      if (!owner) throw unknownToken();
-      if (owner.deactivated) throw userDeactivated();
-      noteSeen(owner.user_id, owner.device_id, clientAddress);
-      return { userId: owner.user_id, deviceId: owner.device_id, isGuest: owner.is_guest === 1, ...restrictionsOf(owner) };
+      const { userId, deviceId, user } = ownerOf(token);
+      noteSeen(userId, deviceId, clientAddress);
+      return { userId, deviceId, isGuest: user.is_guest === 1, ...restrictionsOf(user) };
     },
   };
 }

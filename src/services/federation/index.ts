@@ -95,7 +95,7 @@ export function buildFederation(deps: FederationDeps) {
     visibility: rooms.visibility,
   });
   // Our events and EDUs leave for the room's other servers, queued where they are stored.
-  rooms.send.onLocalEvent(createOutboundEvents(outbound));
+  rooms.send.onLocalEvent(createOutboundEvents(outbound, serverName));
   connectEdus({ serverName, storage, clock, view, sender: outbound, transactions, ...edus });
 
   return {

@@ -19,7 +19,32 @@ export interface RoomHead {
   depth: number;
   /** The group holding the room's current state (null before the create event). */
   stateGroup: number | null;
-  joined: Set<string>;
+  /** Joined members; change it only through `setJoined`, which keeps `joinedServers` in step. */
+  readonly joined: Set<string>;
+  /** How many joined members each server has: federation's destinations, without a walk of the members. */
+  readonly joinedServers: Map<string, number>;
+}
+
+const serverOfUser = (userId: string): string => userId.slice(userId.indexOf(":") + 1);
+
+function countServers(joined: Iterable<string>): Map<string, number> {
+  const servers = new Map<string, number>();
+  for (const userId of joined) {
+    const server = serverOfUser(userId);
+    servers.set(server, (servers.get(server) ?? 0) + 1);
+  }
+  return servers;
+}
+
+/** Records a member as joined or not, in `joined` and in the per-server counts. */
+export function setJoined(head: RoomHead, userId: string, joined: boolean): void {
+  if (joined === head.joined.has(userId)) return;
+  const server = serverOfUser(userId);
+  const count = (head.joinedServers.get(server) ?? 0) + (joined ? 1 : -1);
+  if (joined) head.joined.add(userId);
+  else head.joined.delete(userId);
+  if (count > 0) head.joinedServers.set(server, count);
+  else head.joinedServers.delete(server);
 }
 
 /** `capacity`: how many rooms' heads stay in memory (`room_cache_capacity`). */
@@ -45,6 +70,7 @@ export function createRoomHeads(storage: Storage, capacity: number) {
     const extremities = storage.events.forwardExtremities(roomId);
     let depth = 0;
     for (const id of extremities) depth = Math.max(depth, storage.events.get(id)?.depth ?? 0);
+    const joined = new Set(storage.memberships.usersWith(roomId, "join"));
     return {
       roomId,
       version: room.room_version,
@@ -52,7 +78,8 @@ export function createRoomHeads(storage: Storage, capacity: number) {
       extremities,
       depth,
       stateGroup: room.state_group,
-      joined: new Set(storage.memberships.usersWith(roomId, "join")),
+      joined,
+      joinedServers: countServers(joined),
     };
   };
 
@@ -81,6 +108,7 @@ export function createRoomHeads(storage: Storage, capacity: number) {
         depth: 0,
         stateGroup: null,
         joined: new Set(),
+        joinedServers: new Map(),
       };
       evicted.delete(roomId);
       heads.set(roomId, head);

@@ -12,7 +12,7 @@ import { canonicalJson, wireForm } from "../../core";
 import { refId, stateKeyOf, type Pdu, type StateKey } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventStore } from "./event-store";
-import type { RoomHead } from "./heads";
+import { setJoined, type RoomHead } from "./heads";
 import { diffState, toEntries, type StateMap, type StateService } from "./state";
 import { redactionAllowed, redactsOf } from "./redactions";
 import type { RelationIndex } from "../relations/relation-index";
@@ -93,8 +93,7 @@ export function createEventPersister(deps: {
       const row = storage.events.get(e.event_id);
       if (!row || row.membership === null) continue;
       storage.memberships.set(head.roomId, e.state_key, row.membership, row.event_id, row.stream_ordering, row.sender);
-      if (row.membership === "join") head.joined.add(e.state_key);
-      else head.joined.delete(e.state_key);
+      setJoined(head, e.state_key, row.membership === "join");
     }
     storage.rooms.setStateGroup(head.roomId, toGroup);
     head.stateGroup = toGroup;

@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { refId, stateKeyOf } from "../../../src/core/types";
 import type { Requester } from "../../../src/services/accounts/access-tokens";
+import { setJoined, type RoomHead } from "../../../src/services/rooms/heads";
 import { testServices } from "../../helpers/services";
 
 const alice: Requester = { userId: "@alice:localhost", deviceId: "ADEV", isGuest: false };
@@ -54,6 +55,7 @@ test("with room_cache_capacity = 2, five rooms written in turn keep linear DAGs,
     expect(head.depth).toBe(rows.at(-1)!.depth);
     expect(head.stateGroup).toBe(storage.rooms.get(roomId)!.state_group);
     expect([...head.joined].sort()).toEqual(roomId === rooms[2] ? [alice.userId] : [alice.userId, bob.userId]);
+    expect([...head.joinedServers]).toEqual([["localhost", head.joined.size]]);
   }
   // The rename was built on the reloaded current state and is in it.
   const nameId = services.rooms.state.stateOfGroup(storage.rooms.get(rooms[3]!)!.state_group!).get(stateKeyOf("m.room.name", ""))!;
@@ -76,4 +78,18 @@ test("a head evicted while still held is the one handed out again, so two copies
   // ...is what the next fetch sees.
   services.rooms.heads.get(b);
   expect(services.rooms.heads.get(a)!.extremities).toEqual(held.extremities);
+});
+
+test("setJoined keeps the per-server counts in step with the members", () => {
+  const head = { joined: new Set<string>(), joinedServers: new Map<string, number>() } as unknown as RoomHead;
+  setJoined(head, "@a:one.example", true);
+  setJoined(head, "@b:one.example", true);
+  setJoined(head, "@b:one.example", true); // already joined: counted once
+  setJoined(head, "@c:two.example", true);
+  expect([...head.joinedServers]).toEqual([["one.example", 2], ["two.example", 1]]);
+  setJoined(head, "@c:two.example", false);
+  setJoined(head, "@a:one.example", false);
+  setJoined(head, "@z:three.example", false); // never joined: nothing changes
+  expect([...head.joinedServers]).toEqual([["one.example", 1]]);
+  expect([...head.joined]).toEqual(["@b:one.example"]);
 });

@@ -1,7 +1,9 @@
 /**
  * Local events leave for every other server in the room: the servers of the members joined once
  * the event is stored, plus, for a membership event, the target's server (a kicked or banned
- * user's server must learn it too). Queued in the transaction that stores the event.
+ * user's server must learn it too). Queued in the transaction that stores the event. The servers
+ * come from the head's per-server counts, so a send costs nothing per member; a room of local
+ * members only queues nothing and builds no wire form.
  */
 import { wireForm, type Pdu } from "../../../core";
 import type { RoomHead } from "../../rooms/heads";
@@ -9,12 +11,20 @@ import type { OutboundQueue } from "./queue";
 import { serverOf } from "../room-view";
 
 export function destinationsOf(head: RoomHead, pdu: Pdu): Set<string> {
-  const servers = new Set<string>();
-  for (const userId of head.joined) servers.add(serverOf(userId));
+  const servers = new Set(head.joinedServers.keys());
   if (pdu.type === "m.room.member" && typeof pdu.state_key === "string") servers.add(serverOf(pdu.state_key));
   return servers;
 }
 
-export function createOutboundEvents(sender: OutboundQueue) {
-  return (head: RoomHead, pdu: Pdu): void => sender.queuePdu(destinationsOf(head, pdu), wireForm(pdu, head.rules));
+/** Whether the event goes to any server but `ownServer`. */
+function leavesServer(head: RoomHead, pdu: Pdu, ownServer: string): boolean {
+  const servers = head.joinedServers;
+  if (servers.size > 1 || (servers.size === 1 && !servers.has(ownServer))) return true;
+  return pdu.type === "m.room.member" && typeof pdu.state_key === "string" && serverOf(pdu.state_key) !== ownServer;
+}
+
+export function createOutboundEvents(sender: OutboundQueue, ownServer: string) {
+  return (head: RoomHead, pdu: Pdu): void => {
+    if (leavesServer(head, pdu, ownServer)) sender.queuePdu(destinationsOf(head, pdu), wireForm(pdu, head.rules));
+  };
 }
