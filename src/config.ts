@@ -86,6 +86,12 @@ export const ConfigSchema = T.Object({
   state_res_workers: T.Integer({ minimum: 0, maximum: 64 }),
   /** Rooms whose head (extremities, current state group, joined members) stays in memory. */
   room_cache_capacity: T.Integer({ minimum: 1 }),
+  /** SQLite's page cache of the main connection, in MB (Conduit's key). */
+  db_cache_capacity_mb: T.Number({ minimum: 0.5 }),
+  /** Memory the parsed events cache may take, in MB. */
+  pdu_cache_capacity_mb: T.Number({ minimum: 0.5 }),
+  /** Memory the room state cache may take, in MB. */
+  state_cache_capacity_mb: T.Number({ minimum: 0.5 }),
   well_known: T.Object({ client: T.Optional(T.String()), server: T.Optional(T.String()) }),
   tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
   /** Application service registration files (YAML), as Synapse lists them; read by `readAppserviceFiles`. */
@@ -148,7 +154,7 @@ export type Config = Static<typeof ConfigSchema> & {
 
 /** Conduit's keys that we accept for compatibility but that have no effect on this server. */
 const acceptedConduitKeys = new Set([
-  "allow_check_for_updates", "enable_lightning_bolt", "db_cache_capacity_mb", "conduit_cache_capacity_modifier",
+  "allow_check_for_updates", "enable_lightning_bolt", "conduit_cache_capacity_modifier",
   "rocksdb_max_open_files", "pdu_cache_capacity", "cleanup_second_interval", "max_concurrent_requests",
   "max_fetch_prev_events", "openid_token_ttl", "allow_unstable_room_versions", "allow_jaeger", "tracing_flame",
   "proxy", "jwt_secret", "turn",
@@ -187,6 +193,9 @@ const defaults = (): Table => ({
   log: "info",
   state_res_workers: 0,
   room_cache_capacity: 500,
+  db_cache_capacity_mb: 8,
+  pdu_cache_capacity_mb: 16,
+  state_cache_capacity_mb: 16,
   app_service_config_files: [],
   max_image_pixels: 32_000_000,
   allow_legacy_media: true,

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   }
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(file);
+    db = openDatabase(file, { cacheMiB: config.db_cache_capacity_mb });
   } catch (e) {
     if (e instanceof StorageError) fail(e.message);
     fail(`cannot open database ${file}: ${errorMessage(e)}`);

@@ -1,7 +1,8 @@
 /**
  * Read access to stored events: rows straight from the database (their redaction status can
  * change) and parsed PDUs from a bounded in-memory cache (a PDU never changes once stored), bounded
- * both in events and in the bytes of their JSON so that large events cannot fill memory.
+ * both in events and in the memory they take (estimated from their JSON), so that large events
+ * cannot fill memory.
  */
 import type { Pdu } from "../../core/types";
 import type { Storage } from "../../storage";
@@ -9,15 +10,17 @@ import type { EventRow } from "../../storage/events";
 import { createLruMap } from "../../runtime/lru-map";
 
 const PDU_CACHE_SIZE = 20_000;
-const PDU_CACHE_BYTES = 32 * 1024 * 1024;
+/** A parsed PDU takes about 1.3 times its JSON in memory, plus the cache's own entry. */
+const weighPdu = (jsonBytes: number) => Math.ceil(jsonBytes * 1.3) + 150;
 
 interface Cached {
   pdu: Pdu;
   bytes: number;
 }
 
-export function createEventStore(storage: Storage) {
-  const pdus = createLruMap<string, Cached>({ maxEntries: PDU_CACHE_SIZE, maxWeight: PDU_CACHE_BYTES, weigh: (c) => c.bytes });
+/** `maxBytes`: the memory the cached PDUs may take (`pdu_cache_capacity_mb`). */
+export function createEventStore(storage: Storage, maxBytes: number) {
+  const pdus = createLruMap<string, Cached>({ maxEntries: PDU_CACHE_SIZE, maxWeight: maxBytes, weigh: (c) => weighPdu(c.bytes) });
 
   const pduOf = (row: EventRow): Pdu => {
     const cached = pdus.get(row.event_id);

@@ -25,6 +25,8 @@ import { createVisibility } from "./visibility";
 import { createMembershipView } from "./membership-view";
 import { createRelationIndex } from "../relations/relation-index";
 
+const MB = 1024 * 1024;
+
 export type RoomsDeps = SharedDeps;
 
 export function buildRooms(deps: RoomsDeps) {
@@ -32,8 +34,8 @@ export function buildRooms(deps: RoomsDeps) {
   const now = () => clock.now();
   const serverName = config.server_name;
 
-  const state = createStateService(storage);
-  const eventStore = createEventStore(storage);
+  const state = createStateService(storage, config.state_cache_capacity_mb * MB);
+  const eventStore = createEventStore(storage, config.pdu_cache_capacity_mb * MB);
   const heads = createRoomHeads(storage, config.room_cache_capacity);
   const invalidate = () => {
     heads.invalidate();

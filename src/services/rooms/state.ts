@@ -13,8 +13,8 @@ export type StateMap = ReadonlyMap<StateKey, string>;
 
 /** Past this many deltas a new group is written as a full snapshot. */
 const MAX_CHAIN_LENGTH = 48;
-/** Upper bound on the entries held by the cache across all groups. */
-const CACHE_ENTRY_BUDGET = 400_000;
+/** Memory per cached state entry: its map slot, key and event id (the strings are mostly shared). */
+const ENTRY_BYTES = 150;
 /** Upper bound on the groups cached, however small. */
 const MAX_CACHED_GROUPS = 20_000;
 
@@ -39,9 +39,10 @@ export function diffState(from: StateMap, to: StateMap): Map<StateKey, string | 
   return delta;
 }
 
-export function createStateService(storage: Storage) {
+/** `maxBytes`: the memory the cached state maps may take (`state_cache_capacity_mb`). */
+export function createStateService(storage: Storage, maxBytes: number) {
   // The budget counts entries across groups: a big room's state weighs more than a small one's.
-  const cache = createLruMap<number, StateMap>({ maxEntries: MAX_CACHED_GROUPS, maxWeight: CACHE_ENTRY_BUDGET, weigh: (m) => m.size });
+  const cache = createLruMap<number, StateMap>({ maxEntries: MAX_CACHED_GROUPS, maxWeight: maxBytes, weigh: (m) => m.size * ENTRY_BYTES });
 
   const apply = (into: Map<StateKey, string>, entries: readonly StateEntry[]) => {
     for (const e of entries) {
