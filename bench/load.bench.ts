@@ -64,6 +64,7 @@ try {
     rooms.push(await createRoom(baseUrl, small[0]!, [...small.slice(1), ...syncers], `room ${i}`));
   });
   const afterSetupRss = server.rssMiB();
+  const setupPeak = server.peakRssMiB();
 
   // The syncing users long-poll until the sends are over.
   let sending = true;
@@ -97,6 +98,7 @@ try {
   const io1 = server.io();
   sending = false;
   await Promise.all(polls);
+  const sendPeak = server.peakRssMiB();
 
   const initial: number[] = [];
   for (let i = 0; i < INITIAL_SYNCS_EACH; i++) {
@@ -118,6 +120,7 @@ try {
   row("idle resident memory after start", `${idleRss.toFixed(1)} MB   (target <= 40 MB)`);
   row("resident after registering and creating rooms", `${afterSetupRss.toFixed(1)} MB`);
   row("peak resident memory (VmHWM)", `${peakRss.toFixed(1)} MB   (target <= 100 MB)`);
+  row("  peak by the end of: setup, sends, initial syncs", `${setupPeak.toFixed(1)}, ${sendPeak.toFixed(1)}, ${peakRss.toFixed(1)} MB`);
   row("resident 2 s after the load", `${afterRss.toFixed(1)} MB`);
   row("sends", `${(jobs.length / (sendMs / 1000)).toFixed(0)} /s, ${cpuPerMessage.toFixed(2)} ms CPU per message`);
   row("written to disk per message (write_bytes)", `${kb(per("write_bytes"))}   (target <= 10 KB)`);

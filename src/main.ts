@@ -17,6 +17,7 @@ import { createStateResPool } from "./workers/state-res/pool";
 import { createThumbnailer } from "./workers/thumbnailer/pool";
 import { checkIntegrityInBackground } from "./workers/integrity-check/background-check";
 import { createLogger, parseLevel } from "./runtime/logger";
+import { startHeapGovernor } from "./runtime/heap-governor";
 import { StorageError } from "./storage/db";
 import { createStorage, integrityCheckOwed, integrityCheckPassed, openDatabase, scheduleCheckpoints } from "./storage";
 import { errorMessage } from "./core";
@@ -75,6 +76,8 @@ function fail(sentence: string): never {
 
 /** How often the WAL is folded back into the database file while running. */
 const CHECKPOINT_INTERVAL_MS = 5 * 60_000;
+/** Garbage the JavaScript heap may gather before a collection is forced (docs/performance.md). */
+const HEAP_HEADROOM_BYTES = 8 * 1024 * 1024;
 /** How often expired upload ids, old remote media and expired URL previews are swept. */
 const MEDIA_SWEEP_INTERVAL_MS = 10 * 60_000;
 
@@ -179,6 +182,7 @@ async function main(): Promise<void> {
   await services.admin.room.ensure().catch((error: unknown) => log.warn("the admin room is not ready", { error: errorMessage(error) }));
   // Media: partial files a crash left are cleared now; the remote cache is swept in the background.
   services.media.files.open();
+  const stopHeapGovernor = startHeapGovernor(HEAP_HEADROOM_BYTES);
   const stopMediaSweep = services.media.retention.start(MEDIA_SWEEP_INTERVAL_MS, (error) => log.warn("media sweep failed", { error }));
   let server: ReturnType<typeof serve>;
   try {
@@ -212,6 +216,7 @@ async function main(): Promise<void> {
     stateResPool.close();
     thumbnailer.stop();
     stopMediaSweep();
+    stopHeapGovernor();
     stopCheckpoints();
     storage.close();
     log.info("stopped cleanly");

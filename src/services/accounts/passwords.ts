@@ -1,6 +1,7 @@
 /**
  * Passwords: argon2id hashing with explicit parameters (OWASP's minimum: 19 MiB, two passes), run
- * by Bun on its thread pool so the event loop keeps serving while a hash is computed; and the
+ * by Bun on its thread pool so the event loop keeps serving while a hash is computed, one at a
+ * time (each holds 19 MiB while it runs: a burst of logins must not multiply that); and the
  * check of an `m.login.password` dict, shared by `/login` and the UIA password stage. Failed
  * checks are rate limited per client address and user. Checking a user without a password still
  * costs one verification, so response times do not tell which user names exist.
@@ -11,6 +12,14 @@ import { MatrixError, badJson, forbidden, invalidParam, missingParam, userDeacti
 import type { RateLimiter } from "../rate-limit";
 
 const ARGON2 = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
+
+/** The end of the last queued argon2 operation: each starts when the one before it is done. */
+let argon2Queue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(run: () => Promise<T>): Promise<T> {
+  const result = argon2Queue.then(run, run);
+  argon2Queue = result.catch(() => undefined);
+  return result;
+}
 
 export const weakPassword = (msg: string) => new MatrixError(400, "M_WEAK_PASSWORD", msg);
 
@@ -27,7 +36,7 @@ export async function hashPassword(password: string): Promise<string> {
   // Argon2 refuses empty input; an empty password is no protection anyway.
   if (password === "") throw weakPassword("The password must not be empty");
   requireBoundedLength(password);
-  return Bun.password.hash(password, ARGON2);
+  return oneAtATime(() => Bun.password.hash(password, ARGON2));
 }
 
 let decoy: Promise<string> | undefined;
@@ -36,10 +45,11 @@ let decoy: Promise<string> | undefined;
 export async function verifyPassword(password: string, hash: string | null): Promise<boolean> {
   if (hash === null || password === "") {
     decoy ??= hashPassword("decoy password that matches nothing");
-    await Bun.password.verify("x", await decoy);
+    const decoyHash = await decoy;
+    await oneAtATime(() => Bun.password.verify("x", decoyHash));
     return false;
   }
-  return Bun.password.verify(password, hash);
+  return oneAtATime(() => Bun.password.verify(password, hash));
 }
 
 /** The fields of an `m.login.password` dict, as `/login` bodies and UIA `auth` dicts carry them. */
