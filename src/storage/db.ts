@@ -75,6 +75,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     db.run("PRAGMA busy_timeout = 5000");
     db.run("PRAGMA synchronous = FULL");
     db.run("PRAGMA foreign_keys = ON");
+    // Its commits never checkpoint (SQLite's default would, past 1,000 pages): the main connection's setting rules.
+    db.run("PRAGMA wal_autocheckpoint = 0");
     companions.add(db);
     return db;
   }

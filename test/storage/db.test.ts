@@ -58,6 +58,16 @@ describe("opening", () => {
     closeDatabase(openDatabase(file));
   });
 
+  test("the writer checkpoints every 10,000 WAL pages; a companion connection leaves checkpoints to it", () => {
+    const file = freshFile();
+    const writer = openDatabase(file);
+    const companion = openDatabase(file, { companion: true });
+    expect(pragma(writer, "wal_autocheckpoint")).toBe(10_000);
+    expect(pragma(companion, "wal_autocheckpoint")).toBe(0);
+    companion.close();
+    closeDatabase(writer);
+  });
+
   test("read-only handles may open beside the writer", () => {
     const file = freshFile();
     const writer = openDatabase(file);
