@@ -31,10 +31,7 @@ export function createFederatedDirectory(deps: {
   return {
     /** An alias's room and the servers to reach it through, wherever the alias lives. */
     async resolveAlias(alias: string): Promise<{ room_id: string; servers: string[] }> {
-      if (serverOf(alias) === serverName) {
-        await deps.aliasQuery?.(alias);
-        return this.answerAlias(alias);
-      }
+      if (serverOf(alias) === serverName) return this.answerAlias(alias);
       try {
         const res = await client.request<{ room_id?: unknown; servers?: unknown }>(serverOf(alias), {
           method: "GET",
@@ -48,8 +45,12 @@ export function createFederatedDirectory(deps: {
       }
     },
 
-    /** `GET /query/directory`: one of our aliases, with every server in the room (ours first). */
-    answerAlias(alias: string): { room_id: string; servers: string[] } {
+    /**
+     * `GET /query/directory`: one of our aliases, with every server in the room (ours first). An
+     * unknown one is first asked of the appservices of its namespace.
+     */
+    async answerAlias(alias: string): Promise<{ room_id: string; servers: string[] }> {
+      await deps.aliasQuery?.(alias);
       const { room_id } = directory.resolveAlias(alias);
       return { room_id, servers: [serverName, ...view.joinedServers(room_id).filter((s) => s !== serverName)] };
     },

@@ -2,6 +2,7 @@
 // unknown local user or alias in an appservice's namespace is asked of it before the client is
 // told it does not exist, and counts only once it exists; `POST /appservice/{id}/ping` calls the
 // appservice's `/_matrix/app/v1/ping` with the hs_token and maps every failure to the spec's code.
+// Another server's `/query/directory` for an unknown alias asks the same way.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { enc } from "../../helpers/as-user";
 import { appserviceFilesToml, startTestAppservice, writeRegistration, type TestAppservice } from "../../helpers/appservice";
 import { api, expectError } from "../../helpers/client";
+import { startFederatedPair } from "../../helpers/federation";
 import { startServer, type TestServer } from "../../helpers/server";
 import { addUser, type TestUser } from "../../helpers/users";
 
@@ -136,3 +138,30 @@ describe("ping", () => {
     }
   }, 20_000);
 });
+
+test("another server asking for an unknown alias of an appservice's namespace gets the room it creates", async () => {
+  const as = startTestAppservice();
+  const files = mkdtempSync(join(tmpdir(), "conduit-as-fed-"));
+  const registration = writeRegistration(files, { id: "fedbridge", url: as.url, users: ["@fedbridge_.*"], aliases: ["#fedbridge_.*"] });
+  const pair = await startFederatedPair({ a: "anna", b: "ben" }, { a: { CONDUIT_APP_SERVICE_CONFIG_FILES: JSON.stringify([registration]) } });
+  try {
+    let created: string | undefined;
+    as.onAliasQuery = async (alias) => {
+      const localpart = alias.slice(1, alias.indexOf(":"));
+      const res = await api<{ room_id?: string }>(pair.a.baseUrl, "POST", "/_matrix/client/v3/createRoom", { token: "as-fedbridge", body: { room_alias_name: localpart, preset: "public_chat" } });
+      created = res.body.room_id;
+      return res.status;
+    };
+    const alias = `#fedbridge_hall:${pair.a.serverName}`;
+    // ben's server asks anna's (`/query/directory`), which asks its appservice first.
+    const res = await api<{ room_id: string; servers: string[] }>(pair.b.baseUrl, "GET", `/_matrix/client/v3/directory/room/${enc(alias)}`, { token: pair.userB.access_token });
+    expect(res.status).toBe(200);
+    expect(res.body.room_id).toBe(created!);
+    expect(res.body.servers).toContain(pair.a.serverName);
+    expect(as.aliasQueries).toEqual([alias]);
+  } finally {
+    await pair.close();
+    as.stop();
+    rmSync(files, { recursive: true, force: true });
+  }
+}, 30_000);
