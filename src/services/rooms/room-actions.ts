@@ -20,6 +20,7 @@ import { hasRedactPower } from "./redactions";
 import type { StateService } from "./state";
 import { parseToken } from "./pagination";
 import type { Visibility } from "./visibility";
+import { checkThreadStart } from "../relations/thread-start";
 
 /** What a shadow-banned sender is answered: an id of the usual shape for an event nobody receives. */
 const unsentEventId = () => `$${randomBytes(32).toString("base64url")}`;
@@ -110,6 +111,7 @@ export function createRoomsService(deps: {
       const txn = txnId === undefined ? undefined : txnFor(requester, `send/${roomId}/${type}`, txnId);
       const sent = await events.sendOnce(txn, roomId, () => {
         checkSendable(requester, roomId, type, undefined, content);
+        checkThreadStart(storage, deps.eventStore, roomId, content);
         if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
         return { type, content, sender: requester.userId, ...massagedTs(requester, ts) };
       });

@@ -241,6 +241,23 @@ describe("bundled aggregations", () => {
   });
 });
 
+describe("sending into threads", () => {
+  test("a thread cannot start off an event that relates to another: 400 M_UNKNOWN, nothing sent", async () => {
+    const roomId = await room([bob]);
+    const root = await send(alice, roomId, text("root"));
+    const reply = await send(bob, roomId, inThread(root, "reply"));
+    const like = await send(bob, roomId, reaction(root, "👀"), "m.reaction");
+    for (const target of [reply, like]) {
+      const res = await bob.call("PUT", `/rooms/${enc(roomId)}/send/m.room.message/nested-${target.slice(1, 9)}`, inThread(target, "nested"));
+      expectError(res, 400, "M_UNKNOWN");
+    }
+    expect(ids((await v1(alice, relationsPath(roomId, reply))).body)).toEqual([]);
+    // A reply in an existing thread still names the root.
+    await send(alice, roomId, inThread(root, "fine"));
+    expect(ids((await v1(alice, relationsPath(roomId, root, "m.thread"))).body)).toHaveLength(2);
+  });
+});
+
 describe("/threads", () => {
   test("lists thread roots by latest activity with their aggregation; include=participated; pages", async () => {
     const roomId = await room([bob, carol]);
@@ -270,7 +287,7 @@ describe("/threads", () => {
 });
 
 describe("related_by filters on /messages", () => {
-  test("related_by_rel_types and related_by_senders keep events a matching relation points at", async () => {
+  test("related_by_rel_types and related_by_senders keep events a matching relation points at (/messages and /sync)", async () => {
     const roomId = await room([bob]);
     const threaded = await send(alice, roomId, text("threaded"));
     const liked = await send(alice, roomId, text("liked"));
@@ -289,5 +306,9 @@ describe("related_by filters on /messages", () => {
     expect(await filtered({ related_by_rel_types: ["m.thread"], related_by_senders: [alice.id] })).toEqual([]);
     const bad = await alice.call("GET", `/rooms/${enc(roomId)}/messages?filter=${enc(JSON.stringify({ related_by_senders: ["bob"] }))}`);
     expectError(bad, 400, "M_INVALID_PARAM");
+
+    // The same filter as a /sync timeline filter.
+    const sync = await alice.call<SyncBody>("GET", `/sync?filter=${enc(JSON.stringify({ room: { timeline: { limit: 50, related_by_rel_types: ["m.thread"] } } }))}`);
+    expect(sync.body.rooms.join[roomId]!.timeline.events.map((e) => e.event_id)).toEqual([threaded]);
   });
 });
