@@ -30,6 +30,11 @@ const SERVERS_SHARE_ROOM = `
   WHERE a.membership = 'join' AND b.membership = 'join'
     AND substr(a.user_id, instr(a.user_id, ':') + 1) = ? AND substr(b.user_id, instr(b.user_id, ':') + 1) = ?
   LIMIT 1`;
+// One statement for every room the user is joined to (the (room_id, stream_ordering) index per room).
+const SELECT_CHANGED_IN_JOINED = `
+  SELECT c.room_id, c.user_id, c.membership FROM room_memberships m
+  JOIN room_memberships c ON c.room_id = m.room_id AND c.stream_ordering > ? AND c.stream_ordering <= ?
+  WHERE m.user_id = ? AND m.membership = 'join'`;
 const FORGET = "UPDATE room_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?";
 
 export function createMembershipsRepo(db: Database) {
@@ -56,6 +61,12 @@ export function createMembershipsRepo(db: Database) {
     },
     serversShareRoom(ours: string, theirs: string): boolean {
       return db.query(SERVERS_SHARE_ROOM).get(ours, theirs) !== null;
+    },
+    /** `changedSince` over every room `userId` is joined to now, in one query. */
+    changedInJoinedRoomsOf(userId: string, from: number, to: number): { room_id: string; user_id: string; membership: string }[] {
+      return db
+        .query<{ room_id: string; user_id: string; membership: string }, [number, number, string]>(SELECT_CHANGED_IN_JOINED)
+        .all(from, to, userId);
     },
     forget(roomId: string, userId: string): void {
       db.query(FORGET).run(roomId, userId);

@@ -88,16 +88,14 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
     const listChanges = storage.deviceLists.changedSince(from.deviceLists, to.deviceLists, userId);
     const memberships = storage.memberships.forUser(userId);
     if (from.events < to.events) {
+      const joinedEarlier = new Set<string>();
       for (const m of memberships) {
         const changedHere = m.stream_ordering > from.events && m.stream_ordering <= to.events;
         if (m.membership === "join" && changedHere) {
           // The user joined: everyone here is new company.
           for (const u of storage.memberships.usersWith(m.room_id, "join")) changed.add(u);
         } else if (m.membership === "join") {
-          for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
-            if (c.membership === "join") changed.add(c.user_id);
-            else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
-          }
+          joinedEarlier.add(m.room_id);
         } else if (changedHere) {
           // The user left: everyone who was here may be gone from their company.
           for (const u of storage.memberships.usersWith(m.room_id, "join")) maybeLeft.add(u);
@@ -105,6 +103,12 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
             if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
           }
         }
+      }
+      // Rooms the user was already in: who joined or left them meanwhile (one query for all).
+      for (const c of storage.memberships.changedInJoinedRoomsOf(userId, from.events, to.events)) {
+        if (!joinedEarlier.has(c.room_id)) continue;
+        if (c.membership === "join") changed.add(c.user_id);
+        else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
       }
     }
     // Most syncs have nobody to check.
