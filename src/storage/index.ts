@@ -6,6 +6,7 @@ import type { Database } from "bun:sqlite";
 import { createAccountDataRepo } from "./account-data";
 import { createAccountsRepo } from "./accounts";
 import { createAliasesRepo } from "./aliases";
+import { createMaintenanceRepo } from "./maintenance";
 import { closeDatabase } from "./db";
 import { createEventsRepo } from "./events";
 import { createFiltersRepo } from "./filters";
@@ -85,6 +86,7 @@ export function createStorage(db: Database) {
     search: createSearchRepo(db),
     userDirectory: createUserDirectoryRepo(db),
     ignoredUsers: createIgnoredUsersRepo(db),
+    maintenance: createMaintenanceRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

@@ -111,6 +111,7 @@ const SELECT_HASHES_OF = `
 const DELETE_MEDIA = "DELETE FROM media WHERE origin = ? AND media_id = ?";
 const IS_REFERENCED = `
   SELECT EXISTS (SELECT 1 FROM media WHERE sha256 = ?1) OR EXISTS (SELECT 1 FROM media_thumbnails WHERE sha256 = ?1) AS used`;
+const SELECT_ALL_HASHES = "SELECT sha256 FROM media WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM media_thumbnails";
 const DELETE_EXPIRED_PENDING = "DELETE FROM media WHERE sha256 IS NULL AND expires_ts <= ?";
 const SET_QUARANTINE = "UPDATE media SET quarantined_by = ? WHERE origin = ? AND media_id = ?";
 const COUNT_UPLOADS = "SELECT count(*) AS n FROM media WHERE uploader = ? AND kind = 'local'";
@@ -213,6 +214,10 @@ export function createMediaRepo(db: Database) {
     },
 
     /** Whether any media or thumbnail row uses this content. */
+    /** Every content hash a media row or a thumbnail uses, each once. */
+    contentHashes(): string[] {
+      return db.query<{ sha256: string }, []>(SELECT_ALL_HASHES).all().map((r) => r.sha256);
+    },
     isReferenced(sha256: string): boolean {
       return db.query<{ used: number }, [string]>(IS_REFERENCED).get(sha256)?.used === 1;
     },
