@@ -94,6 +94,8 @@ export const ConfigSchema = T.Object({
   state_cache_capacity_mb: T.Number({ minimum: 0.5 }),
   well_known: T.Object({ client: T.Optional(T.String()), server: T.Optional(T.String()) }),
   tls: T.Optional(T.Object({ certs: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) })),
+  /** `[global.metrics]`: Prometheus `/metrics` on a listener of its own; off when absent. */
+  metrics: T.Optional(T.Object({ address: T.String({ minLength: 1 }), port: T.Integer({ minimum: 0, maximum: 65535 }) })),
   /** Application service registration files (YAML), as Synapse lists them; read by `readAppserviceFiles`. */
   app_service_config_files: T.Array(T.String({ minLength: 1 })),
   /** CIDR ranges outbound federation and push gateways are never contacted at (SSRF guard); `[]` allows every address. */

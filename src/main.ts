@@ -12,6 +12,10 @@ import { loadOrCreateSigningKey, rotateSigningKey } from "./services/federation/
 import { createFederationSender } from "./workers/federation-sender/sender";
 import { createPushSender } from "./workers/push-sender/sender";
 import { createAppserviceSender } from "./workers/appservice-sender/sender";
+import { serveMetrics } from "./api/metrics";
+import { createBusyMeter } from "./runtime/busy-meter";
+import { createMetrics } from "./runtime/metrics";
+import { registerServerGauges } from "./services/server-metrics";
 import { createPduCheckPool } from "./workers/pdu-check/pool";
 import { createStateResPool } from "./workers/state-res/pool";
 import { createThumbnailer } from "./workers/thumbnailer/pool";
@@ -153,8 +157,11 @@ async function main(): Promise<void> {
     log,
     worker: { start: () => new Worker(new URL("./workers/appservice-sender/appservice-sender.worker.ts", import.meta.url)), databaseFile: file },
   });
-  const stateResPool = createStateResPool({ size: config.state_res_workers || undefined });
-  const pduCheckPool = createPduCheckPool();
+  // Metrics are opt-in: without [global.metrics] nothing is counted or timed.
+  const metrics = config.metrics ? createMetrics() : undefined;
+  const poolMeters = { state_res: createBusyMeter(), pdu_check: createBusyMeter() };
+  const stateResPool = createStateResPool({ size: config.state_res_workers || undefined, busy: metrics && poolMeters.state_res });
+  const pduCheckPool = createPduCheckPool(undefined, metrics && poolMeters.pdu_check);
   const thumbnailer = createThumbnailer();
   let services;
   try {
@@ -186,7 +193,7 @@ async function main(): Promise<void> {
   const stopMediaSweep = services.media.retention.start(MEDIA_SWEEP_INTERVAL_MS, (error) => log.warn("media sweep failed", { error }));
   let server: ReturnType<typeof serve>;
   try {
-    server = serve(createApp(services), {
+    server = serve(createApp(services, metrics?.observeRequest), {
       hostname: config.address,
       port: config.port,
       maxRequestBodySize: Math.max(config.max_request_size, services.media.settings.maxUploadSize),
@@ -196,6 +203,16 @@ async function main(): Promise<void> {
   } catch (e) {
     storage.close();
     fail(`cannot listen on ${config.address}:${config.port}: ${errorMessage(e)}`);
+  }
+  let metricsServer: ReturnType<typeof serveMetrics> | undefined;
+  if (metrics && config.metrics) {
+    registerServerGauges(metrics, { services, storage, pools: poolMeters });
+    try {
+      metricsServer = serveMetrics(metrics, config.metrics);
+    } catch (e) {
+      storage.close();
+      fail(`cannot listen for metrics on ${config.metrics.address}:${config.metrics.port}: ${errorMessage(e)}`);
+    }
   }
 
   // Delayed events: those that fell due while the server was down are sent now, late rather than never.
@@ -210,6 +227,7 @@ async function main(): Promise<void> {
     // Appservices first, while we still serve them: one acting on a transaction may call us back.
     await appserviceSender.stop();
     await server.stop(false); // stop accepting; wait for in-flight requests
+    metricsServer?.stop(true);
     services.delayedEvents.delayed.stop();
     await sender.stop();
     await pushSender.stop();
@@ -247,6 +265,7 @@ async function main(): Promise<void> {
     version: pkg.version,
     server_name: config.server_name,
     listening: `${tls ? "https" : "http"}://${server.hostname}:${server.port}`,
+    ...(metricsServer ? { metrics: `http://${metricsServer.hostname}:${metricsServer.port}/metrics` } : {}),
     database: file,
     config: config.source,
   });

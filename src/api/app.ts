@@ -9,7 +9,7 @@ import { clientAuth } from "./plugins/client-auth";
 import { cors } from "./plugins/cors";
 import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
-import { requestLog } from "./plugins/request-log";
+import { requestLog, type RequestObserver } from "./plugins/request-log";
 import { methodsByPath, modernPath, servesSpecPath } from "./http/route-table";
 import { accountDataRoutes } from "./client/account-data";
 import { filterRoutes } from "./client/filter";
@@ -70,11 +70,11 @@ import { userDirectoryRoutes } from "./client/user-directory";
 import { adminMediaRoutes } from "./admin/media";
 import { adminNoticeAndHistoryRoutes } from "./admin/notices-and-history";
 
-export function createApp(services: Services) {
+export function createApp(services: Services, observeRequest?: RequestObserver) {
   const { config, log } = services;
   let methodsFor = (_path: string): string[] => [];
   const app = new Elysia()
-    .use(requestLog(log))
+    .use(requestLog(log, observeRequest))
     .use(cors)
     .use(errors(log, (path) => methodsFor(path)))
     .use(jsonBody(config.max_request_size))

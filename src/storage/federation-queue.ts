@@ -59,6 +59,8 @@ const TRIM_EXCESS = `
   DELETE FROM federation_outbox WHERE destination = ? AND id <= (
     SELECT id FROM federation_outbox WHERE destination = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`;
 
+const SELECT_DEPTHS = "SELECT destination, count(*) AS items FROM federation_outbox GROUP BY destination";
+
 export const MAX_PDUS_PER_TXN = 50;
 export const MAX_EDUS_PER_TXN = 100;
 
@@ -79,6 +81,10 @@ export function createFederationQueueRepo(db: Database) {
     },
 
     /** Every destination with something queued, and when it may next be tried. */
+    /** Items waiting per destination. */
+    depths(): { destination: string; items: number }[] {
+      return db.query<{ destination: string; items: number }, []>(SELECT_DEPTHS).all();
+    },
     waitingDestinations(): { destination: string; retry_at_ts: number }[] {
       return db.query<{ destination: string; retry_at_ts: number }, []>(SELECT_WAITING).all();
     },

@@ -43,6 +43,8 @@ export interface RoomQueue {
   run<R>(roomId: string, task: SyncTask<R>): Promise<R>;
   /** Queues an asynchronous job that has `roomId` to itself until it settles. */
   runExclusive<R>(roomId: string, task: AsyncTask<R>): Promise<R>;
+  /** Rooms with writes waiting or in flight, and the writes waiting (for metrics). */
+  depth(): { rooms: number; waiting: number };
 }
 
 export function createRoomQueue(deps: RoomQueueDeps): RoomQueue {
@@ -134,6 +136,11 @@ export function createRoomQueue(deps: RoomQueueDeps): RoomQueue {
       return new Promise<R>((resolve, reject) => {
         push(roomId, { kind: "async", run: task, resolve: resolve as (v: unknown) => void, reject });
       });
+    },
+    depth() {
+      let waiting = 0;
+      for (const lane of lanes.values()) waiting += lane.pending.length;
+      return { rooms: lanes.size, waiting };
     },
   };
 }

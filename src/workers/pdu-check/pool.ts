@@ -4,6 +4,7 @@
  * use and never keep the process alive while idle.
  */
 import { encodeBase64, type KeyTable, type PduCheckRunner, type PduVerdict, type RoomVersionRules } from "../../core";
+import type { BusyMeter } from "../../runtime/busy-meter";
 import type { CheckBatch, FromPduCheckWorker } from "./protocol";
 
 /** The worker script beside this module (in a compiled binary, at the bundle's workers/ path). */
@@ -16,7 +17,7 @@ interface Pending {
   reject(error: Error): void;
 }
 
-export function createPduCheckPool(size = Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 8))): PduCheckRunner {
+export function createPduCheckPool(size = Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 8)), busy?: BusyMeter): PduCheckRunner {
   const workers: (Worker | undefined)[] = [];
   const pending = new Map<number, { worker: Worker; job: Pending }>();
   let nextJob = 1;
@@ -66,7 +67,12 @@ export function createPduCheckPool(size = Math.max(1, Math.min(navigator.hardwar
       for (let i = 0; i * slice < raws.length; i++) {
         parts.push(run(worker(i), { roomVersion: rules.id, pdus: JSON.stringify(raws.slice(i * slice, (i + 1) * slice)), keys: keyList }));
       }
-      return (await Promise.all(parts)).flat();
+      const done = busy?.start();
+      try {
+        return (await Promise.all(parts)).flat();
+      } finally {
+        done?.();
+      }
     },
   };
 }

@@ -4,6 +4,7 @@
  * chunks (yielding between them, so the event loop keeps serving), and the worker resolves. A
  * failing job rejects; a crashed worker rejects its jobs and is replaced.
  */
+import type { BusyMeter } from "../../runtime/busy-meter";
 import type { RoomVersionRules } from "../../core/room-versions.ts";
 import { rulesFor } from "../../core/room-versions.ts";
 import type { FetchEvent, StateResolver } from "../../core/state-res/resolve-state.ts";
@@ -24,6 +25,8 @@ export interface StateResPoolOptions {
   size?: number;
   /** The worker script (tests substitute one); the real one by default. */
   workerUrl?: string;
+  /** Told of every resolution while it runs (for metrics). */
+  busy?: BusyMeter;
 }
 
 /** Events per message: small enough that serialising one chunk is a short pause. */
@@ -168,6 +171,7 @@ export function createStateResPool(options: StateResPoolOptions = {}): StateResP
     const worker = slot.worker ?? startWorker(slot);
     const jobId = nextJobId++;
     const result = new Promise<string[]>((resolve, reject) => slot.jobs.set(jobId, { id: jobId, resolve, reject }));
+    if (options.busy) void result.finally(options.busy.start()).catch(() => {});
     // The job may fail while its events are still being sent; the caller sees it when we return.
     result.catch(() => {});
     worker.ref();
