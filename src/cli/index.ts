@@ -7,9 +7,10 @@ import { UsageError, type Command, type CommandIo } from "./command";
 import { adminCreateUser } from "./admin-create-user";
 import { backup } from "./backup";
 import { compact } from "./compact";
+import { verify } from "./verify";
 import { ToolError } from "./tool-storage";
 
-export const commands: readonly Command[] = [adminCreateUser, backup, compact];
+export const commands: readonly Command[] = [adminCreateUser, backup, compact, verify];
 
 /** The command whose words `argv` starts with, and the arguments after them. */
 export function findCommand(argv: readonly string[]): { command: Command; args: readonly string[] } | undefined {

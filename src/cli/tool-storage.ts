@@ -16,13 +16,21 @@ export interface ToolStorage {
 
 /** Opens what `configPath` names; a bad config or an unopenable database is a ToolError naming it. */
 export async function openToolStorage(configPath: string | undefined, warn: (line: string) => void): Promise<ToolStorage> {
-  let config: Config;
+  return openToolDatabase(await loadToolConfig(configPath, warn));
+}
+
+/** The config a command works with; a bad one is a ToolError. */
+export async function loadToolConfig(configPath: string | undefined, warn: (line: string) => void): Promise<Config> {
   try {
-    config = await loadConfig({ path: configPath, warn });
+    return await loadConfig({ path: configPath, warn });
   } catch (e) {
     if (e instanceof ConfigError) throw new ToolError(e.message);
     throw e;
   }
+}
+
+/** The config's database, beside a running server when there is one; an unopenable one is a ToolError. */
+export function openToolDatabase(config: Config): ToolStorage {
   try {
     const { db, besideServer } = openForTool(databaseFile(config));
     return { config, storage: createStorage(db), besideServer };

@@ -13,6 +13,20 @@ export interface DatabaseSize {
   freeBytes: number;
 }
 
+/** References to rows that do not exist, each a description and the query counting them. */
+const DANGLING: readonly [string, string][] = [
+  ["current state entries naming an event that is not stored", "SELECT count(*) AS n FROM current_state s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = s.event_id)"],
+  ["joined memberships naming an event that is not stored", "SELECT count(*) AS n FROM room_memberships m WHERE m.membership = 'join' AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = m.event_id)"],
+  ["forward extremities naming an event that is not stored", "SELECT count(*) AS n FROM forward_extremities f WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = f.event_id)"],
+  ["state groups built on a group that does not exist", "SELECT count(*) AS n FROM state_groups g WHERE g.prev_group IS NOT NULL AND NOT EXISTS (SELECT 1 FROM state_groups p WHERE p.id = g.prev_group)"],
+  ["state group entries naming an event that is not stored", "SELECT count(*) AS n FROM state_group_entries s WHERE s.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = s.event_id)"],
+];
+
+export interface DanglingReference {
+  what: string;
+  count: number;
+}
+
 export function createMaintenanceRepo(db: Database) {
   const pragma = (name: string) => db.query<Record<string, number>, []>(`PRAGMA ${name}`).get()?.[name] ?? 0;
   return {
@@ -24,6 +38,10 @@ export function createMaintenanceRepo(db: Database) {
     compact(): void {
       db.run("VACUUM");
       db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    },
+    /** Every kind of reference to a missing row, with how many there are (only kinds found). */
+    danglingReferences(): DanglingReference[] {
+      return DANGLING.map(([what, sql]) => ({ what, count: db.query<{ n: number }, []>(sql).get()?.n ?? 0 })).filter((d) => d.count > 0);
     },
     size(): DatabaseSize {
       const pageSize = pragma("page_size");
