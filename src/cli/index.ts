@@ -7,10 +7,11 @@ import { UsageError, type Command, type CommandIo } from "./command";
 import { adminCreateUser } from "./admin-create-user";
 import { backup } from "./backup";
 import { compact } from "./compact";
+import { purgeRoom } from "./purge-room";
 import { verify } from "./verify";
 import { ToolError } from "./tool-storage";
 
-export const commands: readonly Command[] = [adminCreateUser, backup, compact, verify];
+export const commands: readonly Command[] = [adminCreateUser, backup, compact, verify, purgeRoom];
 
 /** The command whose words `argv` starts with, and the arguments after them. */
 export function findCommand(argv: readonly string[]): { command: Command; args: readonly string[] } | undefined {
