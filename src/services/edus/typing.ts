@@ -64,6 +64,8 @@ export function createTypingService(deps: { members: MembershipView; notifier: N
     setTyping(requester: Requester, roomId: string, userId: string, typing: boolean, timeoutMs?: number): void {
       if (requester.userId !== userId) throw forbidden("Cannot set the typing state of another user");
       if (!members.isJoined(roomId, userId)) throw forbidden("You are not joined to this room");
+      // A shadow-banned user's typing is accepted and shown to nobody.
+      if (requester.shadowBanned) return;
       if (typing) start(roomId, userId, timeoutMs ?? defaultTimeoutMs);
       else stop(roomId, userId);
     },

@@ -108,7 +108,7 @@ describe("suspension", () => {
 });
 
 describe("shadow-ban", () => {
-  test("messages and invites are answered as sent but nobody receives them; lifting it restores delivery", async () => {
+  test("messages, invites and typing are answered as sent but nobody receives them; lifting it restores delivery", async () => {
     const spammer = await registerUser(srv.server.baseUrl, "spammer");
     const witness = await registerUser(srv.server.baseUrl, "witness");
     const roomId = await createRoom(srv.server.baseUrl, witness, { preset: "public_chat" });
@@ -124,6 +124,13 @@ describe("shadow-ban", () => {
     expectError(await as(witness, "GET", `/rooms/${enc(roomId)}/event/${enc(hidden.body.event_id)}`), 404, "M_NOT_FOUND");
     const invitee = await as(witness, "GET", `/rooms/${enc(roomId)}/state/m.room.member/${enc(victim.user_id)}`);
     expectError(invitee, 404, "M_NOT_FOUND");
+    // Typing is accepted and shown to nobody: the witness's next sync carries no typing of the spammer.
+    const since = (await as<{ next_batch: string }>(witness, "GET", "/sync?timeout=0")).body.next_batch;
+    expect((await as(spammer, "PUT", `/rooms/${enc(roomId)}/typing/${enc(spammer.user_id)}`, { typing: true, timeout: 30000 })).status).toBe(200);
+    await send(witness, roomId, "a marker after the typing");
+    const after = await as<{ rooms: { join: Record<string, { ephemeral: { events: { type: string; content: { user_ids?: string[] } }[] } }> } }>(witness, "GET", `/sync?timeout=0&since=${since}`);
+    const typing = after.body.rooms.join[roomId]?.ephemeral.events.filter((e) => e.type === "m.typing") ?? [];
+    expect(typing.flatMap((e) => e.content.user_ids ?? [])).not.toContain(spammer.user_id);
 
     await as(srv.admin, "DELETE", `/_synapse/admin/v1/users/${enc(spammer.user_id)}/shadow_ban`);
     const seen = await send(spammer, roomId, "sorry");
