@@ -19,6 +19,7 @@ import { pushersRoutes } from "./client/pushers";
 import { readMarkersRoutes } from "./client/read-markers";
 import { receiptsRoutes } from "./client/receipts";
 import { syncRoutes } from "./client/sync";
+import { slidingSyncRoutes } from "./client/sliding-sync";
 import { legacySyncRoutes } from "./client/legacy-sync";
 import { typingRoutes } from "./client/typing";
 import { tagsRoutes } from "./client/tags";
@@ -96,6 +97,7 @@ export function createApp(services: Services, observeRequest?: RequestObserver) 
     .use(accountDataRoutes(services))
     .use(tagsRoutes(services))
     .use(syncRoutes(services))
+    .use(slidingSyncRoutes(services))
     .use(legacySyncRoutes(services))
     .use(typingRoutes(services))
     .use(receiptsRoutes(services))

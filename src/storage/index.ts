@@ -44,6 +44,7 @@ import { createRelationsRepo } from "./relations";
 import { createSearchRepo } from "./search";
 import { createUserDirectoryRepo } from "./user-directory";
 import { createIgnoredUsersRepo } from "./ignored-users";
+import { createSlidingSyncRepo } from "./sliding-sync";
 
 export function createStorage(db: Database) {
   const streams = createStreamPositions(db);
@@ -87,6 +88,7 @@ export function createStorage(db: Database) {
     userDirectory: createUserDirectoryRepo(db),
     ignoredUsers: createIgnoredUsersRepo(db),
     maintenance: createMaintenanceRepo(db),
+    slidingSync: createSlidingSyncRepo(db),
     /**
      * Runs `fn` in one transaction (one COMMIT, so one fsync, for all of a request's writes). It
      * takes the write lock at once (IMMEDIATE): the federation sender writes through its own

@@ -24,12 +24,13 @@ const selectedByVersion: Record<string, readonly string[]> = {
 
 /**
  * Unstable features that exist here: dehydrated devices (MSC3814), cross-signing for clients older
- * than v1.1, and for Element Call delayed events (MSC4140), MatrixRTC transports (MSC4143) and
- * `state_after` under its unstable names (MSC4222).
+ * than v1.1, for Element Call delayed events (MSC4140), MatrixRTC transports (MSC4143) and
+ * `state_after` under its unstable names (MSC4222), and simplified sliding sync (MSC4186).
  */
 const unstableFeatures = {
   "org.matrix.msc3814": true, "org.matrix.e2e_cross_signing": true,
   "org.matrix.msc4140": true, "org.matrix.msc4143": true, "org.matrix.msc4222": true,
+  "org.matrix.simplified_msc3575": true,
 };
 
 /** Whether a route answers `method` on `path` (a spec path; its parameters match any segment). */

@@ -1,7 +1,7 @@
 /**
  * Wires the sync area: `/sync` as the list of its stream providers (`streams/`: room events,
  * account data, receipts, presence, to-device, device lists, typing), and the legacy polling APIs
- * over the same streams (`legacy.ts`). The notifier that wakes
+ * over the same streams (`legacy.ts`), and simplified sliding sync over them too (`sliding/`). The notifier that wakes
  * long-polls is made by the composition root, since every area that writes wakes it.
  */
 import type { Accounts } from "../accounts";
@@ -22,6 +22,12 @@ import { typingStream } from "./streams/typing";
 import type { SharedDeps } from "../shared-deps";
 import { createSyncService } from "./sync";
 import { createLegacySync } from "./legacy";
+import { createConnections } from "./sliding/connections";
+import { createExtensions } from "./sliding/extensions";
+import { createRoomRecency } from "./sliding/recency";
+import { createRoomList } from "./sliding/room-list";
+import { createRoomResults } from "./sliding/room-result";
+import { createSlidingSync } from "./sliding/sliding-sync";
 
 export interface SyncDeps extends Pick<SharedDeps, "storage" | "clock" | "log" | "notifier"> {
   accounts: Pick<Accounts, "filters" | "accountData">;
@@ -77,6 +83,21 @@ export function buildSync(deps: SyncDeps) {
     presence: edus.presence,
     members: rooms.members,
   });
-  return { sync, legacy, notifier };
+  const recency = createRoomRecency(storage.slidingSync, (roomId, to) => storage.roomActivity.latestInRoom(roomId, to));
+  const sliding = createSlidingSync({
+    storage,
+    clock,
+    log,
+    notifier,
+    sync,
+    streams,
+    presence: edus.presence,
+    receipts: edus.receipts,
+    connections: createConnections({ storage, clock }),
+    roomList: createRoomList({ storage, recency, timeline: rooms.timeline, clientEvents: rooms.clientEvents }),
+    results: createRoomResults({ storage, rooms: roomsSection, timeline: rooms.timeline, clientEvents: rooms.clientEvents, unread: push.unread }),
+    extensions: createExtensions(new Map(streams.map((s) => [s.key, s]))),
+  });
+  return { sync, legacy, sliding, notifier };
 }
 export type Sync = ReturnType<typeof buildSync>;

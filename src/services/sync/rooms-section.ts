@@ -70,7 +70,7 @@ export type RoomsSection = {
   leave: Record<string, JsonObject>;
 };
 
-interface TimelineBatch {
+export interface TimelineBatch {
   rows: EventRow[];
   limited: boolean;
 }
@@ -206,9 +206,14 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     if (members.length > 0) lazyMembers.remember(req.userId, req.deviceId, roomId, members);
   }
 
+  /** The room's heroes (spec "Calculating the display name"): joined and invited first, else those gone. */
+  function heroesOf(userId: string, roomId: string): string[] {
+    const present = activity.membersByAge(roomId, userId, false, heroCount);
+    return present.length > 0 ? present : activity.membersByAge(roomId, userId, true, heroCount);
+  }
+
   function summary(userId: string, roomId: string): { heroes: string[]; body: JsonObject } {
-    let heroes = activity.membersByAge(roomId, userId, false, heroCount);
-    if (heroes.length === 0) heroes = activity.membersByAge(roomId, userId, true, heroCount);
+    const heroes = heroesOf(userId, roomId);
     return {
       heroes,
       body: {
@@ -293,6 +298,10 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
   }
 
   return {
+    /** What sliding sync (`sync/sliding/`) builds its rooms from, as `/sync` does. */
+    readTimeline,
+    strippedState,
+    heroesOf,
     /** Builds the rooms section for the user's memberships. */
     build(req: RoomsRequest, memberships: readonly MembershipRow[]): RoomsSection {
       const out: RoomsSection = { join: {}, invite: {}, knock: {}, leave: {} };
