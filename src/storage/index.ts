@@ -97,6 +97,19 @@ export function createStorage(db: Database) {
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },
+    /**
+     * A transaction whose commit does not wait for the disk (WAL, synchronous=NORMAL): it survives
+     * the process being killed, and reaches the disk with the next synced commit or checkpoint, so
+     * only a power loss can undo it. For state a client can rebuild (sliding sync connections).
+     */
+    unsyncedTransaction<T>(fn: () => T): T {
+      db.run("PRAGMA synchronous = NORMAL");
+      try {
+        return db.transaction(fn).immediate();
+      } finally {
+        db.run("PRAGMA synchronous = FULL");
+      }
+    },
     close(): void {
       closeDatabase(db);
     },

@@ -107,7 +107,8 @@ export function createConnections(deps: { storage: Storage; clock: Clock }) {
     /** Records the response computed from `state`; returns its `pos`. */
     save(state: ConnectionState, token: string, lists: Record<string, number>, sent: ReadonlyMap<string, SentRoom>): string {
       const seq = state.seq + 1;
-      storage.transaction(() => {
+      // Unsynced: lost only to a power failure, after which the client's pos is unknown and it starts over.
+      storage.unsyncedTransaction(() => {
         repo.acknowledge(state.id, state.seq);
         repo.recordResponse(state.id, seq, token, JSON.stringify(lists), [...sent].map(([roomId, room]) => [roomId, JSON.stringify(room)]));
         repo.touchConnection(state.id, clock.now());

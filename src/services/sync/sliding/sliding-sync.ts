@@ -189,6 +189,8 @@ export function createSlidingSync(deps: SlidingSyncDeps) {
             result = compute(requester, request, conn);
           }
         }
+        // A cancelled request (the client went on with another) must record nothing: its answer is never read.
+        if (signal?.aborted) return { pos: request.pos ?? "", ...result.response };
         // Nothing new: the client keeps its `pos` (the same picture of the rooms, nothing to record).
         const pos = request.pos !== undefined && !result.news ? request.pos : connections.save(conn, formatSyncToken(result.token), result.lists, result.sent);
         return { pos, ...result.response };
