@@ -15,11 +15,12 @@ test("GET /versions lists v1.19 and answers with JSON", async () => {
   expect(res.headers.get("content-type")).toContain("application/json");
   const body = (await res.json()) as { versions: string[]; unstable_features: Record<string, boolean> };
   expect(body.versions).toContain("v1.19");
-  // Only what exists: dehydrated devices, cross-signing for older clients, and what Element Call
-  // needs (delayed events, MatrixRTC transports, state_after).
+  // Only what exists: dehydrated devices, cross-signing for older clients, what Element Call
+  // needs (delayed events, MatrixRTC transports, state_after), and Element X's sliding sync.
   expect(body.unstable_features).toEqual({
     "org.matrix.msc3814": true, "org.matrix.e2e_cross_signing": true,
     "org.matrix.msc4140": true, "org.matrix.msc4143": true, "org.matrix.msc4222": true,
+    "org.matrix.simplified_msc3575": true,
   });
   expect(new Set(body.versions).size).toBe(body.versions.length);
 });
