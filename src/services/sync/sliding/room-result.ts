@@ -9,7 +9,6 @@
 import { compileFilter, type RoomEventMatcher } from "../../../core/filter";
 import { stateKeyOf, type JsonObject, type StateKey } from "../../../core/types";
 import type { Storage } from "../../../storage";
-import type { EventRow } from "../../../storage/events";
 import type { UnreadCounts } from "../../push/unread-counts";
 import type { ClientEvents } from "../../rooms/client-events";
 import type { StateMap } from "../../rooms/state";
@@ -64,7 +63,7 @@ export function createRoomResults(deps: {
   storage: Storage;
   rooms: Pick<SyncRooms, "readTimeline" | "strippedState" | "heroesOf">;
   timeline: Pick<Timeline, "stateAtStream" | "prevBatchFor">;
-  clientEvents: Pick<ClientEvents, "format" | "visiblePdu">;
+  clientEvents: Pick<ClientEvents, "format" | "formatTimeline" | "visiblePdu">;
   unread: Pick<UnreadCounts, "forSync">;
 }) {
   const { storage, rooms, timeline, clientEvents, unread } = deps;
@@ -225,7 +224,7 @@ export function createRoomResults(deps: {
       if (stateEvents.length > 0) result.required_state = stateEvents;
       const fieldsOnly = Object.keys(result).length;
       if (batch.rows.length > 0 || initial) {
-        result.timeline = batch.rows.map((r: EventRow) => clientEvents.format(r, { userId: ctx.userId, deviceId: ctx.deviceId }, { omitRoomId: true }));
+        result.timeline = clientEvents.formatTimeline(batch.rows, { userId: ctx.userId, deviceId: ctx.deviceId }, { omitRoomId: true });
         result.num_live = ctx.liveFrom === undefined ? 0 : batch.rows.filter((r) => r.stream_ordering > ctx.liveFrom!).length;
         result.prev_batch = batch.rows[0] ? timeline.prevBatchFor(batch.rows[0]) : ctx.nextBatch;
         if (batch.limited) result.limited = true;
