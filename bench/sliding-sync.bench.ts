@@ -5,7 +5,8 @@
  *   1. the first request of a connection (p50);
  *   2. an incremental request after one new event (p50/p99; target p99 < 10 ms), interleaved
  *      with the same incremental case through /sync v3, so both are measured side by side;
- *   3. wake-up latency: from the start of a send to the return of the parked sliding sync.
+ *   3. wake-up latency: from the start of a send to the return of the parked sliding sync;
+ *   4. the server CPU per send + incremental request of each API alone.
  * Run alone: `bun bench/sliding-sync.bench.ts`.
  */
 import { call, percentile, register, startServer, type Session } from "./bench-server.ts";
@@ -16,6 +17,7 @@ const FIRST_RUNS = 30;
 const WARMUP_ROUNDS = 100;
 const INCREMENTAL_SAMPLES = 300;
 const WAKE_SAMPLES = 200;
+const CPU_ROUNDS = 300;
 const SEED_CONCURRENCY = 16;
 
 const enc = encodeURIComponent;
@@ -129,6 +131,26 @@ try {
     pos = res.pos;
   }
   line("sliding sync wake-up: send start -> long-poll return", wake);
+  // 4. Server CPU per round (a send and an incremental request), each API alone: a figure the
+  // machine's other load barely moves, unlike the latencies above.
+  const cpuPerRound = async (label: string, syncOnce: () => Promise<void>) => {
+    const before = server.cpuMs();
+    for (let i = 0; i < CPU_ROUNDS; i++) {
+      await send(baseUrl, sender, rooms[i % rooms.length]!, `cpu ${i}`);
+      await syncOnce();
+    }
+    const perRound = (server.cpuMs() - before) / CPU_ROUNDS;
+    console.log(`${label.padEnd(58)} ${perRound.toFixed(2)} ms server CPU per send + request`);
+    return perRound;
+  };
+  const cpuSliding = await cpuPerRound("sliding sync: incremental", async () => {
+    pos = (await sliding(baseUrl, reader, pos)).pos;
+  });
+  const cpuV3 = await cpuPerRound("/sync v3: incremental", async () => {
+    token = (await syncV3(baseUrl, reader, token)).next_batch;
+  });
+  console.log(`sliding / v3 server CPU: ${(cpuSliding / cpuV3).toFixed(2)}x`);
+
   console.log(`server RSS after the run: ${server.rssMiB().toFixed(0)} MiB`);
 } finally {
   await server.stop();

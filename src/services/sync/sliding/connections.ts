@@ -44,7 +44,9 @@ export interface ConnectionState {
 const maxConnectionsPerDevice = 10;
 /** Connections unused this long expire. */
 const connectionTtlMs = 30 * 24 * 3600 * 1000;
+/** The cache of connection states holds at most this many connections and rooms in all. */
 const cachedConnections = 1_000;
+const cachedRooms = 200_000;
 
 export const unknownPos = (why: string) => new MatrixError(400, "M_UNKNOWN_POS", why);
 
@@ -61,7 +63,7 @@ export function createConnections(deps: { storage: Storage; clock: Clock }) {
   const { storage, clock } = deps;
   const repo = storage.slidingSync;
   // The newest state of recently used connections: a request with the latest `pos` reads no rows.
-  const cache = createLruMap<number, ConnectionState>({ maxEntries: cachedConnections });
+  const cache = createLruMap<number, ConnectionState>({ maxEntries: cachedConnections, maxWeight: cachedRooms, weigh: (state) => state.rooms.size + 1 });
 
   function open(userId: string, deviceId: string, connId: string): ConnectionState {
     const now = clock.now();
