@@ -82,7 +82,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
    * Newest-first scan of (from, to] keeping what the user may see and the filter allows. The first
    * read asks for exactly limit + 1 rows (the common case: everything passes); later reads grow.
    */
-  function readTimeline(req: RoomsRequest, roomId: string, from: number, to: number, matcher: RoomEventMatcher): TimelineBatch {
+  function readTimeline(req: Pick<RoomsRequest, "userId" | "ignored">, roomId: string, from: number, to: number, matcher: RoomEventMatcher): TimelineBatch {
     const limit = Math.min(matcher.limit ?? defaultTimelineLimit, MAX_LIMIT);
     const kept: EventRow[] = [];
     let upper = to;

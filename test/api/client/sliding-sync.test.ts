@@ -264,6 +264,20 @@ describe("invites and subscriptions", () => {
     expect(room.initial).toBeUndefined();
     expect(room.required_state!.map((e) => e.type)).toEqual(["m.room.topic"]);
   });
+  test("an ignored user's messages stay out of timelines and their invites out of the lists", async () => {
+    const alice = await user("alice");
+    const bob = await user("bob");
+    const roomId = await createRoom(alice, { preset: "public_chat" });
+    await join(bob, roomId);
+    expect((await alice.call("PUT", `/user/${enc(alice.id)}/account_data/m.ignored_user_list`, { ignored_users: { [bob.id]: {} } })).status).toBe(200);
+    await send(bob, roomId, "hidden");
+    await send(alice, roomId, "shown");
+    const invite = await createRoom(bob, { invite: [alice.id] });
+    const res = await slidingConnection(server, alice.session).sync({ lists: { all: elementList([0, 9], { timeline_limit: 5 }) } });
+    expect(texts(res.rooms[roomId]!.timeline)).toEqual(["shown"]);
+    expect(res.rooms[invite]).toBeUndefined();
+    expect(res.lists.all!.count).toBe(1);
+  });
 });
 
 describe("pos", () => {

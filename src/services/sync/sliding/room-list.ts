@@ -106,9 +106,11 @@ export function createRoomList(deps: { storage: Storage; recency: RoomRecency; t
     },
 
     /** The user's rooms for the lists, newest first; `sentBefore` tells rooms this connection has. */
-    rooms(userId: string, to: number, dialect: Dialect, sentBefore: (roomId: string) => boolean): RoomEntry[] {
+    rooms(userId: string, to: number, dialect: Dialect, sentBefore: (roomId: string) => boolean, ignored: ReadonlySet<string>): RoomEntry[] {
       const out: RoomEntry[] = [];
       for (const m of storage.memberships.forUser(userId)) {
+        // Spec "Ignoring Users": invites from ignored users never reach the client.
+        if (m.membership === "invite" && ignored.has(m.sender)) continue;
         // Rooms left by the user themselves only while the connection knows them (MSC4186).
         if (m.membership === "leave" && m.sender === userId && !sentBefore(m.room_id)) continue;
         out.push(entryOf(m, to, dialect));

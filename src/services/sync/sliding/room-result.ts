@@ -41,6 +41,8 @@ export interface ResponseContext {
   dmRooms: ReadonlySet<string>;
   /** Rooms where the user's own receipts moved since the previous response (their counts may have). */
   readRooms: ReadonlySet<string>;
+  /** The users the user ignores (spec "Ignoring Users"): their events stay out of timelines. */
+  ignored: ReadonlySet<string>;
 }
 
 export interface RoomOutcome {
@@ -191,7 +193,7 @@ export function createRoomResults(deps: {
       const until = left ? Math.min(m.stream_ordering, ctx.to) : ctx.to;
       const expanded = !initial && prev !== undefined && job.timelineLimit > prev.timelineLimit;
       const from = initial || expanded || !prev ? 0 : prev.at;
-      const batch: TimelineBatch = until > from ? rooms.readTimeline(ctx.userId, roomId, from, until, matcherFor(job.timelineLimit)) : { rows: [], limited: false };
+      const batch: TimelineBatch = until > from ? rooms.readTimeline(ctx, roomId, from, until, matcherFor(job.timelineLimit)) : { rows: [], limited: false };
       const state = timeline.stateAtStream(roomId, until);
       const wanted = combineRequiredState(job.requiredState, ctx.userId);
       const before = initial || !prev ? undefined : { state: timeline.stateAtStream(roomId, prev.at), wanted: combineRequiredState(prev.requiredState, ctx.userId) };

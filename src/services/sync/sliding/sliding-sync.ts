@@ -80,7 +80,8 @@ export function createSlidingSync(deps: SlidingSyncDeps) {
     const positionOf = (t: SyncToken, key: string) => t.positions[streamIndex.get(key)!] ?? 0;
 
     // Lists: filter, order, window (MSC4186 "Lists").
-    const entries = roomList.rooms(userId, toRooms, request.dialect, (roomId) => conn.rooms.has(roomId));
+    const ignored = storage.ignoredUsers.ignoredBy(userId);
+    const entries = roomList.rooms(userId, toRooms, request.dialect, (roomId) => conn.rooms.has(roomId), ignored);
     const dmRooms = roomList.dmRooms(userId);
     const jobs = new Map<string, { entry: RoomEntry; lists: string[]; configs: RoomConfig[] }>();
     const job = (entry: RoomEntry) => {
@@ -126,6 +127,7 @@ export function createSlidingSync(deps: SlidingSyncDeps) {
       nextBatch: formatSyncToken(to),
       dmRooms,
       readRooms: readRooms(userId, since && sync.positionIn(since, "receipts"), positionOf(to, "receipts")),
+      ignored,
     };
     const rooms: JsonObject = {};
     const sent = new Map<string, SentRoom>();
