@@ -70,6 +70,8 @@ import { searchRoutes } from "./client/search";
 import { userDirectoryRoutes } from "./client/user-directory";
 import { adminMediaRoutes } from "./admin/media";
 import { adminNoticeAndHistoryRoutes } from "./admin/notices-and-history";
+import { spacesRoutes } from "./client/spaces";
+import { federationHierarchyRoutes } from "./federation/hierarchy";
 
 export function createApp(services: Services, observeRequest?: RequestObserver) {
   const { config, log } = services;
@@ -138,7 +140,9 @@ export function createApp(services: Services, observeRequest?: RequestObserver) 
     .use(searchRoutes(services))
     .use(userDirectoryRoutes(services))
     .use(adminMediaRoutes(services))
-    .use(adminNoticeAndHistoryRoutes(services));
+    .use(adminNoticeAndHistoryRoutes(services))
+    .use(spacesRoutes(services))
+    .use(federationHierarchyRoutes(services));
   methodsFor = methodsByPath(app.routes);
   return app;
 }

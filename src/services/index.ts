@@ -32,6 +32,7 @@ import { createRateLimiter } from "./rate-limit";
 import { buildReports } from "./reports";
 import { buildRooms } from "./rooms";
 import { buildSearch } from "./search";
+import { buildSpaces } from "./spaces";
 import { buildSync } from "./sync";
 import { buildVoip } from "./voip";
 import type { SharedDeps } from "./shared-deps";
@@ -88,11 +89,12 @@ export function buildServices(deps: ServiceDeps) {
   const admin = buildAdmin({ ...shared, accounts, rooms, membership, media });
   const relations = buildRelations({ ...shared, rooms });
   const search = buildSearch({ ...shared, accounts, rooms });
+  const spaces = buildSpaces({ ...shared, rooms, federation });
 
   e2ee.followDevices(accounts);
   rooms.onCurrentStateChange(e2ee.membershipsChanged);
   e2ee.receiveEdus(federation.transactions);
 
-  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin, relations, search };
+  return { config, log, rateLimits, accounts, rooms, edus, push, federation, e2ee, sync, membership, appservices, media, reports, delayedEvents, voip, admin, relations, search, spaces };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -106,17 +106,26 @@ export function guestMayCall(method: string, url: string): boolean {
 /** What a locked account may still do (spec "Account locking": servers may let it log out). */
 const LOCKED_MAY_CALL = new Set(["/_matrix/client/v3/logout", "/_matrix/client/v3/logout/all"]);
 
-export const clientAuth = (auth: AuthService) =>
-  new Elysia({ name: "client-auth" }).macro({
+export const clientAuth = (auth: AuthService) => {
+  // From `request`, not Elysia's parsed `headers`: the compiled (minified) bundle can hide the
+  // use of `headers` from Elysia's analysis, which then leaves them out for some routes.
+  const requesterOf = (request: Request, token: string | undefined) => {
+    const requester = auth.authenticate(token, clientAddress(request), () => identityAssertion(request));
+    if (requester.locked && !(request.method === "POST" && LOCKED_MAY_CALL.has(new URL(request.url).pathname))) throw userLocked();
+    if (requester.isGuest && !guestMayCall(request.method, request.url)) throw guestAccessForbidden("Guest accounts may not use this endpoint");
+    return requester;
+  };
+  const tokenOf = (request: Request) => accessToken(request.headers.get("authorization") ?? undefined, request.url);
+  return new Elysia({ name: "client-auth" }).macro({
     auth: {
-      // From `request`, not Elysia's parsed `headers`: the compiled (minified) bundle can hide the
-      // use of `headers` from Elysia's analysis, which then leaves them out for some routes.
+      resolve: ({ request }) => ({ requester: requesterOf(request, tokenOf(request)) }),
+    },
+    /** The requester when the request carries a token (then it must be valid), else undefined. */
+    optionalAuth: {
       resolve({ request }) {
-        const authorization = request.headers.get("authorization") ?? undefined;
-        const requester = auth.authenticate(accessToken(authorization, request.url), clientAddress(request), () => identityAssertion(request));
-        if (requester.locked && !(request.method === "POST" && LOCKED_MAY_CALL.has(new URL(request.url).pathname))) throw userLocked();
-        if (requester.isGuest && !guestMayCall(request.method, request.url)) throw guestAccessForbidden("Guest accounts may not use this endpoint");
-        return { requester };
+        const token = tokenOf(request);
+        return { requester: token === undefined ? undefined : requesterOf(request, token) };
       },
     },
   });
+};
