@@ -43,7 +43,12 @@ function withoutChildrenState(chunk: JsonObject): JsonObject {
   return rest;
 }
 
-export function createHierarchy(deps: { rooms: SpaceRooms; remote: RemoteHierarchyClient }) {
+export function createHierarchy(deps: {
+  rooms: SpaceRooms;
+  remote: RemoteHierarchyClient;
+  /** Whether the room's server ACL lets the server in. */
+  serverAllowed(roomId: string, server: string): boolean;
+}) {
   const { rooms, remote } = deps;
 
   /** One room of the walk: described here when we are in it, else by a `via` server. */
@@ -120,13 +125,14 @@ export function createHierarchy(deps: { rooms: SpaceRooms; remote: RemoteHierarc
     forServer(origin: string, roomId: string, suggestedOnly: boolean): JsonObject {
       const room = rooms.participates(roomId) ? rooms.describe(roomId) : null;
       if (!room || !rooms.visibleToServer(origin, room.chunk)) throw notFound(`Room ${roomId} is not known here or not open to ${origin}`);
+      if (!deps.serverAllowed(roomId, origin)) throw forbidden(`${origin} is barred by the room's server ACL`);
       const children: JsonObject[] = [];
       const inaccessible: string[] = [];
       for (const link of room.children) {
         if (suggestedOnly && !link.suggested) continue;
         const child = rooms.participates(link.roomId) ? rooms.describe(link.roomId) : null;
         if (!child) continue;
-        if (rooms.visibleToServer(origin, child.chunk)) children.push(withoutChildrenState(child.chunk));
+        if (rooms.visibleToServer(origin, child.chunk) && deps.serverAllowed(link.roomId, origin)) children.push(withoutChildrenState(child.chunk));
         else inaccessible.push(link.roomId);
       }
       return { room: room.chunk, children, inaccessible_children: inaccessible };

@@ -18,7 +18,7 @@ export function buildSpaces(deps: SpacesDeps) {
   const spaceRooms = createSpaceRooms({ serverName, storage, state: rooms.state, eventStore: rooms.eventStore, summaries: rooms.summaries });
   const remote = createRemoteHierarchy({ serverName, client: federation.client, clock: deps.clock, log: deps.log });
   return {
-    hierarchy: createHierarchy({ rooms: spaceRooms, remote }),
+    hierarchy: createHierarchy({ rooms: spaceRooms, remote, serverAllowed: federation.view.serverAllowed }),
     summary: createRoomSummary({ rooms: spaceRooms, remote, directory: federation.directory }),
   };
 }

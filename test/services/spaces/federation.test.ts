@@ -74,8 +74,14 @@ test("A's federation hierarchy for a server in no room: the space, the children 
   expect(res.children.map((c) => c.name).sort()).toEqual(["Open on A", "Sub on A"]);
   expect(res.children.every((c) => c.children_state === undefined)).toBe(true);
   expect(res.inaccessible_children).toEqual([closed]);
-  const refused = await ask(closed).then(() => 200, (e: unknown) => (e instanceof RemoteError ? e.status : -1));
-  expect(refused).toBe(404);
+  const statusOf = (roomId: string) => ask(roomId).then(() => 200, (e: unknown) => (e instanceof RemoteError ? e.status : -1));
+  expect(await statusOf(closed)).toBe(404);
+  // A public room whose server ACL bars the asking server's host.
+  const barred = await createRoom(a, alice, {
+    name: "Barred", preset: "public_chat",
+    initial_state: [{ type: "m.room.server_acl", state_key: "", content: { allow: ["*"], deny: ["127.0.0.1"], allow_ip_literals: true } }],
+  });
+  expect(await statusOf(barred)).toBe(403);
 }, 30_000);
 
 test("B summarises A's rooms through via and through A's alias; a closed one is 404", async () => {
