@@ -235,6 +235,26 @@ describe("conflicting state", () => {
 });
 
 describe("durability", () => {
+  test("an event scheduled before a restart is sent by the restarted server at its time", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "conduit-delayed-"));
+    const opts: StartOptions = { dataDir, toml: LIMITS };
+    let running = await startServer(opts);
+    try {
+      const dave = await registerUser(running.baseUrl, "dave");
+      const roomId = await createRoom(running.baseUrl, dave);
+      const { delay_id } = (await delayedSend(dave, roomId, 3000, "after the restart", running.baseUrl)).body;
+      await running.stop();
+      running = await startServer(opts);
+      const event = await arrives(running.baseUrl, dave, roomId, (e) => e.content.body === "after the restart");
+      const done = (await call<Delayed>(dave, "GET", `${PREFIX}/delayed_events/${enc(delay_id)}`, undefined, running.baseUrl)).body;
+      expect(done.event_id).toBe(event.event_id!);
+      expect(done.finalised_ts).toBeGreaterThanOrEqual(done.scheduled_at + 3000);
+    } finally {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test("events due while the server was down are sent at start, in order of their send time", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "conduit-delayed-"));
     const opts: StartOptions = { dataDir, toml: LIMITS };
