@@ -18,6 +18,8 @@ import type { RoomsService } from "../rooms/room-actions";
 /** The MSC's suggested retention of finalised events: 7 days, or 1000 per user. */
 const FINALISED_KEEP_MS = 7 * 86_400_000;
 const FINALISED_KEEP_COUNT = 1000;
+/** The longest single wait of the timer (timers overflow past 2^31 - 1 ms); a later event is waited for in steps. */
+const MAX_WAIT_MS = 3_600_000;
 
 export type DelayedEventAction = "send" | "cancel" | "restart";
 
@@ -144,7 +146,7 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
     cancelTimer = undefined;
     timerDue = next ?? undefined;
     if (next === null) return;
-    cancelTimer = clock.schedule(next - clock.now(), () => {
+    cancelTimer = clock.schedule(Math.min(next - clock.now(), MAX_WAIT_MS), () => {
       cancelTimer = undefined;
       timerDue = undefined;
       void drain();

@@ -6,8 +6,8 @@ import type { Requester } from "../../../src/services/accounts/access-tokens";
 import { maxDelayExceeded } from "../../../src/services/delayed-events/delayed-events";
 import { testServices } from "../../helpers/services";
 
-async function setUp() {
-  const t = await testServices();
+async function setUp(env: Record<string, string> = {}) {
+  const t = await testServices(env);
   const alice: Requester = { userId: "@alice:localhost", deviceId: "DEV", isGuest: false };
   t.storage.accounts.insertUser({ userId: alice.userId, passwordHash: null, displayname: null, isGuest: false, createdTs: 0 });
   const { room_id: roomId } = await t.services.rooms.creation.createRoom(alice, {});
@@ -76,4 +76,22 @@ test("a send refused at its time finalises the event with the error", async () =
   const done = t.delayed.get(t.alice, id);
   expect(done.error).toMatchObject({ errcode: "M_FORBIDDEN" });
   expect(done.event_id).toBeUndefined();
+});
+
+test("a delay longer than a timer can wait is waited for in steps, and sent on time", async () => {
+  const tenDays = 10 * 86_400_000;
+  const t = await setUp({ CONDUIT_MAX_DELAYED_EVENT_DELAY_MS: String(tenDays) });
+  // Real timers fire at once when asked to wait past 2^31 - 1 ms: no single wait may be that long.
+  const waits: number[] = [];
+  const schedule = t.clock.schedule.bind(t.clock);
+  t.clock.schedule = (ms, fn) => (waits.push(ms), schedule(ms, fn));
+  t.schedule("much later", tenDays);
+  t.advance(tenDays - 1);
+  await t.settle();
+  expect(t.bodies()).toEqual([]);
+  expect(t.clock.pending()).toBe(1);
+  t.advance(1);
+  await t.settle();
+  expect(t.bodies()).toEqual(["much later"]);
+  expect(Math.max(...waits)).toBeLessThanOrEqual(2 ** 31 - 1);
 });
