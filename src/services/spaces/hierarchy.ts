@@ -85,7 +85,8 @@ export function createHierarchy(deps: {
     const stack: { roomId: string; depth: number; via: readonly string[] }[] = [{ roomId: rootId, depth: 0, via: [] }];
     while (stack.length > 0 && seen.size < MAX_ROOMS) {
       const { roomId, depth, via } = stack.pop()!;
-      if (seen.has(roomId) || walk.inaccessible.has(roomId)) continue;
+      // A room another server called inaccessible may still be one we are in ourselves.
+      if (seen.has(roomId) || (walk.inaccessible.has(roomId) && !rooms.participates(roomId))) continue;
       seen.add(roomId);
       const room = await visit(walk, roomId, via);
       if (!room) continue;
