@@ -2,11 +2,12 @@
  * `GET /rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]]` (spec "Relationships
  * API", v1.10 `recurse` from MSC3981): the events relating to a parent, a page at a time in the
  * room's topological order, with the same tokens as `/messages`. The parent and every child pass
- * the history visibility check.
+ * the history visibility check; children from users the reader ignores are left out.
  */
 import type { JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
+import { isIgnored } from "../accounts/ignored-users";
 import { notFound } from "../matrix-error";
 import type { ClientEvents } from "../rooms/client-events";
 import { END, START, formatToken, parseToken, positionAfter, positionBefore } from "../rooms/pagination";
@@ -44,7 +45,9 @@ export function createRelations(deps: { storage: Storage; visibility: Visibility
       // An event type narrows within a relation type only (the spec's path has no other form).
       const eventType = q.relType !== undefined ? q.eventType : undefined;
       const rows = storage.relations.children({ parentId: eventId, roomId, relType: q.relType, eventType, dir: q.dir, from, to, limit, depth });
-      const out: JsonObject = { chunk: clientEvents.formatTimeline(visibility.filterVisible(requester.userId, rows), requester) };
+      const ignored = storage.ignoredUsers.ignoredBy(requester.userId);
+      const shown = visibility.filterVisible(requester.userId, rows).filter((row) => !isIgnored(row, ignored));
+      const out: JsonObject = { chunk: clientEvents.formatTimeline(shown, requester) };
       const last = rows.at(-1);
       if (rows.length === limit && last) out.next_batch = formatToken(q.dir === "b" ? positionBefore(last) : positionAfter(last));
       if (q.from !== undefined) out.prev_batch = q.from;

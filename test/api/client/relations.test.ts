@@ -160,6 +160,17 @@ describe("/relations", () => {
   });
 });
 
+test("/relations leaves out children from users the reader ignores", async () => {
+  const roomId = await room([bob, carol]);
+  const root = await send(alice, roomId, text("root"));
+  const fromBob = await send(bob, roomId, inThread(root, "bob"));
+  const fromCarol = await send(carol, roomId, inThread(root, "carol"));
+  expect((await alice.call("PUT", `/user/${enc(alice.id)}/account_data/m.ignored_user_list`, { ignored_users: { [bob.id]: {} } })).status).toBe(200);
+  expect(ids((await v1(alice, relationsPath(roomId, root))).body)).toEqual([fromCarol]);
+  expect(ids((await v1(carol, relationsPath(roomId, root))).body)).toEqual([fromCarol, fromBob]);
+  expect((await alice.call("PUT", `/user/${enc(alice.id)}/account_data/m.ignored_user_list`, { ignored_users: {} })).status).toBe(200);
+});
+
 describe("bundled aggregations", () => {
   test("m.thread: latest reply, count and participation, in /event, /messages, /context and /sync", async () => {
     const roomId = await room([bob, carol]);
