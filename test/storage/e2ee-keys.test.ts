@@ -118,11 +118,11 @@ test("concurrent claims on separate connections never hand out the same key twic
       });
     // Each worker opens its connection first and says so (an empty list), then claims on "go".
     await Promise.all(workers.map((w) => { const ready = next(w); w.postMessage({ file, userId: "@a:x", deviceId: "D1" }); return ready; }));
-    const perRound = 300;
+    const perRound = 1_000;
     let overlapped = false;
     // On a busy machine one worker may drain a round before the others are scheduled: such a
     // round proves nothing about concurrency, so rounds repeat until claimers did overlap.
-    for (let round = 0; round < 10 && !overlapped; round++) {
+    for (let round = 0; round < 20 && !overlapped; round++) {
       main.transaction(() => {
         main.e2eeKeys.addOneTimeKeys("@a:x", "D1", Array.from({ length: perRound }, (_, j) => otk(`R${round}K${j}`)));
       });
