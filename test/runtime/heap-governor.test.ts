@@ -17,7 +17,7 @@ test("garbage past the headroom is collected without being asked", async () => {
     const holding = heapSize();
     held = [];
     expect(held).toHaveLength(0);
-    const deadline = Date.now() + 1_000; // JavaScriptCore alone takes about 2 s here
+    const deadline = Date.now() + 5_000;
     while (holding - heapSize() < 8 * 1024 * 1024 && Date.now() < deadline) await Bun.sleep(10);
     expect(holding - heapSize()).toBeGreaterThanOrEqual(8 * 1024 * 1024);
   } finally {
