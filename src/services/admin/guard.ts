@@ -21,3 +21,6 @@ export function createAdminGuard(storage: Storage, log: Logger) {
   };
 }
 export type AdminGuard = ReturnType<typeof createAdminGuard>;
+
+/** The requester an admin action acts as when it makes `userId` do something (leave, join, send). */
+export const actingAs = (userId: string): Requester => ({ userId, deviceId: "", isGuest: false });

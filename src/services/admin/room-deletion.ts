@@ -10,7 +10,7 @@ import type { Clock } from "../../runtime/clock";
 import type { Logger } from "../../runtime/logger";
 import type { Storage } from "../../storage";
 import { errorMessage } from "../../core";
-import type { Requester } from "../accounts/access-tokens";
+import { actingAs } from "./guard";
 import { isLocalUserId } from "../accounts/user-ids";
 import type { Membership } from "../membership";
 import { invalidParam, notFound } from "../matrix-error";
@@ -47,7 +47,6 @@ const STATUS_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_MESSAGE = "Sharing illegal content on this server is not permitted and rooms in violation will be blocked.";
 const DEFAULT_ROOM_NAME = "Content Violation Notification";
 
-const actingAs = (userId: string): Requester => ({ userId, deviceId: "", isGuest: false });
 
 export interface RoomDeletionDeps {
   storage: Storage;

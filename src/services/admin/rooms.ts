@@ -9,6 +9,7 @@ import { rulesFor } from "../../core/room-versions";
 import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
+import { actingAs } from "./guard";
 import { isLocalUserId } from "../accounts/user-ids";
 import type { Membership } from "../membership";
 import { invalidParam, MatrixError, notFound } from "../matrix-error";
@@ -54,7 +55,6 @@ const CREATE = stateKeyOf("m.room.create", "");
 /** Synapse's default sort puts the biggest rooms first. */
 export const DEFAULT_ROOM_ORDER: RoomOrder = "joined_members";
 
-const actingAs = (userId: string): Requester => ({ userId, deviceId: "", isGuest: false });
 
 export interface AdminRoomsDeps {
   storage: Storage;

@@ -8,7 +8,7 @@
 import type { JsonObject } from "../../core/types";
 import { createLruMap } from "../../runtime/lru-map";
 import type { Storage } from "../../storage";
-import type { Requester } from "../accounts/access-tokens";
+import { actingAs } from "./guard";
 import type { AccountDataService } from "../accounts/account-data";
 import { isLocalUserId } from "../accounts/user-ids";
 import type { Membership } from "../membership";
@@ -17,7 +17,6 @@ import type { Rooms } from "../rooms";
 
 const TAG = "m.server_notice";
 const SENT_REMEMBERED = 10_000;
-const actingAs = (userId: string): Requester => ({ userId, deviceId: "", isGuest: false });
 
 export interface NoticeRequest {
   userId: string;

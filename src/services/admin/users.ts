@@ -9,6 +9,7 @@ import type { Clock } from "../../runtime/clock";
 import type { Storage } from "../../storage";
 import { USER_ORDER_COLUMNS, type DeviceRow, type UserListQuery, type UserOrder, type UserRow } from "../../storage/accounts";
 import type { Requester } from "../accounts/access-tokens";
+import { actingAs } from "./guard";
 import type { DeviceChanges } from "../accounts/device-changes";
 import { hashPassword } from "../accounts/passwords";
 import type { ProfileService } from "../accounts/profile";
@@ -76,7 +77,6 @@ export interface AdminUsersDeps {
 }
 
 /** Acting on a user's profile as that user (the profile service checks ownership). */
-const actingAs = (userId: string): Requester => ({ userId, deviceId: "", isGuest: false });
 
 export function createAdminUsers({ storage, clock, serverName, users, profile, deviceChanges, onPromoted }: AdminUsersDeps) {
   const lastSeen = (userId: string): number | null =>
