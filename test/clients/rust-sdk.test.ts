@@ -3,8 +3,8 @@
 // encryption connections), list the rooms in the room list service's order with names and unread
 // counts, accept an invite, exchange messages in an encrypted room both ways (decrypted in the
 // timeline), and carry on after the server restarts. Needs the client built by
-// scripts/rust-sdk/install.sh (about 65 minutes of Rust build on this 2-core machine, so .ci/run does not
-// build it: it belongs with the interop suite); without the binary the suite is skipped.
+// scripts/rust-sdk/install.sh (a 65-minute Rust build on a 2-core machine, which .ci/run never runs);
+// npm test runs the suite once the binary is built and skips it otherwise.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
