@@ -2,11 +2,12 @@
  * One-time and fallback keys (spec "One-time and fallback keys"): maps from `<algorithm>:<key id>`
  * to a key, either a bare string (`curve25519`) or a key object (`signed_curve25519`: `key`,
  * `signatures`, and `fallback: true` for fallback keys). A key object must be signed by the
- * device it belongs to, when that device's Ed25519 key is known: a claimer would refuse it anyway.
+ * device it belongs to, when that device's Ed25519 key is known and usable: a claimer would refuse
+ * it anyway.
  */
 
 import { isJsonObject, type JsonValue } from "../types.ts";
-import { ED25519, accept, checkSignaturesShape, fieldOf, isSignedBy, own, refuse, splitKeyName, type KeyCheck } from "./key-check.ts";
+import { ED25519, accept, checkSignaturesShape, fieldOf, isBase64Key, isSignedBy, own, refuse, splitKeyName, type KeyCheck } from "./key-check.ts";
 
 export interface UploadedKey {
   algorithm: string;
@@ -61,7 +62,7 @@ function checkKey(key: JsonValue, field: string, algorithm: string, signer: KeyS
   const signatures = checkSignaturesShape(own(key, "signatures"), signaturesField);
   if (!signatures.ok) return signatures;
   const keyId = `${ED25519}:${signer.deviceId}`;
-  if (signer.ed25519 !== undefined && !isSignedBy(key, signer.userId, keyId, signer.ed25519)) {
+  if (isBase64Key(signer.ed25519) && !isSignedBy(key, signer.userId, keyId, signer.ed25519)) {
     return refuse("M_INVALID_SIGNATURE", fieldOf(fieldOf(signaturesField, signer.userId), keyId), "must be a valid signature by the device's Ed25519 key");
   }
   return accept(true);

@@ -1,5 +1,5 @@
 // One-time and fallback key maps: names are <algorithm>:<id>, key objects must be signed by their
-// device (when its key is known), signed_* algorithms need key objects, one fallback key per
+// device (when its key is known and usable), signed_* algorithms need key objects, one fallback key per
 // algorithm, and every refusal names its field.
 import { describe, expect, test } from "bun:test";
 import { checkOneTimeKeys, type JsonObject } from "../../../src/core";
@@ -26,11 +26,12 @@ describe("checkOneTimeKeys", () => {
     ]);
   });
 
-  test("a key object is verified against the device's key; without a known key it is taken as is", () => {
+  test("a key object is verified against the device's key; without a usable key it is taken as is", () => {
     const other = testDevice(device.userId, device.deviceId);
     const forged = other.oneTimeKeys(1);
     expect(problem(forged)).toMatchObject({ errcode: "M_INVALID_SIGNATURE", field: 'one_time_keys["signed_curve25519:AAAA0"].signatures["@alice:a.test"]["ed25519:DEV1"]' });
     expect(checkOneTimeKeys(forged, "one_time_keys", { ...signer, ed25519: undefined }).ok).toBe(true);
+    expect(checkOneTimeKeys(forged, "one_time_keys", { ...signer, ed25519: "ed25519+key" }).ok).toBe(true);
   });
 
   test("a tampered key object fails its signature", () => {
