@@ -16,7 +16,7 @@ import type { EventPersister } from "./persister";
 import type { EventsService } from "./send";
 import { MatrixError, badJson, forbidden, invalidParam } from "../matrix-error";
 import type { RoomHeads } from "./heads";
-import type { RoomQueue } from "./queue";
+import type { RoomQueue, TaskContext } from "./queue";
 import { memberContent, requireInvitee } from "./member-content";
 
 export type Preset = "private_chat" | "public_chat" | "trusted_private_chat";
@@ -157,44 +157,53 @@ export function createRoomCreation(deps: {
     return content;
   }
 
-  /**
-   * Creates a room from its create content and the events that follow it, in one transaction on
-   * the room queue. `inside` runs in that transaction once the events are written.
-   */
-  function createWith(spec: {
+  interface RoomSpec {
     creator: string;
     rules: RoomVersionRules;
     createContent: JsonObject;
     drafts: readonly EventDraft[];
+    /** Before v12: the room id to use (an upgrade names it in the old room first). */
+    roomId?: string;
     inside?: (roomId: string) => void;
-  }): Promise<string> {
+  }
+
+  /**
+   * Writes a room from its create content and the events that follow it, inside a queue task, in
+   * a savepoint of its own: a refused step undoes the steps already written. `inside` runs in that
+   * savepoint once the events are written.
+   */
+  function writeRoom(ctx: TaskContext, spec: RoomSpec): string {
     const { creator, rules } = spec;
+    const built = deps.builder.buildCreate({ type: "m.room.create", state_key: "", content: spec.createContent, sender: creator }, rules, spec.roomId);
+    const roomId = built.roomId;
+    if (storage.rooms.get(roomId)) throw new MatrixError(409, "M_UNKNOWN", "A room was just created with the same create event; retry");
+    try {
+      storage.transaction(() => {
+        storage.rooms.insert(roomId, rules.id, creator, deps.now());
+        const head = deps.heads.start(roomId, rules.id);
+        deps.persister.persist(head, { pdu: built.pdu, json: built.json, stateBefore: null });
+        for (const draft of spec.drafts) deps.events.append(head, draft, ctx);
+        spec.inside?.(roomId);
+      });
+    } catch (e) {
+      deps.invalidate();
+      // An event the request implies was refused: the request's initial state is invalid.
+      if (e instanceof MatrixError && e.errcode === "M_FORBIDDEN") throw new MatrixError(400, "M_INVALID_ROOM_STATE", e.message);
+      throw e;
+    }
+    return roomId;
+  }
+
+  /** Creates a room in one transaction on the room queue. */
+  function createWith(spec: RoomSpec): Promise<string> {
     // A user's room creations are serialised on one key: no one else can know the new room yet.
-    return deps.queue.run(`createRoom ${creator}`, (ctx) => {
-      const built = deps.builder.buildCreate({ type: "m.room.create", state_key: "", content: spec.createContent, sender: creator }, rules);
-      const roomId = built.roomId;
-      if (storage.rooms.get(roomId)) throw new MatrixError(409, "M_UNKNOWN", "A room was just created with the same create event; retry");
-      try {
-        // A savepoint of its own: a refused step must undo the steps already written.
-        storage.transaction(() => {
-          storage.rooms.insert(roomId, rules.id, creator, deps.now());
-          const head = deps.heads.start(roomId, rules.id);
-          deps.persister.persist(head, { pdu: built.pdu, json: built.json, stateBefore: null });
-          for (const draft of spec.drafts) deps.events.append(head, draft, ctx);
-          spec.inside?.(roomId);
-        });
-      } catch (e) {
-        deps.invalidate();
-        // An event the request implies was refused: the request's initial state is invalid.
-        if (e instanceof MatrixError && e.errcode === "M_FORBIDDEN") throw new MatrixError(400, "M_INVALID_ROOM_STATE", e.message);
-        throw e;
-      }
-      return roomId;
-    });
+    return deps.queue.run(`createRoom ${spec.creator}`, (ctx) => writeRoom(ctx, spec));
   }
 
   return {
     createWith,
+    writeRoom,
+    mintRoomId: deps.builder.mintRoomId,
 
     async createRoom(requester: Requester, req: CreateRoomRequest): Promise<{ room_id: string }> {
       if (!config.allow_room_creation) throw forbidden("Room creation is disabled on this server");

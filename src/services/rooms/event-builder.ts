@@ -58,6 +58,8 @@ export function createEventBuilder(deps: BuilderDeps) {
   const { serverName, signingKey, eventStore } = deps;
 
   const sha256Of = (eventId: string) => eventStore.getPdu(eventId)?.hashes.sha256;
+  /** A fresh room id on our server name, for room versions before v12. */
+  const mintRoomId = () => `!${randomBytes(18).toString("base64url")}:${serverName}`;
 
   /** Client bodies may carry floats; an event cannot (canonical JSON has integers only). */
   function hashOrRefuse(template: PduTemplate, rules: RoomVersionRules) {
@@ -81,11 +83,13 @@ export function createEventBuilder(deps: BuilderDeps) {
   }
 
   return {
+    mintRoomId,
+
     /**
      * The room's m.room.create event. Since v12 it has no `room_id` and the room id is derived from
-     * it; before, the room id is random on our server name.
+     * it; before, the room id is `roomId` if given (see `mintRoomId`), else a fresh one.
      */
-    buildCreate(draft: EventDraft, rules: RoomVersionRules): Built & { roomId: string } {
+    buildCreate(draft: EventDraft, rules: RoomVersionRules, roomId = mintRoomId()): Built & { roomId: string } {
       const fields = {
         sender: draft.sender,
         type: "m.room.create",
@@ -97,14 +101,12 @@ export function createEventBuilder(deps: BuilderDeps) {
         authEvents: [],
         origin: serverName,
       };
-      let roomId: string;
       let built: Built;
       if (rules.roomIdIsCreateEventHash) {
         // since v12: no room_id; the room id is the create event's id with the `!` sigil.
         built = sign(pduTemplate(fields, rules, { mintEventId: true }), rules);
         roomId = `!${built.pdu.event_id.slice(1)}`;
       } else {
-        roomId = `!${randomBytes(18).toString("base64url")}:${serverName}`;
         built = sign(pduTemplate({ ...fields, roomId }, rules, { mintEventId: true }), rules);
       }
       const verdict = authCheck(built.pdu, [], rules.id);

@@ -90,7 +90,7 @@ export function buildRooms(deps: RoomsDeps) {
   const creation = createRoomCreation({ config, storage, queue, heads, builder, persister, events: send, invalidate, now, rateLimits: deps.rateLimits });
   const guestAccess = createGuestAccessEnforcer({ storage, queue, heads, state, eventStore, events: send, serverName, log: deps.log });
   const timeline = createTimeline({ storage, state, visibility, clientEvents });
-  const upgrades = createRoomUpgrades({ storage, state, eventStore, events: send, roomCreation: creation });
+  const upgrades = createRoomUpgrades({ storage, state, eventStore, events: send, roomCreation: creation, queue, heads, invalidate });
 
   return {
     // The persistence path, for federation's remote events: on `queue` (runExclusive while it

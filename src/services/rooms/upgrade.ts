@@ -1,8 +1,8 @@
 /**
  * `POST /rooms/{roomId}/upgrade` (spec "Room Upgrades", server behaviour): check the requester may
- * send m.room.tombstone; create the replacement room with `predecessor` and the old room's `type`;
- * copy the transferable state; move local aliases and directory publication; tombstone the old
- * room; and restrict its power levels so no one but moderators can speak or invite there.
+ * send m.room.tombstone; create the replacement room with `predecessor` and the old room's `type`,
+ * the transferable state, local aliases and directory publication, and tombstone the old room, in
+ * one transaction; then restrict the old room's power levels so only moderators speak or invite.
  */
 import { powerLevelOf, requiredPowerLevel } from "../../core";
 import { isSupportedRoomVersion, rulesFor } from "../../core/room-versions";
@@ -17,6 +17,8 @@ import { MatrixError, forbidden, notFound } from "../matrix-error";
 import { memberContent } from "./member-content";
 import { unsupportedRoomVersion, type RoomCreation } from "./creation";
 import type { StateService } from "./state";
+import type { RoomQueue } from "./queue";
+import type { RoomHeads } from "./heads";
 
 /** The state the spec recommends carrying over (never memberships). */
 const TRANSFERABLE = [
@@ -36,8 +38,21 @@ export function createRoomUpgrades(deps: {
   eventStore: EventStore;
   events: EventsService;
   roomCreation: RoomCreation;
+  queue: RoomQueue;
+  heads: RoomHeads;
+  /** Drops in-memory views after an aborted upgrade (its writes were rolled back). */
+  invalidate(): void;
 }) {
-  const { storage, state, eventStore, events } = deps;
+  const { storage, state, eventStore, events, roomCreation, queue, heads, invalidate } = deps;
+
+  /** Local aliases and the directory entry follow the room to its replacement. */
+  const moveDirectoryEntries = (oldRoomId: string, published: boolean) => (newRoomId: string) => {
+    storage.aliases.moveAll(oldRoomId, newRoomId);
+    if (published) {
+      storage.rooms.setPublished(newRoomId, true);
+      storage.rooms.setPublished(oldRoomId, false);
+    }
+  };
 
   return {
     async upgrade(requester: Requester, roomId: string, newVersion: string, additionalCreators: string[] = []): Promise<{ replacement_room: string }> {
@@ -58,10 +73,8 @@ export function createRoomUpgrades(deps: {
         return id === undefined ? undefined : eventStore.getPdu(id)?.content;
       };
 
-      const createContent: JsonObject = { room_version: newVersion, predecessor: { room_id: roomId } };
-      // since v12 the predecessor's event id may be left out; older versions name the last event.
-      const lastEvent = storage.events.streamRangeDesc(roomId, 0, Number.MAX_SAFE_INTEGER, 1)[0];
-      if (!newRules.privilegedCreators && lastEvent) (createContent.predecessor as JsonObject).event_id = lastEvent.event_id;
+      const predecessor: JsonObject = { room_id: roomId };
+      const createContent: JsonObject = { room_version: newVersion, predecessor };
       if (!newRules.useCreatorFromSender) createContent.creator = user;
       const oldCreate = content("m.room.create");
       if (oldCreate?.type !== undefined) createContent.type = oldCreate.type;
@@ -90,25 +103,36 @@ export function createRoomUpgrades(deps: {
       const canonical = content("m.room.canonical_alias");
       if (canonical !== undefined && Object.keys(canonical).length > 0) drafts.push(stateDraft("m.room.canonical_alias", canonical));
 
-      const newRoomId = await deps.roomCreation.createWith({
-        creator: user,
-        rules: newRules,
-        createContent,
-        drafts,
-        inside: (id) => {
-          storage.aliases.moveAll(roomId, id);
-          if (room.published) {
-            storage.rooms.setPublished(id, true);
-            storage.rooms.setPublished(roomId, false);
-          }
-        },
-      });
-
-      await events.send(roomId, {
+      const newRoom = { creator: user, rules: newRules, createContent, drafts, inside: moveDirectoryEntries(roomId, room.published === 1) };
+      const tombstone = (replacement: string): EventDraft => ({
         type: "m.room.tombstone",
         state_key: "",
-        content: { body: "This room has been replaced", replacement_room: newRoomId },
+        content: { body: "This room has been replaced", replacement_room: replacement },
         sender: user,
+      });
+      // The new room and the old room's tombstone are written in one transaction, so neither is
+      // ever left without the other.
+      const newRoomId = await queue.run(roomId, (ctx) => {
+        const head = heads.get(roomId);
+        if (!head) throw forbidden(`${user} is not in room ${roomId}`);
+        try {
+          return storage.transaction(() => {
+            // since v12 the room id is the create event's hash: the tombstone can only follow,
+            // and the predecessor may leave its event id out.
+            if (newRules.roomIdIsCreateEventHash) {
+              const id = roomCreation.writeRoom(ctx, newRoom);
+              events.append(head, tombstone(id), ctx);
+              return id;
+            }
+            // before, the predecessor names the old room's last event: the tombstone itself.
+            const id = roomCreation.mintRoomId();
+            predecessor.event_id = events.append(head, tombstone(id), ctx).eventId;
+            return roomCreation.writeRoom(ctx, { ...newRoom, roomId: id });
+          });
+        } catch (e) {
+          invalidate();
+          throw e;
+        }
       });
       if (canonical !== undefined && Object.keys(canonical).length > 0) {
         await events.send(roomId, { type: "m.room.canonical_alias", state_key: "", content: {}, sender: user });

@@ -61,7 +61,7 @@ test("upgrading v10 -> v12 replaces the room and carries its state, aliases and 
   await sendMessage(server.baseUrl, alice, fresh, "hello again");
 });
 
-test("upgrading v12 -> v11 lists the upgrader in power levels; unknown rooms are 404", async () => {
+test("upgrading v12 -> v11 lists the upgrader in power levels and names the tombstone as predecessor; unknown rooms are 404", async () => {
   const old = await createRoom(server.baseUrl, alice);
   const res = await api<{ replacement_room: string }>(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(old)}/upgrade`, {
     token: alice.access_token,
@@ -70,7 +70,10 @@ test("upgrading v12 -> v11 lists the upgrader in power levels; unknown rooms are
   expect(res.status).toBe(200);
   const levels = await stateOf(res.body.replacement_room, "m.room.power_levels");
   expect((levels.users as Record<string, number>)[alice.user_id]).toBe(100);
-  expect((await stateOf(res.body.replacement_room, "m.room.create")).predecessor).toMatchObject({ room_id: old, event_id: expect.any(String) });
+  // before v12 the predecessor names the old room's last event: its tombstone.
+  const oldState = await api<Array<{ type: string; event_id: string }>>(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(old)}/state`, { token: alice.access_token });
+  const tombstone = oldState.body.find((e) => e.type === "m.room.tombstone");
+  expect((await stateOf(res.body.replacement_room, "m.room.create")).predecessor).toEqual({ room_id: old, event_id: tombstone?.event_id });
   const unknown = await api(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc("!none:localhost")}/upgrade`, { token: alice.access_token, body: { new_version: "12" } });
   expect(unknown.status).toBe(404);
 });
