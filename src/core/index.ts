@@ -165,6 +165,7 @@ export {
 } from "./push/push-evaluator.ts";
 export {
   checkActions,
+  copyRoomPushRules,
   deletePushRule,
   emptyUserPushRules,
   isPushRuleProblem,

@@ -80,7 +80,7 @@ export function buildServices(deps: ServiceDeps) {
   const federation = buildFederation({ ...shared, rooms, edus, outbound, stateResolver, pduChecks, aliasQuery: appserviceQueries.aliasExists });
   const e2ee = buildE2ee({ ...shared, serverName: config.server_name, uia: accounts.uia, federation: federation.client, queueEdu: (to, edu) => outbound.queueEdu(to, edu) });
   const sync = buildSync({ ...shared, accounts, rooms, edus, push, e2ee });
-  const membership = buildMembership({ ...shared, accountEvents: accounts.events, rooms, federation, push });
+  const membership = buildMembership({ ...shared, accountEvents: accounts.events, accountData: accounts.accountData, rooms, federation, push });
   const appservices = buildAppservices({ ...shared, rooms, edus, e2ee, queries: appserviceQueries, delivery: deps.appserviceDelivery });
   const media = buildMedia({ ...shared, thumbnailer: deps.thumbnailer, client: federation.client });
   const reports = buildReports(shared);

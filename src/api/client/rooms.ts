@@ -30,7 +30,7 @@ const CreateRoomBody = t.Object({
 export const roomsRoutes = ({
   accounts: { tokens: auth },
   appservices,
-  rooms: { creation: roomCreation, actions: rooms, upgrades: roomUpgrades },
+  rooms: { creation: roomCreation, actions: rooms },
   membership,
 }: Services) =>
   new Elysia()
@@ -51,6 +51,6 @@ export const roomsRoutes = ({
     .get("/_matrix/client/v3/joined_rooms", ({ requester }) => rooms.joinedRooms(requester), { auth: true })
     .post(
       "/_matrix/client/v3/rooms/:roomId/upgrade",
-      ({ requester, params, body }) => roomUpgrades.upgrade(requester, params.roomId, body.new_version, body.additional_creators),
+      ({ requester, params, body }) => membership.upgrade(requester, params.roomId, body.new_version, body.additional_creators),
       { auth: true, body: t.Object({ new_version: t.String(), additional_creators: t.Optional(t.Array(t.String())) }) },
     );

@@ -180,6 +180,33 @@ export function deletePushRule(rules: UserPushRules, kind: PushRuleKind, ruleId:
   return { rules: withCustom(rules, kind, list.filter((r) => r.rule_id !== ruleId)) };
 }
 
+/**
+ * Room upgrades: each of the user's rules for room `from` (its `room` rule, and `override` or
+ * `underride` rules matching its room id) gets a twin for room `to`, placed right after it, with
+ * the room id swapped in its id and conditions. A twin already there is kept. Null: nothing to copy.
+ */
+export function copyRoomPushRules(rules: UserPushRules, from: string, to: string): UserPushRules | null {
+  const forRoom = (c: PushCondition) => c.kind === "event_match" && c.key === "room_id" && c.pattern === from;
+  let changed = false;
+  const custom = { ...rules.custom };
+  for (const kind of PUSH_RULE_KINDS) {
+    const list = rules.custom[kind];
+    const next: CustomPushRule[] = [];
+    for (const rule of list) {
+      next.push(rule);
+      const copies = kind === "room" ? rule.rule_id === from : rule.conditions?.some(forRoom) === true;
+      const twinId = rule.rule_id.split(from).join(to);
+      if (!copies || twinId === rule.rule_id || list.some((r) => r.rule_id === twinId)) continue;
+      const twin: CustomPushRule = { ...rule, rule_id: twinId };
+      if (rule.conditions) twin.conditions = rule.conditions.map((c) => (forRoom(c) ? { ...c, pattern: to } : c));
+      next.push(twin);
+      changed = true;
+    }
+    custom[kind] = next;
+  }
+  return changed ? { ...rules, custom } : null;
+}
+
 const notFound = (kind: PushRuleKind, ruleId: string) => problem("not_found", `No ${kind} push rule ${ruleId}`);
 
 /** Applies `change` to a user-defined or a server-default rule. */

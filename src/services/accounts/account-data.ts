@@ -111,6 +111,26 @@ export function createAccountDataService(storage: Storage, notifier: Notifier) {
       put(userId, roomId, "m.tag", { tags });
     },
 
+    /**
+     * A room upgrade: the new room joins the old one in every `m.direct` list, and takes the old
+     * room's tags unless it has tags of its own.
+     */
+    copyForRoom(userId: string, from: string, to: string): void {
+      const direct = get(userId, GLOBAL_ROOM, "m.direct");
+      if (direct) {
+        let changed = false;
+        const next: JsonObject = {};
+        for (const [partner, rooms] of Object.entries(direct)) {
+          const grows = Array.isArray(rooms) && rooms.includes(from) && !rooms.includes(to);
+          next[partner] = grows ? [...rooms, to] : rooms;
+          changed ||= grows;
+        }
+        if (changed) put(userId, GLOBAL_ROOM, "m.direct", next);
+      }
+      const tags = tagsOf(userId, from);
+      if (Object.keys(tags).length > 0 && Object.keys(tagsOf(userId, to)).length === 0) put(userId, to, "m.tag", { tags });
+    },
+
     /** The read-markers API is the only writer of `m.fully_read`. */
     setFullyRead(userId: string, roomId: string, eventId: string): void {
       put(userId, roomId, "m.fully_read", { event_id: eventId });

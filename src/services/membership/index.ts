@@ -5,6 +5,7 @@
  * send us. It is built over the rooms and federation areas, which is why it is an area of its own.
  */
 import { assertNotSuspended, isRateLimited, type Requester } from "../accounts/access-tokens";
+import type { AccountDataService } from "../accounts/account-data";
 import type { AccountEvents } from "../accounts/account-events";
 import type { Federation } from "../federation";
 import type { Push } from "../push";
@@ -14,13 +15,15 @@ import { createJoinAnswers } from "./join-answer";
 import { createMembershipService } from "./local";
 import { createOutOfRoomMemberships } from "./out-of-room";
 import { createRemoteMembership } from "./remote";
+import { createReplacementRooms } from "./replacement-room";
 import type { SharedDeps } from "../shared-deps";
 
 export interface MembershipAreaDeps extends SharedDeps {
   accountEvents: AccountEvents;
+  accountData: AccountDataService;
   rooms: Rooms;
   federation: Federation;
-  push: Pick<Push, "events">;
+  push: Pick<Push, "events" | "rules">;
 }
 
 export function buildMembership(deps: MembershipAreaDeps) {
@@ -85,6 +88,8 @@ export function buildMembership(deps: MembershipAreaDeps) {
     else await local.leaveAll(event.userId);
   });
 
+  const replacements = createReplacementRooms({ storage, eventStore: rooms.eventStore, accountData: deps.accountData, pushRules: deps.push.rules });
+
   // Joins and invites cost the user a token each (rate_limits.join, .invite), as in Synapse.
   const limited = (requester: Requester, action: "join" | "invite") => {
     if (isRateLimited(requester)) deps.rateLimits.take(action, requester.userId);
@@ -93,10 +98,18 @@ export function buildMembership(deps: MembershipAreaDeps) {
   return {
     // Joins, knocks and leaves may need another server (the remote side falls back to local).
     // A suspended account may leave and reject invites, but not join, knock or invite (spec "Account suspension").
-    join: (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
+    join: async (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
       assertNotSuspended(requester, "join rooms");
       limited(requester, "join");
-      return remote.join(requester, roomIdOrAlias, reason, via);
+      const joined = await remote.join(requester, roomIdOrAlias, reason, via);
+      replacements.joined(requester.userId, joined.room_id);
+      return joined;
+    },
+    /** `POST /upgrade`: the upgrader is the first of our users in the new room. */
+    upgrade: async (requester: Requester, roomId: string, newVersion: string, additionalCreators?: string[]) => {
+      const upgraded = await rooms.upgrades.upgrade(requester, roomId, newVersion, additionalCreators);
+      replacements.joined(requester.userId, upgraded.replacement_room);
+      return upgraded;
     },
     knock: (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
       assertNotSuspended(requester, "knock on rooms");

@@ -6,6 +6,7 @@
  */
 import {
   compilePushRules,
+  copyRoomPushRules,
   DEFAULT_PUSH_RULES,
   deletePushRule,
   emptyUserPushRules,
@@ -109,6 +110,12 @@ export function createPushRulesService(deps: { storage: Storage; notifier: Notif
       edit(userId, (rules) =>
         attribute === "enabled" ? setPushRuleEnabled(rules, kind, ruleId, value) : setPushRuleActions(rules, kind, ruleId, value),
       );
+    },
+
+    /** A room upgrade: the user's rules for `from` are copied for `to` (see `copyRoomPushRules`). */
+    copyForRoom(userId: string, from: string, to: string): void {
+      const current = stored(userId);
+      if (current && copyRoomPushRules(current, from, to)) edit(userId, (rules) => ({ rules: copyRoomPushRules(rules, from, to) ?? rules }));
     },
 
     /** The rules to evaluate events with for `userId`. */

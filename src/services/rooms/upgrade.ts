@@ -32,6 +32,17 @@ const TRANSFERABLE = [
   "m.room.join_rules",
 ];
 
+/** The old room's local aliases and room-directory entry follow it to its replacement. */
+export function moveDirectoryEntries(storage: Storage, oldRoomId: string, newRoomId: string): void {
+  storage.transaction(() => {
+    storage.aliases.moveAll(oldRoomId, newRoomId);
+    if (storage.rooms.get(oldRoomId)?.published === 1) {
+      storage.rooms.setPublished(newRoomId, true);
+      storage.rooms.setPublished(oldRoomId, false);
+    }
+  });
+}
+
 export function createRoomUpgrades(deps: {
   storage: Storage;
   state: StateService;
@@ -44,15 +55,6 @@ export function createRoomUpgrades(deps: {
   invalidate(): void;
 }) {
   const { storage, state, eventStore, events, roomCreation, queue, heads, invalidate } = deps;
-
-  /** Local aliases and the directory entry follow the room to its replacement. */
-  const moveDirectoryEntries = (oldRoomId: string, published: boolean) => (newRoomId: string) => {
-    storage.aliases.moveAll(oldRoomId, newRoomId);
-    if (published) {
-      storage.rooms.setPublished(newRoomId, true);
-      storage.rooms.setPublished(oldRoomId, false);
-    }
-  };
 
   return {
     async upgrade(requester: Requester, roomId: string, newVersion: string, additionalCreators: string[] = []): Promise<{ replacement_room: string }> {
@@ -77,7 +79,9 @@ export function createRoomUpgrades(deps: {
       const createContent: JsonObject = { room_version: newVersion, predecessor };
       if (!newRules.useCreatorFromSender) createContent.creator = user;
       const oldCreate = content("m.room.create");
+      // The room's type and whether it federates are part of what it is (as Synapse copies them).
       if (oldCreate?.type !== undefined) createContent.type = oldCreate.type;
+      if (oldCreate?.["m.federate"] !== undefined) createContent["m.federate"] = oldCreate["m.federate"];
       if (newRules.privilegedCreators && additionalCreators.length > 0) createContent.additional_creators = [...new Set(additionalCreators)];
 
       // Power levels: copied; since v12 creators are implicit and must not be listed; before v12
@@ -100,10 +104,20 @@ export function createRoomUpgrades(deps: {
         const body = content(type);
         if (body !== undefined) drafts.push(stateDraft(type, body));
       }
+      // Bans carry over (as Synapse does), where the upgrader's level allows them in the new room.
+      const numberOr = (value: unknown, fallback: number) => (typeof value === "number" ? value : fallback);
+      const usersDefault = numberOr(oldLevels.users_default, 0);
+      const upgraderLevel = newRules.privilegedCreators ? Infinity : (users[user] as number);
+      for (const target of storage.memberships.usersWith(roomId, "ban")) {
+        const canBan = upgraderLevel >= numberOr(oldLevels.ban, 50) && upgraderLevel > numberOr(users[target], usersDefault);
+        const ban = current.get(stateKeyOf("m.room.member", target));
+        const body = ban === undefined ? undefined : eventStore.getPdu(ban)?.content;
+        if (canBan && body !== undefined) drafts.push(stateDraft("m.room.member", body, target));
+      }
       const canonical = content("m.room.canonical_alias");
       if (canonical !== undefined && Object.keys(canonical).length > 0) drafts.push(stateDraft("m.room.canonical_alias", canonical));
 
-      const newRoom = { creator: user, rules: newRules, createContent, drafts, inside: moveDirectoryEntries(roomId, room.published === 1) };
+      const newRoom = { creator: user, rules: newRules, createContent, drafts, inside: (id: string) => moveDirectoryEntries(storage, roomId, id) };
       const tombstone = (replacement: string): EventDraft => ({
         type: "m.room.tombstone",
         state_key: "",
@@ -138,7 +152,6 @@ export function createRoomUpgrades(deps: {
         await events.send(roomId, { type: "m.room.canonical_alias", state_key: "", content: {}, sender: user });
       }
       // Mute the old room: speaking and inviting need more than an ordinary member's level.
-      const usersDefault = typeof oldLevels.users_default === "number" ? oldLevels.users_default : 0;
       const restricted = Math.max(50, usersDefault + 1);
       await events
         .send(roomId, {

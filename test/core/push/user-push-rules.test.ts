@@ -2,6 +2,7 @@
 // enabled and actions of user and server-default rules, and every refusal.
 import { describe, expect, test } from "bun:test";
 import {
+  copyRoomPushRules,
   deletePushRule,
   emptyUserPushRules,
   isPushRuleProblem,
@@ -147,5 +148,34 @@ describe("changing and deleting", () => {
     rules = ok(setPushRuleEnabled(rules, "underride", ".m.rule.message", false));
     expect(parseUserPushRules(JSON.stringify(rules))).toEqual(rules);
     expect(renderPushRules(ALICE, parseUserPushRules(JSON.stringify(rules)))).toEqual(renderPushRules(ALICE, rules));
+  });
+});
+
+describe("room upgrades", () => {
+  const OLD = "!old:example.org";
+  const NEW = "!new:example.org";
+  const inRoom = (roomId: string) => ({ actions: ["notify"], conditions: [{ kind: "event_match", key: "room_id", pattern: roomId }] });
+
+  test("the old room's rules get twins for the new room, right after them; others stay alone", () => {
+    let rules = ok(putPushRule(emptyUserPushRules(), "room", OLD, { actions: ["notify", { set_tweak: "sound", value: "default" }] }));
+    rules = ok(putPushRule(rules, "override", `mute ${OLD}`, inRoom(OLD)));
+    rules = ok(putPushRule(rules, "override", "elsewhere", inRoom("!other:example.org"), { after: `mute ${OLD}` }));
+    rules = ok(putPushRule(rules, "content", "cats", content("cats")));
+    const copied = copyRoomPushRules(rules, OLD, NEW);
+    if (!copied) throw new Error("nothing copied");
+    const set = renderPushRules(ALICE, copied);
+    expect(set.room.filter((r) => !r.default).map((r) => [r.rule_id, r.actions])).toEqual([
+      [OLD, ["notify", { set_tweak: "sound", value: "default" }]],
+      [NEW, ["notify", { set_tweak: "sound", value: "default" }]],
+    ]);
+    expect(ids(copied, "override").filter((id) => !id.startsWith("."))).toEqual([`mute ${OLD}`, `mute ${NEW}`, "elsewhere"]);
+    expect(set.override.find((r) => r.rule_id === `mute ${NEW}`)?.conditions).toEqual([{ kind: "event_match", key: "room_id", pattern: NEW }]);
+    expect(ids(copied)).toEqual(["cats"]);
+    // Copying again finds the twins in place.
+    expect(copyRoomPushRules(copied, OLD, NEW)).toBeNull();
+  });
+
+  test("no rule for the old room: nothing to copy", () => {
+    expect(copyRoomPushRules(ok(putPushRule(emptyUserPushRules(), "content", "a", content("a"))), OLD, NEW)).toBeNull();
   });
 });

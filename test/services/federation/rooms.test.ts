@@ -260,3 +260,34 @@ describe("a room shared by two servers", () => {
     );
   });
 });
+
+test("after an upgrade on A, B's alias and directory entry for the old room follow it once bob joins the replacement", async () => {
+  const old = await sharedRoom();
+  await until("bob's join on A", async () => ((await membershipOn(a, alice, old, bob.user_id)) === "join" ? true : undefined));
+  const alias = `#bobs-room:${b.serverName}`;
+  const path = (p: string) => `/_matrix/client/v3${p}`;
+  expect((await api(b.baseUrl, "PUT", path(`/directory/room/${encodeURIComponent(alias)}`), { token: bob.access_token, body: { room_id: old } })).status).toBe(200);
+  // Publishing the room in B's directory takes power in the room: alice gives bob hers.
+  const levels = await stateContent(a, alice, old, "m.room.power_levels", "");
+  const users = { ...(levels?.users as Record<string, number>), [bob.user_id]: 100 };
+  expect((await api(a.baseUrl, "PUT", path(`/rooms/${encodeURIComponent(old)}/state/m.room.power_levels/`), { token: alice.access_token, body: { ...levels, users } })).status).toBe(200);
+  await until("bob's power on B", async () => ((await stateContent(b, bob, old, "m.room.power_levels", ""))?.users as Record<string, number>)?.[bob.user_id] === 100 ? true : undefined);
+  const listed = await api(b.baseUrl, "PUT", path(`/directory/list/room/${encodeURIComponent(old)}`), { token: bob.access_token, body: { visibility: "public" } });
+  expect(listed.status).toBe(200);
+
+  const upgraded = await api<{ replacement_room: string }>(a.baseUrl, "POST", path(`/rooms/${encodeURIComponent(old)}/upgrade`), {
+    token: alice.access_token,
+    body: { new_version: "11" },
+  });
+  expect(upgraded.status).toBe(200);
+  const fresh = upgraded.body.replacement_room;
+  await until("the tombstone on B", async () => ((await stateContent(b, bob, old, "m.room.tombstone", ""))?.replacement_room === fresh ? true : undefined));
+  // Until one of B's users is in the new room, B keeps its entries where they were.
+  expect((await api(b.baseUrl, "GET", path(`/directory/room/${encodeURIComponent(alias)}`))).body.room_id).toBe(old);
+
+  expect((await api(a.baseUrl, "POST", path(`/rooms/${encodeURIComponent(fresh)}/invite`), { token: alice.access_token, body: { user_id: bob.user_id } })).status).toBe(200);
+  expect((await api(b.baseUrl, "POST", path(`/join/${encodeURIComponent(fresh)}`), { token: bob.access_token, body: {} })).status).toBe(200);
+  expect((await api(b.baseUrl, "GET", path(`/directory/room/${encodeURIComponent(alias)}`))).body.room_id).toBe(fresh);
+  expect((await api(b.baseUrl, "GET", path(`/directory/list/room/${encodeURIComponent(fresh)}`))).body.visibility).toBe("public");
+  expect((await api(b.baseUrl, "GET", path(`/directory/list/room/${encodeURIComponent(old)}`))).body.visibility).toBe("private");
+}, 30_000);
