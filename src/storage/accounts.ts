@@ -256,9 +256,9 @@ export function createAccountsRepo(db: Database) {
       return db.query<DeviceRow, [string, string]>(SELECT_DEVICE).get(userId, deviceId);
     },
 
-    /** Creates the device unless it exists (an existing device keeps its display name). */
-    ensureDevice(userId: string, deviceId: string, displayName: string | null, createdTs: number): void {
-      db.query(INSERT_DEVICE).run(userId, deviceId, displayName, createdTs);
+    /** Creates the device unless it exists (an existing device keeps its display name); true when created. */
+    ensureDevice(userId: string, deviceId: string, displayName: string | null, createdTs: number): boolean {
+      return db.query(INSERT_DEVICE).run(userId, deviceId, displayName, createdTs).changes > 0;
     },
 
     /** Returns whether the device exists. */

@@ -5,6 +5,7 @@
  * GET  /_matrix/client/v3/keys/changes — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3keyschanges
  * POST /_matrix/client/v3/keys/device_signing/upload — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysdevice_signingupload
  * POST /_matrix/client/v3/keys/signatures/upload — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keyssignaturesupload
+ * (the two cross-signing uploads also under /_matrix/client/unstable/, their MSC1756 home)
  * Bodies are checked field by field by the E2EE services, which name the field they refuse.
  */
 import { Elysia, t } from "elysia";
@@ -13,9 +14,13 @@ import type { Services } from "../../services";
 import { invalidParam } from "../../services/matrix-error";
 import { requestContext } from "../http/request-context";
 import { clientAuth } from "../plugins/client-auth";
+import type { Requester } from "../../services/accounts/access-tokens";
 
-export const keysRoutes = ({ accounts: { tokens }, e2ee, sync: { sync } }: Services) =>
-  new Elysia()
+export function keysRoutes({ accounts: { tokens }, e2ee, sync: { sync } }: Services) {
+  type Authed = { requester: Requester; body: unknown; request: Request };
+  const uploadKeys = ({ requester, body, request }: Authed) => e2ee.crossSigning.uploadKeys(requester, body, requestContext(request));
+  const uploadSignatures = ({ requester, body }: Authed) => e2ee.crossSigning.uploadSignatures(requester, body);
+  return new Elysia()
     .use(clientAuth(tokens))
     .post("/_matrix/client/v3/keys/upload", ({ requester, body }) => e2ee.deviceKeys.upload(requester.userId, requester.deviceId, body), {
       auth: true,
@@ -35,11 +40,9 @@ export const keysRoutes = ({ accounts: { tokens }, e2ee, sync: { sync } }: Servi
       },
       { auth: true, query: t.Object({ from: t.String(), to: t.String() }) },
     )
-    .post(
-      "/_matrix/client/v3/keys/device_signing/upload",
-      ({ requester, body, request }) => e2ee.crossSigning.uploadKeys(requester, body, requestContext(request)),
-      { auth: true },
-    )
-    .post("/_matrix/client/v3/keys/signatures/upload", ({ requester, body }) => e2ee.crossSigning.uploadSignatures(requester, body), {
-      auth: true,
-    });
+    // Both also answer under `unstable`, where MSC1756 put them and older clients still call them.
+    .post("/_matrix/client/v3/keys/device_signing/upload", uploadKeys, { auth: true })
+    .post("/_matrix/client/unstable/keys/device_signing/upload", uploadKeys, { auth: true })
+    .post("/_matrix/client/v3/keys/signatures/upload", uploadSignatures, { auth: true })
+    .post("/_matrix/client/unstable/keys/signatures/upload", uploadSignatures, { auth: true });
+}

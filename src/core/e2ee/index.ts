@@ -5,7 +5,7 @@
  * malformed or not signed by the key that must sign it.
  */
 export { isBase64Key, isSignedBy, type KeyCheck, type KeyErrcode, type KeyProblem } from "./key-check.ts";
-export { changedIdentityKey, checkDeviceKeys, type DeviceKeys, type KeyOwner } from "./device-keys.ts";
+export { checkDeviceKeys, type DeviceKeys, type KeyOwner } from "./device-keys.ts";
 export { checkOneTimeKeys, type KeySigner, type UploadedKey } from "./one-time-keys.ts";
 export { checkCrossSigningKey, crossSigningPublicKey, type CrossSigningKey, type CrossSigningUsage } from "./cross-signing.ts";
 export {

@@ -1,5 +1,5 @@
 /**
- * Devices deleted or renamed, told synchronously inside the transaction that changed them, so
+ * Devices created, deleted or renamed, told synchronously inside the transaction that changed them, so
  * what must follow (other users and servers told of the device list change) commits with the
  * change or not at all. Every path that deletes devices goes through here: logout, logout/all,
  * delete_devices, a password change, deactivation.
@@ -8,7 +8,7 @@
 export interface DeviceChange {
   userId: string;
   deviceIds: readonly string[];
-  kind: "deleted" | "renamed";
+  kind: "created" | "deleted" | "renamed";
 }
 
 export type DeviceChangeListener = (change: DeviceChange) => void;

@@ -59,7 +59,11 @@ export function createDevicesService(storage: Storage, uia: UiaService, clock: C
     /** Only existing devices are updated; an application service creates the device if it is new. */
     updateDevice(requester: Requester, deviceId: string, displayName: string | undefined): void {
       if (requester.appservice && !storage.accounts.getDevice(requester.userId, deviceId)) {
-        storage.accounts.ensureDevice(requester.userId, deviceId, displayName ?? null, clock.now());
+        storage.transaction(() => {
+          if (storage.accounts.ensureDevice(requester.userId, deviceId, displayName ?? null, clock.now())) {
+            changes.emit({ userId: requester.userId, deviceIds: [deviceId], kind: "created" });
+          }
+        });
         return;
       }
       const { userId } = requester;

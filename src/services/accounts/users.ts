@@ -113,7 +113,8 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     const device = deviceId ?? generateDeviceId();
     const token = newAccessToken();
     const now = clock.now();
-    storage.accounts.ensureDevice(userId, device, displayName ?? null, now);
+    // A new device is a device-list change, keys or not (as in Synapse): others learn of it.
+    if (storage.accounts.ensureDevice(userId, device, displayName ?? null, now)) deviceChanges.emit({ userId, deviceIds: [device], kind: "created" });
     // The spec lets a login with a known device id invalidate that device's earlier tokens.
     storage.accounts.deleteDeviceTokens(userId, device);
     storage.accounts.insertToken(hashToken(token), userId, device, now);

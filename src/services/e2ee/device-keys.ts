@@ -5,7 +5,6 @@
  * is checked before anything is stored, so a refused upload changes nothing.
  */
 import {
-  changedIdentityKey,
   checkDeviceKeys,
   checkOneTimeKeys,
   isJsonObject,
@@ -45,7 +44,7 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
     for (const listener of countListeners) listener(userId, deviceId);
   };
 
-  /** A stored device's keys as served: its uploaded signatures merged in, `unsigned` optional. */
+  /** A stored device's keys as served: its uploaded signatures merged in, and `unsigned` (with the display name where it may be shown). */
   function served(userId: string, row: DeviceKeysRow, signatures: readonly { signer_key: string; signature: string }[] | undefined, withName: boolean): JsonObject {
     const json = JSON.parse(row.key_json) as JsonObject;
     if (signatures && signatures.length > 0) {
@@ -55,7 +54,7 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
       all[userId] = own;
       json.signatures = all;
     }
-    if (withName && row.display_name !== null) json.unsigned = { device_display_name: row.display_name };
+    json.unsigned = withName && row.display_name !== null ? { device_display_name: row.display_name } : {};
     return json;
   }
 
@@ -122,10 +121,6 @@ export function createDeviceKeys({ storage, changes }: DeviceKeysDeps) {
       const stored = storedJson === null ? undefined : (JSON.parse(storedJson) as JsonObject);
       if (body.device_keys !== undefined) {
         deviceKeys = checked(checkDeviceKeys(body.device_keys, { userId, deviceId }));
-        const changed = stored && changedIdentityKey(stored, deviceKeys.json);
-        if (changed !== undefined) {
-          throw invalidParam(`device_keys.keys["${changed}"]: a device's identity keys cannot change; log in as a new device`);
-        }
       }
       const signer = {
         userId,

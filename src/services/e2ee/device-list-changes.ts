@@ -31,6 +31,7 @@ export type DeviceListSection = {
 };
 
 const GONE = new Set(["leave", "ban"]);
+const NEW_COMPANY = new Set(["join", "invite", "knock"]);
 
 /** Past this many (candidates x rooms) lookups, the set of everyone sharing a room is built once. */
 const SHARED_LOOKUP_BUDGET = 2_000;
@@ -79,8 +80,8 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
   /**
    * Who `userId` should re-query, and who they share no room with any more, between two
    * positions: users whose devices changed and who share a room with them now; users who
-   * joined one of their rooms, or everyone in a room they joined; and, in `left`, users of rooms
-   * either side left who share no room with them now.
+   * joined, were invited to or knocked on one of their rooms, or everyone in a room they joined;
+   * and, in `left`, users of rooms either side left who share no room with them now.
    */
   function section(userId: string, from: ListPositions, to: ListPositions): DeviceListSection {
     const changed = new Set<string>();
@@ -107,7 +108,8 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
       // Rooms the user was already in: who joined or left them meanwhile (one query for all).
       for (const c of storage.memberships.changedInJoinedRoomsOf(userId, from.events, to.events)) {
         if (!joinedEarlier.has(c.room_id)) continue;
-        if (c.membership === "join") changed.add(c.user_id);
+        // Invitees and knockers too (as in Synapse): clients may encrypt to them before they join.
+        if (NEW_COMPANY.has(c.membership)) changed.add(c.user_id);
         else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
       }
     }

@@ -65,14 +65,14 @@ describe("section", () => {
     expect(section(carol, from3)).toEqual({ changed: [], left: [alice] });
   });
 
-  test("an invite is neither changed nor left; a later change past `to` waits for the next sync", () => {
+  test("an invitee is changed (clients may encrypt to them), never left; a later change past `to` waits for the next sync", () => {
     area.member("!r:a.test", alice);
     const from = positions();
     area.member("!r:a.test", bob, "invite");
-    expect(section(alice, from)).toEqual({ changed: [], left: [] });
+    expect(section(alice, from)).toEqual({ changed: [bob], left: [] });
     const to = positions();
     area.member("!r:a.test", carol);
-    expect(area.e2ee.changes.section(alice, from, to).changed).toEqual([]);
+    expect(area.e2ee.changes.section(alice, from, to).changed).toEqual([bob]);
   });
 
   test("many candidates and many rooms give the same answer", () => {

@@ -78,7 +78,8 @@ describe("device lists across servers", () => {
     const keys = testDevice(pair.userA.user_id, "ALICEPHONE");
     await asUser(pair.a.baseUrl, phone)("POST", "/keys/upload", { device_keys: keys.deviceKeys() });
     await until("Alice in Bob's changed list", async () => ((await bobSync.next({ timeout: "2000" })).device_lists.changed.includes(pair.userA.user_id) ? true : undefined));
-    expect(Object.keys(await devicesOf(bob, pair.userA.user_id))).toContain("ALICEPHONE");
+    // The login and the upload are two changes; the keys may be a moment behind the first.
+    await until("the phone's keys in Bob's view", async () => (Object.keys(await devicesOf(bob, pair.userA.user_id)).includes("ALICEPHONE") ? true : undefined));
     await asUser(pair.a.baseUrl, phone)("POST", "/logout", {});
     await until("the phone gone from Bob's view", async () => (Object.keys(await devicesOf(bob, pair.userA.user_id)).includes("ALICEPHONE") ? undefined : true));
   }, 60_000);
