@@ -11,12 +11,16 @@
  * Changing room membership; the auth rules decide, refusals are 403 M_FORBIDDEN.
  */
 import { Elysia, t } from "elysia";
+import type { JsonObject } from "../../core/types";
 import type { Services } from "../../services";
 import { identityServerNotTrusted } from "../../services/matrix-error";
 import { clientAuth } from "../plugins/client-auth";
 
 const ROOM = "/_matrix/client/v3/rooms/:roomId";
 const Reason = t.Object({ reason: t.Optional(t.String()) });
+/** A join's body: its other keys go into the member event's content (see `joinContent`). */
+const JoinBody = t.Object({ reason: t.Optional(t.String()) }, { additionalProperties: true });
+const joinExtra = (body: { reason?: string } | null | undefined) => (body ?? {}) as JsonObject;
 const Target = t.Object({ user_id: t.String(), reason: t.Optional(t.String()) });
 /** An invite by email or phone number (the spec's third-party invite, through an identity server). */
 const ThirdPartyTarget = t.Object({ id_server: t.String(), medium: t.String(), address: t.String(), id_access_token: t.Optional(t.String()) });
@@ -33,14 +37,14 @@ export const membershipRoutes = ({ accounts: { tokens: auth }, appservices, memb
     .use(clientAuth(auth))
     // Joins, knocks, invites and leaves may need another server: federation decides.
     .post("/_matrix/client/v3/join/:roomIdOrAlias", ({ requester, params, body, query }) =>
-      membership.join(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {
+      membership.join(requester, params.roomIdOrAlias, joinExtra(body), viaOf(query)), {
       auth: true,
-      body: t.Optional(Reason),
+      body: t.Optional(JoinBody),
       query: Via,
     })
-    .post(`${ROOM}/join`, ({ requester, params, body }) => membership.join(requester, params.roomId, body?.reason), {
+    .post(`${ROOM}/join`, ({ requester, params, body }) => membership.join(requester, params.roomId, joinExtra(body)), {
       auth: true,
-      body: t.Optional(Reason),
+      body: t.Optional(JoinBody),
     })
     .post("/_matrix/client/v3/knock/:roomIdOrAlias", ({ requester, params, body, query }) =>
       membership.knock(requester, params.roomIdOrAlias, body?.reason, viaOf(query)), {

@@ -55,15 +55,22 @@ function redactReason(body: unknown): string | undefined {
 
 const Dir = t.Union([t.Literal("b"), t.Literal("f")]);
 
-export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline, heads }, federation, delayedEvents: { delayed } }: Services) => {
+export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions: rooms, timeline, heads }, federation, membership, delayedEvents: { delayed } }: Services) => {
   const rulesOf = (roomId: string) => {
     const version = heads.get(roomId)?.version;
     return version === undefined ? undefined : rulesFor(version);
   };
-  /** PUT /state, or with a delay (MSC4140) its scheduling: `{"delay_id"}` instead of `{"event_id"}`. */
+  /**
+   * PUT /state, or with a delay (MSC4140) its scheduling: `{"delay_id"}` instead of `{"event_id"}`.
+   * Joining oneself this way is a join like POST /join (membership checks, remote rooms too).
+   */
   const putState = (requester: Requester, request: Request, roomId: string, type: string, stateKey: string, body: unknown, query: Record<string, string | undefined>) => {
     const delayMs = delayParam(query);
     const content = eventContent(request, body, rulesOf(roomId));
+    const selfJoin = type === "m.room.member" && stateKey === requester.userId && content.membership === "join";
+    if (delayMs === undefined && selfJoin && heads.get(roomId)?.joined.has(requester.userId) !== true) {
+      return membership.joinByState(requester, roomId, content);
+    }
     if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content, timestamp(query.ts));
     return delayed.schedule(requester, { roomId, type, stateKey, content, delayMs, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
   };

@@ -31,6 +31,8 @@ export interface UiaRequest {
   /** The `auth` dict of the request body, as sent. */
   auth: unknown;
   clientAddress: string;
+  /** The operation's own parameters: the session keeps those its first request carried. */
+  params?: unknown;
 }
 
 interface Session {
@@ -41,6 +43,10 @@ interface Session {
   expiresMs: number;
   /** An admin-made registration token the session proved; its use is counted when the operation runs. */
   storedToken?: string;
+  /** The parameters of the session's first request. */
+  params?: unknown;
+  /** What the operation left to answer a replay of the finished session with (see `run`'s `keep`). */
+  outcome?: unknown;
 }
 
 /** Registration tokens admins made (`storage.registrationTokens`). */
@@ -49,6 +55,13 @@ export interface StoredRegistrationTokens {
   get(token: string): { uses_allowed: number | null; pending: number; completed: number; expiry_time: number | null } | null;
   use(token: string, now: number): boolean;
   release(token: string): void;
+}
+
+/** Valid credentials of a user other than the requester. */
+class WrongUser extends MatrixError {
+  constructor() {
+    super(403, "M_FORBIDDEN", "The credentials are not those of the requesting user");
+  }
 }
 
 /** The 401 that asks for (more) authentication; carries a stage's error when an attempt failed. */
@@ -95,12 +108,13 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
       if (s.expiresMs > now && sessions.size < MAX_SESSIONS) break;
       sessions.delete(id);
     }
-    const session = {
+    const session: Session = {
       id: randomBytes(18).toString("base64url"),
       operation: req.operation,
       userId: req.userId,
       completed: [],
       expiresMs: now + SESSION_TTL_MS,
+      params: req.params,
     };
     sessions.set(session.id, session);
     return session;
@@ -160,7 +174,7 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
       case LOGIN_PASSWORD: {
         if (req.userId === undefined) break;
         const userId = await passwords.check(auth, req.clientAddress);
-        if (userId !== req.userId) throw forbidden("The credentials are not those of the requesting user");
+        if (userId !== req.userId) throw new WrongUser();
         return;
       }
     }
@@ -202,7 +216,8 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
         try {
           await attemptStage(type, auth, req, session);
         } catch (e) {
-          if (e instanceof MatrixError && e.status !== 429) throw required(session, flows, e);
+          // Another user's credentials are no step towards this one's: a plain 403, as in Synapse.
+          if (e instanceof MatrixError && e.status !== 429 && !(e instanceof WrongUser)) throw required(session, flows, e);
           throw e;
         }
         session.completed.push(type);
@@ -212,15 +227,34 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
     throw required(session, flows);
   }
 
+  /** The live session `auth` names for this request, if any (never throws: the dance judges it). */
+  function sessionOf(req: UiaRequest): Session | undefined {
+    const id = (req.auth as { session?: unknown } | null | undefined)?.session;
+    const session = typeof id === "string" ? sessions.get(id) : undefined;
+    const live = session && session.expiresMs > clock.now() && session.operation === req.operation && session.userId === req.userId;
+    return live ? session : undefined;
+  }
+
   return {
     registrationTokenValid,
     tokenRequired,
 
+    /** The parameters the first request of this request's session carried (as Synapse keeps them). */
+    rememberedParams(req: UiaRequest): unknown {
+      return sessionOf(req)?.params;
+    },
+
+    /** What a finished session's operation kept for replays (`run` with `keep`), if it is one. */
+    outcomeOf(req: UiaRequest): unknown {
+      return sessionOf(req)?.outcome;
+    },
+
     /**
      * Runs `operation` once the request has completed one of `flows`; the session is used up when
-     * the operation succeeds. Otherwise throws the 401 describing what is still needed.
+     * the operation succeeds, or with `keep` holds what it returns until it expires, for
+     * `outcomeOf` to answer a retry with. Otherwise throws the 401 describing what is still needed.
      */
-    async run<T>(req: UiaRequest, flows: readonly Flow[], operation: () => Promise<T> | T): Promise<T> {
+    async run<T>(req: UiaRequest, flows: readonly Flow[], operation: () => Promise<T> | T, keep?: (result: T) => unknown): Promise<T> {
       const session = await authenticate(req, flows);
       const token = session.storedToken;
       if (token !== undefined && !storedTokens.use(token, clock.now())) {
@@ -233,7 +267,8 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
         if (token !== undefined) storedTokens.release(token);
         throw e;
       }
-      sessions.delete(session.id);
+      if (keep) session.outcome = keep(result);
+      else sessions.delete(session.id);
       return result;
     },
   };

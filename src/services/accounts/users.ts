@@ -53,6 +53,14 @@ export interface RegisterParams {
   guestAccessToken?: string;
 }
 
+/** The fields of a registration request that are its own (not the UIA dance's), as given. */
+function ownFields(params: RegisterParams): Partial<RegisterParams> {
+  const { username, password, deviceId, initialDeviceDisplayName, inhibitLogin } = params;
+  const fields: Partial<RegisterParams> = { username, password, deviceId, initialDeviceDisplayName, inhibitLogin };
+  for (const key of Object.keys(fields) as (keyof RegisterParams)[]) if (fields[key] === undefined) delete fields[key];
+  return fields;
+}
+
 export interface LoginParams {
   type: string;
   /** The request's access token, which `m.login.application_service` needs. */
@@ -249,6 +257,16 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
       if (params.type === LOGIN_APPSERVICE && params.kind === "user") return registerForAppservice(params);
       if (params.kind === "guest") return registerGuest(params, ctx);
       assertRegistrationAllowed();
+      const uiaRequest = { operation: ctx.operation, auth: params.auth, clientAddress: ctx.clientAddress, params: ownFields(params) };
+      // A retry of a finished registration (its answer was lost) gets the same account, logged in again.
+      const registered = uia.outcomeOf(uiaRequest);
+      if (typeof registered === "string") {
+        if (params.inhibitLogin) return { user_id: registered, home_server: serverName };
+        return storage.transaction(() => issueSession(registered, params.deviceId, params.initialDeviceDisplayName));
+      }
+      // A later request of the dance may carry only `auth`: the first request's fields stand (as in Synapse).
+      const remembered = uia.rememberedParams(uiaRequest) as Partial<RegisterParams> | undefined;
+      if (remembered && Object.keys(ownFields(params)).length === 0) params = { ...params, ...remembered };
       rateLimits.check("register", ctx.clientAddress);
       checkDeviceId(params.deviceId);
       const localpart = params.username === undefined ? undefined : localpartFromUsername(params.username, serverName);
@@ -258,7 +276,6 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
         if (storage.accounts.getUser(userIdFor(localpart, serverName))) throw userInUse();
       }
 
-      const uiaRequest = { operation: ctx.operation, auth: params.auth, clientAddress: ctx.clientAddress };
       return uia.run(uiaRequest, registrationFlows(), async () => {
         if (params.password === undefined) throw missingParam("Missing 'password'");
         const passwordHash = await hashPassword(params.password);
@@ -270,7 +287,7 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
         if (!response) throw userInUse();
         rateLimits.record("register", ctx.clientAddress);
         return response;
-      });
+      }, (response) => response.user_id);
     },
 
     /** `GET /register/available` */

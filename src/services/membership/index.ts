@@ -5,6 +5,7 @@
  * send us. It is built over the rooms and federation areas, which is why it is an area of its own.
  */
 import { assertNotSuspended, isRateLimited, type Requester } from "../accounts/access-tokens";
+import type { JsonObject } from "../../core/types";
 import type { AccountDataService } from "../accounts/account-data";
 import type { AccountEvents } from "../accounts/account-events";
 import type { Federation } from "../federation";
@@ -17,6 +18,7 @@ import { createOutOfRoomMemberships } from "./out-of-room";
 import { createRemoteMembership } from "./remote";
 import { createReplacementRooms } from "./replacement-room";
 import type { SharedDeps } from "../shared-deps";
+import { forbidden } from "../matrix-error";
 
 export interface MembershipAreaDeps extends SharedDeps {
   accountEvents: AccountEvents;
@@ -95,15 +97,27 @@ export function buildMembership(deps: MembershipAreaDeps) {
     if (isRateLimited(requester)) deps.rateLimits.take(action, requester.userId);
   };
 
+  const join = async (requester: Requester, roomIdOrAlias: string, extra?: JsonObject, via?: readonly string[]) => {
+    assertNotSuspended(requester, "join rooms");
+    limited(requester, "join");
+    const joined = await remote.join(requester, roomIdOrAlias, extra, via);
+    replacements.joined(requester.userId, joined.room_id);
+    return joined;
+  };
+
   return {
     // Joins, knocks and leaves may need another server (the remote side falls back to local).
     // A suspended account may leave and reject invites, but not join, knock or invite (spec "Account suspension").
-    join: async (requester: Requester, roomIdOrAlias: string, reason?: string, via?: readonly string[]) => {
-      assertNotSuspended(requester, "join rooms");
-      limited(requester, "join");
-      const joined = await remote.join(requester, roomIdOrAlias, reason, via);
-      replacements.joined(requester.userId, joined.room_id);
-      return joined;
+    join,
+    /**
+     * `PUT /state/m.room.member/{own id}` with `membership: join` from someone not yet joined: a
+     * join like `POST /join` (as Synapse routes it), with the body as content.
+     */
+    joinByState: async (requester: Requester, roomId: string, content: JsonObject): Promise<{ event_id: string }> => {
+      await join(requester, roomId, content);
+      const eventId = storage.memberships.get(roomId, requester.userId)?.event_id;
+      if (!eventId) throw forbidden(`${requester.userId} could not join ${roomId}`);
+      return { event_id: eventId };
     },
     /** `POST /upgrade`: the upgrader is the first of our users in the new room. */
     upgrade: async (requester: Requester, roomId: string, newVersion: string, additionalCreators?: string[]) => {

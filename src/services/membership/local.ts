@@ -9,7 +9,7 @@ import type { Storage } from "../../storage";
 import type { Requester } from "../accounts/access-tokens";
 import type { EventsService } from "../rooms/send";
 import { MatrixError, forbidden, notFound } from "../matrix-error";
-import { memberContent, requireInvitee } from "../rooms/member-content";
+import { joinContent, memberContent, requireInvitee } from "../rooms/member-content";
 
 export interface MembershipDeps {
   storage: Storage;
@@ -37,15 +37,15 @@ export function createMembershipService(deps: MembershipDeps) {
   }
 
   return {
-    async join(requester: Requester, roomIdOrAlias: string, reason?: string): Promise<{ room_id: string }> {
+    /** `extra`: what the request body adds to the content (see `joinContent`). */
+    async join(requester: Requester, roomIdOrAlias: string, extra?: JsonObject): Promise<{ room_id: string }> {
       const roomId = deps.resolveRoom(roomIdOrAlias);
       requireRoom(roomId);
       // Spec "Guest access": guests may join only rooms whose m.room.guest_access is `can_join`.
       if (requester.isGuest && !deps.guestsCanJoin(roomId)) {
         throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
       }
-      const content = withReason(memberContent(storage, requester.userId, "join"), reason);
-      await setMembership(roomId, requester.userId, requester.userId, content);
+      await setMembership(roomId, requester.userId, requester.userId, joinContent(storage, requester.userId, extra));
       return { room_id: roomId };
     },
 

@@ -26,7 +26,7 @@ import type { DirectoryService } from "../rooms/directory";
 import type { Logger } from "../../runtime/logger";
 import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { MembershipService } from "./local";
-import { memberContent } from "../rooms/member-content";
+import { joinContent, memberContent } from "../rooms/member-content";
 import { guestsCanJoin } from "../rooms/guest-access";
 import { RemoteError, requestV2OrV1, type FederationClient, type FederationRequest } from "../../net/federation-client";
 import type { FederatedDirectory } from "../federation/remote-directory";
@@ -188,18 +188,17 @@ export function createRemoteMembership(deps: {
     participating,
 
     /** `POST /join`: through a resident server unless this server is already in the room. */
-    async join(requester: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []) {
+    async join(requester: Requester, roomIdOrAlias: string, extra?: JsonObject, via: readonly string[] = []) {
       const { roomId, servers } = await resolveRoom(roomIdOrAlias);
       refuseBlocked(roomId);
       const remote = candidateServers(roomId, requester.userId, [...via, ...servers]);
       if (participating(roomId) || (storage.rooms.get(roomId) && remote.length === 0)) {
-        return local.join(requester, roomId, reason);
+        return local.join(requester, roomId, extra);
       }
       if (requester.isGuest && !invitedToGuestRoom(roomId, requester.userId)) {
         throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
       }
-      const content = memberContent(storage, requester.userId, "join");
-      if (reason !== undefined) content.reason = reason;
+      const content = joinContent(storage, requester.userId, extra);
       await withServers(remote, "join", async (server) => {
         const { rules, pdu } = await buildFromTemplate(server, roomId, requester.userId, "join", content);
         const send = (version: string): FederationRequest => ({

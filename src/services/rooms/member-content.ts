@@ -17,6 +17,16 @@ export function memberContent(storage: Storage, userId: string, membership: stri
   return content;
 }
 
+/**
+ * A join's content: the profile, then what the request body adds (as Synapse takes it: a reason,
+ * a per-room displayname or avatar, any other key), and `membership` itself. `third_party_signed`
+ * is a request field, not content.
+ */
+export function joinContent(storage: Storage, userId: string, extra: JsonObject = {}): JsonObject {
+  const { third_party_signed: _signed, ...fields } = extra;
+  return { ...memberContent(storage, userId, "join"), ...fields, membership: "join" };
+}
+
 /** 404 when a local invitee has no account; 403 `M_INVITE_BLOCKED` when they block invites. */
 export function requireInvitee(storage: Storage, userId: string, serverName: string): void {
   const local = userId.endsWith(`:${serverName}`);

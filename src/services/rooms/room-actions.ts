@@ -198,10 +198,11 @@ export function createRoomsService(deps: {
       for (const userId of storage.memberships.usersWith(roomId, "join")) {
         const id = current.get(stateKeyOf("m.room.member", userId));
         const content = id === undefined ? undefined : clientEvents.visiblePdu(storage.events.get(id)!).content;
-        const entry: JsonObject = {};
-        if (typeof content?.displayname === "string") entry.display_name = content.displayname;
-        if (typeof content?.avatar_url === "string") entry.avatar_url = content.avatar_url;
-        joined[userId] = entry;
+        // Both keys always, null when unset, as Synapse answers (clients read them as absent).
+        joined[userId] = {
+          display_name: typeof content?.displayname === "string" ? content.displayname : null,
+          avatar_url: typeof content?.avatar_url === "string" ? content.avatar_url : null,
+        };
       }
       return { joined };
     },

@@ -91,7 +91,9 @@ describe("UIA sessions are bound", () => {
       token: me.access_token,
       body: { new_password: "hijack", auth: passwordAuth(them.user_id, session) },
     });
-    expectError(res, 401, "M_FORBIDDEN");
+    expectError(res, 403, "M_FORBIDDEN");
+    // My password still works: nothing changed.
+    await loginUser(srv.baseUrl, "bound1");
   });
 
   test("another user cannot use my session", async () => {

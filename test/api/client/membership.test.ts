@@ -26,7 +26,35 @@ describe("joining", () => {
       token: carol.access_token,
     });
     expect(Object.keys(joined.body.joined).sort()).toEqual([alice.user_id, bob.user_id, carol.user_id].sort());
-    expect(joined.body.joined[bob.user_id]?.display_name).toBe("Bobby");
+    expect(joined.body.joined[bob.user_id] as unknown).toEqual({ display_name: "Bobby", avatar_url: null });
+  });
+
+  test("a join body's keys go into the member content, a per-room name over the profile; membership stays join", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    const res = await api(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/join`, {
+      token: carol.access_token,
+      body: { reason: "hello", displayname: "Carol here", "org.example.flag": true, membership: "leave", third_party_signed: { x: 1 } },
+    });
+    expect(res.status).toBe(200);
+    const member = await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(carol.user_id)}`, { token: alice.access_token });
+    expect(member.body).toEqual({ membership: "join", displayname: "Carol here", reason: "hello", "org.example.flag": true });
+    const bad = await api(server.baseUrl, "POST", `/_matrix/client/v3/join/${enc(roomId)}`, { token: bob.access_token, body: { reason: 5 } });
+    expect(bad.status).toBe(400);
+    expect(await membershipOf(roomId, bob.user_id)).toBeUndefined();
+  });
+
+  test("PUT of one's own m.room.member with membership join joins like POST /join; invite-only rooms still refuse", async () => {
+    const open = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    const put = (roomId: string, body: unknown) =>
+      api<{ event_id: string }>(server.baseUrl, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(bob.user_id)}`, { token: bob.access_token, body });
+    const joined = await put(open, { membership: "join", displayname: "Overridden" });
+    expect(joined.status).toBe(200);
+    expect(joined.body.event_id).toMatch(/^\$/);
+    const member = await api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(open)}/state/m.room.member/${enc(bob.user_id)}`, { token: alice.access_token });
+    expect(member.body).toEqual({ membership: "join", displayname: "Overridden" });
+    const closed = await createRoom(server.baseUrl, alice, { preset: "private_chat" });
+    expect((await put(closed, { membership: "join" })).status).toBe(403);
+    expect(await membershipOf(closed, bob.user_id)).toBeUndefined();
   });
 
   test("invite-only rooms refuse joins without an invite (403); unknown rooms and aliases are 404", async () => {

@@ -49,12 +49,33 @@ describe("the UIA dance", () => {
     expect(res.body.user_id).toBe("@eager:localhost");
   });
 
-  test("a session is used up once the registration succeeded", async () => {
+  test("a retry of a finished session answers with the same account, logged in again; it registers no other", async () => {
     const session = await startSession({ username: "once1", password: PASSWORD });
     const auth = { type: "m.login.dummy", session };
-    expect((await api(srv.baseUrl, "POST", REGISTER, { body: { username: "once1", password: PASSWORD, auth } })).status).toBe(200);
-    const again = await api(srv.baseUrl, "POST", REGISTER, { body: { username: "once2", password: PASSWORD, auth } });
-    expectError(again, 400, "M_UNKNOWN");
+    const first = await api<{ user_id: string; access_token: string }>(srv.baseUrl, "POST", REGISTER, { body: { username: "once1", password: PASSWORD, auth } });
+    expect(first.status).toBe(200);
+    const again = await api<{ user_id: string; access_token: string }>(srv.baseUrl, "POST", REGISTER, { body: { username: "once2", password: PASSWORD, auth } });
+    expect(again.status).toBe(200);
+    expect(again.body.user_id).toBe(first.body.user_id);
+    expect(again.body.access_token).not.toBe(first.body.access_token);
+    const whoami = await api(srv.baseUrl, "GET", "/_matrix/client/v3/account/whoami", { token: again.body.access_token });
+    expect(whoami.body.user_id).toBe(first.body.user_id);
+    expect((await api(srv.baseUrl, "GET", `${REGISTER}/available?username=once2`)).body).toEqual({ available: true });
+  });
+
+  test("a later request that carries only auth registers with the first request's fields", async () => {
+    const session = await startSession({ username: "remembered", password: "übers3kr1t", device_id: "XYZZY", initial_device_display_name: "first ask", inhibit_login: false });
+    const res = await api<{ user_id: string; access_token: string; device_id: string }>(srv.baseUrl, "POST", REGISTER, { body: { auth: { type: "m.login.dummy", session } } });
+    expect(res.status).toBe(200);
+    expect(res.body.user_id).toBe("@remembered:localhost");
+    expect(res.body.device_id).toBe("XYZZY");
+    const device = await api(srv.baseUrl, "GET", "/_matrix/client/v3/devices/XYZZY", { token: res.body.access_token });
+    expect(device.body.display_name).toBe("first ask");
+    await loginUser(srv.baseUrl, "remembered", "übers3kr1t");
+    // inhibit_login remembered too: no device, no token.
+    const quiet = await startSession({ username: "quiet", password: PASSWORD, inhibit_login: true });
+    const done = await api(srv.baseUrl, "POST", REGISTER, { body: { auth: { type: "m.login.dummy", session: quiet } } });
+    expect(done.body).toEqual({ user_id: "@quiet:localhost", home_server: "localhost" });
   });
 
   test("an unknown session is refused", async () => {
