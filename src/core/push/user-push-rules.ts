@@ -62,14 +62,17 @@ export function parseUserPushRules(json: string): UserPushRules {
 
 // ---- validation of what clients send ----
 
-/** Actions a client may set; the historical `dont_notify` and `coalesce` are stripped (spec "Historical Actions"). */
+/**
+ * Actions a client may set. The historical `dont_notify` and `coalesce` are kept as given (clients
+ * read back what they set, as from Synapse) and ignored when rules are evaluated (spec "Historical
+ * Actions").
+ */
 export function checkActions(raw: unknown): PushAction[] | PushRuleProblem {
   if (raw === undefined) return problem("missing", "Missing 'actions'");
   if (!Array.isArray(raw)) return problem("invalid", "'actions' must be an array");
   const actions: PushAction[] = [];
   for (const action of raw as JsonValue[]) {
-    if (action === "dont_notify" || action === "coalesce") continue;
-    if (action === "notify") actions.push(action);
+    if (action === "notify" || action === "dont_notify" || action === "coalesce") actions.push(action);
     else if (isJsonObject(action) && typeof action.set_tweak === "string") actions.push(action);
     else return problem("invalid", `Unrecognised action: ${JSON.stringify(action)}`);
   }

@@ -93,7 +93,9 @@ export function createEventNotifications(deps: {
    * `devices`; `stateOf` gives the content of the room state the names come from.
    */
   function pushNotification(pdu: Pdu & { event_id: string }, stateOf: StateLookup, userId: string, outcome: PushOutcome): JsonObject {
-    const n: JsonObject = { event_id: pdu.event_id, room_id: pdu.room_id, type: pdu.type, sender: pdu.sender };
+    // `id` too: the event id's name before the push gateway API, which Synapse still sends and
+    // older gateways read.
+    const n: JsonObject = { id: pdu.event_id, event_id: pdu.event_id, room_id: pdu.room_id, type: pdu.type, sender: pdu.sender };
     const senderName = stateOf("m.room.member", pdu.sender)?.displayname;
     if (typeof senderName === "string") n.sender_display_name = senderName;
     const roomName = stateOf("m.room.name", "")?.name;

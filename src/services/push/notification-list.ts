@@ -80,6 +80,8 @@ export function createNotificationList(deps: { storage: Storage; clientEvents: C
           actions: notification.actions,
           event: deps.clientEvents.format(event, requester, { omitRoomId: true }),
           read: isRead(row, userId),
+          // Rules carry no profile tag since the spec dropped push profiles: null, as Synapse answers.
+          profile_tag: null,
           room_id: row.room_id,
           ts: row.ts,
         });

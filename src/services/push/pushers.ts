@@ -100,7 +100,9 @@ export function createPushersService(deps: { storage: Storage; clock: Clock; del
       const data = body.data;
       if (!isJsonObject(data)) throw invalidParam("data must be an object");
       checkGatewayUrl(data.url);
-      if (data.format !== undefined && data.format !== "event_id_only") throw invalidParam('data.format may only be "event_id_only"');
+      // Only "event_id_only" changes what is sent; another format is kept as given and gets the
+      // full notification (as in Synapse).
+      if (data.format !== undefined && typeof data.format !== "string") throw invalidParam("data.format must be a string");
       storage.pushers.set(
         {
           user_id: requester.userId,

@@ -114,7 +114,7 @@ describe("user-defined rules", () => {
     await alice.call("PUT", "/pushrules/global/content/a/enabled", { enabled: false });
     expect((await alice.call<Rule>("GET", "/pushrules/global/content/a")).body.enabled).toBe(false);
     await alice.call("PUT", "/pushrules/global/content/a/actions", { actions: ["dont_notify"] });
-    expect((await alice.call<Rule>("GET", "/pushrules/global/content/a")).body.actions).toEqual([]);
+    expect((await alice.call<Rule>("GET", "/pushrules/global/content/a")).body.actions).toEqual(["dont_notify"]);
   });
 
   test("a deleted rule is gone; deleting it again is 404", async () => {

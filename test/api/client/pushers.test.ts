@@ -93,7 +93,7 @@ describe("POST /pushers/set and GET /pushers", () => {
     ["a plain http gateway", () => pusher("e", {}, { url: "http://push.example/_matrix/push/v1/notify" }), 400, "M_INVALID_PARAM"],
     ["a gateway URL with another path", () => pusher("e", {}, { url: "https://push.example/notify" }), 400, "M_INVALID_PARAM"],
     ["no gateway URL", () => ({ ...pusher("e"), data: {} }), 400, "M_MISSING_PARAM"],
-    ["an unknown format", () => pusher("e", {}, { format: "full" }), 400, "M_INVALID_PARAM"],
+    ["a format that is not a string", () => pusher("e", {}, { format: 5 }), 400, "M_INVALID_PARAM"],
     ["an app_id over 64 characters", () => pusher("e", { app_id: "a".repeat(65) }), 400, "M_INVALID_PARAM"],
     ["a pushkey over 512 bytes", () => pusher("é".repeat(257)), 400, "M_INVALID_PARAM"],
   ];
@@ -104,6 +104,14 @@ describe("POST /pushers/set and GET /pushers", () => {
       expect((await bob.call<{ pushers: unknown[] }>("GET", "/pushers")).body.pushers).toEqual([]);
     });
   }
+
+  test("a format other than event_id_only is kept as given", async () => {
+    const fullPusher = pusher("fmt", {}, { format: "full" });
+    expect((await alice.call("POST", "/pushers/set", fullPusher)).status).toBe(200);
+    const listed = (await alice.call<{ pushers: { pushkey: string; data: Record<string, unknown> }[] }>("GET", "/pushers")).body.pushers;
+    expect(listed.find((p) => p.pushkey === "fmt")?.data.format).toBe("full");
+    expect((await alice.call("POST", "/pushers/set", { ...fullPusher, kind: null })).status).toBe(200);
+  });
 
   test("missing parameters are named in the error", async () => {
     const res = await bob.call<{ error: string }>("POST", "/pushers/set", { kind: "http", app_id: "a", pushkey: "k", lang: "en" });
@@ -120,7 +128,7 @@ describe("delivery", () => {
     const eventId = await say(alice, "Hello Bob");
     const n = await gateway.waitFor((x) => x.event_id === eventId);
     expect(n).toMatchObject({
-      event_id: eventId, room_id: roomId, type: "m.room.message", sender: alice.id, sender_display_name: "Alice A.",
+      id: eventId, event_id: eventId, room_id: roomId, type: "m.room.message", sender: alice.id, sender_display_name: "Alice A.",
       room_name: "Push test", prio: "high", content: { msgtype: "m.text", body: "Hello Bob" }, counts: { unread: 1 },
     });
     expect(n.devices).toEqual([

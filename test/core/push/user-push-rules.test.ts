@@ -74,9 +74,9 @@ describe("creating and ordering", () => {
     expect(set.underride[1]!.rule_id).toBe(".m.rule.call");
   });
 
-  test("room and sender rules show no conditions or pattern; historical actions are stripped", () => {
+  test("room and sender rules show no conditions or pattern; historical actions are kept as given", () => {
     const rules = ok(putPushRule(emptyUserPushRules(), "sender", "@spam:x", { actions: ["dont_notify", "coalesce"], conditions: [{ kind: "x" }], pattern: "p" }));
-    expect(renderPushRules(ALICE, rules).sender).toEqual([{ rule_id: "@spam:x", default: false, enabled: true, actions: [] }]);
+    expect(renderPushRules(ALICE, rules).sender).toEqual([{ rule_id: "@spam:x", default: false, enabled: true, actions: ["dont_notify", "coalesce"] }]);
   });
 });
 
