@@ -187,7 +187,8 @@ export function createUiaService({ clock, rateLimits, passwords, registrationTok
         flows: flows.map((f) => ({ stages: [...f] })),
         params: {},
         session: session.id,
-        ...(session.completed.length > 0 ? { completed: [...session.completed] } : {}),
+        // After an attempt the stages done so far are listed, none included (as Synapse answers).
+        ...(session.completed.length > 0 || stageError ? { completed: [...session.completed] } : {}),
       },
       stageError,
     );
