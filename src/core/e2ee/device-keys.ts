@@ -14,8 +14,6 @@ import {
   accept,
   checkSignaturesShape,
   fieldOf,
-  isBase64Key,
-  isSignedBy,
   own,
   refuse,
   splitKeyName,

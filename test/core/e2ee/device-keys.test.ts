@@ -3,7 +3,7 @@
 // clients that verify them.
 import { describe, expect, test } from "bun:test";
 import { checkDeviceKeys, type JsonObject } from "../../../src/core";
-import { randomKey, testDevice } from "../../helpers/e2ee-keys";
+import { testDevice } from "../../helpers/e2ee-keys";
 
 const owner = { userId: "@alice:a.test", deviceId: "DEV1" };
 const device = testDevice(owner.userId, owner.deviceId);
