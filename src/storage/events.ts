@@ -27,14 +27,17 @@ export interface EventRow {
   /** For a local event sent with a transaction id: the sending device and that id. */
   txn_device_id: string | null;
   txn_id: string | null;
+  /** For a local event a delayed event (MSC4140) sent: that delay's id. */
+  delay_id: string | null;
 }
 
 /** An event to insert: the row without what the database assigns or later changes. */
-export type NewEvent = Omit<EventRow, "stream_ordering" | "redacted_by" | "outlier" | "soft_failed" | "txn_device_id" | "txn_id"> & {
+export type NewEvent = Omit<EventRow, "stream_ordering" | "redacted_by" | "outlier" | "soft_failed" | "txn_device_id" | "txn_id" | "delay_id"> & {
   outlier: boolean;
   soft_failed: boolean;
   txn_device_id?: string | null;
   txn_id?: string | null;
+  delay_id?: string | null;
 };
 
 /** A position between two events in a room's topological order: just after (depth, stream). */
@@ -45,15 +48,15 @@ export interface TopologicalPosition {
 
 const INSERT = `
   INSERT INTO events (event_id, room_id, depth, type, state_key, sender, origin_server_ts, membership, json,
-    outlier, rejected_reason, soft_failed, state_before, state_after, replaces_state, received_ts, txn_device_id, txn_id)
-  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`;
+    outlier, rejected_reason, soft_failed, state_before, state_after, replaces_state, received_ts, txn_device_id, txn_id, delay_id)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)`;
 // Backfilled history goes below every stream position (negative): /sync, which reads forwards from
 // a position, never sees it as new, while /messages orders it by depth.
 const INSERT_BACKFILLED = `
   INSERT INTO events (stream_ordering, event_id, room_id, depth, type, state_key, sender, origin_server_ts, membership,
-    json, outlier, rejected_reason, soft_failed, state_before, state_after, replaces_state, received_ts, txn_device_id, txn_id)
+    json, outlier, rejected_reason, soft_failed, state_before, state_after, replaces_state, received_ts, txn_device_id, txn_id, delay_id)
   VALUES ((SELECT min(coalesce(min(stream_ordering), 0), 0) - 1 FROM events),
-    ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`;
+    ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)`;
 const SELECT_BY_ID = "SELECT * FROM events WHERE event_id = ?";
 const SELECT_MAX_STREAM = "SELECT COALESCE(MAX(stream_ordering), 0) AS s FROM events";
 const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (prev_event_id, event_id) VALUES (?, ?)";
@@ -112,7 +115,7 @@ export function createEventsRepo(db: Database) {
       const res = (opts.backfilled ? db.query(INSERT_BACKFILLED) : insert).run(
         e.event_id, e.room_id, e.depth, e.type, e.state_key, e.sender, e.origin_server_ts, e.membership, e.json,
         e.outlier ? 1 : 0, e.rejected_reason, e.soft_failed ? 1 : 0, e.state_before, e.state_after, e.replaces_state,
-        e.received_ts, e.txn_device_id ?? null, e.txn_id ?? null,
+        e.received_ts, e.txn_device_id ?? null, e.txn_id ?? null, e.delay_id ?? null,
       );
       return Number(res.lastInsertRowid);
     },

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createStorage, openDatabase, type Storage } from "../../src/storage";
 import { closeDatabase } from "../../src/storage/db";
-import { createEventsRepo, type NewEvent } from "../../src/storage/events";
+import type { NewEvent } from "../../src/storage/events";
 import { migrations } from "../../src/storage/migrations";
 import { createRelationsRepo, type ChildrenQuery, type RelationRow } from "../../src/storage/relations";
 
@@ -97,15 +97,19 @@ test("the relations migration indexes the relations and threads of events stored
   const old = new Database(file, { create: true });
   for (const sql of migrations.slice(0, at)) old.run(sql);
   old.run(`PRAGMA user_version = ${at}`);
-  const events = createEventsRepo(old);
-  events.insert(event("$root"));
-  events.insert(event("$t1", { rel_type: "m.thread", event_id: "$root" }, "@b:x"));
-  events.insert(event("$t2", { rel_type: "m.thread", event_id: "$root" }));
-  events.insert(event("$ref", { rel_type: "m.reference", event_id: "$root" }));
-  events.insert(event("$gone", { rel_type: "m.thread", event_id: "$root" }));
-  events.setRedactedBy("$gone", "$redaction");
-  events.insert({ ...event("$rejected", { rel_type: "m.thread", event_id: "$root" }), rejected_reason: "auth" });
-  events.insert(event("$reply", { "m.in_reply_to": { event_id: "$root" } } as never));
+  // Rows as the schema of that time holds them (the current repository writes later columns).
+  const insert = old.query(`INSERT INTO events (event_id, room_id, depth, type, state_key, sender, origin_server_ts,
+    membership, json, outlier, rejected_reason, soft_failed, received_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?)`);
+  const store = (e: NewEvent) =>
+    insert.run(e.event_id, e.room_id, e.depth, e.type, e.state_key, e.sender, e.origin_server_ts, e.membership, e.json, e.rejected_reason, e.received_ts);
+  store(event("$root"));
+  store(event("$t1", { rel_type: "m.thread", event_id: "$root" }, "@b:x"));
+  store(event("$t2", { rel_type: "m.thread", event_id: "$root" }));
+  store(event("$ref", { rel_type: "m.reference", event_id: "$root" }));
+  store(event("$gone", { rel_type: "m.thread", event_id: "$root" }));
+  old.run("UPDATE events SET redacted_by = '$redaction' WHERE event_id = '$gone'");
+  store({ ...event("$rejected", { rel_type: "m.thread", event_id: "$root" }), rejected_reason: "auth" });
+  store(event("$reply", { "m.in_reply_to": { event_id: "$root" } } as never));
   old.close();
 
   const db = openDatabase(file);

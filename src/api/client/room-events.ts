@@ -71,7 +71,7 @@ export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions:
     if (delayMs === undefined && selfJoin && heads.get(roomId)?.joined.has(requester.userId) !== true) {
       return membership.joinByState(requester, roomId, content);
     }
-    if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content, timestamp(query.ts));
+    if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content, { ts: timestamp(query.ts) });
     return delayed.schedule(requester, { roomId, type, stateKey, content, delayMs, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
   };
   return new Elysia()
@@ -80,11 +80,11 @@ export const roomEventsRoutes = ({ accounts: { tokens: auth }, rooms: { actions:
       const delayMs = delayParam(query);
       const { roomId, eventType: type, txnId } = params;
       const content = eventContent(request, body, rulesOf(roomId));
-      if (delayMs === undefined) return rooms.sendMessage(requester, roomId, type, txnId, content, timestamp(query.ts));
+      if (delayMs === undefined) return rooms.sendMessage(requester, roomId, type, txnId, content, { ts: timestamp(query.ts) });
       return delayed.schedule(requester, { roomId, type, content, delayMs, txnId, ts: timestamp(query.ts), tooLong: maxDelayExceeded });
     }, { auth: true })
     .post(`${ROOM}/send/:eventType`, ({ requester, params, body, query, request }) =>
-      rooms.sendMessage(requester, params.roomId, params.eventType, undefined, eventContent(request, body, rulesOf(params.roomId)), timestamp(query.ts)), { auth: true })
+      rooms.sendMessage(requester, params.roomId, params.eventType, undefined, eventContent(request, body, rulesOf(params.roomId)), { ts: timestamp(query.ts) }), { auth: true })
     .put(`${ROOM}/state/:eventType/:stateKey`, ({ requester, params, body, query, request }) =>
       putState(requester, request, params.roomId, params.eventType, params.stateKey, body, query), { auth: true })
     .put(`${ROOM}/state/:eventType`, ({ requester, params, body, query, request }) =>

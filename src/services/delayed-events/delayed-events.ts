@@ -90,10 +90,10 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
   async function sendNow(row: DelayedEventRow): Promise<string> {
     const requester = JSON.parse(row.requester) as Requester;
     const content = JSON.parse(row.content) as JsonObject;
-    const ts = row.origin_ts ?? undefined;
+    const opts = { ts: row.origin_ts ?? undefined, delayId: row.delay_id };
     const sent = row.state_key === null
-      ? await rooms.sendMessage(requester, row.room_id, row.type, undefined, content, ts)
-      : await rooms.setState(requester, row.room_id, row.type, row.state_key, content, ts);
+      ? await rooms.sendMessage(requester, row.room_id, row.type, undefined, content, opts)
+      : await rooms.setState(requester, row.room_id, row.type, row.state_key, content, opts);
     return sent.event_id;
   }
 

@@ -1,10 +1,11 @@
 /**
  * Turns stored PDUs into the client event format: `event_id`, `type`, `content`, `sender`,
  * `origin_server_ts`, `room_id`, `state_key`, and `unsigned` with `age`, the sender device's own
- * `transaction_id`, `prev_content`/`prev_sender`/`replaces_state` for state events, and
- * `redacted_because` for redacted events (served with the room version's redaction applied; the
- * stored original stays intact for auth and federation). Timeline events also carry their bundled
- * aggregations (`unsigned["m.relations"]`, `formatTimeline`).
+ * `transaction_id`, the sender's own delay id (MSC4140), `prev_content`/`prev_sender`/
+ * `replaces_state` for state events, and `redacted_because` for redacted events (served with the
+ * room version's redaction applied; the stored original stays intact for auth and federation).
+ * Timeline events also carry their bundled aggregations (`unsigned["m.relations"]`,
+ * `formatTimeline`).
  */
 import { redact } from "../../core";
 import { rulesFor, type RoomVersionRules } from "../../core/room-versions";
@@ -67,6 +68,7 @@ export function createClientEvents(deps: { storage: Storage; eventStore: EventSt
     if (row.txn_id !== null && viewer?.userId === row.sender && viewer.deviceId === row.txn_device_id) {
       unsigned.transaction_id = row.txn_id;
     }
+    if (row.delay_id !== null && viewer?.userId === row.sender) unsigned["org.matrix.msc4140.delay_id"] = row.delay_id;
     if (row.replaces_state !== null) {
       unsigned.replaces_state = row.replaces_state;
       const prev = storage.events.get(row.replaces_state);

@@ -47,7 +47,12 @@ export interface PersistRequest {
    */
   currentStateGroup?: number;
   txn?: TxnRecord;
+  /** The delayed event (MSC4140) this local event was sent from. */
+  delayId?: string;
 }
+
+/** Where a local event came from: the client transaction or the delayed event that sent it. */
+export type SendOrigin = Pick<PersistRequest, "txn" | "delayId">;
 
 export interface Persisted {
   eventId: string;
@@ -152,6 +157,7 @@ export function createEventPersister(deps: {
         received_ts: deps.now(),
         txn_device_id: req.txn?.deviceId ?? null,
         txn_id: req.txn?.txnId ?? null,
+        delay_id: req.delayId ?? null,
       }, { backfilled: req.backfilled });
       eventStore.remember(pdu, json.length);
 

@@ -28,6 +28,12 @@ const unsentEventId = () => `$${randomBytes(32).toString("base64url")}`;
 /** The spec caps `type`, `state_key` and ids at 255 bytes. */
 const MAX_ID_BYTES = 255;
 
+/** How a send came to be: `ts` counts only for an application service; `delayId` names the delayed event (MSC4140) that sends it. */
+export interface SendOptions {
+  ts?: number;
+  delayId?: string;
+}
+
 export interface MembersQuery {
   at?: string;
   membership?: string;
@@ -91,8 +97,8 @@ export function createRoomsService(deps: {
     checkSendable,
 
     /**
-     * PUT /rooms/{roomId}/send/{eventType}/{txnId}, and the older POST without a transaction id;
-     * `ts` counts only for an application service. A transaction id is scoped to the device and
+     * PUT /rooms/{roomId}/send/{eventType}/{txnId}, and the older POST without a transaction id.
+     * A transaction id is scoped to the device and
      * the whole path (room and event type).
      */
     async sendMessage(
@@ -101,7 +107,7 @@ export function createRoomsService(deps: {
       type: string,
       txnId: string | undefined,
       content: JsonObject,
-      ts?: number,
+      opts: SendOptions = {},
     ): Promise<{ event_id: string }> {
       assertNotSuspended(requester, "send messages");
       if (requester.shadowBanned) {
@@ -109,30 +115,31 @@ export function createRoomsService(deps: {
         return { event_id: unsentEventId() };
       }
       const txn = txnId === undefined ? undefined : txnFor(requester, `send/${roomId}/${type}`, txnId);
-      const sent = await events.sendOnce(txn, roomId, () => {
+      const sent = await events.sendOnce({ txn, delayId: opts.delayId }, roomId, () => {
         checkSendable(requester, roomId, type, undefined, content);
         checkThreadStart(storage, deps.eventStore, roomId, content);
         if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
-        return { type, content, sender: requester.userId, ...massagedTs(requester, ts) };
+        return { type, content, sender: requester.userId, ...massagedTs(requester, opts.ts) };
       });
       return { event_id: sent.eventId };
     },
 
-    /** PUT /rooms/{roomId}/state/{eventType}/{stateKey}; `ts` counts only for an application service. */
-    async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject, ts?: number): Promise<{ event_id: string }> {
+    /** PUT /rooms/{roomId}/state/{eventType}/{stateKey}. */
+    async setState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject, opts: SendOptions = {}): Promise<{ event_id: string }> {
       checkSendable(requester, roomId, type, stateKey, content);
       if (requester.shadowBanned && type !== "m.room.member") return { event_id: unsentEventId() };
       // An invite written as a state event is an invite too (MSC4380).
       if (type === "m.room.member" && content.membership === "invite" && storage.accounts.getUser(stateKey)) assertInvitable(storage, stateKey);
       if (type === "m.room.canonical_alias") deps.directory.checkCanonicalAlias(roomId, content);
-      const sent = await events.send(roomId, { type, state_key: stateKey, content, sender: requester.userId, ...massagedTs(requester, ts) });
+      const draft = { type, state_key: stateKey, content, sender: requester.userId, ...massagedTs(requester, opts.ts) };
+      const sent = await events.send(roomId, draft, { delayId: opts.delayId });
       return { event_id: sent.eventId };
     },
 
     /** PUT /rooms/{roomId}/redact/{eventId}/{txnId}, and the older POST without a transaction id. */
     async redact(requester: Requester, roomId: string, eventId: string, txnId: string | undefined, reason: string | undefined): Promise<{ event_id: string }> {
       const txn = txnId === undefined ? undefined : txnFor(requester, `redact/${roomId}/${eventId}`, txnId);
-      const sent = await events.sendOnce(txn, roomId, () => {
+      const sent = await events.sendOnce({ txn }, roomId, () => {
         const { rules, stateGroup } = requireJoined(requester.userId, roomId);
         if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
         const target = storage.events.get(eventId);

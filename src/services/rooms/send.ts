@@ -8,7 +8,7 @@ import { canonicalJson } from "../../core";
 import { stateKeyOf, type JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { BuiltEvent, EventBuilder, EventDraft } from "./event-builder";
-import type { EventPersister, TxnRecord } from "./persister";
+import type { EventPersister, SendOrigin } from "./persister";
 import type { EventStore } from "./event-store";
 import { forbidden } from "../matrix-error";
 import type { Notifier } from "../sync/notifier";
@@ -44,13 +44,13 @@ export function createEventsService(deps: EventsDeps) {
   const listeners: LocalEventListener[] = [];
 
   /** Builds, authorises and persists one local event; runs inside a room-queue task. */
-  function append(head: RoomHead, draft: EventDraft, ctx: TaskContext, txn?: TxnRecord): SentEvent {
+  function append(head: RoomHead, draft: EventDraft, ctx: TaskContext, origin: SendOrigin = {}): SentEvent {
     if (!deps.allowEncryption && draft.type === "m.room.encryption") {
       throw forbidden("Encryption is disabled on this server (allow_encryption = false)");
     }
     const current = head.stateGroup === null ? EMPTY_STATE : state.stateOfGroup(head.stateGroup);
     const { pdu, json } = builder.build(head, current, draft);
-    const persisted = persister.persist(head, { pdu, json, stateBefore: head.stateGroup, txn });
+    const persisted = persister.persist(head, { pdu, json, stateBefore: head.stateGroup, ...origin });
     for (const listener of listeners) listener(head, pdu);
     ctx.afterCommit(() => notifier.wakeUsers(persisted.wake));
     return { eventId: persisted.eventId, stream: persisted.stream };
@@ -71,10 +71,10 @@ export function createEventsService(deps: EventsDeps) {
   }
 
   /** On the room's queue: the current state event that `draft` repeats, else a new event. */
-  function sendOnQueue(roomId: string, draft: EventDraft, ctx: TaskContext, txn?: TxnRecord): SentEvent {
+  function sendOnQueue(roomId: string, draft: EventDraft, ctx: TaskContext, origin?: SendOrigin): SentEvent {
     const head = heads.get(roomId);
     if (!head) throw forbidden(`${draft.sender} is not in room ${roomId}`);
-    return repeatedState(head, draft) ?? append(head, draft, ctx, txn);
+    return repeatedState(head, draft) ?? append(head, draft, ctx, origin);
   }
 
   return {
@@ -89,8 +89,8 @@ export function createEventsService(deps: EventsDeps) {
      * Sends a local event into a room this server knows and returns it once committed. A state
      * event identical to the current one returns the current one.
      */
-    send(roomId: string, draft: EventDraft): Promise<SentEvent> {
-      return queue.run(roomId, (ctx) => sendOnQueue(roomId, draft, ctx));
+    send(roomId: string, draft: EventDraft, origin?: SendOrigin): Promise<SentEvent> {
+      return queue.run(roomId, (ctx) => sendOnQueue(roomId, draft, ctx, origin));
     },
 
     /**
@@ -101,11 +101,12 @@ export function createEventsService(deps: EventsDeps) {
      * queue's transaction (several times cheaper than a read of its own). Without a transaction
      * id (the older POST forms of send and redact) every request sends.
      */
-    sendOnce(txn: TxnRecord | undefined, roomId: string, prepare: () => EventDraft): Promise<SentEvent> {
+    sendOnce(origin: SendOrigin, roomId: string, prepare: () => EventDraft): Promise<SentEvent> {
+      const { txn } = origin;
       return queue.run(roomId, (ctx) => {
         const eventId = txn && storage.txnIds.eventFor(txn.userId, txn.deviceId, txn.endpoint, txn.txnId);
         if (eventId) return { eventId, stream: storage.events.get(eventId)?.stream_ordering ?? 0 };
-        return sendOnQueue(roomId, prepare(), ctx, txn);
+        return sendOnQueue(roomId, prepare(), ctx, origin);
       });
     },
   };

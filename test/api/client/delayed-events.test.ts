@@ -96,6 +96,20 @@ describe("scheduling", () => {
     expect((await listOf(alice)).delayed_events.map((d) => d.delay_id)).not.toContain(res.body.delay_id);
   });
 
+  test("the sent event carries its delay id in unsigned for its sender only, with no transaction id", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    await joinRoom(server.baseUrl, bob, roomId);
+    const { delay_id } = (await delayedSend(alice, roomId, 200, "left the call")).body;
+    const mine = await arrives(server.baseUrl, alice, roomId, (e) => e.content.body === "left the call");
+    const eventId = mine.event_id!;
+    expect(mine.unsigned?.["org.matrix.msc4140.delay_id"]).toBe(delay_id);
+    expect(mine.unsigned?.transaction_id).toBeUndefined();
+    const theirs = await arrives(server.baseUrl, bob, roomId, (e) => e.event_id === eventId);
+    expect(theirs.unsigned?.["org.matrix.msc4140.delay_id"]).toBeUndefined();
+    const fetched = await call<SyncEvent>(alice, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(eventId)}`);
+    expect(fetched.body.unsigned?.["org.matrix.msc4140.delay_id"]).toBe(delay_id);
+  });
+
   test("a delayed state event is listed with its state key until sent, then sets the state", async () => {
     const roomId = await createRoom(server.baseUrl, alice);
     const res = await delayedState(alice, roomId, "org.matrix.msc3401.call.member", `_${alice.user_id}_DEV`, {}, 400);
