@@ -78,6 +78,8 @@ export function createClientEvents(deps: { storage: Storage; eventStore: EventSt
       }
     }
     if (row.redacted_by !== null && !nested) {
+      // `redacted_by` beside the spec's `redacted_because`: Synapse serves both and clients read either.
+      unsigned.redacted_by = row.redacted_by;
       const because = storage.events.get(row.redacted_by);
       if (because) unsigned.redacted_because = format(because, viewer, {}, true);
     }

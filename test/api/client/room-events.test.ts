@@ -192,6 +192,7 @@ describe("redaction", () => {
       expect(event.body.content).toEqual({});
       const because = event.body.unsigned?.redacted_because as ClientEvent;
       expect(because.event_id).toBe(res.body.event_id as string);
+      expect(event.body.unsigned?.redacted_by).toBe(res.body.event_id as string);
       expect(because.content.reason).toBe("oops");
       // since v11 the target is in content; clients also find it at the top level.
       expect((because as unknown as { redacts: string }).redacts).toBe(target);
