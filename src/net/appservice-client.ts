@@ -22,6 +22,8 @@ export interface AppserviceTarget {
   /** The registration's `url`, without a trailing slash. */
   url: string;
   hsToken: string;
+  /** `allow_invalid_tls_certificates`: an https registration's certificate is not verified (test networks). */
+  allowInvalidCertificates?: boolean;
 }
 
 export interface AppserviceAnswer {
@@ -59,6 +61,7 @@ export async function callAppservice(
       body: body === undefined ? undefined : JSON.stringify(body),
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
+      ...(target.allowInvalidCertificates ? { tls: { rejectUnauthorized: false } } : {}),
     });
     return { status: res.status, text: await readCapped(res) };
   } catch (e) {

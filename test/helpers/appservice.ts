@@ -75,8 +75,8 @@ export interface TestAppservice {
   stop(): void;
 }
 
-/** A small appservice on a free loopback port that records what the homeserver sends it. */
-export function startTestAppservice(): TestAppservice {
+/** A small appservice on a free loopback port that records what the homeserver sends it (over https with `tls`). */
+export function startTestAppservice(tls?: { cert: string; key: string }): TestAppservice {
   const watchers = new Set<() => void>();
   const accepted = new Map<string, ReceivedTransaction>();
   const notify = () => {
@@ -116,6 +116,7 @@ export function startTestAppservice(): TestAppservice {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    tls,
     async fetch(req) {
       const path = new URL(req.url).pathname;
       const authorization = req.headers.get("authorization");
@@ -147,6 +148,6 @@ export function startTestAppservice(): TestAppservice {
       }
     },
   });
-  as.url = `http://127.0.0.1:${server.port}`;
+  as.url = `${tls ? "https" : "http"}://127.0.0.1:${server.port}`;
   return as;
 }

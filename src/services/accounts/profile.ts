@@ -21,7 +21,8 @@ const MAX_PROFILE_BYTES = 64 * 1024;
 /** Limits Synapse applies too, so names fit in member events and UIs. */
 const MAX_DISPLAYNAME_LENGTH = 256;
 const MAX_AVATAR_URL_LENGTH = 1000;
-const MXC_URI = /^mxc:\/\/[^/]+\/[^/]+$/;
+// The spec types avatar_url as a URI (clients upload mxc:// ones; bridges and appservices also set http(s) ones).
+const URI = /^[a-z][a-z0-9+.-]*:\S+$/i;
 
 const DISPLAYNAME = "displayname";
 const AVATAR_URL = "avatar_url";
@@ -42,8 +43,8 @@ function checkValue(key: string, value: ProfileValue): ProfileValue | null {
   if (key === DISPLAYNAME && (value as string).length > MAX_DISPLAYNAME_LENGTH) {
     throw invalidParam(`Display names are at most ${MAX_DISPLAYNAME_LENGTH} characters`);
   }
-  if (key === AVATAR_URL && ((value as string).length > MAX_AVATAR_URL_LENGTH || !MXC_URI.test(value as string))) {
-    throw invalidParam("avatar_url must be an mxc:// URI");
+  if (key === AVATAR_URL && ((value as string).length > MAX_AVATAR_URL_LENGTH || !URI.test(value as string))) {
+    throw invalidParam("avatar_url must be a URI (mxc://server/media)");
   }
   return value;
 }

@@ -21,6 +21,7 @@ const MAX_PING_TXN_ID = 255;
 export function createAppserviceQueries(deps: QueriesDeps) {
   const { storage, clock, appserviceRegistry: registry } = deps;
   const localSuffix = `:${deps.config.server_name}`;
+  const allowInvalidCertificates = deps.config.allow_invalid_tls_certificates;
 
   /** Asks the appservices holding `id` in their `namespace`, one after the other, until it exists. */
   async function ask(namespace: NamespaceKind, path: "users" | "rooms", id: string, exists: () => boolean): Promise<boolean> {
@@ -29,7 +30,7 @@ export function createAppserviceQueries(deps: QueriesDeps) {
     for (const as of registry.all()) {
       const { url, hsToken } = as.registration;
       if (url === null || !isInNamespace(as, namespace, id)) continue;
-      if ((await queryAppservice({ url, hsToken }, path, id)) && exists()) return true;
+      if ((await queryAppservice({ url, hsToken, allowInvalidCertificates }, path, id)) && exists()) return true;
     }
     return false;
   }
@@ -58,7 +59,7 @@ export function createAppserviceQueries(deps: QueriesDeps) {
       let answer;
       try {
         const body: JsonObject = transactionId === undefined ? {} : { transaction_id: transactionId };
-        answer = await callAppservice({ url, hsToken: as.registration.hsToken }, "POST", "/_matrix/app/v1/ping", body, PING_TIMEOUT_MS);
+        answer = await callAppservice({ url, hsToken: as.registration.hsToken, allowInvalidCertificates }, "POST", "/_matrix/app/v1/ping", body, PING_TIMEOUT_MS);
       } catch (e) {
         if (e instanceof AppserviceUnreachable && e.kind === "timeout") {
           throw new MatrixError(504, "M_CONNECTION_TIMEOUT", `The appservice did not answer within ${PING_TIMEOUT_MS} ms`);

@@ -47,7 +47,7 @@ export function buildFederation(deps: FederationDeps) {
   const serverName = config.server_name;
   if (config.allow_federation && config.allow_invalid_tls_certificates) {
     log.warn(
-      "allow_invalid_tls_certificates is on: certificates of remote servers are NOT verified, so anyone on the network path can impersonate them. Use this only on an isolated test network.",
+      "allow_invalid_tls_certificates is on: certificates of remote servers, appservices and push gateways are NOT verified, so anyone on the network path can impersonate them. Use this only on an isolated test network.",
     );
   }
   // With federation off nothing leaves this server: every outbound request is refused here.

@@ -15,7 +15,7 @@ import type { DirectoryService } from "./directory";
 import type { EventStore } from "./event-store";
 import type { EventsService } from "./send";
 import type { RoomHead, RoomHeads } from "./heads";
-import { badJson, forbidden, notFound, tooLarge } from "../matrix-error";
+import { badJson, forbidden, invalidParam, notFound, tooLarge } from "../matrix-error";
 import { hasRedactPower } from "./redactions";
 import type { StateService } from "./state";
 import { parseToken } from "./pagination";
@@ -143,7 +143,8 @@ export function createRoomsService(deps: {
         const { rules, stateGroup } = requireJoined(requester.userId, roomId);
         if (isRateLimited(requester)) deps.takeMessageToken(requester.userId);
         const target = storage.events.get(eventId);
-        if (target && target.room_id !== roomId) throw notFound("Event not found");
+        // A redaction names an event of its own room (Synapse answers 400 too); unknown ones may be redacted.
+        if (target && target.room_id !== roomId) throw invalidParam("The event to redact is in another room");
         // Users redact their own events; anyone else's needs the room's `redact` level.
         if (target?.sender !== requester.userId) {
           assertNotSuspended(requester, "redact other users' events");

@@ -21,6 +21,7 @@ serveQueueWorker<AppserviceSenderCommand, AppserviceLoop>(
         clock: systemClock,
         log: createLogger(parseLevel(config.log)),
         emit: (event: AppserviceSenderEvent) => self.postMessage(event),
+        allowInvalidCertificates: config.allow_invalid_tls_certificates,
       },
       registrations,
     );

@@ -29,6 +29,8 @@ export interface AppserviceLoopDeps {
   clock: Clock;
   log: Logger;
   emit(event: AppserviceSenderEvent): void;
+  /** `allow_invalid_tls_certificates`, for https registrations on test networks. */
+  allowInvalidCertificates: boolean;
   /** Sends one transaction; throws when the appservice gave no answer. */
   send?: typeof putTransaction;
 }
@@ -54,7 +56,7 @@ export function createAppserviceLoop(deps: AppserviceLoopDeps, initial: readonly
       const url = registration?.url;
       if (!registration || !url) return;
       let error: string | undefined;
-      const sending = send({ url, hsToken: registration.hsToken }, txn.txnId, transactionBody(registration, txn.items));
+      const sending = send({ url, hsToken: registration.hsToken, allowInvalidCertificates: deps.allowInvalidCertificates }, txn.txnId, transactionBody(registration, txn.items));
       inFlight.add(sending);
       try {
         const answer = await sending;

@@ -1,7 +1,7 @@
 // Sending and reading room events over HTTP: idempotent sends, state, redaction, /event, /messages
 // paging and filters, /context, /timestamp_to_event, and concurrent senders forming one linear DAG.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { api, loginUser } from "../../helpers/client";
+import { api, expectError, loginUser } from "../../helpers/client";
 import { serverWithUsers, createRoom, enc, joinRoom, messages, openServerDb, sendMessage, setState, storedPdu, type ClientEvent } from "../../helpers/rooms";
 
 const { server, alice, bob, eve } = serverWithUsers(["alice", "bob", "eve"]);
@@ -205,6 +205,17 @@ describe("redaction", () => {
       expect((storedPdu(db, target).content as Record<string, unknown>).body).toBe("secret");
       db.close();
     }
+  });
+
+  test("an event of another room cannot be redacted from this one: 400, nothing sent", async () => {
+    const roomA = await createRoom(server.baseUrl, alice);
+    const roomB = await createRoom(server.baseUrl, bob);
+    const target = await sendMessage(server.baseUrl, alice, roomA, "stays");
+    const before = (await messages(server.baseUrl, bob, roomB)).body;
+    expectError(await api(server.baseUrl, "PUT", `${room(roomB)}/redact/${enc(target)}/cross`, { token: bob.access_token, body: {} }), 400, "M_INVALID_PARAM");
+    expect((await messages(server.baseUrl, bob, roomB)).body.chunk.length).toBe(before.chunk.length);
+    const event = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomA)}/event/${enc(target)}`, { token: alice.access_token });
+    expect(event.body.content.body).toBe("stays");
   });
 });
 
