@@ -99,10 +99,16 @@ export function createEventNotifications(deps: {
     const senderName = stateOf("m.room.member", pdu.sender)?.displayname;
     if (typeof senderName === "string") n.sender_display_name = senderName;
     const roomName = stateOf("m.room.name", "")?.name;
-    if (typeof roomName === "string" && roomName !== "") n.room_name = roomName;
     const alias = stateOf("m.room.canonical_alias", "")?.alias;
     if (typeof alias === "string") n.room_alias = alias;
-    if (pdu.type === "m.room.member") n.user_is_target = pdu.state_key === userId;
+    // A room without a name is shown by its alias, as its members' clients name it.
+    if (typeof roomName === "string" && roomName !== "") n.room_name = roomName;
+    else if (typeof alias === "string") n.room_name = alias;
+    if (pdu.type === "m.room.member") {
+      n.user_is_target = pdu.state_key === userId;
+      // Not in the push gateway API, but Synapse sends it and gateways tell invites apart by it.
+      if (typeof pdu.content.membership === "string") n.membership = pdu.content.membership;
+    }
     // Encrypted events may hide anything, so they are urgent; otherwise urgency follows the rule.
     const urgent = pdu.type === "m.room.encrypted" || outcome.highlight || outcome.tweaks.sound !== undefined;
     n.prio = urgent ? "high" : "low";

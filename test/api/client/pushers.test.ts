@@ -157,6 +157,16 @@ describe("delivery", () => {
     expect(eventPushesFor("bob-phone").find((x) => x.event_id === last)!.counts).toEqual({ unread: 2 });
   }, DELIVERY_TIMEOUT_MS);
 
+  test("an invite is pushed to the invitee as its target, with its membership; a room without a name goes by its alias", async () => {
+    const res = await alice.call<{ room_id: string }>("POST", "/createRoom", { room_alias_name: "push-alias", invite: [bob.id] });
+    expect(res.status).toBe(200);
+    const n = await gateway.waitFor((x) => x.room_id === res.body.room_id && x.type === "m.room.member");
+    expect(n).toMatchObject({
+      sender: alice.id, user_is_target: true, membership: "invite", room_name: "#push-alias:localhost", room_alias: "#push-alias:localhost",
+      content: { membership: "invite" },
+    });
+  }, DELIVERY_TIMEOUT_MS);
+
   test("a read receipt sends the new badge count, without an event", async () => {
     const last = await say(alice, "read me");
     await gateway.waitFor((x) => x.event_id === last);
