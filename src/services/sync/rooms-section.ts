@@ -212,16 +212,26 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     return present.length > 0 ? present : activity.membersByAge(roomId, userId, true, heroCount);
   }
 
-  function summary(userId: string, roomId: string): { heroes: string[]; body: JsonObject } {
-    const heroes = heroesOf(userId, roomId);
-    return {
-      heroes,
-      body: {
-        "m.heroes": heroes,
-        "m.joined_member_count": storage.memberships.count(roomId, "join"),
-        "m.invited_member_count": storage.memberships.count(roomId, "invite"),
-      },
+  /** Whether the room has a non-empty name or canonical alias in `at`, so clients need no heroes to name it. */
+  function isNamed(at: StateMap): boolean {
+    const text = (type: string, field: string) => {
+      const id = at.get(stateKeyOf(type, ""));
+      const value = id === undefined ? undefined : eventStore.getPdu(id)?.content[field];
+      return typeof value === "string" && value !== "";
     };
+    return text("m.room.name", "name") || text("m.room.canonical_alias", "alias");
+  }
+
+  /** The summary; `m.heroes` only for a room without a name or alias (the spec requires it only then, Synapse sends it only then). */
+  function summary(userId: string, roomId: string, until: number): { heroes: string[]; body: JsonObject } {
+    const named = isNamed(roomTimeline.stateAtStream(roomId, until));
+    const heroes = named ? [] : heroesOf(userId, roomId);
+    const body: JsonObject = {
+      "m.joined_member_count": storage.memberships.count(roomId, "join"),
+      "m.invited_member_count": storage.memberships.count(roomId, "invite"),
+    };
+    if (!named) body["m.heroes"] = heroes;
+    return { heroes, body };
   }
 
   /** The other streams' events in the room: ephemeral ones (joined rooms only) and room account data. */
@@ -258,7 +268,7 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
       ? readTimeline(req, roomId, from, until, req.filter.room.timeline)
       : { rows: [], limited: false };
     const wantsSummary = full || timeline.rows.some((r) => r.type === "m.room.member");
-    const room = wantsSummary && m.membership === "join" ? summary(req.userId, roomId) : undefined;
+    const room = wantsSummary && m.membership === "join" ? summary(req.userId, roomId, until) : undefined;
     const stateRowsOut = stateSection(req, roomId, timeline, full || req.fullState, until, room?.heroes);
     const { ephemeral: ephemeralEvents, accountData } = shared(req, roomId, full, m.membership === "join");
     const changed = full || opts.force || req.fullState || timeline.rows.length > 0 || stateRowsOut.length > 0 || accountData.length > 0 || ephemeralEvents.length > 0;

@@ -54,12 +54,27 @@ describe("initial and incremental sync", () => {
     expect(all.some((e) => e.type === "m.room.name" && e.content.name === "Initial")).toBe(true);
     expect(all.some((e) => e.type === "m.room.create")).toBe(true);
     for (const e of room.timeline.events) expect("room_id" in e).toBe(false);
-    expect(room.summary).toEqual({ "m.heroes": [alice.id], "m.joined_member_count": 2, "m.invited_member_count": 0 });
+    // Named: clients need no heroes to name it.
+    expect(room.summary).toEqual({ "m.joined_member_count": 2, "m.invited_member_count": 0 });
     expect(room.unread_notifications).toEqual({ notification_count: 1, highlight_count: 0 });
     expect(body.to_device).toEqual({ events: [] });
     expect(body.device_lists).toEqual({ changed: [], left: [] });
     expect(body.device_one_time_keys_count).toEqual({ signed_curve25519: 0 });
     expect(body.device_unused_fallback_key_types).toEqual([]);
+  });
+
+  test("a room without a name or alias has heroes in its summary, and loses them once an alias names it", async () => {
+    const roomId = await createRoom(alice.call);
+    await join(bob.call, roomId);
+    const sync = syncClient(bob.call);
+    const first = await sync.next();
+    expect(first.rooms.join[roomId]!.summary).toEqual({ "m.heroes": [alice.id], "m.joined_member_count": 2, "m.invited_member_count": 0 });
+    const alias = `#heroes-${Date.now()}:localhost`;
+    expect((await alice.call("PUT", `/directory/room/${enc(alias)}`, { room_id: roomId })).status).toBe(200);
+    expect((await alice.call("PUT", `/rooms/${enc(roomId)}/state/m.room.canonical_alias`, { alias })).status).toBe(200);
+    await join(carol.call, roomId);
+    const next = await sync.next();
+    expect(next.rooms.join[roomId]!.summary).toEqual({ "m.joined_member_count": 3, "m.invited_member_count": 0 });
   });
 
   test("an incremental sync returns only what is new, and an idle one times out empty", async () => {
