@@ -9,6 +9,7 @@
 import type { Edu, JsonObject } from "../../core";
 import type { Storage } from "../../storage";
 import { serverOf } from "../federation/room-view";
+import { companyChanges } from "../rooms/membership-view";
 
 export interface DeviceListChangesDeps {
   serverName: string;
@@ -30,8 +31,6 @@ export type DeviceListSection = {
   left: string[];
 };
 
-const GONE = new Set(["leave", "ban"]);
-const NEW_COMPANY = new Set(["join", "invite", "knock"]);
 
 /** Past this many (candidates x rooms) lookups, the set of everyone sharing a room is built once. */
 const SHARED_LOOKUP_BUDGET = 2_000;
@@ -84,38 +83,14 @@ export function createDeviceListChanges(deps: DeviceListChangesDeps) {
    * and, in `left`, users of rooms either side left who share no room with them now.
    */
   function section(userId: string, from: ListPositions, to: ListPositions): DeviceListSection {
-    const changed = new Set<string>();
-    const maybeLeft = new Set<string>();
     const listChanges = storage.deviceLists.changedSince(from.deviceLists, to.deviceLists, userId);
-    const memberships = storage.memberships.forUser(userId);
-    if (from.events < to.events) {
-      const joinedEarlier = new Set<string>();
-      for (const m of memberships) {
-        const changedHere = m.stream_ordering > from.events && m.stream_ordering <= to.events;
-        if (m.membership === "join" && changedHere) {
-          // The user joined: everyone here is new company.
-          for (const u of storage.memberships.usersWith(m.room_id, "join")) changed.add(u);
-        } else if (m.membership === "join") {
-          joinedEarlier.add(m.room_id);
-        } else if (changedHere) {
-          // The user left: everyone who was here may be gone from their company.
-          for (const u of storage.memberships.usersWith(m.room_id, "join")) maybeLeft.add(u);
-          for (const c of storage.memberships.changedSince(m.room_id, from.events, to.events)) {
-            if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
-          }
-        }
-      }
-      // Rooms the user was already in: who joined or left them meanwhile (one query for all).
-      for (const c of storage.memberships.changedInJoinedRoomsOf(userId, from.events, to.events)) {
-        if (!joinedEarlier.has(c.room_id)) continue;
-        // Invitees and knockers too (as in Synapse): clients may encrypt to them before they join.
-        if (NEW_COMPANY.has(c.membership)) changed.add(c.user_id);
-        else if (GONE.has(c.membership)) maybeLeft.add(c.user_id);
-      }
-    }
+    const company = companyChanges(storage, userId, from.events, to.events);
+    // Invitees and knockers too (as in Synapse): clients may encrypt to them before they join.
+    const changed = new Set([...company.joined, ...company.invited]);
+    const maybeLeft = company.maybeLeft;
     // Most syncs have nobody to check.
     if (listChanges.length === 0 && maybeLeft.size === 0) return { changed: [...changed], left: [] };
-    const rooms = memberships.filter((m) => m.membership === "join").map((m) => m.room_id);
+    const rooms = joinedRooms(userId);
     const shares = sharingWith(userId, rooms, listChanges.length + maybeLeft.size);
     for (const u of listChanges) if (shares(u)) changed.add(u);
     const left: string[] = [];

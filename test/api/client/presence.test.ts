@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { enc } from "../../helpers/as-user";
 import { expectError } from "../../helpers/client";
 import type { TestServer } from "../../helpers/server";
-import { serverWithUsers, type TestUser } from "../../helpers/users";
+import { addUser, serverWithUsers, type TestUser } from "../../helpers/users";
 import { ofType, parked, syncClient } from "../../helpers/sync";
 
 let server: TestServer;
@@ -59,4 +59,24 @@ test("syncing marks the user online; set_presence=unavailable marks them idle", 
   expect((await alice.call("GET", status(bob))).body).toMatchObject({ presence: "unavailable" });
   await syncClient(bob.call).next();
   expect((await alice.call("GET", status(bob))).body).toMatchObject({ presence: "online", currently_active: true });
+});
+
+test("new company: joining a room brings its members' presence, and a joiner's reaches those already there, changed or not", async () => {
+  const [dana, erin] = await Promise.all([addUser(server, "dana"), addUser(server, "erin")]);
+  await dana.call("PUT", status(dana), { presence: "unavailable", status_msg: "reading" });
+  await erin.call("PUT", status(erin), { presence: "online", status_msg: "new here" });
+  const roomId = (await dana.call<{ room_id: string }>("POST", "/createRoom", { preset: "public_chat" })).body.room_id;
+  const danas = syncClient(dana.call);
+  const erins = syncClient(erin.call);
+  await danas.next({ set_presence: "offline" });
+  await erins.next({ set_presence: "offline" });
+  expect((await erin.call("POST", `/join/${enc(roomId)}`, {})).status).toBe(200);
+  // Neither presence changed since the tokens; each is new company for the other.
+  const erinSees = ofType((await erins.next({ set_presence: "offline" })).presence.events, "m.presence").filter((e) => e.sender === dana.id);
+  expect(erinSees.map((e) => e.content)).toEqual([expect.objectContaining({ presence: "unavailable", status_msg: "reading" })]);
+  const danaSees = ofType((await danas.next({ set_presence: "offline" })).presence.events, "m.presence").filter((e) => e.sender === erin.id);
+  expect(danaSees.map((e) => e.content)).toEqual([expect.objectContaining({ presence: "online", status_msg: "new here" })]);
+  // Told once: the next sync has nothing of them.
+  const again = await erins.next({ set_presence: "offline", timeout: "100" });
+  expect(ofType(again.presence.events, "m.presence").filter((e) => e.sender === dana.id)).toEqual([]);
 });

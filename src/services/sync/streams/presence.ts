@@ -1,6 +1,7 @@
 /**
  * The presence stream (spec "Presence"): the presence of everyone who shares a room with the
- * user; all of it on an initial sync, what changed since the token otherwise.
+ * user; all of it on an initial sync, otherwise what changed since the token and the presence of
+ * whoever started sharing a room with the user meanwhile.
  */
 import { projectEventFields } from "../../../core/filter";
 import type { PresenceService } from "../../edus/presence";
@@ -20,6 +21,13 @@ export function presenceStream(presence: PresenceService, members: MembershipVie
         if (rows.length > 0) {
           const visible = members.usersSharingRooms(req.userId);
           rows = rows.filter((r) => visible.has(r.user_id));
+        }
+        // New company (a room joined, someone joining one): their presence as it is, changed or not.
+        const { since: from, to: until } = req.roomEvents;
+        if (from !== undefined) {
+          const listed = new Set(rows.map((r) => r.user_id));
+          const joined = [...members.companyChanges(req.userId, from, until).joined].filter((u) => u !== req.userId && !listed.has(u));
+          if (joined.length > 0) rows = [...rows, ...presence.of(joined, to)];
         }
       }
       const { filter } = req;
