@@ -18,7 +18,7 @@ const ALIAS = "/_matrix/client/v3/directory/room/:roomAlias";
 const LIST = "/_matrix/client/v3/directory/list/room/:roomId";
 const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);
 
-export const directoryRoutes = ({ accounts: { tokens: auth }, rooms: { directory }, federation }: Services) => {
+export const directoryRoutes = ({ accounts: { tokens: auth }, rooms: { directory, actions }, federation }: Services) => {
   return new Elysia()
     .use(clientAuth(auth))
     .put(ALIAS, ({ requester, params, body }) => {
@@ -27,8 +27,9 @@ export const directoryRoutes = ({ accounts: { tokens: auth }, rooms: { directory
     }, { auth: true, body: t.Object({ room_id: t.String() }) })
     // Another server's alias is asked of that server.
     .get(ALIAS, ({ params }) => federation.directory.resolveAlias(params.roomAlias))
-    .delete(ALIAS, ({ requester, params }) => {
-      directory.deleteAlias(requester, params.roomAlias);
+    .delete(ALIAS, async ({ requester, params }) => {
+      const roomId = directory.deleteAlias(requester, params.roomAlias);
+      await actions.dropCanonicalAlias(requester, roomId, params.roomAlias);
       return {};
     }, { auth: true })
     .get("/_matrix/client/v3/rooms/:roomId/aliases", ({ requester, params }) => directory.roomAliases(requester, params.roomId), { auth: true })

@@ -98,8 +98,8 @@ export function createDirectoryService(deps: {
       }
     },
 
-    /** The alias's creator, or anyone allowed to change the room's canonical alias, may delete it. */
-    deleteAlias(requester: Requester, alias: string): void {
+    /** The alias's creator, or anyone allowed to change the room's canonical alias, may delete it. Returns its room. */
+    deleteAlias(requester: Requester, alias: string): string {
       checkAlias(alias);
       const row = storage.aliases.get(alias);
       if (!row) throw notFound(`Room alias ${alias} not found`);
@@ -108,6 +108,7 @@ export function createDirectoryService(deps: {
         throw forbidden("You may not delete this alias");
       }
       storage.aliases.delete(alias);
+      return row.room_id;
     },
 
     /** The local aliases of a room, for members (or anyone while it is world-readable). */

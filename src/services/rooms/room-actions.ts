@@ -15,7 +15,7 @@ import type { DirectoryService } from "./directory";
 import type { EventStore } from "./event-store";
 import type { EventsService } from "./send";
 import type { RoomHead, RoomHeads } from "./heads";
-import { badJson, forbidden, invalidParam, notFound, tooLarge } from "../matrix-error";
+import { MatrixError, badJson, forbidden, invalidParam, notFound, tooLarge } from "../matrix-error";
 import { hasRedactPower } from "./redactions";
 import type { StateService } from "./state";
 import { parseToken } from "./pagination";
@@ -164,6 +164,28 @@ export function createRoomsService(deps: {
     getState(requester: Requester, roomId: string): JsonObject[] {
       const view = visibility.readableState(requester.userId, roomId);
       return clientEvents.formatAll(rowsOf(state.stateOfGroup(view.group).values()), requester);
+    },
+
+    /**
+     * After `alias` was deleted: the room's m.room.canonical_alias stops naming it (as Synapse
+     * does), sent as the requester. Without the power to, the stale name stays for the room's
+     * moderators to change; the deletion stands either way.
+     */
+    async dropCanonicalAlias(requester: Requester, roomId: string, alias: string): Promise<void> {
+      const group = storage.rooms.get(roomId)?.state_group;
+      const id = group == null ? undefined : state.stateOfGroup(group).get(stateKeyOf("m.room.canonical_alias", ""));
+      const content = id === undefined ? undefined : deps.eventStore.getPdu(id)?.content;
+      if (!content) return;
+      const alt = Array.isArray(content.alt_aliases) ? content.alt_aliases : undefined;
+      if (content.alias !== alias && !alt?.includes(alias)) return;
+      const next: JsonObject = { ...content };
+      if (next.alias === alias) delete next.alias;
+      if (alt) next.alt_aliases = alt.filter((a) => a !== alias);
+      try {
+        await this.setState(requester, roomId, "m.room.canonical_alias", "", next);
+      } catch (e) {
+        if (!(e instanceof MatrixError && e.status === 403)) throw e;
+      }
     },
 
     /** GET /rooms/{roomId}/state/{eventType}/{stateKey}: the content, or the whole event with `format=event`. */

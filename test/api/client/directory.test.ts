@@ -57,6 +57,31 @@ describe("aliases", () => {
     const ok = await api(server.baseUrl, "PUT", statePath, { token: alice.access_token, body: { alias: "#right:localhost", alt_aliases: [] } });
     expect(ok.status).toBe(200);
   });
+
+  test("deleting an alias the canonical alias names takes it out of the event; the rest stays", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { room_alias_name: "main-name" });
+    await api(server.baseUrl, "PUT", aliasPath("#alt-name:localhost"), { token: alice.access_token, body: { room_id: roomId } });
+    await api(server.baseUrl, "PUT", aliasPath("#other-alt:localhost"), { token: alice.access_token, body: { room_id: roomId } });
+    const statePath = `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.canonical_alias/`;
+    const content = { alias: "#main-name:localhost", alt_aliases: ["#alt-name:localhost", "#other-alt:localhost"] };
+    expect((await api(server.baseUrl, "PUT", statePath, { token: alice.access_token, body: content })).status).toBe(200);
+    const current = async () => (await api(server.baseUrl, "GET", statePath, { token: alice.access_token })).body;
+    expect((await api(server.baseUrl, "DELETE", aliasPath("#alt-name:localhost"), { token: alice.access_token })).status).toBe(200);
+    expect(await current()).toEqual({ alias: "#main-name:localhost", alt_aliases: ["#other-alt:localhost"] });
+    expect((await api(server.baseUrl, "DELETE", aliasPath("#main-name:localhost"), { token: alice.access_token })).status).toBe(200);
+    expect(await current()).toEqual({ alt_aliases: ["#other-alt:localhost"] });
+  });
+
+  test("the alias's creator without power may delete it; the canonical alias then stays as it was", async () => {
+    const roomId = await createRoom(server.baseUrl, alice, { preset: "public_chat" });
+    await joinRoom(server.baseUrl, bob, roomId);
+    expect((await api(server.baseUrl, "PUT", aliasPath("#bobs-name:localhost"), { token: bob.access_token, body: { room_id: roomId } })).status).toBe(200);
+    const statePath = `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.canonical_alias/`;
+    expect((await api(server.baseUrl, "PUT", statePath, { token: alice.access_token, body: { alias: "#bobs-name:localhost" } })).status).toBe(200);
+    expect((await api(server.baseUrl, "DELETE", aliasPath("#bobs-name:localhost"), { token: bob.access_token })).status).toBe(200);
+    expect((await api(server.baseUrl, "GET", aliasPath("#bobs-name:localhost"))).status).toBe(404);
+    expect((await api(server.baseUrl, "GET", statePath, { token: alice.access_token })).body).toEqual({ alias: "#bobs-name:localhost" });
+  });
 });
 
 describe("published room directory", () => {
