@@ -177,9 +177,9 @@ export function createTimeline(deps: {
       };
     },
 
-    /** GET /rooms/{roomId}/event/{eventId}: 404 for events the requester may not see. */
+    /** GET /rooms/{roomId}/event/{eventId}: 404 for events the requester may not see, in rooms they may not read too (as the spec lists). */
     getEvent(requester: Requester, roomId: string, eventId: string): JsonObject {
-      visibility.readableState(requester.userId, roomId);
+      if (!visibility.mayRead(requester.userId, roomId)) throw notFound("Event not found");
       const row = storage.events.get(eventId);
       if (!row || row.room_id !== roomId || row.outlier || row.rejected_reason !== null || row.soft_failed) throw notFound("Event not found");
       if (!visibility.canSee(requester.userId, row)) throw notFound("Event not found");

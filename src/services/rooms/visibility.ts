@@ -70,6 +70,20 @@ export function createVisibility(deps: { storage: Storage; state: StateService; 
     });
   }
 
+  /** The state `userId` may read: the current one while joined or world-readable, else as they left it. */
+  function readableStateOf(userId: string, roomId: string): StateView | null {
+    const room = storage.rooms.get(roomId);
+    const member = storage.memberships.get(roomId, userId);
+    if (room?.state_group == null) return null;
+    if (member?.membership === "join") return { group: room.state_group, current: true };
+    if (visibilityIn(state.stateOfGroup(room.state_group)) === "world_readable") return { group: room.state_group, current: true };
+    if (member && member.membership !== "invite" && member.membership !== "knock") {
+      const left = storage.events.get(member.event_id);
+      if (left?.state_after != null) return { group: left.state_after, current: false };
+    }
+    return null;
+  }
+
   return {
     filterVisible,
 
@@ -82,18 +96,13 @@ export function createVisibility(deps: { storage: Storage; state: StateService; 
      * world-readable, the state as of their leaving for former members; else 403.
      */
     readableState(userId: string, roomId: string): StateView {
-      const room = storage.rooms.get(roomId);
-      const member = storage.memberships.get(roomId, userId);
-      if (room?.state_group != null) {
-        if (member?.membership === "join") return { group: room.state_group, current: true };
-        if (visibilityIn(state.stateOfGroup(room.state_group)) === "world_readable") return { group: room.state_group, current: true };
-        if (member && member.membership !== "invite" && member.membership !== "knock") {
-          const left = storage.events.get(member.event_id);
-          if (left?.state_after != null) return { group: left.state_after, current: false };
-        }
-      }
-      throw forbidden(`${userId} is not in room ${roomId} and the room is not world-readable`);
+      const view = readableStateOf(userId, roomId);
+      if (!view) throw forbidden(`${userId} is not in room ${roomId} and the room is not world-readable`);
+      return view;
     },
+
+    /** Whether `userId` may read the room's state at all (what `readableState` refuses with 403). */
+    mayRead: (userId: string, roomId: string): boolean => readableStateOf(userId, roomId) !== null,
 
     /** Whether the room currently lets anyone read it. */
     isWorldReadable(roomId: string): boolean {

@@ -298,6 +298,12 @@ describe("reading the timeline", () => {
     expect(unknown.body.errcode).toBe("M_NOT_FOUND");
   });
 
+  test("/event of a room the requester cannot read is 404, as for an unknown event", async () => {
+    const closed = await createRoom(server.baseUrl, alice);
+    const eventId = await sendMessage(server.baseUrl, alice, closed, "members only");
+    expectError(await api(server.baseUrl, "GET", `${room(closed)}/event/${enc(eventId)}`, { token: bob.access_token }), 404, "M_NOT_FOUND");
+  });
+
   test("timestamp_to_event finds the closest event in each direction", async () => {
     const target = await api<ClientEvent>(server.baseUrl, "GET", `${room(roomId)}/event/${enc(sent[3]!)}`, { token: alice.access_token });
     const ts = target.body.origin_server_ts;
