@@ -42,6 +42,8 @@ export interface Outcome {
   eventId: string;
   /** Why the event was not accepted (dropped or rejected); absent when it was stored as valid. */
   error?: string;
+  /** `error` is an auth rejection: the event is stored, as rejected (not dropped). */
+  rejected?: boolean;
   softFailed?: boolean;
 }
 
@@ -258,7 +260,7 @@ export function createInboundEvents(deps: InboundDeps) {
     if (rejected === null && !softFailed) afterPersist?.(head);
     if (rejected !== null) {
       log.info("rejected an event", { eventId, roomId, reason: rejected });
-      return { eventId, error: rejected };
+      return { eventId, error: rejected, rejected: true };
     }
     return softFailed ? { eventId, softFailed } : { eventId };
   }
@@ -400,7 +402,9 @@ export function createInboundEvents(deps: InboundDeps) {
             );
           }
         }
-        for (const outcome of outcomes) results[outcome.eventId] = outcome.error ? { error: outcome.error } : {};
+        // A rejected event was processed (stored as rejected): no error, as Synapse answers; only
+        // events dropped unprocessed carry one. The rejection's reason is in this server's log.
+        for (const outcome of outcomes) results[outcome.eventId] = outcome.error && !outcome.rejected ? { error: outcome.error } : {};
       }
       return results;
     },
