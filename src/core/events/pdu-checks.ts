@@ -22,7 +22,8 @@ export type CheckedPdu = Pdu & { event_id: string };
 
 export type PduVerdict =
   | { ok: true; pdu: CheckedPdu; redacted: boolean }
-  | { ok: false; eventId?: string; reason: string };
+  /** `badSignature`: well-formed, but a server's signature is missing or wrong (a matter of permission, not syntax). */
+  | { ok: false; eventId?: string; reason: string; badSignature?: boolean };
 
 /** Keys by `server \0 key id`. */
 export type KeyTable = ReadonlyMap<string, KnownKey>;
@@ -117,7 +118,7 @@ export function checkPdu(raw: unknown, rules: RoomVersionRules, keys: KeyTable):
     return { ok: false, reason: errorMessage(e) };
   }
   for (const server of requiredSigners(pdu, eventId, rules)) {
-    if (!signedWith(pdu, server, rules, keys)) return { ok: false, eventId, reason: `not validly signed by ${server}` };
+    if (!signedWith(pdu, server, rules, keys)) return { ok: false, eventId, reason: `not validly signed by ${server}`, badSignature: true };
   }
   // A wrong content hash means the content was altered: keep only what the signatures cover.
   if (keepRedacted || !checkContentHash(pdu)) {

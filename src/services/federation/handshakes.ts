@@ -104,7 +104,11 @@ export function createHandshakes(deps: {
     const rules = view.requireRoom(roomId);
     view.requireAllowed(roomId, origin);
     const verdict = await checker.check(body, rules);
-    if (!verdict.ok) throw badJson(`The event is not acceptable: ${verdict.reason}`);
+    if (!verdict.ok) {
+      // A missing or forged signature is refused as a permission failure (403), as Synapse answers.
+      if (verdict.badSignature) throw forbidden(`The event is not acceptable: ${verdict.reason}`);
+      throw badJson(`The event is not acceptable: ${verdict.reason}`);
+    }
     const pdu = verdict.pdu;
     if (pdu.event_id !== eventId || pdu.room_id !== roomId) throw badJson("The event does not match the request path");
     if (pdu.type !== "m.room.member" || pdu.content.membership !== membership || pdu.state_key !== pdu.sender) {

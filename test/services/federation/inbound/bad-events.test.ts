@@ -2,7 +2,8 @@
 // and then misbehaves: a bad signature is dropped, a content hash mismatch is redacted (its forged
 // content never reaches a client), an event the auth rules refuse is stored rejected and never
 // shown, an event allowed by its own history but not by the room's current state is soft-failed
-// (never shown), and a replayed transaction is not applied twice.
+// (never shown), a replayed transaction is not applied twice, and a send_leave with a bad
+// signature is refused 403.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { encodeBase64, hashAndSignEvent, rulesFor, signEd25519, wireForm, type JsonObject, type PduTemplate } from "../../../../src/core";
 import { requestSignedBytes } from "../../../../src/net/x-matrix";
@@ -189,4 +190,18 @@ describe("what a misbehaving server sends", () => {
     expect(texts(await timeline(a, alice, roomId))).not.toContain("after the ban");
   });
 
+
+  test("a leave through send_leave with a forged or no signature is refused 403 M_FORBIDDEN and not stored", async () => {
+    for (const tamper of ["forged", "unsigned"] as const) {
+      const leave = forge({ membership: "leave" }, { type: "m.room.member", stateKey: mallory.user_id });
+      const sigs = leave.wire.signatures as Record<string, Record<string, string>>;
+      if (tamper === "unsigned") delete sigs[c.serverName];
+      else for (const keyId of Object.keys(sigs[c.serverName]!)) sigs[c.serverName]![keyId] = "a".repeat(86);
+      const refused = await c.services.federation.client
+        .request(a.serverName, { method: "PUT", path: `/_matrix/federation/v2/send_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(leave.eventId)}`, body: leave.wire })
+        .then(() => undefined, (e: unknown) => e as { status: number; errcode?: string });
+      expect([tamper, refused?.status, refused?.errcode]).toEqual([tamper, 403, "M_FORBIDDEN"]);
+      expect(await eventOnA(leave.eventId)).toBe(404);
+    }
+  });
 });
