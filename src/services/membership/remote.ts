@@ -1,9 +1,10 @@
 /**
  * Membership that crosses servers, for local users: joining a room through a resident server
  * (`make_join` + `send_join`; the answer is checked and stored by the join answers), knocking and
- * leaving (rejecting an invite) the same way. A template from a resident is never signed as
- * received: we rebuild every security field of the event ourselves. Everything that does not
- * need another server goes to the local membership service.
+ * leaving (rejecting an invite) the same way, or alone when no resident takes the rejection. A
+ * template from a resident is never signed as received: we rebuild every security field of the
+ * event ourselves. Everything that does not need another server goes to the local membership
+ * service.
  */
 import {
   errorMessage,
@@ -179,6 +180,43 @@ export function createRemoteMembership(deps: {
     });
   }
 
+  /**
+   * An invite no resident server would take the rejection of (it refused, failed or is gone): the
+   * user rejects it here alone with an out-of-band leave that follows the invite and is sent
+   * nowhere (as Synapse does), so nobody is stuck with an invite they cannot answer.
+   */
+  function rejectLocally(requester: Requester, roomId: string, reason: string | undefined): void {
+    const invite = storage.events.get(storage.memberships.get(roomId, requester.userId)!.event_id);
+    if (!invite) throw notFound(`The invite to ${roomId} is not stored`);
+    const stored = JSON.parse(invite.json) as JsonObject & { unsigned?: { invite_room_state?: unknown }; hashes?: Record<string, string> };
+    const stripped = stored.unsigned?.invite_room_state;
+    const create = Array.isArray(stripped) ? stripped.find((e): e is JsonObject => isJsonObject(e) && e.type === "m.room.create") : undefined;
+    const claimed = isJsonObject(create?.content) ? create.content.room_version : undefined;
+    // The stripped create event names the room's version (required since v1.16); older invites may lack it.
+    const rules = rulesFor(typeof claimed === "string" && isSupportedRoomVersion(claimed) ? claimed : "1");
+    const ref: EventRef = rules.eventIdInEvent ? [invite.event_id, stored.hashes ?? {}] : invite.event_id;
+    const content: JsonObject = { membership: "leave" };
+    if (reason !== undefined) content.reason = reason;
+    const event = pduTemplate(
+      {
+        roomId,
+        sender: requester.userId,
+        stateKey: requester.userId,
+        type: "m.room.member",
+        content,
+        originServerTs: deps.clock.now(),
+        depth: invite.depth + 1,
+        prevEvents: [ref],
+        authEvents: [ref],
+        origin: serverName,
+      },
+      rules,
+      { mintEventId: true },
+    );
+    const { pdu, eventId } = hashAndSignEvent(event, rules, serverName, deps.signingKey.keyId, deps.signingKey.seed);
+    deps.recordOutOfRoom(Object.assign(pdu, { event_id: eventId }) as CheckedPdu, rules);
+  }
+
   /** A room an admin blocked takes no joins or knocks from this server's users. */
   function refuseBlocked(roomId: string): void {
     if (storage.roomBlocks.get(roomId)) throw forbidden("This room is blocked on this server");
@@ -229,7 +267,13 @@ export function createRemoteMembership(deps: {
     async leave(requester: Requester, roomId: string, reason?: string): Promise<void> {
       const current = storage.memberships.get(roomId, requester.userId)?.membership;
       if (participating(roomId) || (current !== "invite" && current !== "knock")) return local.leave(requester, roomId, reason);
-      await remoteMembership(requester, roomId, "leave", reason === undefined ? {} : { reason }, []);
+      try {
+        await remoteMembership(requester, roomId, "leave", reason === undefined ? {} : { reason }, []);
+      } catch (e) {
+        if (current !== "invite") throw e;
+        deps.log.info("rejecting an invite locally: no server took the rejection", { roomId, userId: requester.userId, error: errorMessage(e) });
+        rejectLocally(requester, roomId, reason);
+      }
     },
 
   };

@@ -292,6 +292,20 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     return out;
   }
 
+  /**
+   * A leave of a room this server is not in (a rejected invite, a withdrawn knock): the room has no
+   * timeline here, so the leave event itself is what the client is shown.
+   */
+  function outOfRoomLeave(req: RoomsRequest, m: MembershipRow): JsonObject | undefined {
+    const row = storage.events.get(m.event_id);
+    if (!row?.outlier) return undefined;
+    return {
+      timeline: { events: formatTimeline(req, [row]), limited: false, prev_batch: req.nextBatch },
+      [req.useStateAfter || "state"]: { events: [] },
+      account_data: { events: [] },
+    };
+  }
+
   /** Stripped state for an invite or knock: key room state plus the membership event itself. */
   function strippedState(m: MembershipRow): JsonObject[] {
     const row = storage.events.get(m.event_id);
@@ -357,8 +371,8 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
             // on a full sync.
             const until = Math.min(m.stream_ordering, to);
             let update: JsonObject | undefined;
-            if (changedHere) update = roomUpdate(req, m, { full: false, hasEvents: true, until, force: true });
-            else if ((initial || req.fullState) && filter.room.includeLeave) update = roomUpdate(req, m, { full: true, hasEvents: true, until });
+            if (changedHere) update = outOfRoomLeave(req, m) ?? roomUpdate(req, m, { full: false, hasEvents: true, until, force: true });
+            else if ((initial || req.fullState) && filter.room.includeLeave) update = outOfRoomLeave(req, m) ?? roomUpdate(req, m, { full: true, hasEvents: true, until });
             if (update) out.leave[roomId] = update;
             break;
           }
