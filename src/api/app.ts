@@ -50,6 +50,7 @@ import { relationsRoutes } from "./client/relations";
 import { roomMembersRoutes } from "./client/room-members";
 import { membershipRoutes } from "./client/membership";
 import { directoryRoutes } from "./client/directory";
+import { thirdPartyRoutes } from "./client/thirdparty";
 import { mediaRoutes } from "./client/media";
 import { federationMediaRoutes } from "./federation/media";
 import { keysRoutes } from "./client/keys";
@@ -121,6 +122,7 @@ export function createApp(services: Services, observeRequest?: RequestObserver) 
     .use(roomMembersRoutes(services))
     .use(membershipRoutes(services))
     .use(directoryRoutes(services))
+    .use(thirdPartyRoutes(services))
     .use(mediaRoutes(services))
     .use(federationMediaRoutes(services))
     .use(keysRoutes(services))

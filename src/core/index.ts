@@ -138,6 +138,7 @@ export {
   type KeyCountsItem,
   type QueuedItem,
 } from "./appservices/transaction.ts";
+export { instanceIdSplits, mergeProtocols, protocolOfAppservice, thirdPartyEntries, thirdPartyInstanceId } from "./appservices/third-party.ts";
 
 // Push rules
 export { compileGlob, type GlobMatcher } from "./push/glob.ts";

@@ -1,6 +1,6 @@
 /**
  * Requests to application services (spec "Application Service API"): transactions, user and room
- * alias queries, and pings, each with the appservice's `hs_token` as a Bearer token (since v1.4;
+ * alias queries, third-party network lookups, and pings, each with the appservice's `hs_token` as a Bearer token (since v1.4;
  * the `access_token` query parameter is deprecated). The URL is the operator's own registration,
  * often on loopback, so these requests are not held to the denylist that guards federation.
  * Every request has a deadline; an answer is read under a size cap.
@@ -87,6 +87,20 @@ export async function queryAppservice(target: AppserviceTarget, kind: "users" | 
     return answer.status >= 200 && answer.status < 300;
   } catch (e) {
     if (e instanceof AppserviceUnreachable) return false;
+    throw e;
+  }
+}
+
+/**
+ * `GET` of one of the appservice's third-party paths (`/_matrix/app/v1/thirdparty/...`, query
+ * included): the JSON of a 2xx answer, else undefined (no answer, another status, not JSON).
+ */
+export async function getThirdParty(target: AppserviceTarget, path: string): Promise<unknown> {
+  try {
+    const answer = await callAppservice(target, "GET", `/_matrix/app/v1/thirdparty/${path}`, undefined, QUERY_TIMEOUT_MS);
+    return answer.status >= 200 && answer.status < 300 ? JSON.parse(answer.text) : undefined;
+  } catch (e) {
+    if (e instanceof AppserviceUnreachable || e instanceof SyntaxError) return undefined;
     throw e;
   }
 }

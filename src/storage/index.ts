@@ -23,6 +23,7 @@ import { createRemoteKeysRepo } from "./remote-keys";
 import { createFederationQueueRepo } from "./federation-queue";
 import { createFederationTxnsRepo } from "./federation-txns";
 import { createAppservicesRepo } from "./appservices";
+import { createAppserviceRoomListsRepo } from "./appservice-room-lists";
 import { createAppserviceQueueRepo } from "./appservice-queue";
 import { createOpenIdTokensRepo } from "./openid-tokens";
 import { createMediaRepo } from "./media";
@@ -67,6 +68,7 @@ export function createStorage(db: Database) {
     federationTxns: createFederationTxnsRepo(db),
     appservices: createAppservicesRepo(db),
     appserviceQueue: createAppserviceQueueRepo(db),
+    appserviceRoomLists: createAppserviceRoomListsRepo(db),
     openIdTokens: createOpenIdTokensRepo(db),
     media: createMediaRepo(db),
     pushRules: createPushRulesRepo(db, streams),

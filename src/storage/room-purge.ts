@@ -2,7 +2,7 @@
  * Purges, each in one transaction. `purgeRoom` removes everything this server holds of one room:
  * its events and what is keyed by them, state groups, current state, memberships, aliases,
  * receipts, per-room account data, push records, delayed events, relations, threads, the search
- * index and the user directory's public rooms (reports of the room stay: they are the admins'
+ * index, the user directory's public rooms and the appservices' room lists (reports of the room stay: they are the admins'
  * record; a table added for a room-scoped feature must be listed here too).
  * `purgeHistory` removes a room's message events before a point: state events stay (state groups
  * and auth chains refer to them), so do the room's newest events (new events build on them), and
@@ -30,6 +30,7 @@ const PURGE_ROOM: readonly string[] = [
   "DELETE FROM event_search WHERE rowid IN (SELECT stream_ordering FROM events WHERE room_id = ?1)",
   "DELETE FROM event_search_rooms WHERE stream IN (SELECT stream_ordering FROM events WHERE room_id = ?1)",
   "DELETE FROM user_directory_public_rooms WHERE room_id = ?1",
+  "DELETE FROM appservice_room_lists WHERE room_id = ?1",
   "DELETE FROM events WHERE room_id = ?1",
   "DELETE FROM rooms WHERE room_id = ?1",
 ];

@@ -1,6 +1,7 @@
 /**
  * Appservice test helpers: registration YAML files, and a small appservice that records what the
- * homeserver sends it (transactions, user and alias queries, pings) and answers as told.
+ * homeserver sends it (transactions, user and alias queries, third-party lookups, pings) and
+ * answers as told.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,8 @@ export interface RegistrationOptions {
   users?: string[];
   aliases?: string[];
   rooms?: string[];
+  /** The third-party protocols it bridges (`protocols`). */
+  protocols?: string[];
   /** Extra YAML lines (`rate_limited: false`, `receive_ephemeral: true`, ...). */
   extra?: string[];
 }
@@ -31,6 +34,7 @@ export function registrationYaml(o: RegistrationOptions): string {
     `  users:${list(o.users ?? [`@${o.id}_.*`])}`,
     `  aliases:${list(o.aliases ?? [])}`,
     `  rooms:${list(o.rooms ?? [])}`,
+    ...(o.protocols ? [`protocols: ${JSON.stringify(o.protocols)}`] : []),
     ...(o.extra ?? []),
     "",
   ].join("\n");
@@ -61,11 +65,15 @@ export interface TestAppservice {
   userQueries: string[];
   aliasQueries: string[];
   pings: { authorization: string | null; body: Record<string, unknown> }[];
+  /** Every `GET /_matrix/app/v1/thirdparty/...`: the path after `thirdparty/` (decoded) and the query. */
+  thirdPartyRequests: { path: string; query: Record<string, string>; authorization: string | null }[];
   /** The status transactions get (200 unless a test makes it fail). */
   transactionStatus: number;
   /** How user and alias queries are answered (404 unless set). */
   onUserQuery: (userId: string) => Promise<number> | number;
   onAliasQuery: (alias: string) => Promise<number> | number;
+  /** How third-party lookups are answered, by the path after `thirdparty/` (404 unless set). */
+  onThirdParty: (path: string, query: URLSearchParams) => Promise<Response> | Response;
   /** The ping's answer (200 `{}` unless set). */
   onPing: () => Promise<Response> | Response;
   /** Resolves once `match` holds for what was received (checked now and after each request). */
@@ -89,9 +97,11 @@ export function startTestAppservice(tls?: { cert: string; key: string }): TestAp
     userQueries: [],
     aliasQueries: [],
     pings: [],
+    thirdPartyRequests: [],
     transactionStatus: 200,
     onUserQuery: () => 404,
     onAliasQuery: () => 404,
+    onThirdParty: () => json(404, { errcode: "M_NOT_FOUND", error: "nothing bridged here" }),
     onPing: () => json(200),
     until(match, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
@@ -118,7 +128,8 @@ export function startTestAppservice(tls?: { cert: string; key: string }): TestAp
     port: 0,
     tls,
     async fetch(req) {
-      const path = new URL(req.url).pathname;
+      const url = new URL(req.url);
+      const path = url.pathname;
       const authorization = req.headers.get("authorization");
       try {
         let m: RegExpExecArray | null;
@@ -137,6 +148,11 @@ export function startTestAppservice(tls?: { cert: string; key: string }): TestAp
           const alias = decodeURIComponent(m[1]!);
           as.aliasQueries.push(alias);
           return json(await as.onAliasQuery(alias));
+        }
+        if (req.method === "GET" && (m = /^\/_matrix\/app\/v1\/thirdparty\/(.+)$/.exec(path))) {
+          const thirdPartyPath = decodeURIComponent(m[1]!);
+          as.thirdPartyRequests.push({ path: thirdPartyPath, query: Object.fromEntries(url.searchParams), authorization });
+          return await as.onThirdParty(thirdPartyPath, url.searchParams);
         }
         if (req.method === "POST" && path === "/_matrix/app/v1/ping") {
           as.pings.push({ authorization, body: (await req.json()) as Record<string, unknown> });

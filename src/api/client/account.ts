@@ -2,7 +2,8 @@
  * GET  /_matrix/client/v3/account/whoami — https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3accountwhoami
  * POST /_matrix/client/v3/account/password — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3accountpassword
  * POST /_matrix/client/v3/account/deactivate — https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3accountdeactivate
- * The requester's own account; changing the password and deactivating need the password again (UIA).
+ * The requester's own account; changing the password and deactivating need the password again (UIA),
+ * except when an appservice deactivates a user of its namespace.
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";

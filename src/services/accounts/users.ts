@@ -350,10 +350,11 @@ export function createAccountsService({ config, storage, clock, uia, passwords, 
     /**
      * `POST /account/deactivate`: no more logins, every device and token (OpenID ones too) gone, profile cleared.
      * No third-party identifiers are ever bound here, so there is nothing to unbind ("success").
+     * An appservice deactivating a user of its namespace needs no UIA (its users have no password), as in Synapse.
      */
     async deactivate(requester: Requester, auth: unknown, ctx: RequestContext) {
-      const uiaRequest = { ...ctx, userId: requester.userId, auth };
-      await uia.run(uiaRequest, REAUTH_FLOWS, () => deactivateAccount(requester.userId));
+      if (requester.appservice) deactivateAccount(requester.userId);
+      else await uia.run({ ...ctx, userId: requester.userId, auth }, REAUTH_FLOWS, () => deactivateAccount(requester.userId));
       await events.emit({ type: "deactivated", userId: requester.userId });
       return { id_server_unbind_result: "success" as const };
     },

@@ -106,6 +106,7 @@ export function createRoomDeletion({ storage, clock, log, serverName, rooms, mem
     }
     for (const alias of storage.aliases.forRoom(roomId)) storage.aliases.delete(alias);
     storage.rooms.setPublished(roomId, false);
+    storage.appserviceRoomLists.unpublishRoom(roomId);
     if ((opts.purge ?? true) && (result.failed_to_kick_users.length === 0 || opts.forcePurge)) {
       const events = await rooms.queue.run(roomId, () => storage.roomPurge.purgeRoom(roomId));
       // The room's head, state and events may be cached: they are read again from the database.

@@ -2,7 +2,7 @@
  * Wires the application services area (spec "Application Service API"): the registry of
  * appservices (files and run-time registrations), what each is sent (the outbox, delivered by the
  * appservice sender worker through `delivery`; without it items wait queued), and the questions
- * asked of them (user and alias queries, pings).
+ * asked of them (user and alias queries, pings, third-party network lookups).
  */
 import type { Registration } from "../../core";
 import type { E2ee } from "../e2ee";
@@ -12,6 +12,7 @@ import type { SharedDeps } from "../shared-deps";
 import type { AppserviceDelivery } from "./delivery";
 import { createAppserviceOutbox } from "./outbox";
 import type { AppserviceQueries } from "./queries";
+import { createThirdPartyLookup } from "./third-party";
 
 export interface AppservicesDeps extends Pick<SharedDeps, "config" | "storage" | "clock" | "log" | "appserviceRegistry"> {
   rooms: Rooms;
@@ -38,6 +39,8 @@ export function buildAppservices(deps: AppservicesDeps) {
     /** Which appservices exist; `list`, `register(yaml)` and `unregister(id)` serve the admin commands. */
     registry,
     queries: deps.queries,
+    /** The protocols the bridges speak, and users and locations looked up on them. */
+    thirdParty: createThirdPartyLookup(deps),
   };
 }
 export type Appservices = ReturnType<typeof buildAppservices>;

@@ -154,7 +154,7 @@ export function createAppserviceRegistry(deps: RegistryDeps) {
       return entry.info;
     },
 
-    /** Unregisters an appservice registered at run time; what was queued for it is dropped. */
+    /** Unregisters an appservice registered at run time; what was queued for it and its room lists are dropped. */
     unregister(id: string): void {
       const entry = byId.get(id);
       if (!entry) throw notFound(`No appservice has the id ${id}`);
@@ -164,6 +164,7 @@ export function createAppserviceRegistry(deps: RegistryDeps) {
       storage.transaction(() => {
         storage.appservices.remove(id);
         storage.appserviceQueue.clear(id);
+        storage.appserviceRoomLists.removeAppservice(id);
       });
       byId.delete(id);
       byToken.delete(entry.appservice.registration.asToken);

@@ -1,11 +1,14 @@
 /**
  * Room aliases and the published room directory (spec "Room aliases", "Listing rooms"): alias
  * mapping, the aliases of a room, publication of a room, and the paged public rooms list with
- * a generic search term. Also checks the aliases an m.room.canonical_alias event names. Aliases
- * an application service holds exclusively are its own to create and delete; an appservice
- * manages every alias of its namespace (spec "Server admin style permissions").
+ * a generic search term. Appservices publish rooms in lists of their own, one per network (spec
+ * "Application service room directories"); a public rooms request names one by
+ * `third_party_instance_id` or takes them all with `include_all_networks`, and the main list
+ * holds only what users published. Also checks the aliases an m.room.canonical_alias event
+ * names. Aliases an application service holds exclusively are its own to create and delete; an
+ * appservice manages every alias of its namespace (spec "Server admin style permissions").
  */
-import { isInNamespace, powerLevelOf, requiredPowerLevel, type Appservice } from "../../core";
+import { instanceIdSplits, isInNamespace, powerLevelOf, requiredPowerLevel, type Appservice } from "../../core";
 import { rulesFor } from "../../core/room-versions";
 import { stateKeyOf, type JsonObject } from "../../core/types";
 import type { Storage } from "../../storage";
@@ -26,6 +29,8 @@ export interface PublicRoomsQuery {
   limit?: number;
   since?: string;
   filter?: { generic_search_term?: string };
+  include_all_networks?: boolean;
+  third_party_instance_id?: string;
 }
 
 export function createDirectoryService(deps: {
@@ -70,6 +75,23 @@ export function createDirectoryService(deps: {
     const auth = authMapOf(deps.state.stateOfGroup(room.state_group), deps.eventStore, AUTH_KEYS);
     return powerLevelOf(userId, auth, rules) >= requiredPowerLevel(type, true, auth, rules);
   };
+
+  /** The appservice network a `third_party_instance_id` names. */
+  function instanceNetwork(instanceId: string): { appserviceId: string; networkId: string } {
+    const split = instanceIdSplits(instanceId).find((s) => deps.appservices.get(s.appserviceId));
+    if (!split) throw invalidParam(`${JSON.stringify(instanceId)} is not a third-party instance id of this server`);
+    return split;
+  }
+
+  /** The rooms of the lists a public rooms request asks for: the main list unless it names others. */
+  function listedRooms(query: PublicRoomsQuery): string[] {
+    if (query.include_all_networks) return [...new Set([...storage.rooms.published(), ...storage.appserviceRoomLists.allRooms()])];
+    if (query.third_party_instance_id !== undefined) {
+      const { appserviceId, networkId } = instanceNetwork(query.third_party_instance_id);
+      return storage.appserviceRoomLists.rooms(appserviceId, networkId);
+    }
+    return storage.rooms.published();
+  }
 
   function resolveAlias(alias: string): { room_id: string; servers: string[] } {
     checkAlias(alias);
@@ -149,10 +171,17 @@ export function createDirectoryService(deps: {
       storage.rooms.setPublished(roomId, visibility === "public");
     },
 
+    /** `PUT /directory/list/appservice/{networkId}/{roomId}`: only an appservice, in its own list. */
+    setAppserviceVisibility(requester: Requester, networkId: string, roomId: string, visibility: "public" | "private"): void {
+      const appserviceId = requester.appservice?.id;
+      if (appserviceId === undefined) throw forbidden("Only an application service may edit its room directory");
+      if (!storage.rooms.get(roomId)) throw notFound(`Room ${roomId} is not known to this server`);
+      storage.appserviceRoomLists.setPublished(appserviceId, networkId, roomId, visibility === "public");
+    },
+
     publicRooms(query: PublicRoomsQuery): JsonObject {
       const term = query.filter?.generic_search_term?.toLowerCase();
-      const all = storage.rooms
-        .published()
+      const all = listedRooms(query)
         .map((id) => deps.summaries.summary(id))
         .filter((s): s is JsonObject => s !== null)
         .filter((s) => !term || ["name", "topic", "canonical_alias", "room_id"].some((f) => String(s[f] ?? "").toLowerCase().includes(term)))

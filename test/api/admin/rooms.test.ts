@@ -1,11 +1,18 @@
 // The room endpoints of the admin API over HTTP: list with search and order, details, members,
 // state, blocking, and making a local user a room admin.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { appserviceFilesToml, writeRegistration } from "../../helpers/appservice";
 import { api, expectError, registerUser, type Session } from "../../helpers/client";
 import { serverWithAdmin } from "../../helpers/admin";
 import { createRoom, enc } from "../../helpers/rooms";
 
-const srv = serverWithAdmin();
+// An appservice that publishes rooms in a list of its own, which a shutdown empties too.
+const registrations = mkdtempSync(join(tmpdir(), "conduit-admin-rooms-"));
+afterAll(() => rmSync(registrations, { recursive: true, force: true }));
+const srv = serverWithAdmin({ toml: appserviceFilesToml([writeRegistration(registrations, { id: "bridge" })]) });
 const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, token = srv.admin.access_token) =>
   api<T>(srv.server.baseUrl, method, path, { token, body });
 const ROOMS = "/_synapse/admin/v1/rooms";
@@ -142,6 +149,8 @@ describe("deleting rooms", () => {
     const member = await registerUser(srv.server.baseUrl, "movedmember");
     const room = await createRoom(srv.server.baseUrl, owner, { preset: "public_chat", room_alias_name: "oldplace" });
     await api(srv.server.baseUrl, "POST", `/_matrix/client/v3/join/${enc(room)}`, { token: member.access_token, body: {} });
+    const bridgeList = `/_matrix/client/v3/directory/list/appservice/net/${enc(room)}`;
+    expect((await api(srv.server.baseUrl, "PUT", bridgeList, { token: "as-bridge", body: { visibility: "public" } })).status).toBe(200);
     const res = await call<{ kicked_users: string[]; new_room_id: string; local_aliases: string[] }>("DELETE", `${ROOMS}/${enc(room)}`, {
       purge: false,
       new_room_user_id: srv.admin.user_id,
@@ -156,6 +165,11 @@ describe("deleting rooms", () => {
     expect(joined.body.joined_rooms).not.toContain(room);
     expect((await api<{ room_id: string }>(srv.server.baseUrl, "GET", `/_matrix/client/v3/directory/room/${enc("#oldplace:localhost")}`)).body.room_id).toBe(newRoom);
     expect((await call<{ joined_members: number }>("GET", `${ROOMS}/${enc(room)}`)).body.joined_members).toBe(0);
+    const listed = await api<{ chunk: { room_id: string }[] }>(srv.server.baseUrl, "POST", "/_matrix/client/v3/publicRooms", {
+      token: member.access_token,
+      body: { third_party_instance_id: "bridge|net" },
+    });
+    expect(listed.body.chunk).toEqual([]);
   });
 
   test("unknown rooms are 404, unknown deletions too; non-admins are refused", async () => {

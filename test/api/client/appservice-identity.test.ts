@@ -1,7 +1,8 @@
 // Application services on the client API, over real HTTP (spec "Client-Server API Extensions"):
 // registration and login with m.login.application_service, M_EXCLUSIVE both ways for users and
 // aliases, acting as users (`user_id`, `device_id`, MSC3202's unstable name) and whoami, the
-// rate-limit exemption of `rate_limited: false`, timestamp massaging, and devices without UIA.
+// rate-limit exemption of `rate_limited: false`, timestamp massaging, and devices and deactivation
+// without UIA.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -102,6 +103,19 @@ describe("acting as users", () => {
     // The appservice deletes its users' devices without UIA: they have no password.
     expect((await call("DELETE", `/devices/PUPPETDEV?user_id=${enc("@bridge_alice:localhost")}`, BRIDGE, {})).status).toBe(200);
     expectError(await as("device_id=PUPPETDEV"), 400, "M_UNKNOWN_DEVICE");
+  });
+
+  test("the appservice deactivates a user of its namespace without UIA; a user still needs UIA", async () => {
+    expect((await asRegister("bridge_leaving")).status).toBe(200);
+    const ghost = enc("@bridge_leaving:localhost");
+    const res = await call("POST", `/account/deactivate?user_id=${ghost}`, BRIDGE, {});
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id_server_unbind_result: "success" });
+    expectError(await call("GET", `/account/whoami?user_id=${ghost}`, BRIDGE), 403, "M_USER_DEACTIVATED");
+    // Outside its namespace it may not act at all.
+    expectError(await call("POST", `/account/deactivate?user_id=${enc(alice.id)}`, BRIDGE, {}), 403, "M_FORBIDDEN");
+    expect((await call("POST", "/account/deactivate", alice.session.access_token, {})).status).toBe(401);
+    expect((await call("GET", "/account/whoami", alice.session.access_token)).status).toBe(200);
   });
 
   test("a user can still not create a device by PUT", async () => {

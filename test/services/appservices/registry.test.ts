@@ -113,11 +113,13 @@ test("bad YAML, a bad field, or a taken id or as_token is refused and changes no
   storage.close();
 });
 
-test("unregister: run-time registrations go with their queue; files and unknown ids are refused", () => {
+test("unregister: run-time registrations go with their queue and room lists; files and unknown ids are refused", () => {
   const storage = createStorage(openDatabase(":memory:"));
   const registry = open(storage, [{ path: "/etc/telegram.yaml", registration: registration("telegram") }]);
   registry.register(yaml("signal"));
   storage.appserviceQueue.enqueue("signal", "event", "{}", 1_000);
+  storage.appserviceRoomLists.setPublished("signal", "net", "!r:localhost", true);
+  storage.appserviceRoomLists.setPublished("telegram", "net", "!r:localhost", true);
 
   expect(refusal(() => registry.unregister("telegram")).message).toContain("comes from /etc/telegram.yaml");
   expect(refusal(() => registry.unregister("nope"))).toMatchObject({ status: 404, errcode: "M_NOT_FOUND" });
@@ -126,6 +128,8 @@ test("unregister: run-time registrations go with their queue; files and unknown 
   expect(registry.byToken("as-signal")).toBeUndefined();
   expect(storage.appservices.get("signal")).toBeNull();
   expect(storage.appserviceQueue.depth("signal")).toBe(0);
+  expect(storage.appserviceRoomLists.rooms("signal", "net")).toEqual([]);
+  expect(storage.appserviceRoomLists.rooms("telegram", "net")).toEqual(["!r:localhost"]);
   // The id and token are free again.
   registry.register(yaml("signal"));
   expect(registry.byToken("as-signal")).toBeDefined();
