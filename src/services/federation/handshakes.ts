@@ -27,7 +27,7 @@ import type { Storage } from "../../storage";
 import { authMapOf } from "../rooms/auth-inputs";
 import type { Clock } from "../../runtime/clock";
 import type { EventStore } from "../rooms/event-store";
-import { badJson, forbidden, MatrixError } from "../matrix-error";
+import { badJson, forbidden, MatrixError, notFound } from "../matrix-error";
 import type { RoomHeads } from "../rooms/heads";
 import type { StateMap } from "../rooms/state";
 import type { InboundEvents } from "./inbound/room-pipeline";
@@ -136,6 +136,8 @@ export function createHandshakes(deps: {
     /** `GET /make_{join,leave,knock}/{roomId}/{userId}` */
     makeMembership(origin: string, roomId: string, userId: string, membership: HandshakeMembership, versions?: string[]) {
       const rules = view.requireRoom(roomId);
+      // Once every local member left, this server no longer holds the room's current state.
+      if (!view.joinedServers(roomId).includes(serverName)) throw notFound(`This server is no longer in ${roomId}`);
       view.requireAllowed(roomId, origin);
       if (serverOf(userId) !== origin) throw forbidden("You may only ask for your own users");
       // Joins and knocks state the room versions the joining server understands (v1 if it says none).

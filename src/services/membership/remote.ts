@@ -41,6 +41,8 @@ type RemoteMembership = "join" | "leave" | "knock";
 const SEND_JOIN_MAX_BYTES = 512 * 1024 * 1024;
 const SEND_JOIN_TIMEOUT_MS = 5 * 60_000;
 const SUPPORTED_VERSIONS = Object.keys(roomVersions);
+/** A resident's answers that are the client's to see. */
+const PASSED_THROUGH = new Set([400, 403, 404]);
 
 export function createRemoteMembership(deps: {
   serverName: string;
@@ -141,8 +143,12 @@ export function createRemoteMembership(deps: {
         deps.log.info(`remote ${what} failed`, { server, error: errorMessage(e) });
       }
     }
-    if (last instanceof RemoteError && last.status === 403) {
-      throw forbidden(`${last.destination} refused: ${(last.body as { error?: string } | undefined)?.error ?? "forbidden"}`);
+    // The resident's refusal reaches the client as it gave it (status, errcode and fields such as
+    // `room_version`), but never a 401, which the client would take for its own token.
+    if (last instanceof RemoteError && PASSED_THROUGH.has(last.status)) {
+      const { errcode, error, ...fields } = isJsonObject(last.body) ? last.body : {};
+      const code = typeof errcode === "string" && errcode.startsWith("M_") ? errcode : last.status === 404 ? "M_NOT_FOUND" : "M_FORBIDDEN";
+      throw new MatrixError(last.status, code, `${last.destination} refused: ${typeof error === "string" ? error : "no reason given"}`, fields);
     }
     if (last instanceof MatrixError) throw last;
     if (last === undefined) throw notFound(`No server is known to ${what} through`);

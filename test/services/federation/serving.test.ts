@@ -92,6 +92,17 @@ describe("for a server in the room", () => {
   });
 });
 
+test("once every local member has left, make_join answers 404: this server no longer holds the room", async () => {
+  const user = encodeURIComponent(`@someone:${c.serverName}`);
+  const abandoned = await publicRoomWith(a, alice, c, mallory, { name: "abandoned" });
+  const path = `/_matrix/federation/v1/make_join/${encodeURIComponent(abandoned)}/${user}?ver=12`;
+  expect(await statusOf(ask(c, "GET", path))).toBe(200);
+  const left = await api(a.baseUrl, "POST", `/_matrix/client/v3/rooms/${encodeURIComponent(abandoned)}/leave`, { token: alice.access_token, body: {} });
+  expect(left.status).toBe(200);
+  const refused = await ask(c, "GET", path).catch((e: unknown) => e);
+  expect([(refused as RemoteError).status, (refused as RemoteError).errcode]).toEqual([404, "M_NOT_FOUND"]);
+});
+
 describe("for a server with nobody in the room", () => {
   test("room reads are refused with 403", async () => {
     for (const path of [

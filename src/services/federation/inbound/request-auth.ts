@@ -1,7 +1,8 @@
 /**
  * Authenticates a request from another server: the X-Matrix header must name us as destination
  * (when it names one at all), and its signature over {method, uri, origin, destination, content}
- * must verify with a current key of the origin. Every failure is 401 `M_UNAUTHORIZED`.
+ * must verify with a current key of the origin. Every failure is `M_UNAUTHORIZED`: 401, or 400 for an
+ * origin that is not a server name.
  */
 import { decodeBase64, isValidServerName, verifyEd25519, type JsonValue } from "../../../core";
 import { MatrixError } from "../../matrix-error";
@@ -29,7 +30,8 @@ export function createRequestAuthenticator(serverName: string, keys: KeyRing, cl
     if (params.destination !== undefined && params.destination !== serverName) {
       throw unauthorized(`This request is addressed to ${params.destination}, not to this server`);
     }
-    if (!isValidServerName(params.origin)) throw unauthorized("The origin is not a valid server name");
+    // A malformed name is a bad request (400, as Synapse answers), not a signature to check.
+    if (!isValidServerName(params.origin)) throw new MatrixError(400, "M_UNAUTHORIZED", "The origin is not a valid server name");
     if (params.origin === serverName) throw unauthorized("Requests from this server's own name are not accepted");
     // Requests must be signed with a key that is current now (old keys only sign events).
     const key = await keys.getVerifyKey(params.origin, params.key, clock.now());

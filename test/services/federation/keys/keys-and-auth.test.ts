@@ -253,6 +253,13 @@ describe("signed requests", () => {
     expect(res.status).toBe(401);
   });
 
+  test("an origin that is not a server name is 400 M_UNAUTHORIZED (a malformed request, before any key lookup)", async () => {
+    const header = sign(profilePath(b), b.serverName).replace(/origin="[^"]+"/, 'origin="localhost:http"');
+    const res = await b.fetch(profilePath(b), { headers: { authorization: header } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errcode: "M_UNAUTHORIZED" });
+  });
+
   test("an unknown key id is 401", async () => {
     const header = sign(profilePath(b), b.serverName).replace(/key="[^"]+"/, 'key="ed25519:nosuchkey"');
     const res = await b.fetch(profilePath(b), { headers: { authorization: header } });

@@ -1,7 +1,8 @@
-// Rejecting an invite when the inviting server will not take the rejection: B sits behind a relay
-// that answers make_leave with 403 or 500, or is gone. A rejects the invite on its own with an
-// out-of-band leave: the client's answer is 200, the room moves from `invite` to `leave` in /sync,
-// and nothing reaches B (Bob still sees Alice invited).
+// When the resident server refuses: B sits behind a relay that can answer make_join and make_leave
+// with an error, or be gone. A join's refusal reaches the client as B gave it (status, errcode,
+// fields), never as a 401. An invite whose rejection B will not take is rejected by A on its own
+// with an out-of-band leave: the client's answer is 200, the room moves from `invite` to `leave`
+// in /sync, and nothing reaches B (Bob still sees Alice invited).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../../helpers/client";
 import { freePort, startFederatedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
@@ -17,6 +18,8 @@ let alice: Session;
 let bob: Session;
 /** How the relay answers make_leave: passed on to B, or refused with this status. */
 let makeLeave: "forward" | 403 | 500 = "forward";
+/** An answer the relay gives to make_join instead of B's. */
+let makeJoin: { status: number; body: Record<string, unknown> } | undefined;
 
 beforeAll(async () => {
   ca = createTestCa();
@@ -30,6 +33,7 @@ beforeAll(async () => {
     tls: { cert: Bun.file(setup.cert.certPath), key: Bun.file(setup.cert.keyPath) },
     async fetch(req) {
       const url = new URL(req.url);
+      if (makeJoin && url.pathname.startsWith("/_matrix/federation/v1/make_join/")) return Response.json(makeJoin.body, { status: makeJoin.status });
       if (makeLeave !== "forward" && url.pathname.startsWith("/_matrix/federation/v1/make_leave/")) {
         return Response.json({ errcode: makeLeave === 403 ? "M_FORBIDDEN" : "M_UNKNOWN", error: "not today" }, { status: makeLeave });
       }
@@ -77,6 +81,19 @@ async function expectRejectedOnAOnly(roomId: string, since: string): Promise<voi
   expect((await sync()).body.rooms?.invite?.[roomId]).toBeUndefined();
   expect(await membershipOn(b, bob, roomId, alice.user_id)).toBe("invite");
 }
+
+test("a resident's refusal of a join reaches the client as given; a 401 of the resident does not", async () => {
+  const roomId = await createRoom(b, bob, { preset: "public_chat" });
+  const join = () => api(a.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${b.serverName}`, { token: alice.access_token, body: {} });
+  makeJoin = { status: 400, body: { errcode: "M_INCOMPATIBLE_ROOM_VERSION", error: "no such version", room_version: "future-1" } };
+  const refused = await join();
+  expect([refused.status, refused.body.errcode, refused.body.room_version]).toEqual([400, "M_INCOMPATIBLE_ROOM_VERSION", "future-1"]);
+  makeJoin = { status: 401, body: { errcode: "M_UNAUTHORIZED", error: "who are you" } };
+  const unauthorised = await join();
+  expect(unauthorised.status).toBe(502);
+  makeJoin = undefined;
+  expect((await join()).status).toBe(200);
+});
 
 test("the inviting server refuses the rejection (403): the invite is rejected on A alone", async () => {
   const { roomId, since } = await invitedRoom();
