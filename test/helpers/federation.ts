@@ -77,6 +77,37 @@ export async function startFederatedServer(
   return { ...server, serverName: `127.0.0.1:${namePort}`, fetch: trustingFetch(server.baseUrl, setup.ca.caCert) };
 }
 
+/**
+ * A federated server behind a TLS relay that carries its name: each request is passed on unless
+ * `intercept` answers it itself (as an older or failing server would); `passed` hears the status
+ * of each request passed on. `relay.stop(true)` makes the server unreachable.
+ */
+export async function startRelayedServer(
+  setup: FederationSetup,
+  intercept: (url: URL, req: Request) => Response | undefined,
+  passed?: (url: URL, status: number) => void,
+): Promise<{ server: FederatedServer; relay: ReturnType<typeof Bun.serve> }> {
+  const relayPort = freePort();
+  const server = await startFederatedServer(setup, { namePort: relayPort });
+  const relay = Bun.serve({
+    hostname: "127.0.0.1",
+    port: relayPort,
+    tls: { cert: Bun.file(setup.cert.certPath), key: Bun.file(setup.cert.keyPath) },
+    async fetch(req) {
+      const url = new URL(req.url);
+      const answer = intercept(url, req);
+      if (answer) return answer;
+      const headers = new Headers(req.headers);
+      headers.delete("host");
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+      const res = await fetch(`${server.baseUrl}${url.pathname}${url.search}`, { method: req.method, headers, body, tls: { ca: setup.ca.caCert } });
+      passed?.(url, res.status);
+      return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": "application/json" } });
+    },
+  });
+  return { server, relay };
+}
+
 export interface InProcessServer {
   serverName: string;
   baseUrl: string;

@@ -5,7 +5,7 @@
 // in /sync, and nothing reaches B (Bob still sees Alice invited).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../../helpers/client";
-import { freePort, startFederatedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
+import { startFederatedServer, startRelayedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
 import { createRoom, membershipOn, until } from "../../helpers/federated-rooms";
 import { createTestCa, type TestCa } from "../../helpers/tls";
 
@@ -25,25 +25,13 @@ beforeAll(async () => {
   ca = createTestCa();
   setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
   trustTestCa(ca.caCert);
-  const relayPort = freePort();
-  b = await startFederatedServer(setup, { namePort: relayPort });
-  relay = Bun.serve({
-    hostname: "127.0.0.1",
-    port: relayPort,
-    tls: { cert: Bun.file(setup.cert.certPath), key: Bun.file(setup.cert.keyPath) },
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (makeJoin && url.pathname.startsWith("/_matrix/federation/v1/make_join/")) return Response.json(makeJoin.body, { status: makeJoin.status });
-      if (makeLeave !== "forward" && url.pathname.startsWith("/_matrix/federation/v1/make_leave/")) {
-        return Response.json({ errcode: makeLeave === 403 ? "M_FORBIDDEN" : "M_UNKNOWN", error: "not today" }, { status: makeLeave });
-      }
-      const headers = new Headers(req.headers);
-      headers.delete("host");
-      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-      const res = await fetch(`${b.baseUrl}${url.pathname}${url.search}`, { method: req.method, headers, body, tls: { ca: ca.caCert } });
-      return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": "application/json" } });
-    },
-  });
+  ({ server: b, relay } = await startRelayedServer(setup, (url) => {
+    if (makeJoin && url.pathname.startsWith("/_matrix/federation/v1/make_join/")) return Response.json(makeJoin.body, { status: makeJoin.status });
+    if (makeLeave !== "forward" && url.pathname.startsWith("/_matrix/federation/v1/make_leave/")) {
+      return Response.json({ errcode: makeLeave === 403 ? "M_FORBIDDEN" : "M_UNKNOWN", error: "not today" }, { status: makeLeave });
+    }
+    return undefined;
+  }));
   a = await startFederatedServer(setup);
   [alice, bob] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(b.baseUrl, "bob")]);
 });

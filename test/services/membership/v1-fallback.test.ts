@@ -4,7 +4,7 @@
 // an invite to a room of version 3 or later, which v1 cannot carry, is refused with a clear error.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa, type Session } from "../../helpers/client";
-import { freePort, startFederatedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
+import { startFederatedServer, startRelayedServer, type FederatedServer, type FederationSetup } from "../../helpers/federation";
 import { createRoom, membershipOn, until } from "../../helpers/federated-rooms";
 import { createTestCa, type TestCa } from "../../helpers/tls";
 
@@ -22,26 +22,11 @@ beforeAll(async () => {
   ca = createTestCa();
   setup = { ca, cert: ca.issue("localhost", ["127.0.0.1", "localhost"]) };
   trustTestCa(ca.caCert);
-  const relayPort = freePort();
-  b = await startFederatedServer(setup, { namePort: relayPort });
-  relay = Bun.serve({
-    hostname: "127.0.0.1",
-    port: relayPort,
-    tls: { cert: Bun.file(setup.cert.certPath), key: Bun.file(setup.cert.keyPath) },
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (/^\/_matrix\/federation\/v2\/(send_join|send_leave|invite)\//.test(url.pathname)) {
-        seen.push(`404 ${url.pathname}`);
-        return Response.json({ errcode: "M_UNRECOGNIZED", error: "Unrecognized request" }, { status: 404 });
-      }
-      const headers = new Headers(req.headers);
-      headers.delete("host");
-      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-      const res = await fetch(`${b.baseUrl}${url.pathname}${url.search}`, { method: req.method, headers, body, tls: { ca: ca.caCert } });
-      seen.push(`${res.status} ${url.pathname}`);
-      return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": "application/json" } });
-    },
-  });
+  ({ server: b, relay } = await startRelayedServer(setup, (url) => {
+    if (!/^\/_matrix\/federation\/v2\/(send_join|send_leave|invite)\//.test(url.pathname)) return undefined;
+    seen.push(`404 ${url.pathname}`);
+    return Response.json({ errcode: "M_UNRECOGNIZED", error: "Unrecognized request" }, { status: 404 });
+  }, (url, status) => seen.push(`${status} ${url.pathname}`)));
   a = await startFederatedServer(setup);
   [alice, bob] = await Promise.all([registerUser(a.baseUrl, "alice"), registerUser(b.baseUrl, "bob")]);
 });
