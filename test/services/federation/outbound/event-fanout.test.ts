@@ -54,3 +54,14 @@ test("a membership event of a remote user in a local room reaches the target's s
   createOutboundEvents(queue, "ours.example")(head, pdu({ type: "m.room.member", state_key: "@x:theirs.example", content: { membership: "ban" } }));
   expect(queued).toEqual([["ours.example", "theirs.example"]]);
 });
+
+test("an invite does not go to the invitee's server by /send: it came there through /invite, for a room it may not hold", () => {
+  const { queue, queued } = recordingQueue();
+  const invite = pdu({ type: "m.room.member", state_key: "@x:theirs.example", content: { membership: "invite" } });
+  createOutboundEvents(queue, "ours.example")(headWith(["@a:ours.example"]), invite);
+  expect(queued).toEqual([]);
+  // With another server in the room, it goes there, and to the invitee's server only if one of its users is joined.
+  createOutboundEvents(queue, "ours.example")(headWith(["@a:ours.example", "@b:other.example"]), invite);
+  createOutboundEvents(queue, "ours.example")(headWith(["@a:ours.example", "@y:theirs.example"]), invite);
+  expect(queued).toEqual([["other.example", "ours.example"], ["ours.example", "theirs.example"]]);
+});
