@@ -110,7 +110,8 @@ export function createEventPersister(deps: {
     const targetRow = storage.events.get(target);
     if (!targetRow || targetRow.room_id !== roomId) return;
     const redaction = eventStore.getPdu(redactionId);
-    if (!redaction || !beforeRedaction) return;
+    // Both in this room: a redaction stored first cannot reach an event that later arrives in another.
+    if (!redaction || redaction.room_id !== roomId || !beforeRedaction) return;
     if (redactionAllowed(redaction, eventStore.pduOf(targetRow), beforeRedaction, eventStore, rules)) {
       storage.events.setRedactedBy(target, redactionId);
       deps.relations.remove(target);

@@ -20,6 +20,7 @@ import {
   type StateKey,
 } from "../../../core";
 import type { Storage } from "../../../storage";
+import { redactsOf } from "../../rooms/redactions";
 import type { Logger } from "../../../runtime/logger";
 import type { EventPersister } from "../../rooms/persister";
 import type { EventStore } from "../../rooms/event-store";
@@ -218,7 +219,16 @@ export function createInboundEvents(deps: InboundDeps) {
     if (rejected !== null) return rejected;
     if (!stateBefore) return "the state before it could not be obtained";
     const reason = authAgainst(pdu, stateBefore, rules);
-    return reason === null ? null : `not allowed by the state before it: ${reason}`;
+    if (reason !== null) return `not allowed by the state before it: ${reason}`;
+    return pointsIntoAnotherRoom(pdu, rules);
+  }
+
+  /** A redaction names an event of its own room; one known to be in another room is rejected (as Synapse does). */
+  function pointsIntoAnotherRoom(pdu: CheckedPdu, rules: RoomVersionRules): string | null {
+    if (pdu.type !== "m.room.redaction") return null;
+    const target = redactsOf(pdu, rules);
+    const row = target === undefined ? null : storage.events.get(target);
+    return row && row.room_id !== pdu.room_id ? "it redacts an event of another room" : null;
   }
 
   /**

@@ -2,13 +2,13 @@
 // and then misbehaves: a bad signature is dropped, a content hash mismatch is redacted (its forged
 // content never reaches a client), an event the auth rules refuse is stored rejected and never
 // shown, an event allowed by its own history but not by the room's current state is soft-failed
-// (never shown), a replayed transaction is not applied twice, and a send_leave with a bad
-// signature is refused 403.
+// (never shown), a redaction from another room never applies, a replayed transaction is not
+// applied twice, and a send_leave with a bad signature is refused 403.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { encodeBase64, hashAndSignEvent, rulesFor, signEd25519, wireForm, type JsonObject, type PduTemplate } from "../../../../src/core";
 import { requestSignedBytes } from "../../../../src/net/x-matrix";
 import { api, type Session } from "../../../helpers/client";
-import { say, texts, timeline } from "../../../helpers/federated-rooms";
+import { publicRoomWith, say, texts, timeline } from "../../../helpers/federated-rooms";
 import {
   startRoomWithInProcessGuest,
   type FederatedServer,
@@ -31,18 +31,19 @@ beforeAll(async () => {
 afterAll(() => pair?.close());
 
 /** An event of C's user (or `sender`), on top of C's view of the room, signed with C's key. */
-function forge(content: JsonObject, opts: { type?: string; stateKey?: string; sender?: string; prevEvents?: string[] } = {}) {
+function forge(content: JsonObject, opts: { type?: string; stateKey?: string; sender?: string; prevEvents?: string[]; room?: string; redacts?: string } = {}) {
   const services = c.services;
-  const head = services.rooms.heads.get(roomId)!;
+  const inRoom = opts.room ?? roomId;
+  const head = services.rooms.heads.get(inRoom)!;
   const rules = rulesFor(head.version);
-  const current = services.federation.view.currentState(roomId);
+  const current = services.federation.view.currentState(inRoom);
   const sender = opts.sender ?? mallory.user_id;
   const auth = ["m.room.power_levels\u0000", `m.room.member\u0000${sender}`].flatMap((k) => {
     const id = current.get(k as `${string}\u0000${string}`);
     return id === undefined ? [] : [id];
   });
   const template: PduTemplate = {
-    room_id: roomId,
+    room_id: inRoom,
     sender,
     type: opts.type ?? "m.room.message",
     content,
@@ -52,6 +53,7 @@ function forge(content: JsonObject, opts: { type?: string; stateKey?: string; se
     auth_events: auth,
   };
   if (opts.stateKey !== undefined) template.state_key = opts.stateKey;
+  if (opts.redacts !== undefined) template.content = { ...content, redacts: opts.redacts };
   const { pdu, eventId } = hashAndSignEvent(template, rules, c.serverName, c.signingKey.keyId, c.signingKey.seed);
   return { eventId, wire: wireForm(pdu, rules) };
 }
@@ -79,8 +81,8 @@ async function sendText(text: string, txnId = `evil-${++txnCounter}`) {
   return { status: res.status, body: (await res.json()) as { pdus: Record<string, { error?: string }> } };
 }
 
-async function eventOnA(eventId: string): Promise<number> {
-  const res = await api(a.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`, {
+async function eventOnA(eventId: string, inRoom = roomId): Promise<number> {
+  const res = await api(a.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(inRoom)}/event/${encodeURIComponent(eventId)}`, {
     token: alice.access_token,
   });
   return res.status;
@@ -92,6 +94,25 @@ describe("what a misbehaving server sends", () => {
     const res = await send([good.wire]);
     expect(res.pdus[good.eventId]).toEqual({});
     expect(await eventOnA(good.eventId)).toBe(200);
+  });
+
+  test("a redaction in another room never touches the event, whichever of the two arrives first", async () => {
+    const other = await publicRoomWith(a, alice, c, mallory, { name: "elsewhere" });
+    // The target first: the redaction from the other room is rejected, never shown.
+    const target = forge({ msgtype: "m.text", body: "keep me" });
+    expect((await send([target.wire])).pdus[target.eventId]).toEqual({});
+    const crossing = forge({}, { type: "m.room.redaction", room: other, redacts: target.eventId });
+    expect((await send([crossing.wire])).pdus[crossing.eventId]).toEqual({});
+    expect(await eventOnA(crossing.eventId, other)).toBe(404);
+    // The redaction first (its target unknown, so it is kept): the target arriving later stays whole.
+    const later = forge({ msgtype: "m.text", body: "me too" });
+    const early = forge({}, { type: "m.room.redaction", room: other, redacts: later.eventId, prevEvents: [crossing.eventId] });
+    await send([early.wire]);
+    expect((await send([later.wire])).pdus[later.eventId]).toEqual({});
+    for (const id of [target.eventId, later.eventId]) {
+      const seen = await api<{ content: JsonObject; unsigned?: JsonObject }>(a.baseUrl, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(id)}`, { token: alice.access_token });
+      expect([seen.status, typeof seen.body.content.body, seen.body.unsigned?.redacted_by]).toEqual([200, "string", undefined]);
+    }
   });
 
   test("a bad signature is dropped", async () => {
