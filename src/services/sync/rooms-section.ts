@@ -9,7 +9,7 @@
  */
 import type { RoomEventMatcher } from "../../core/filter";
 import { projectEventFields } from "../../core/filter";
-import { stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
+import { isJsonObject, stateKeyOf, type JsonObject, type StateKey } from "../../core/types";
 import type { Storage } from "../../storage";
 import type { EventRow } from "../../storage/events";
 import type { MembershipRow } from "../../storage/memberships";
@@ -306,19 +306,34 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     };
   }
 
-  /** Stripped state for an invite or knock: key room state plus the membership event itself. */
+  /**
+   * Stripped state for an invite or knock: key room state plus the membership event itself. For a
+   * room this server is not in, the key state is what the inviting or knocked-at server sent with it.
+   */
   function strippedState(m: MembershipRow): JsonObject[] {
     const row = storage.events.get(m.event_id);
     if (!row) return [];
+    const own = { type: row.type, state_key: row.state_key ?? "", sender: row.sender, content: clientEvents.visiblePdu(row).content };
+    if (row.outlier) return [...receivedStrippedState(row, own.state_key), own];
     const group = row.state_after ?? row.state_before;
     const map = group === null ? new Map<StateKey, string>() : state.stateOfGroup(group);
     const ids = strippedTypes.map((type) => map.get(stateKeyOf(type, ""))).filter((id): id is string => id !== undefined);
-    const events = stateRows(ids);
-    events.push(row);
-    return events.map((r) => {
-      const pdu = clientEvents.visiblePdu(r);
-      return { type: r.type, state_key: r.state_key ?? "", sender: r.sender, content: pdu.content };
-    });
+    const events: JsonObject[] = stateRows(ids).map((r) => ({ type: r.type, state_key: r.state_key ?? "", sender: r.sender, content: clientEvents.visiblePdu(r).content }));
+    events.push(own);
+    return events;
+  }
+
+  /** The well-formed stripped events another server sent with a membership, in client form, but the user's own membership. */
+  function receivedStrippedState(row: EventRow, userId: string): JsonObject[] {
+    const sent = (JSON.parse(row.json) as { unsigned?: { invite_room_state?: unknown } }).unsigned?.invite_room_state;
+    if (!Array.isArray(sent)) return [];
+    const out: JsonObject[] = [];
+    for (const e of sent) {
+      if (!isJsonObject(e) || typeof e.type !== "string" || typeof e.state_key !== "string" || typeof e.sender !== "string" || !isJsonObject(e.content)) continue;
+      if (e.type === "m.room.member" && e.state_key === userId) continue;
+      out.push({ type: e.type, state_key: e.state_key, sender: e.sender, content: e.content });
+    }
+    return out;
   }
 
   return {

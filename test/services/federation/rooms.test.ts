@@ -30,12 +30,24 @@ afterAll(async () => {
 test("createRoom with a user of another server in `invite` invites them through their server", async () => {
   const created = await api<{ room_id: string }>(a.baseUrl, "POST", "/_matrix/client/v3/createRoom", {
     token: alice.access_token,
-    body: { preset: "trusted_private_chat", invite: [bob.user_id], is_direct: true },
+    body: { preset: "trusted_private_chat", invite: [bob.user_id], is_direct: true, name: "Bob's invite" },
   });
   expect(created.status).toBe(200);
   const roomId = created.body.room_id;
   const invite = await stateContent(a, alice, roomId, "m.room.member", bob.user_id);
   expect(invite).toMatchObject({ membership: "invite", is_direct: true });
+  // On B, which is not in the room, the invite shows the room as A described it, and the invite itself.
+  const shown = await until("the invite on B", async () => {
+    const sync = await api<{ rooms?: { invite?: Record<string, { invite_state: { events: { type: string; state_key: string; content: Record<string, unknown> }[] } }> } }>(
+      b.baseUrl, "GET", "/_matrix/client/v3/sync", { token: bob.access_token },
+    );
+    return sync.body.rooms?.invite?.[roomId]?.invite_state.events;
+  });
+  const byType = new Map(shown.map((e) => [e.type, e]));
+  expect(byType.get("m.room.name")?.content).toEqual({ name: "Bob's invite" });
+  expect(byType.get("m.room.join_rules")?.content).toEqual({ join_rule: "invite" });
+  expect(byType.get("m.room.create")?.content).toMatchObject({ room_version: expect.any(String) });
+  expect(shown.filter((e) => e.type === "m.room.member" && e.state_key === bob.user_id).map((e) => e.content.membership)).toEqual(["invite"]);
   const join = await api(b.baseUrl, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: bob.access_token, body: {} });
   expect(join.status).toBe(200);
   expect(await membershipOn(a, alice, roomId, bob.user_id)).toBe("join");
