@@ -49,6 +49,10 @@ export function createPresenceService(deps: {
     return out;
   }
 
+  function presenceEvent(row: PresenceRow): JsonObject {
+    return { type: "m.presence", sender: row.user_id, content: content(row) };
+  }
+
   /** Writes a visible change when anything a client sees differs; returns whether it did. */
   function update(userId: string, state: PresenceState, statusMsg: string | null | undefined, active: boolean): boolean {
     const now = clock.now();
@@ -121,9 +125,7 @@ export function createPresenceService(deps: {
     },
 
     /** The `m.presence` event for a row, with `last_active_ago` as of now. */
-    event(row: PresenceRow): JsonObject {
-      return { type: "m.presence", sender: row.user_id, content: content(row) };
-    },
+    event: presenceEvent,
 
     changedSince(from: number, to: number): PresenceRow[] {
       return storage.presence.presenceSince(from, to);
@@ -131,6 +133,17 @@ export function createPresenceService(deps: {
 
     of(userIds: readonly string[], to: number): PresenceRow[] {
       return storage.presence.presenceOf(userIds, to);
+    },
+
+    /** Presence events of these users as of `to`; one who never had any is offline (as GET answers). */
+    eventsOf(userIds: readonly string[], to: number): JsonObject[] {
+      const rows = storage.presence.presenceOf(userIds, to);
+      const known = new Set(rows.map((r) => r.user_id));
+      const events = rows.map((r) => presenceEvent(r));
+      for (const userId of userIds) {
+        if (!known.has(userId) && !storage.presence.getPresence(userId)) events.push({ type: "m.presence", sender: userId, content: { presence: "offline" } });
+      }
+      return events;
     },
 
     position: () => storage.presence.position(),

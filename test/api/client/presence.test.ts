@@ -79,4 +79,9 @@ test("new company: joining a room brings its members' presence, and a joiner's r
   // Told once: the next sync has nothing of them.
   const again = await erins.next({ set_presence: "offline", timeout: "100" });
   expect(ofType(again.presence.events, "m.presence").filter((e) => e.sender === dana.id)).toEqual([]);
+  // Someone who never had any presence joins: they come as offline.
+  const fay = await addUser(server, "fay");
+  expect((await fay.call("POST", `/join/${enc(roomId)}`, {})).status).toBe(200);
+  const fays = ofType((await danas.next({ set_presence: "offline" })).presence.events, "m.presence").filter((e) => e.sender === fay.id);
+  expect(fays.map((e) => e.content)).toEqual([{ presence: "offline" }]);
 });

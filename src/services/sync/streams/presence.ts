@@ -6,6 +6,7 @@
 import { projectEventFields } from "../../../core/filter";
 import type { PresenceService } from "../../edus/presence";
 import type { MembershipView } from "../../rooms/membership-view";
+import type { JsonObject } from "../../../core/types";
 import type { SyncStream } from "./stream";
 
 export function presenceStream(presence: PresenceService, members: MembershipView): SyncStream {
@@ -13,26 +14,26 @@ export function presenceStream(presence: PresenceService, members: MembershipVie
     key: "presence",
     position: () => presence.position(),
     section(req, since, to) {
-      let rows;
+      let all: JsonObject[];
       if (since === undefined) {
-        rows = presence.of([...members.usersSharingRooms(req.userId)], to);
+        all = presence.of([...members.usersSharingRooms(req.userId)], to).map((r) => presence.event(r));
       } else {
-        rows = presence.changedSince(since, to);
+        let rows = presence.changedSince(since, to);
         if (rows.length > 0) {
           const visible = members.usersSharingRooms(req.userId);
           rows = rows.filter((r) => visible.has(r.user_id));
         }
+        all = rows.map((r) => presence.event(r));
         // New company (a room joined, someone joining one): their presence as it is, changed or not.
         const { since: from, to: until } = req.roomEvents;
         if (from !== undefined) {
           const listed = new Set(rows.map((r) => r.user_id));
           const joined = [...members.companyChanges(req.userId, from, until).joined].filter((u) => u !== req.userId && !listed.has(u));
-          if (joined.length > 0) rows = [...rows, ...presence.of(joined, to)];
+          if (joined.length > 0) all.push(...presence.eventsOf(joined, to));
         }
       }
       const { filter } = req;
-      const events = rows
-        .map((r) => presence.event(r))
+      const events = all
         .filter((e) => filter.presence.matches({ type: "m.presence", sender: e.sender as string }))
         .map((e) => (filter.eventFields ? projectEventFields(e, filter.eventFields) : e));
       return { fields: { presence: { events } }, news: events.length > 0 };
