@@ -212,6 +212,12 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
     return present.length > 0 ? present : activity.membersByAge(roomId, userId, true, heroCount);
   }
 
+  /** Whether `userId` was joined to the room at stream position `stream`. */
+  function joinedAt(roomId: string, userId: string, stream: number): boolean {
+    const id = roomTimeline.stateAtStream(roomId, stream).get(stateKeyOf("m.room.member", userId));
+    return id !== undefined && eventStore.getPdu(id)?.content.membership === "join";
+  }
+
   /** Whether the room has a non-empty name or canonical alias in `at`, so clients need no heroes to name it. */
   function isNamed(at: StateMap): boolean {
     const text = (type: string, field: string) => {
@@ -365,7 +371,9 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
         const changedHere = !initial && m.stream_ordering > since && m.stream_ordering <= to;
         switch (m.membership) {
           case "join": {
-            const full = initial || changedHere;
+            // New to the client only when the user was not joined at the token: a profile change
+            // (join after join) is an ordinary event of a room it knows.
+            const full = initial || (changedHere && !joinedAt(roomId, req.userId, since));
             const update = roomUpdate(req, m, { full, hasEvents: full || moved(roomId), until: to });
             if (update) out.join[roomId] = update;
             break;

@@ -77,6 +77,20 @@ describe("initial and incremental sync", () => {
     expect(next.rooms.join[roomId]!.summary).toEqual({ "m.joined_member_count": 3, "m.invited_member_count": 0 });
   });
 
+  test("a display name change (join after join) is an ordinary event: no full room in the next sync", async () => {
+    const roomId = await createRoom(alice.call);
+    await send(alice.call, roomId, "before");
+    const sync = syncClient(alice.call);
+    await sync.next();
+    const rename = await alice.call<{ event_id: string }>("PUT", `/rooms/${enc(roomId)}/state/m.room.member/${enc(alice.id)}`, { membership: "join", displayname: "Alice Renamed" });
+    expect(rename.status).toBe(200);
+    const after = await send(alice.call, roomId, "after");
+    const room = (await sync.next()).rooms.join[roomId]!;
+    expect(room.timeline.events.map((e) => e.event_id)).toEqual([rename.body.event_id, after]);
+    expect(room.timeline.limited).toBe(false);
+    expect(room.state.events).toEqual([]);
+  });
+
   test("an incremental sync returns only what is new, and an idle one times out empty", async () => {
     const roomId = await createRoom(alice.call);
     await join(bob.call, roomId);
