@@ -34,7 +34,8 @@ export const federationEventRoutes = ({ federation }: Services) => {
     .post(`${V1}/get_missing_events/:roomId`, ({ origin, params, body }) => serving.missingEvents(origin, params.roomId, body), {
       federation: true,
       body: t.Object({
-        earliest_events: t.Array(t.String()),
+        // Required by the spec, but older servers leave it out when they know nothing earlier (read as none).
+        earliest_events: t.Optional(t.Array(t.String())),
         latest_events: t.Array(t.String()),
         limit: t.Optional(t.Integer()),
         min_depth: t.Optional(t.Integer()),
