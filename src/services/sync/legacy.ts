@@ -172,7 +172,7 @@ export function createLegacySync(deps: LegacySyncDeps) {
   function presenceOf(userIds: Iterable<string>, requester: Requester): JsonObject[] {
     const users = new Set(userIds);
     users.add(requester.userId);
-    return presence.of([...users], presence.position()).map((r) => v1Presence(presence.event(r)));
+    return presence.eventsOf([...users], presence.position()).map(v1Presence);
   }
 
   return {

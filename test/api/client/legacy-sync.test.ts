@@ -179,6 +179,11 @@ describe("GET /rooms/{roomId}/initialSync and /events/{eventId}", () => {
     expect(mine.body).toMatchObject({ room_id: roomId, membership: "join" });
     expect(mine.body.messages.chunk.map((e) => e.event_id)).toEqual([eventId]);
     expect(mine.body.presence?.some((p) => p.content.user_id === alice.user_id)).toBe(true);
+    // A member who never had presence is there too, offline.
+    const dora = await registerUser(server.baseUrl, "dora-never-online");
+    await joinRoom(server.baseUrl, dora, roomId);
+    const withDora = await roomInitialSync(alice, roomId);
+    expect(withDora.body.presence?.find((p) => p.content.user_id === dora.user_id)?.content).toEqual({ presence: "offline", user_id: dora.user_id });
     expect((await roomInitialSync(carol, roomId)).status).toBe(403);
     expect((await get(carol, `/events/${enc(eventId)}`)).status).toBe(404);
     expect((await get<V1Event>(alice, `/events/${enc(eventId)}`)).body).toMatchObject({ event_id: eventId, room_id: roomId, content: { body: "hi" } });
