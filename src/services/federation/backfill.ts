@@ -21,7 +21,8 @@ import type { RoomView } from "./room-view";
 const EARLIEST_EVENTS = 20;
 /** A point we could not backfill from is not asked about again for this long. */
 const RETRY_AFTER_MS = 60_000;
-const MAX_BACKFILL = 100;
+/** Events asked for per /backfill. */
+const BACKFILL_BATCH = 100;
 
 export function createBackfill(deps: {
   serverName: string;
@@ -90,7 +91,9 @@ export function createBackfill(deps: {
       const points = backwardExtremities(roomId).filter((id) => (attempted.get(id) ?? 0) < now - RETRY_AFTER_MS);
       if (points.length === 0) return;
       for (const id of points) attempted.set(id, now);
-      await backfillFrom(roomId, points, Math.min(Math.max(limit, 10), MAX_BACKFILL));
+      // A full batch whatever the page size (as Synapse asks): a short one may stop before events
+      // whose state we can work out, and fewer round trips page through history.
+      await backfillFrom(roomId, points, BACKFILL_BATCH);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Backfill between two real instances over TLS: a user of B who joins a room with history on A
 // pages back through /messages on B and gets A's earlier messages in order (fetched over
-// /backfill), while B's /sync does not announce that old history as new.
+// /backfill, a full batch at a time), while B's /sync does not announce that old history as new.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { api, registerUser, trustTestCa } from "../../helpers/client";
 import { createRoom, joinRoom, say, texts, type ClientEvent } from "../../helpers/federated-rooms";
@@ -50,6 +50,8 @@ test("paging back on B fetches the history A holds from before B joined", async 
   }
   const oldestFirst = seen.reverse();
   expect(texts(oldestFirst)).toEqual(history);
+  // One /backfill brought all of it: B asks for a full batch, not for the page size.
+  expect(a.output.filter((l) => l.includes('"path":"/_matrix/federation/v1/backfill/')).length).toBe(1);
   expect(oldestFirst[0]?.type).toBe("m.room.create");
   expect(new Set(oldestFirst.map((e) => e.event_id)).size).toBe(oldestFirst.length);
 
