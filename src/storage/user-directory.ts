@@ -20,12 +20,13 @@ const DELETE = "DELETE FROM user_directory WHERE user_id = ?";
 const ADD_PUBLIC = "INSERT OR IGNORE INTO user_directory_public_rooms (room_id) VALUES (?)";
 const REMOVE_PUBLIC = "DELETE FROM user_directory_public_rooms WHERE room_id = ?";
 // ?1 the folded terms (JSON list), ?2 1 to list everyone, ?3 the searcher, ?4 the first term, ?5 the limit.
+// The searcher shares no room with themselves: they are found like anyone else, through a public room (as Synapse).
 const SEARCH = `
   SELECT d.user_id, d.display_name, d.avatar_url FROM user_directory d
   WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) t WHERE instr(d.search_text, t.value) = 0)
     AND (?2 = 1
       OR d.user_id IN (SELECT b.user_id FROM room_memberships a JOIN room_memberships b ON b.room_id = a.room_id
-                       WHERE a.user_id = ?3 AND a.membership = 'join' AND b.membership = 'join')
+                       WHERE a.user_id = ?3 AND a.membership = 'join' AND b.membership = 'join' AND b.user_id != ?3)
       OR d.user_id IN (SELECT m.user_id FROM user_directory_public_rooms p JOIN room_memberships m ON m.room_id = p.room_id
                        WHERE m.membership = 'join'))
   ORDER BY instr(d.search_text, ?4), d.search_text LIMIT ?5`;

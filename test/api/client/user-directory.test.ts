@@ -68,6 +68,16 @@ describe("who is found", () => {
     expect(await userIds(me, "publicity")).toEqual([]);
   });
 
+  test("searchers find themselves only through a public room, as anyone would", async () => {
+    const [me, friend] = await Promise.all([fresh("dirself"), fresh("dirselff")]);
+    await rename(me, "Selfsearch Sam");
+    const roomId = await sharedRoom(friend, me, { preset: "private_chat" });
+    expect(await userIds(me, "selfsearch")).toEqual([]);
+    expect(await userIds(friend, "selfsearch")).toEqual([me.id]);
+    expect((await friend.call("PUT", `/rooms/${enc(roomId)}/state/m.room.join_rules/`, { join_rule: "public" })).status).toBe(200);
+    expect(await userIds(me, "selfsearch")).toEqual([me.id]);
+  });
+
   test("a user who left the only shared room is no longer found", async () => {
     const [me, friend] = await Promise.all([fresh("dirleave"), fresh("dirleavef")]);
     await rename(friend, "Leaving Larry");
