@@ -226,7 +226,8 @@ export function createLegacySync(deps: LegacySyncDeps) {
         delete room.receipts;
         rooms.push(room);
       }
-      const global = (others.fields.account_data as { events: JsonObject[] } | undefined)?.events ?? [];
+      // The user's own global data: push rules have their API (and /sync's account data) instead.
+      const global = ((others.fields.account_data as { events: JsonObject[] } | undefined)?.events ?? []).filter((e) => e.type !== "m.push_rules");
       return { end, rooms, presence: presenceOf(members.usersSharingRooms(requester.userId), requester), receipts, account_data: global };
     },
 

@@ -150,6 +150,9 @@ describe("GET /initialSync", () => {
     const receipt = res.body.receipts.find((r) => r.room_id === roomId);
     expect(receipt?.content[last]).toBeDefined();
     expect(res.body.presence.some((p) => p.content.user_id === session.user_id)).toBe(true);
+    // Global account data is the user's own: push rules are not part of it here.
+    await api(server.baseUrl, "PUT", `/_matrix/client/v3/user/${enc(session.user_id)}/account_data/org.example.mine`, { token: session.access_token, body: { x: 1 } });
+    expect((await initialSync(session, "?limit=0")).body.account_data).toEqual([{ type: "org.example.mine", content: { x: 1 } }]);
     // limit=0: no messages; the end token continues in /events.
     const empty = await initialSync(session, "?limit=0");
     expect(empty.body.rooms.find((r) => r.room_id === roomId)?.messages.chunk).toEqual([]);
