@@ -34,9 +34,9 @@ export const federationEventRoutes = ({ federation }: Services) => {
     .post(`${V1}/get_missing_events/:roomId`, ({ origin, params, body }) => serving.missingEvents(origin, params.roomId, body), {
       federation: true,
       body: t.Object({
-        // Required by the spec, but older servers leave it out when they know nothing earlier (read as none).
+        // Required by the spec, but older servers leave them out (read as none, as Synapse does).
         earliest_events: t.Optional(t.Array(t.String())),
-        latest_events: t.Array(t.String()),
+        latest_events: t.Optional(t.Array(t.String())),
         limit: t.Optional(t.Integer()),
         min_depth: t.Optional(t.Integer()),
       }),

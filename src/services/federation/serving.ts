@@ -146,12 +146,13 @@ export function createFederationServing(deps: {
     },
 
     /** `POST /get_missing_events/{roomId}`: breadth-first back from `latest`, stopping at `earliest`. */
-    missingEvents(origin: string, roomId: string, req: { earliest_events?: string[]; latest_events: string[]; limit?: number; min_depth?: number }) {
+    missingEvents(origin: string, roomId: string, req: { earliest_events?: string[]; latest_events?: string[]; limit?: number; min_depth?: number }) {
       const rules = roomReadable(roomId, origin);
       const limit = Math.min(Math.max(req.limit ?? 10, 0), MAX_MISSING);
       const minDepth = req.min_depth ?? 0;
-      const seen = new Set([...(req.earliest_events ?? []), ...req.latest_events]);
-      let frontier = req.latest_events.flatMap((id) => (eventStore.getPdu(id)?.prev_events ?? []).map(refId));
+      const latest = req.latest_events ?? [];
+      const seen = new Set([...(req.earliest_events ?? []), ...latest]);
+      let frontier = latest.flatMap((id) => (eventStore.getPdu(id)?.prev_events ?? []).map(refId));
       const found: EventRow[] = [];
       while (frontier.length > 0 && found.length < limit) {
         const next: string[] = [];

@@ -239,8 +239,9 @@ export function createLegacySync(deps: LegacySyncDeps) {
       const membership = storage.memberships.get(roomId, requester.userId) ?? undefined;
       const others = sync.otherStreams(requester, undefined, to);
       const room = roomInitial(requester, roomId, membership, clampLimit(q.limit), formatSyncToken(to), others.shares);
-      const joinedMembers = storage.memberships.usersWith(roomId, "join");
-      room.presence = presenceOf(joinedMembers, requester);
+      // Members and peekers see the members' presence; one who left sees none of what came after.
+      const departed = membership?.membership === "leave" || membership?.membership === "ban";
+      room.presence = departed ? [] : presenceOf(storage.memberships.usersWith(roomId, "join"), requester);
       room.receipts ??= [];
       return room;
     },

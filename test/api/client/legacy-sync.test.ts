@@ -188,6 +188,10 @@ describe("GET /rooms/{roomId}/initialSync and /events/{eventId}", () => {
     const withDora = await roomInitialSync(alice, roomId);
     expect(withDora.body.presence?.find((p) => p.content.user_id === dora.user_id)?.content).toEqual({ presence: "offline", user_id: dora.user_id });
     expect((await roomInitialSync(carol, roomId)).status).toBe(403);
+    // Once dora has left, her view of the room has nobody's presence: it would be news from after she left.
+    await api(server.baseUrl, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, { token: dora.access_token, body: {} });
+    const departed = await roomInitialSync(dora, roomId);
+    expect([departed.status, departed.body.membership, departed.body.presence]).toEqual([200, "leave", []]);
     expect((await get(carol, `/events/${enc(eventId)}`)).status).toBe(404);
     expect((await get<V1Event>(alice, `/events/${enc(eventId)}`)).body).toMatchObject({ event_id: eventId, room_id: roomId, content: { body: "hi" } });
 

@@ -74,6 +74,8 @@ describe("for a server in the room", () => {
     // Without earliest_events (older servers leave it out): everything before `later`, up to the limit.
     const open = await ask<{ events: { content: { body?: string } }[] }>(c, "POST", `/_matrix/federation/v1/get_missing_events/${room()}`, { latest_events: [later], limit: 1 });
     expect(open.events.map((e) => e.content.body)).toEqual(["served message"]);
+    // Nor latest_events: nothing to walk back from.
+    expect((await ask<{ events: unknown[] }>(c, "POST", `/_matrix/federation/v1/get_missing_events/${room()}`, {})).events).toEqual([]);
     const back = await ask<{ pdus: { content: { body?: string } }[] }>(c, "GET", `/_matrix/federation/v1/backfill/${room()}?v=${encodeURIComponent(later)}&limit=3`);
     expect(back.pdus.map((p) => p.content.body)).toEqual(["later", "served message", undefined]);
     const ts = await ask<{ event_id: string }>(c, "GET", `/_matrix/federation/v1/timestamp_to_event/${room()}?ts=${Date.now() + 60_000}&dir=b`);
