@@ -37,7 +37,8 @@ export const accountRoutes = ({ accounts: { users: accounts, tokens: auth } }: S
       ({ body, requester, request }) => accounts.deactivate(requester, body.auth, requestContext(request)),
       {
         auth: true,
-        // `erase` is accepted; nothing this server stores for the user outlives deactivation anyway.
+        // `erase` is accepted: the profile, devices and tokens go either way; serving the user's past
+        // events redacted to later joiners and servers is not done yet (docs/sytest.md lists it).
         body: t.Object({ auth: t.Optional(AuthDict), id_server: t.Optional(t.String()), erase: t.Optional(t.Boolean()) }),
       },
     );
