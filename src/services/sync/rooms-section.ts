@@ -319,14 +319,16 @@ export function createSyncRooms(deps: SyncRoomsDeps) {
   function strippedState(m: MembershipRow): JsonObject[] {
     const row = storage.events.get(m.event_id);
     if (!row) return [];
-    const own = { type: row.type, state_key: row.state_key ?? "", sender: row.sender, content: clientEvents.visiblePdu(row).content };
-    if (row.outlier) return [...receivedStrippedState(row, own.state_key), own];
+    if (row.outlier) return [...receivedStrippedState(row, row.state_key ?? ""), stripped(row)];
     const group = row.state_after ?? row.state_before;
     const map = group === null ? new Map<StateKey, string>() : state.stateOfGroup(group);
     const ids = strippedTypes.map((type) => map.get(stateKeyOf(type, ""))).filter((id): id is string => id !== undefined);
-    const events: JsonObject[] = stateRows(ids).map((r) => ({ type: r.type, state_key: r.state_key ?? "", sender: r.sender, content: clientEvents.visiblePdu(r).content }));
-    events.push(own);
-    return events;
+    return [...stateRows(ids), row].map(stripped);
+  }
+
+  /** A stored event as a stripped state event (spec "Stripped state"). */
+  function stripped(row: EventRow): JsonObject {
+    return { type: row.type, state_key: row.state_key ?? "", sender: row.sender, content: clientEvents.visiblePdu(row).content };
   }
 
   /** The well-formed stripped events another server sent with a membership, in client form, but the user's own membership. */
