@@ -1,7 +1,8 @@
 /**
- * `conduit compact`: rebuilds the database file without its free pages (`VACUUM`) and folds the
- * WAL back in. It rewrites the whole file, so it needs the database to itself: with the server
- * running it refuses rather than stall the server's writes for the whole rebuild.
+ * `conduit compact`: rebuilds the database file without its free pages (`VACUUM`), at the page
+ * size of a new database, and folds the WAL back in. It rewrites the whole file, so it needs the
+ * database to itself: with the server running it refuses rather than stall the server's writes for
+ * the whole rebuild.
  */
 import { parseOptions, UsageError, type Command } from "./command";
 import { openToolStorage, ToolError } from "./tool-storage";

@@ -5,6 +5,7 @@
  * it is written compact and without a WAL of its own.
  */
 import type { Database } from "bun:sqlite";
+import { PAGE_SIZE } from "./db";
 
 export interface DatabaseSize {
   /** Bytes of the main file (pages x page size). */
@@ -34,10 +35,21 @@ export function createMaintenanceRepo(db: Database) {
     copyInto(file: string): void {
       db.query("VACUUM INTO ?").run(file);
     },
-    /** Rebuilds the file without free pages and folds the WAL back in. Needs the database to itself. */
+    /**
+     * Rebuilds the file without free pages, at the page size of a new database, and folds the WAL
+     * back in. Needs the database to itself.
+     */
     compact(): void {
+      if (pragma("page_size") === PAGE_SIZE) {
+        db.run("VACUUM");
+        db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+        return;
+      }
+      // SQLite changes the page size of a WAL database only by a VACUUM outside WAL mode.
+      db.run("PRAGMA journal_mode = DELETE");
+      db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
       db.run("VACUUM");
-      db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+      db.run("PRAGMA journal_mode = WAL");
     },
     /** Every kind of reference to a missing row, with how many there are (only kinds found). */
     danglingReferences(): DanglingReference[] {

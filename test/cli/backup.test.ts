@@ -1,6 +1,7 @@
 // `conduit backup` and `conduit compact` as real processes: a backup taken while a server is under
 // load is restored into a new folder, and the server started there has every message acknowledged
 // before the backup began and the media; and the mistakes an operator makes.
+import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -144,6 +145,50 @@ describe("conduit compact", () => {
       const carol = await loginUser(again.baseUrl, "carol");
       const joined = await api<{ joined_rooms: string[] }>(again.baseUrl, "GET", "/_matrix/client/v3/joined_rooms", { token: carol.access_token });
       expect(joined.body.joined_rooms).toEqual([roomId]);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  test("a database of an older server, at 4 KiB pages, is rebuilt at 1 KiB pages with every message kept", async () => {
+    const dataDir = newDir("conduit-compact-pages-");
+    const file = join(dataDir, "conduit.db");
+    const pageSize = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.query<{ page_size: number }, []>("PRAGMA page_size").get()!.page_size;
+      } finally {
+        db.close();
+      }
+    };
+    const old = new Database(file, { create: true });
+    old.run("PRAGMA page_size = 4096");
+    old.run("PRAGMA journal_mode = WAL");
+    old.close();
+    const server = await startServer({ dataDir });
+    let roomId = "";
+    const bodies = Array.from({ length: 30 }, (_, i) => `message ${i} ${"x".repeat(i * 100)}`);
+    try {
+      const carol = await registerUser(server.baseUrl, "carol");
+      roomId = await createRoom(server.baseUrl, carol);
+      for (const body of bodies) await sendMessage(server.baseUrl, carol, roomId, body);
+    } finally {
+      await server.stop();
+    }
+    expect(pageSize()).toBe(4096);
+    const res = await runCli(["compact"], { configPath: join(dataDir, "conduit.toml") });
+    expect(res).toMatchObject({ code: 0 });
+    expect(pageSize()).toBe(1024);
+    const again = await startServer({ dataDir });
+    try {
+      const carol = await loginUser(again.baseUrl, "carol");
+      const page = await api<{ chunk: { type: string; content: { body?: string } }[] }>(
+        again.baseUrl,
+        "GET",
+        `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100&filter=${enc(JSON.stringify({ types: ["m.room.message"] }))}`,
+        { token: carol.access_token },
+      );
+      expect(page.body.chunk.map((e) => e.content.body).reverse()).toEqual(bodies);
     } finally {
       await again.stop();
     }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeDatabase, checkpoint, integrityCheckOwed, integrityCheckPassed, openDatabase, scheduleCheckpoints, StorageError } from "../../src/storage/db";
+import { Database } from "bun:sqlite";
+import { closeDatabase, checkpoint, integrityCheckOwed, integrityCheckPassed, openDatabase, PAGE_SIZE, scheduleCheckpoints, StorageError } from "../../src/storage/db";
 import { checkIntegrity } from "../../src/storage/integrity";
 import { createStorage } from "../../src/storage";
 import { migrations } from "../../src/storage/migrations";
@@ -58,14 +59,30 @@ describe("opening", () => {
     closeDatabase(openDatabase(file));
   });
 
-  test("the writer checkpoints every 10,000 WAL pages; a companion connection leaves checkpoints to it", () => {
+  test("the writer checkpoints every 40 MiB of WAL; a companion connection leaves checkpoints to it", () => {
     const file = freshFile();
     const writer = openDatabase(file);
     const companion = openDatabase(file, { companion: true });
-    expect(pragma(writer, "wal_autocheckpoint")).toBe(10_000);
+    expect(pragma(writer, "page_size")).toBe(PAGE_SIZE);
+    expect(pragma(writer, "wal_autocheckpoint")).toBe((40 * 1024 * 1024) / PAGE_SIZE);
     expect(pragma(companion, "wal_autocheckpoint")).toBe(0);
     companion.close();
     closeDatabase(writer);
+  });
+
+  test("a new database gets 1 KiB pages; an existing one keeps its page size, and its checkpoints count in bytes", () => {
+    expect(PAGE_SIZE).toBe(1024);
+    const file = freshFile();
+    mkdirSync(join(file, ".."), { recursive: true });
+    const old = new Database(file);
+    old.run("PRAGMA page_size = 4096");
+    old.run("PRAGMA journal_mode = WAL");
+    old.close();
+    const db = openDatabase(file);
+    expect(pragma(db, "page_size")).toBe(4096);
+    expect(pragma(db, "wal_autocheckpoint")).toBe(10_240);
+    expect(pragma(db, "user_version")).toBe(migrations.length);
+    closeDatabase(db);
   });
 
   test("read-only handles may open beside the writer", () => {
@@ -104,7 +121,7 @@ describe("integrity", () => {
     reader.close();
     expect(pages.length).toBeGreaterThan(1);
     const bytes = new Uint8Array(readFileSync(file));
-    for (const { pageno } of pages) bytes.fill(0xa5, (pageno - 1) * 4096, pageno * 4096);
+    for (const { pageno } of pages) bytes.fill(0xa5, (pageno - 1) * PAGE_SIZE, pageno * PAGE_SIZE);
     writeFileSync(file, bytes);
     closeDatabase(openDatabase(file)); // no check on the way up: it opens
     const report = checkIntegrity(file);
