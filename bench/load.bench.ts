@@ -8,7 +8,9 @@
  * (a baseline built from another checkout) with the same load.
  */
 import { currentBinary } from "./binary";
+import { join } from "node:path";
 import { call, percentile, register, startServer, type ProcessIo, type Session } from "./bench-server";
+import { walPages } from "./wal-pages";
 
 const CROWD = 50;
 const CROWD_MESSAGES_EACH = 40;
@@ -96,6 +98,7 @@ try {
   const sendMs = performance.now() - t0;
   const cpuPerMessage = (server.cpuMs() - cpu0) / jobs.length;
   const io1 = server.io();
+  const wal = walPages(join(server.dataDir, "conduit.db"));
   sending = false;
   await Promise.all(polls);
   const sendPeak = server.peakRssMiB();
@@ -129,6 +132,10 @@ try {
   row("read() per message (rchar)", `${kb(per("rchar"))}, ${per("syscr").toFixed(1)} read calls`);
   row("incremental syncs answered during the sends", `${incrementalSyncs}`);
   row(`initial sync, ${ROOMS} rooms (${initial.length} runs)`, `p50 ${percentile(initial, 50).toFixed(1)} ms, p99 ${percentile(initial, 99).toFixed(1)} ms`);
+  console.log(`pages the sends wrote to the WAL, by b-tree (its last ${wal.commits} commits, ${(wal.frames / wal.commits).toFixed(0)} pages each):`);
+  for (const [tree, frames] of [...wal.byTree].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+    row(`  ${tree}`, `${((100 * frames) / wal.frames).toFixed(1)}%`);
+  }
 } finally {
   await server.stop();
 }

@@ -59,16 +59,13 @@ const INSERT_BACKFILLED = `
     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)`;
 const SELECT_BY_ID = "SELECT * FROM events WHERE event_id = ?";
 const SELECT_MAX_STREAM = "SELECT COALESCE(MAX(stream_ordering), 0) AS s FROM events";
-const INSERT_EDGE = "INSERT OR IGNORE INTO event_edges (prev_event_id, event_id) VALUES (?, ?)";
 const SELECT_EXTREMITIES = "SELECT event_id FROM forward_extremities WHERE room_id = ?";
 const DELETE_EXTREMITY = "DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?";
 const INSERT_EXTREMITY = "INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)";
-const HAS_CHILD = "SELECT 1 FROM event_edges WHERE prev_event_id = ? LIMIT 1";
 const SET_REDACTED_BY = "UPDATE events SET redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL";
 const INSERT_REDACTION = "INSERT OR IGNORE INTO redactions (event_id, redacts, room_id) VALUES (?, ?, ?)";
 const SELECT_REDACTIONS_OF = "SELECT event_id FROM redactions WHERE redacts = ?";
 const DELETE_OUTLIER = "DELETE FROM events WHERE event_id = ? AND outlier = 1";
-const DELETE_EDGES_OF = "DELETE FROM event_edges WHERE event_id = ?";
 
 // Timeline rows are those clients may see in order: not outliers, not rejected, not soft-failed.
 const TIMELINE = "outlier = 0 AND rejected_reason IS NULL AND soft_failed = 0";
@@ -103,7 +100,6 @@ const SELECT_MEMBERSHIP_STREAMS = `
 
 export function createEventsRepo(db: Database) {
   const insert = db.query(INSERT);
-  const insertEdge = db.query(INSERT_EDGE);
   const byId = db.query<EventRow, [string]>(SELECT_BY_ID);
 
   return {
@@ -127,15 +123,6 @@ export function createEventsRepo(db: Database) {
     /** The newest stream position: what a token taken now would point at. */
     maxStreamOrdering(): number {
       return db.query<{ s: number }, []>(SELECT_MAX_STREAM).get()?.s ?? 0;
-    },
-
-    insertEdges(eventId: string, prevEventIds: readonly string[]): void {
-      for (const prev of prevEventIds) insertEdge.run(prev, eventId);
-    },
-
-    /** Whether any stored event cites `eventId` as a prev event. */
-    hasChild(eventId: string): boolean {
-      return db.query(HAS_CHILD).get(eventId) !== null;
     },
 
     forwardExtremities(roomId: string): string[] {
@@ -163,7 +150,7 @@ export function createEventsRepo(db: Database) {
      * an event first fetched only as an auth or state event later arrives in the timeline).
      */
     deleteOutlier(eventId: string): void {
-      if (db.query(DELETE_OUTLIER).run(eventId).changes > 0) db.query(DELETE_EDGES_OF).run(eventId);
+      db.query(DELETE_OUTLIER).run(eventId);
     },
     setRedactedBy(eventId: string, redactionId: string): void {
       db.query(SET_REDACTED_BY).run(redactionId, eventId);

@@ -11,7 +11,6 @@
 import type { Database } from "bun:sqlite";
 
 const PURGE_ROOM: readonly string[] = [
-  "DELETE FROM event_edges WHERE event_id IN (SELECT event_id FROM events WHERE room_id = ?1)",
   "DELETE FROM txn_ids WHERE event_id IN (SELECT event_id FROM events WHERE room_id = ?1)",
   "DELETE FROM redactions WHERE room_id = ?1",
   "DELETE FROM state_group_entries WHERE group_id IN (SELECT id FROM state_groups WHERE room_id = ?1)",
@@ -42,7 +41,6 @@ const HISTORY_VICTIMS = `
     AND (?3 = 1 OR substr(sender, instr(sender, ':') + 1) <> ?4)
     AND event_id NOT IN (SELECT event_id FROM forward_extremities WHERE room_id = ?1)`;
 const PURGE_HISTORY: readonly string[] = [
-  `DELETE FROM event_edges WHERE event_id IN (${HISTORY_VICTIMS})`,
   `DELETE FROM txn_ids WHERE event_id IN (${HISTORY_VICTIMS})`,
   `DELETE FROM redactions WHERE event_id IN (${HISTORY_VICTIMS})`,
   `DELETE FROM push_events WHERE event_id IN (${HISTORY_VICTIMS})`,

@@ -190,7 +190,6 @@ export function createEventPersister(deps: {
       eventStore.remember(pdu, json.length);
 
       const prevIds = pdu.prev_events.map(refId);
-      storage.events.insertEdges(event_id, prevIds);
       // Only a membership change alters who is joined: copy the (possibly large) set only then.
       const joinedBefore = membership !== null ? new Set(head.joined) : head.joined;
       // Whether the room's joined members change by this event's own membership at most.
