@@ -6,6 +6,7 @@
  * rows after the new read position, usually none).
  */
 import type { Database } from "bun:sqlite";
+import { MAIN_THREAD } from "../core";
 
 export interface PushEventRow {
   stream_ordering: number;
@@ -47,8 +48,13 @@ const SET_COUNTS = "UPDATE push_counts SET notifications = ?, highlights = ? WHE
 const DELETE_COUNT = "DELETE FROM push_counts WHERE room_id = ? AND user_id = ? AND thread_id = ?";
 const DELETE_ROOM_COUNTS = "DELETE FROM push_counts WHERE room_id = ? AND user_id = ?";
 const UNREAD_TOTAL = "SELECT coalesce(sum(notifications), 0) AS n FROM push_counts WHERE user_id = ?";
-const SELECT_THREAD_AFTER = `
-  SELECT * FROM push_events WHERE room_id = ? AND thread_id = ? AND stream_ordering > ? ORDER BY stream_ordering`;
+// The by-thread index holds thread events only (migration 024): the main timeline is read through
+// the by-room index. The literal 'main' (MAIN_THREAD) lets SQLite use the partial index.
+export const SELECT_THREAD_AFTER = `
+  SELECT * FROM push_events WHERE room_id = ? AND thread_id = ? AND thread_id <> 'main' AND stream_ordering > ? ORDER BY stream_ordering`;
+export const SELECT_MAIN_AFTER = `
+  SELECT * FROM push_events
+  WHERE room_id = ? AND stream_ordering > ? AND thread_id = 'main' ORDER BY stream_ordering`;
 const SELECT_ROOM_BEFORE = `
   SELECT * FROM push_events WHERE room_id = ? AND stream_ordering < ? ORDER BY stream_ordering DESC LIMIT ?`;
 const SELECT_EVENT = "SELECT * FROM push_events WHERE stream_ordering = ?";
@@ -89,6 +95,7 @@ export function createPushNotificationsRepo(db: Database) {
     },
     /** Notifying events of one thread after a stream position, oldest first. */
     threadEventsAfter(roomId: string, threadId: string, after: number): PushEventRow[] {
+      if (threadId === MAIN_THREAD) return db.query<PushEventRow, [string, number]>(SELECT_MAIN_AFTER).all(roomId, after);
       return db.query<PushEventRow, [string, string, number]>(SELECT_THREAD_AFTER).all(roomId, threadId, after);
     },
     /** Up to `limit` notifying events of a room before a stream position, newest first. */

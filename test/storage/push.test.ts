@@ -1,12 +1,16 @@
 // Push storage: rules take account-data stream positions, pushers follow the append rule and go
 // with their device, deleting a pusher drops its queue, counters add up and reset by sending.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { Database } from "bun:sqlite";
 import { createStorage, openDatabase, type Storage } from "../../src/storage";
+import { SELECT_MAIN_AFTER, SELECT_THREAD_AFTER } from "../../src/storage/push-notifications";
 import type { NewPusher } from "../../src/storage/pushers";
 
+let db: Database;
 let storage: Storage;
 beforeEach(() => {
-  storage = createStorage(openDatabase(":memory:"));
+  db = openDatabase(":memory:");
+  storage = createStorage(db);
   for (const user of ["@a:x", "@b:x", "@c:x"]) {
     storage.accounts.insertUser({ userId: user, passwordHash: null, displayname: null, isGuest: false, createdTs: 1 });
     for (const device of ["DEV", "OTHER"]) storage.accounts.ensureDevice(user, device, null, 1);
@@ -127,5 +131,11 @@ describe("counters", () => {
     expect(n.threadEventsAfter("!r", "$t", 0).map((r) => r.stream_ordering)).toEqual([2]);
     expect(n.roomEventsBefore("!r", 4, 2).map((r) => r.stream_ordering)).toEqual([3, 2]);
     expect(n.event(2)).toEqual(row(2, "$t"));
+  });
+
+  test("a thread is read through the index of thread events, the main timeline through the room's", () => {
+    const plan = (sql: string) => db.query<{ detail: string }, []>(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join("; ");
+    expect(plan(SELECT_THREAD_AFTER)).toContain("USING INDEX push_events_by_thread");
+    expect(plan(SELECT_MAIN_AFTER)).toContain("USING INDEX push_events_by_room");
   });
 });

@@ -25,5 +25,6 @@ import m020 from "./020-sliding-sync.sql" with { type: "text" };
 import m021 from "./021-events-delay-id.sql" with { type: "text" };
 import m022 from "./022-appservice-room-lists.sql" with { type: "text" };
 import m023 from "./023-drop-event-edges.sql" with { type: "text" };
+import m024 from "./024-push-events-thread-index.sql" with { type: "text" };
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021, m022, m023];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021, m022, m023, m024];
