@@ -158,6 +158,7 @@ export {
   evaluatePushRules,
   outcomeOf,
   pushEventContext,
+  usersNamedByEvent,
   type CompiledPushRules,
   type PushEventContext,
   type PushOutcome,

@@ -16,6 +16,7 @@ const UPSERT = `
   INSERT INTO push_rules (user_id, rules, stream_id) VALUES (?, ?, ?)
   ON CONFLICT (user_id) DO UPDATE SET rules = excluded.rules, stream_id = excluded.stream_id`;
 const DELETE = "DELETE FROM push_rules WHERE user_id = ?";
+const USERS = "SELECT user_id FROM push_rules";
 
 export function createPushRulesRepo(db: Database, streams: StreamPositions) {
   return {
@@ -29,6 +30,10 @@ export function createPushRulesRepo(db: Database, streams: StreamPositions) {
         db.query(UPSERT).run(userId, rules, streamId);
         return streamId;
       })();
+    },
+    /** Every user who has stored rules. */
+    users(): string[] {
+      return db.query<{ user_id: string }, []>(USERS).all().map((r) => r.user_id);
     },
     /** Forgets the user's rules (deactivation). */
     delete(userId: string): void {

@@ -4,6 +4,8 @@
  * notification. Rule sets are compiled once and evaluated for many users: the server-default
  * rules are compiled a single time, with the rules about "me" reading the user from the
  * evaluation, and their conditions that do not depend on the user are decided once per event.
+ * Those about "me" can only hold for the users the event names (an invite's target, its mentions),
+ * so every other user who changed no rule gets one shared outcome (`usersNamedByEvent`).
  */
 import { splitDotPath } from "../dot-path.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../types.ts";
@@ -113,10 +115,22 @@ function memberCountTest(is: string): Test {
 const BODY_PATH = ["content", "body"];
 
 /**
+ * The users a condition about "me" can hold for at an event; undefined when any user may (the
+ * display name is the user's own).
+ */
+type Named = (ev: PushEventContext) => readonly string[] | undefined;
+
+interface Compiled {
+  test: Test;
+  perUser: boolean;
+  named?: Named;
+}
+
+/**
  * A condition as a test. `owner` is the placeholder that stands for the evaluated user in the
  * shared predefined rules; such tests depend on the user, like `contains_display_name`.
  */
-function compileCondition(c: PushCondition, owner: string | undefined): { test: Test; perUser: boolean } {
+function compileCondition(c: PushCondition, owner: string | undefined): Compiled {
   const key = typeof c.key === "string" ? c.key : undefined;
   const path = key === undefined ? [] : splitDotPath(key);
   switch (c.kind) {
@@ -129,6 +143,10 @@ function compileCondition(c: PushCondition, owner: string | undefined): { test: 
             return typeof v === "string" && v.toLowerCase() === user.userId.toLowerCase();
           },
           perUser: true,
+          named: (ev) => {
+            const v = ev.valueAt(key, path);
+            return typeof v === "string" ? [v] : [];
+          },
         };
       }
       // Only `content.body` matches word-bounded substrings; every other key the whole value.
@@ -156,6 +174,10 @@ function compileCondition(c: PushCondition, owner: string | undefined): { test: 
             return Array.isArray(v) && v.includes(user.userId);
           },
           perUser: true,
+          named: (ev) => {
+            const v = ev.valueAt(key, path);
+            return Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : [];
+          },
         };
       }
       return {
@@ -227,17 +249,20 @@ const OWNER = "\u0000the evaluated user";
 const template = (() => {
   let slots = 0;
   const compiled = new Map<string, CompiledRule>();
+  // Who each condition about "me" names (undefined: it cannot tell).
+  const namers: (Named | undefined)[] = [];
   const set = predefinedPushRules(OWNER);
   for (const kind of Object.keys(set) as PushRuleKind[]) {
     for (const r of set[kind]) {
       const conditions = (r.conditions ?? []).map((c) => {
-        const { test, perUser } = compileCondition(c, OWNER);
+        const { test, perUser, named } = compileCondition(c, OWNER);
+        if (perUser) namers.push(named);
         return { test, slot: perUser ? -1 : slots++ };
       });
       compiled.set(`${kind}/${r.rule_id}`, { enabled: r.enabled, conditions, outcome: outcomeOf(kind, r.rule_id, r.actions) });
     }
   }
-  return { slots, compiled, order: set };
+  return { slots, compiled, order: set, namers };
 })();
 
 function predefined(kind: PushRuleKind, ruleId: string, rules: UserPushRules): CompiledRule {
@@ -269,6 +294,21 @@ export function compilePushRules(rules: UserPushRules = emptyUserPushRules()): C
 
 /** The rules nobody changed, shared by every such user. */
 export const DEFAULT_PUSH_RULES: CompiledPushRules = compilePushRules();
+
+/**
+ * The users, lowercased, for whom a condition about "me" in the server-default rules may hold at
+ * this event (user ids compare without case in `event_match`): any other user evaluates the
+ * defaults as a user the event does not name would. Undefined when that cannot be told.
+ */
+export function usersNamedByEvent(ev: PushEventContext): ReadonlySet<string> | undefined {
+  const named = new Set<string>();
+  for (const namer of template.namers) {
+    const users = namer?.(ev);
+    if (users === undefined) return undefined;
+    for (const u of users) named.add(u.toLowerCase());
+  }
+  return named;
+}
 
 function holds(c: CompiledCondition, ev: PushEventContext, user: PushUser): boolean {
   if (c.slot < 0) return c.test(ev, user);

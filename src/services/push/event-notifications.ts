@@ -21,6 +21,7 @@ import {
   type Pdu,
   type PushOutcome,
   type PushRoomFacts,
+  usersNamedByEvent,
 } from "../../core";
 import { stateKeyOf } from "../../core/types";
 import type { Storage } from "../../storage";
@@ -49,6 +50,7 @@ export function createEventNotifications(deps: {
 }) {
   const { storage, eventStore } = deps;
   const localSuffix = `:${deps.serverName}`;
+  const lowerLocalSuffix = localSuffix.toLowerCase();
   const isLocal = (userId: string) => userId.endsWith(localSuffix);
 
   const contentOf = (eventId: string) => eventStore.getPdu(eventId)?.content;
@@ -73,18 +75,38 @@ export function createEventNotifications(deps: {
 
   /**
    * Local users the event may notify: members joined before it but the sender, and a local
-   * invitee; never those who ignore the sender (spec "Ignoring Users").
+   * invitee; never those who ignore the sender (spec "Ignoring Users"). With `own`, only those who
+   * changed a rule or whom the event names (the others are known to get nothing), found without a
+   * walk over a big room's members when few users changed a rule.
    */
-  function candidates(ev: TimelineEvent): { userId: string; joined: boolean }[] {
+  function candidates(ev: TimelineEvent, own?: { customised: ReadonlySet<string>; named: ReadonlySet<string> }): { userId: string; joined: boolean }[] {
     const { pdu, joinedBefore } = ev;
     const ignorers = new Set(storage.ignoredUsers.ignorersOf(pdu.sender));
-    const spared = (userId: string) => userId === pdu.sender || !isLocal(userId) || ignorers.has(userId);
     const out: { userId: string; joined: boolean }[] = [];
-    for (const userId of joinedBefore) {
-      if (!spared(userId)) out.push({ userId, joined: true });
+    const consider = (userId: string, joined: boolean) => {
+      if (userId !== pdu.sender && isLocal(userId) && !ignorers.has(userId)) out.push({ userId, joined });
+    };
+    const isOwn = (userId: string) => own === undefined || own.customised.has(userId) || own.named.has(userId);
+    if (own !== undefined && own.customised.size < joinedBefore.size) {
+      for (const userId of own.customised) if (joinedBefore.has(userId)) consider(userId, true);
+      for (const userId of own.named) if (joinedBefore.has(userId) && !own.customised.has(userId)) consider(userId, true);
+    } else {
+      joinedBefore.forEach((userId) => {
+        if (isOwn(userId)) consider(userId, true);
+      });
     }
     const target = pdu.type === "m.room.member" ? pdu.state_key : undefined;
-    if (target !== undefined && !spared(target) && !joinedBefore.has(target)) out.push({ userId: target, joined: false });
+    if (target !== undefined && !joinedBefore.has(target) && isOwn(target)) consider(target, false);
+    return out;
+  }
+
+  /**
+   * The local users among user ids an event names, lowercased: local accounts have lowercase
+   * localparts (the current grammar), so only the server name may differ in case.
+   */
+  function localSpellings(named: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    for (const userId of named) if (userId.endsWith(lowerLocalSuffix)) out.add(userId.slice(0, -lowerLocalSuffix.length) + localSuffix);
     return out;
   }
 
@@ -127,30 +149,36 @@ export function createEventNotifications(deps: {
       if ((membership === "leave" || membership === "ban") && isLocal(pdu.state_key!)) {
         storage.pushNotifications.deleteRoomCounts(roomId, pdu.state_key!);
       }
-      const targets = candidates(ev);
       const senderReads = isLocal(pdu.sender) && ev.joinedBefore.has(pdu.sender);
-      if (targets.length === 0 && !senderReads) return;
       const thread = threadOf(pdu.content, contentOf);
       if (senderReads) storage.pushNotifications.readBySending(roomId, thread, pdu.sender, stream);
-      if (targets.length === 0) return;
 
       const state = ev.stateBefore === null ? new Map() : deps.state.stateOfGroup(ev.stateBefore);
       const ctx = pushEventContext(pdu as unknown as JsonObject, roomFacts(ev, state));
       const shared = evaluatePushRules(DEFAULT_PUSH_RULES, ctx, { userId: ANY_MEMBER });
+      // A member who changed no rule and whom the event does not name gets `shared` without an
+      // evaluation of their own; when that is nothing, such members are not even listed.
+      const byEvent = usersNamedByEvent(ctx);
+      const customised = deps.rules.customised();
+      const named = byEvent === undefined ? undefined : localSpellings(byEvent);
+      const ownRules = (userId: string) => named === undefined || customised.has(userId) || named.has(userId);
+      const targets = candidates(ev, shared?.notify || named === undefined ? undefined : { customised, named });
       const exceptions: JsonObject = {};
       let differs = false;
       const notified: { userId: string; outcome: PushOutcome }[] = [];
       // Members whose count goes up, by whether it is a highlight: one write per group.
       const counted: [string[], string[]] = [[], []];
       for (const { userId, joined } of targets) {
-        const outcome = evaluatePushRules(deps.rules.compiledFor(userId), ctx, {
-          userId,
-          displayName: () => {
-            const name = stateEventContent(state, "m.room.member", userId)?.displayname;
-            return typeof name === "string" ? name : undefined;
-          },
-        });
-        if (!sameNotification(outcome, shared)) {
+        const outcome = !ownRules(userId)
+          ? shared
+          : evaluatePushRules(deps.rules.compiledFor(userId), ctx, {
+              userId,
+              displayName: () => {
+                const name = stateEventContent(state, "m.room.member", userId)?.displayname;
+                return typeof name === "string" ? name : undefined;
+              },
+            });
+        if (outcome !== shared && !sameNotification(outcome, shared)) {
           exceptions[userId] = outcome?.notify ? outcome.actions : null;
           differs = true;
         }

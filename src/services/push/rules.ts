@@ -2,7 +2,8 @@
  * Push rule management (spec "Push Rules: API") and the compiled rules the write path evaluates.
  * A user's rules are one stored document; every change takes an account-data stream position and
  * wakes the user's /sync, which then carries the full rule set as `m.push_rules`. Compiled rule
- * sets are cached per user (bounded); users who changed nothing share the compiled defaults.
+ * sets are cached per user (bounded); users who changed nothing share the compiled defaults, and
+ * the few who did are known by id, so an event in a big room evaluates only theirs one by one.
  */
 import {
   compilePushRules,
@@ -52,6 +53,8 @@ export function ruleKind(scope: string, kind: string): PushRuleKind {
 export function createPushRulesService(deps: { storage: Storage; notifier: Notifier }) {
   const { storage, notifier } = deps;
   const compiled = createLruMap<string, CompiledPushRules>({ maxEntries: COMPILED_CACHE_ENTRIES });
+  // Users with stored rules, read on the first event that asks (not at startup).
+  let customised: Set<string> | undefined;
 
   function stored(userId: string): UserPushRules | undefined {
     const row = storage.pushRules.get(userId);
@@ -75,6 +78,7 @@ export function createPushRulesService(deps: { storage: Storage; notifier: Notif
       if (isPushRuleProblem(result)) throw errorOf(result);
       storage.pushRules.put(userId, JSON.stringify(result.rules));
     });
+    customised?.add(userId);
     compiled.delete(userId);
     notifier.wakeUsers([userId]);
   }
@@ -116,6 +120,15 @@ export function createPushRulesService(deps: { storage: Storage; notifier: Notif
     copyForRoom(userId: string, from: string, to: string): void {
       const current = stored(userId);
       if (current && copyRoomPushRules(current, from, to)) edit(userId, (rules) => ({ rules: copyRoomPushRules(rules, from, to) ?? rules }));
+    },
+
+    /**
+     * The users whose rules may not be the server defaults (every other user's are). A user whose
+     * rules were deleted may stay in it: they are then evaluated one by one, as the defaults.
+     */
+    customised(): ReadonlySet<string> {
+      customised ??= new Set(storage.pushRules.users());
+      return customised;
     },
 
     /** The rules to evaluate events with for `userId`. */

@@ -72,8 +72,39 @@ export interface TimelineEvent {
   stream: number;
   /** The state group before the event (null only for the create event). */
   stateBefore: number | null;
-  /** Who was joined before the event. */
-  joinedBefore: ReadonlySet<string>;
+  /** Who was joined before the event; read while the listeners run, not kept. */
+  joinedBefore: Members;
+}
+
+/** Joined members, as the listeners of a timeline event read them. */
+export interface Members {
+  has(userId: string): boolean;
+  readonly size: number;
+  /** Each member (quicker than the iterator over a big room's members). */
+  forEach(visit: (userId: string) => void): void;
+  [Symbol.iterator](): Iterator<string>;
+}
+
+/**
+ * The members before an event whose own membership is the only change to them: the members now,
+ * with its target as it was. Valid until the next event changes `joined`, so no copy of a big room's
+ * members is made per join.
+ */
+function membersBefore(joined: ReadonlySet<string>, target: string, wasJoined: boolean): Members {
+  return {
+    has: (userId) => (userId === target ? wasJoined : joined.has(userId)),
+    get size() {
+      return joined.size - (joined.has(target) ? 1 : 0) + (wasJoined ? 1 : 0);
+    },
+    forEach(visit) {
+      for (const userId of joined) if (userId !== target) visit(userId);
+      if (wasJoined) visit(target);
+    },
+    *[Symbol.iterator]() {
+      for (const userId of joined) if (userId !== target) yield userId;
+      if (wasJoined) yield target;
+    },
+  };
 }
 
 /**
@@ -84,7 +115,7 @@ export interface TimelineEvent {
  * it committed, gigabytes (bench/big-join.bench.ts). When state resolution moved the current state
  * further, those joined before are kept as they were. Other events wake the members at commit time.
  */
-function wakeFor(head: RoomHead, target: string | undefined, joinedBefore: ReadonlySet<string>, ownMembershipOnly: boolean): Iterable<string> {
+function wakeFor(head: RoomHead, target: string | undefined, joinedBefore: Members, ownMembershipOnly: boolean): Iterable<string> {
   if (target === undefined) return head.joined;
   if (ownMembershipOnly) {
     return {
@@ -190,8 +221,10 @@ export function createEventPersister(deps: {
       eventStore.remember(pdu, json.length);
 
       const prevIds = pdu.prev_events.map(refId);
-      // Only a membership change alters who is joined: copy the (possibly large) set only then.
-      const joinedBefore = membership !== null ? new Set(head.joined) : head.joined;
+      const target = membership !== null ? pdu.state_key! : undefined;
+      // Only a membership change alters who is joined; a copy of the (possibly large) set is made
+      // only when state resolution moves the current state further than the event's own key.
+      let joinedBefore: Members = target === undefined ? head.joined : membersBefore(head.joined, target, head.joined.has(target));
       // Whether the room's joined members change by this event's own membership at most.
       let ownMembershipOnly = true;
       if (counts && !req.softFailed && !req.backfilled) {
@@ -202,8 +235,9 @@ export function createEventPersister(deps: {
         if (currentGroup !== null && currentGroup !== head.stateGroup) {
           // The common local case: the event extends the current state by its own key.
           const known = req.currentStateGroup === undefined && req.stateBefore === head.stateGroup ? ownDelta : undefined;
-          moveCurrentState(head, head.stateGroup, currentGroup, known);
           ownMembershipOnly = known !== undefined;
+          if (target !== undefined && !ownMembershipOnly) joinedBefore = new Set(head.joined);
+          moveCurrentState(head, head.stateGroup, currentGroup, known);
         }
       }
 
@@ -230,7 +264,7 @@ export function createEventPersister(deps: {
       if (counts && !req.softFailed && !req.backfilled) {
         for (const listener of timelineListeners) listener({ head, pdu, stream, stateBefore: req.stateBefore, joinedBefore });
       }
-      return { eventId: event_id, stream, stateAfter, wake: wakeFor(head, membership === null ? undefined : pdu.state_key!, joinedBefore, ownMembershipOnly) };
+      return { eventId: event_id, stream, stateAfter, wake: wakeFor(head, target, joinedBefore, ownMembershipOnly) };
     },
 
     /** Subscribes to every event entering a timeline; listeners run inside the persisting transaction. */

@@ -16,6 +16,7 @@ import {
   type PushRoomFacts,
   type PushRuleEdit,
   type UserPushRules,
+  usersNamedByEvent,
 } from "../../../src/core";
 
 const ALICE = "@alice:example.org";
@@ -255,5 +256,30 @@ describe("user-defined rules", () => {
     const ctx = pushEventContext({ ...text("x"), sender: ALICE }, facts());
     expect(evaluatePushRules(DEFAULT_PUSH_RULES, ctx, { userId: BOB })?.ruleId).toBe(".m.rule.message");
     expect(evaluatePushRules(compilePushRules(rules), ctx, { userId: ALICE })?.ruleId).toBe("me");
+  });
+});
+
+describe("users an event names", () => {
+  const named = (ev: JsonObject) => [...(usersNamedByEvent(pushEventContext(ev, facts())) ?? [])].sort();
+
+  test("a member event names its target, a mention list its users, lowercased; a plain message nobody", () => {
+    expect(named(event("m.room.member", { membership: "invite" }, { state_key: "@Carol:example.org" }))).toEqual(["@carol:example.org"]);
+    expect(named(text("hi", { "m.mentions": { user_ids: [ALICE, 7, BOB] } }))).toEqual([ALICE, BOB]);
+    expect(named(text("hi alice"))).toEqual([]);
+  });
+
+  test("a user the event does not name gets from the defaults what any such user gets", () => {
+    const cases = [
+      text("hi"),
+      text("hi", { "m.mentions": { user_ids: [BOB] } }),
+      event("m.room.member", { membership: "invite" }, { state_key: BOB }),
+      event("m.room.member", { membership: "join" }, { state_key: BOB }),
+      event("m.room.tombstone", { body: "moved" }, { state_key: "" }),
+    ];
+    for (const ev of cases) {
+      expect(named(ev)).not.toContain(ALICE);
+      const ctx = pushEventContext(ev, facts());
+      expect(evaluatePushRules(DEFAULT_PUSH_RULES, ctx, { userId: ALICE })).toEqual(evaluatePushRules(DEFAULT_PUSH_RULES, ctx, { userId: "@someone:else" }));
+    }
   });
 });
